@@ -1,0 +1,60 @@
+//! Catalog: products (產品代碼), items (料號) including the issue calendar, and promotions (方案), plus the
+//! R1 price split that turns a paid promotion into item amounts.
+//!
+//! Owns the tables `products`, `items`, `promotions` and `promotion_items`; other crates read them only
+//! through the functions here. Depends on `platform-core` alone.
+
+mod cache;
+pub mod demo;
+mod entity;
+mod error;
+pub mod model;
+pub mod rules;
+pub mod service;
+
+pub use cache::PromotionCache;
+pub use error::CatalogError;
+pub use model::{Cadence, Category, Item, Product, ProductKind, Promotion, PromotionItem, RenewalPeriod, Status};
+
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The catalog as the API reads it: the database plus the promotion cache.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    db: DatabaseConnection,
+    cache: Arc<PromotionCache>,
+}
+
+impl Catalog {
+    /// A catalog reading `db`, caching promotion lookups for `cache_ttl`.
+    pub fn new(db: DatabaseConnection, cache_ttl: Duration) -> Self {
+        Catalog { db, cache: Arc::new(PromotionCache::new(cache_ttl)) }
+    }
+
+    /// The promotion with its items, or `None` for an unknown code.
+    pub async fn promotion(&self, code: &str) -> Result<Option<Arc<Promotion>>, CatalogError> {
+        if let Some(hit) = self.cache.get(code) {
+            return Ok(hit);
+        }
+        let found = service::find_promotion(&self.db, code).await?.map(Arc::new);
+        self.cache.put(code, found.clone());
+        Ok(found)
+    }
+
+    /// A page of promotions after the code `after`.
+    pub async fn promotions(&self, after: Option<&str>, limit: u64) -> Result<Vec<Promotion>, CatalogError> {
+        service::list_promotions(&self.db, after, limit).await
+    }
+
+    /// The item, or `None`.
+    pub async fn item(&self, item_no: &str) -> Result<Option<Item>, CatalogError> {
+        service::find_item(&self.db, item_no).await
+    }
+
+    /// Forgets cached lookups (call after changing the catalog through this instance).
+    pub fn invalidate(&self) {
+        self.cache.clear();
+    }
+}

@@ -1,0 +1,129 @@
+//! Opening the database: PostgreSQL (production) or SQLite (the embedded default), with the pool settings
+//! that suit each, and URLs shown with their password masked.
+
+use crate::settings::DatabaseSettings;
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
+use std::time::Duration;
+
+/// The database could not be opened. The message names the URL with its password masked.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot open database {url}: {reason}")]
+pub struct OpenError {
+    /// The URL, password masked.
+    pub url: String,
+    /// Why, in one line.
+    pub reason: String,
+}
+
+/// Which kind of database a URL names.
+pub fn backend_of(url: &str) -> Option<DbBackend> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Some(DbBackend::Postgres)
+    } else if url.starts_with("sqlite:") {
+        Some(DbBackend::Sqlite)
+    } else {
+        None
+    }
+}
+
+/// `url` with any password replaced by `***`, safe for logs and error messages.
+pub fn mask_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            // set_password only fails for URLs that cannot carry one, which is not the case here.
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        Ok(_) => url.to_owned(),
+        // Unparseable: show the scheme only, the rest may hold a secret.
+        Err(_) => match url.split_once("://") {
+            Some((scheme, _)) => format!("{scheme}://***"),
+            None => "***".to_owned(),
+        },
+    }
+}
+
+/// Opens a pool on `url`. SQLite files are created (with their folder) when missing and run in WAL mode
+/// with `synchronous=NORMAL`, foreign keys on and a busy timeout, so that readers never wait for the writer.
+pub async fn connect(url: &str, settings: &DatabaseSettings) -> Result<DatabaseConnection, OpenError> {
+    let fail = |reason: String| OpenError { url: mask_url(url), reason };
+    let backend = backend_of(url)
+        .ok_or_else(|| fail("unsupported URL scheme (expected postgres:// or sqlite:)".to_owned()))?;
+    let timeout = Duration::from_secs(settings.connect_timeout_secs.max(1));
+    let mut options = ConnectOptions::new(url.to_owned());
+    options.connect_timeout(timeout).acquire_timeout(timeout).sqlx_logging(false);
+    match backend {
+        DbBackend::Sqlite => {
+            create_sqlite_folder(url).map_err(|e| fail(e.to_string()))?;
+            options
+                .max_connections(settings.max_connections.unwrap_or(4))
+                .min_connections(1)
+                .map_sqlx_sqlite_opts(|opts| {
+                    opts.create_if_missing(true)
+                        .journal_mode(SqliteJournalMode::Wal)
+                        .synchronous(SqliteSynchronous::Normal)
+                        .foreign_keys(true)
+                        .busy_timeout(Duration::from_secs(10))
+                });
+        }
+        _ => {
+            options.max_connections(settings.max_connections.unwrap_or(16));
+        }
+    }
+    Database::connect(options).await.map_err(|e| fail(one_line(&e.to_string())))
+}
+
+fn create_sqlite_folder(url: &str) -> std::io::Result<()> {
+    let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let path = path.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return Ok(());
+    }
+    match std::path::Path::new(path).parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => std::fs::create_dir_all(parent),
+        _ => Ok(()),
+    }
+}
+
+fn one_line(message: &str) -> String {
+    message.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Whether the database answers a trivial query.
+pub async fn ping(db: &DatabaseConnection) -> bool {
+    db.ping().await.is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_show() {
+        assert_eq!(mask_url("postgres://app:s3cret@db:5432/platform"), "postgres://app:***@db:5432/platform");
+        assert_eq!(mask_url("postgres://app@db/platform"), "postgres://app@db/platform");
+        assert_eq!(mask_url("sqlite://data/platform.db?mode=rwc"), "sqlite://data/platform.db?mode=rwc");
+        assert!(!mask_url("postgres://a:b@[bad").contains('b'));
+    }
+
+    #[tokio::test]
+    async fn sqlite_file_and_folder_are_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/nested/p.db?mode=rwc", dir.path().display());
+        let db = connect(&url, &DatabaseSettings::default()).await.unwrap();
+        assert!(ping(&db).await);
+        assert!(dir.path().join("nested/p.db").exists());
+    }
+
+    #[tokio::test]
+    async fn unreachable_database_is_a_one_line_error_with_the_password_masked() {
+        let settings = DatabaseSettings { connect_timeout_secs: 1, ..DatabaseSettings::default() };
+        let err = connect("postgres://app:s3cret@127.0.0.1:1/none", &settings).await.unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("cannot open database postgres://app:***@127.0.0.1:1/none: "), "{text}");
+        assert!(!text.contains("s3cret") && !text.contains('\n'), "{text}");
+        let bad = connect("mysql://x", &settings).await.unwrap_err().to_string();
+        assert!(bad.contains("unsupported URL scheme"), "{bad}");
+    }
+}

@@ -1,0 +1,15 @@
+//! Shared kernel of the platform: money, business dates and the clock, settings, the error-code table and
+//! opening the database.
+//!
+//! Every other crate depends on this one; it depends on no domain crate and owns no table.
+
+pub mod db;
+pub mod error;
+pub mod money;
+pub mod settings;
+pub mod time;
+
+pub use error::ErrorCode;
+pub use money::Money;
+pub use settings::Settings;
+pub use time::{BusinessCalendar, Clock};

@@ -1,0 +1,225 @@
+//! Settings: one typed struct loaded once from defaults, a TOML file and `PLATFORM_*` environment variables
+//! (later sources win). Nested keys use `__` in the environment: `PLATFORM_GRAPHQL__MAX_DEPTH=12`.
+//! `DATABASE_URL` is honoured as well, as every hosting platform sets it. Every default is documented here and
+//! in the README; keep the two in step.
+
+use chrono_tz::Tz;
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+/// The name of the settings file looked for in the working directory when none is given.
+pub const DEFAULT_CONFIG_FILE: &str = "platform.toml";
+
+/// All settings of the platform.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Database URL: `postgres://…` (production) or `sqlite://path?mode=rwc`.
+    /// Default: none, meaning the embedded SQLite file `<data_dir>/platform.db`.
+    pub database_url: Option<String>,
+    /// Folder for the embedded database and other local state. Default `data`.
+    pub data_dir: PathBuf,
+    /// Address the HTTP server listens on. Default `127.0.0.1:8080`.
+    pub listen: SocketAddr,
+    /// Business time zone for "today", deduct days and due dates. Default `Asia/Taipei`.
+    pub time_zone: Tz,
+    /// Production mode: stricter defaults (no GraphiQL or introspection unless enabled). Default `false`.
+    pub production: bool,
+    /// Database pool settings.
+    pub database: DatabaseSettings,
+    /// GraphQL endpoint settings.
+    pub graphql: GraphqlSettings,
+    /// Catalog settings.
+    pub catalog: CatalogSettings,
+    /// Logging settings.
+    pub log: LogSettings,
+}
+
+/// Database pool settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// Pool size. Default: 4 for SQLite (one writer at a time; more readers only queue), 16 for PostgreSQL.
+    pub max_connections: Option<u32>,
+    /// Seconds to wait for a free connection or for the server to answer. Default `5`.
+    pub connect_timeout_secs: u64,
+}
+
+/// GraphQL endpoint settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GraphqlSettings {
+    /// Deepest allowed selection nesting. Default `12`.
+    pub max_depth: usize,
+    /// Highest allowed query complexity (one point per field, lists multiplied by `first`). Default `1000`.
+    pub max_complexity: usize,
+    /// Serve GraphiQL at `GET /graphql`. Default: on, except in production mode.
+    pub graphiql: Option<bool>,
+    /// Answer introspection queries. Default: on, except in production mode.
+    pub introspection: Option<bool>,
+    /// Largest accepted request body in bytes. Default `262144` (256 KiB).
+    pub max_body_bytes: usize,
+}
+
+/// Catalog settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CatalogSettings {
+    /// How long a looked-up promotion is served from memory, in milliseconds; `0` turns the cache off.
+    /// The public catalog changes rarely and is read on every EC page. Default `5000`.
+    pub cache_ttl_ms: u64,
+}
+
+/// Logging settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    /// `tracing` filter directive; `RUST_LOG` overrides it. Default `info`.
+    pub filter: String,
+    /// `text` or `json`. Default `text`.
+    pub format: LogFormat,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            database_url: None,
+            data_dir: PathBuf::from("data"),
+            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 8080)),
+            time_zone: crate::time::DEFAULT_TIME_ZONE,
+            production: false,
+            database: DatabaseSettings::default(),
+            graphql: GraphqlSettings::default(),
+            catalog: CatalogSettings::default(),
+            log: LogSettings::default(),
+        }
+    }
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        DatabaseSettings { max_connections: None, connect_timeout_secs: 5 }
+    }
+}
+
+impl Default for GraphqlSettings {
+    fn default() -> Self {
+        GraphqlSettings {
+            max_depth: 12,
+            max_complexity: 1000,
+            graphiql: None,
+            introspection: None,
+            max_body_bytes: 256 * 1024,
+        }
+    }
+}
+
+impl Default for CatalogSettings {
+    fn default() -> Self {
+        CatalogSettings { cache_ttl_ms: 5000 }
+    }
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        LogSettings { filter: "info".to_owned(), format: LogFormat::Text }
+    }
+}
+
+impl Settings {
+    /// Loads settings: defaults, then the TOML file (`config`, else `$PLATFORM_CONFIG`, else
+    /// `platform.toml` when it exists), then `PLATFORM_*` variables, then `DATABASE_URL`.
+    pub fn load(config: Option<&Path>) -> Result<Settings, Box<figment::Error>> {
+        let explicit = config.map(Path::to_path_buf).or_else(|| std::env::var_os("PLATFORM_CONFIG").map(PathBuf::from));
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        match explicit {
+            // A file the operator named must exist; a missing default file is fine.
+            Some(path) if !path.exists() => {
+                return Err(Box::new(figment::Error::from(format!(
+                    "settings file {} does not exist",
+                    path.display()
+                ))));
+            }
+            Some(path) => figment = figment.merge(Toml::file(path)),
+            None => figment = figment.merge(Toml::file(DEFAULT_CONFIG_FILE)),
+        }
+        figment = figment.merge(Env::prefixed("PLATFORM_").ignore(&["CONFIG"]).split("__"));
+        if let Ok(url) = std::env::var("DATABASE_URL") {
+            figment = figment.merge(Serialized::default("database_url", url));
+        }
+        figment.extract().map_err(Box::new)
+    }
+
+    /// The database URL in effect: the configured one or the embedded SQLite file in `data_dir`.
+    pub fn effective_database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) if !url.trim().is_empty() => url.trim().to_owned(),
+            _ => format!("sqlite://{}?mode=rwc", self.data_dir.join("platform.db").display()),
+        }
+    }
+
+    /// Whether GraphiQL is served.
+    pub fn graphiql_enabled(&self) -> bool {
+        self.graphql.graphiql.unwrap_or(!self.production)
+    }
+
+    /// Whether introspection queries are answered.
+    pub fn introspection_enabled(&self) -> bool {
+        self.graphql.introspection.unwrap_or(!self.production)
+    }
+}
+
+/// The configured time zone as a [`crate::BusinessCalendar`].
+impl From<&Settings> for crate::BusinessCalendar {
+    fn from(settings: &Settings) -> Self {
+        crate::BusinessCalendar::new(settings.time_zone)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_documented_ones() {
+        let s = Settings::default();
+        assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.time_zone, chrono_tz::Asia::Taipei);
+        assert_eq!(s.effective_database_url(), "sqlite://data/platform.db?mode=rwc");
+        assert!(s.graphiql_enabled() && s.introspection_enabled());
+        let prod = Settings { production: true, ..Settings::default() };
+        assert!(!prod.graphiql_enabled() && !prod.introspection_enabled());
+    }
+
+    #[test]
+    fn toml_file_overrides_defaults_and_rejects_unknown_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("p.toml");
+        std::fs::write(&file, "listen = \"0.0.0.0:9000\"\ntime_zone = \"Asia/Tokyo\"\n[graphql]\nmax_depth = 5\n").unwrap();
+        let s = Settings::load(Some(&file)).unwrap();
+        assert_eq!(s.listen.port(), 9000);
+        assert_eq!(s.time_zone, chrono_tz::Asia::Tokyo);
+        assert_eq!(s.graphql.max_depth, 5);
+        assert_eq!(s.graphql.max_complexity, 1000);
+
+        std::fs::write(&file, "lisen = \"0.0.0.0:9000\"\n").unwrap();
+        let err = Settings::load(Some(&file)).unwrap_err().to_string();
+        assert!(err.contains("lisen"), "{err}");
+
+        let missing = Settings::load(Some(&dir.path().join("nope.toml"))).unwrap_err().to_string();
+        assert!(missing.contains("does not exist"), "{missing}");
+    }
+}

@@ -1,0 +1,19 @@
+//! Database migrations, one file per change, never edited once landed. They run unchanged on SQLite (the
+//! embedded default) and PostgreSQL (production): no backend-specific types, enums stored as short strings
+//! guarded by CHECK constraints, money as BIGINT, instants as `timestamp with time zone`.
+//!
+//! Every table has `created_at` and `updated_at`. Later domains add their own files (members, orders, …).
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_catalog;
+
+/// All migrations in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_catalog::Migration)]
+    }
+}
