@@ -1,1 +1,68 @@
-//! placeholder
+//! The GraphQL API: the async-graphql schema, thin resolvers and the mapping of domain errors to
+//! `extensions.code` (SPEC §4).
+//!
+//! Resolvers get a service from the context, convert their input into a domain call, make that one call and
+//! wrap the result in an output type of this crate. They hold no business rule and touch no table.
+
+mod catalog;
+pub mod error;
+mod scalars;
+
+use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema};
+use platform_core::Settings;
+
+pub use error::ErrorCodes;
+pub use scalars::Date;
+
+/// Everything resolvers reach through the context.
+#[derive(Debug, Clone)]
+pub struct ApiState {
+    /// The public catalog.
+    pub catalog: ::catalog::Catalog,
+}
+
+/// The root query: one object per domain, merged.
+#[derive(MergedObject, Default)]
+pub struct Query(catalog::CatalogQuery);
+
+/// The schema served at `/graphql`.
+pub type AppSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+
+/// Limits applied to every query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Deepest selection nesting.
+    pub max_depth: usize,
+    /// Highest complexity.
+    pub max_complexity: usize,
+    /// Whether introspection is answered.
+    pub introspection: bool,
+}
+
+impl From<&Settings> for Limits {
+    fn from(settings: &Settings) -> Self {
+        Limits {
+            max_depth: settings.graphql.max_depth,
+            max_complexity: settings.graphql.max_complexity,
+            introspection: settings.introspection_enabled(),
+        }
+    }
+}
+
+/// Builds the schema over `state` with `limits`.
+pub fn build_schema(state: ApiState, limits: Limits) -> AppSchema {
+    let mut builder = Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+        .data(state)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .extension(ErrorCodes);
+    if !limits.introspection {
+        builder = builder.disable_introspection();
+    }
+    builder.finish()
+}
+
+/// The schema in SDL, as checked in at `schema.graphql`.
+pub fn sdl() -> String {
+    Schema::build(Query::default(), EmptyMutation, EmptySubscription).finish().sdl()
+}

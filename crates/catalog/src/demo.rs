@@ -132,7 +132,9 @@ pub fn subscription_items() -> Vec<Item> {
             item_no: (*item_no).to_owned(),
             name: (*name).to_owned(),
             category: *category,
-            sub_category: None,
+            sub_category: product.and_then(|code| {
+                PRODUCTS.iter().find(|p| p.0 == code).map(|(_, _, sub_category, _, _)| (*sub_category).to_owned())
+            }),
             product_code: product.map(str::to_owned),
             term_issues: *issues,
             term_months: *months,

@@ -1,1 +1,17 @@
-fn main() {}
+//! `platform`: the one binary. See `platform --help`.
+
+use clap::Parser;
+use std::process::ExitCode;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = platform::cli::Cli::parse();
+    match platform::cli::run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            // One line, no backtrace: the operator reads this.
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

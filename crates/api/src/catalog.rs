@@ -1,0 +1,248 @@
+//! The public catalog: `promotion`, `promotions` and `item`. Readable without a token (SPEC §3).
+
+use crate::error::{coded, from_domain};
+use crate::{ApiState, Date};
+use async_graphql::connection::{Connection, CursorType, Edge, OpaqueCursor};
+use async_graphql::{Context, Enum, Object, Result};
+use platform_core::ErrorCode;
+use std::sync::Arc;
+
+/// Page size of `promotions` when `first` is not given.
+const DEFAULT_PAGE: i32 = 20;
+/// Largest page of `promotions`.
+const MAX_PAGE: i32 = 100;
+
+#[derive(Default)]
+pub(crate) struct CatalogQuery;
+
+#[Object]
+impl CatalogQuery {
+    /// A promotion (方案) by its code, with its items: the EC's lookup before it splits an order (R1).
+    /// `null` when no promotion has that code.
+    async fn promotion(&self, ctx: &Context<'_>, promotion_code: String) -> Result<Option<Promotion>> {
+        let state = ctx.data::<ApiState>()?;
+        let found = state.catalog.promotion(promotion_code.trim()).await.map_err(from_domain)?;
+        Ok(found.map(Promotion))
+    }
+
+    /// All promotions ordered by code, a page at a time (`first` ≤ 100, default 20; `after` is a cursor).
+    #[graphql(complexity = "first.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE) as usize * child_complexity + 1")]
+    async fn promotions(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<OpaqueCursor<String>, Promotion>> {
+        let state = ctx.data::<ApiState>()?;
+        let first = first.unwrap_or(DEFAULT_PAGE);
+        if !(1..=MAX_PAGE).contains(&first) {
+            return Err(coded(ErrorCode::BadUserInput, format!("first: must be between 1 and {MAX_PAGE}")));
+        }
+        let after = after
+            .map(|cursor| OpaqueCursor::<String>::decode_cursor(&cursor))
+            .transpose()
+            .map_err(|_| coded(ErrorCode::BadUserInput, "after: not a cursor returned by this API"))?;
+        let limit = u64::try_from(first).unwrap_or(1) + 1;
+        let mut page =
+            state.catalog.promotions(after.as_ref().map(|c| c.0.as_str()), limit).await.map_err(from_domain)?;
+        let has_next_page = page.len() as u64 == limit;
+        page.truncate(usize::try_from(first).unwrap_or(0));
+        let mut connection = Connection::new(after.is_some(), has_next_page);
+        connection.edges.extend(page.into_iter().map(|p| {
+            Edge::new(OpaqueCursor(p.promotion_code.clone()), Promotion(Arc::new(p)))
+        }));
+        Ok(connection)
+    }
+
+    /// An item (料號) by its number, calendar issues included. `null` when unknown.
+    async fn item(&self, ctx: &Context<'_>, item_no: String) -> Result<Option<Item>> {
+        let state = ctx.data::<ApiState>()?;
+        let found = state.catalog.item(item_no.trim()).await.map_err(from_domain)?;
+        Ok(found.map(Item))
+    }
+}
+
+/// A promotion (方案): items sold together at `totalAmount`.
+pub(crate) struct Promotion(Arc<::catalog::Promotion>);
+
+#[Object]
+impl Promotion {
+    /// Promotion code, e.g. `GC18080026`.
+    async fn promotion_code(&self) -> &str {
+        &self.0.promotion_code
+    }
+    /// Display name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Price of the whole promotion in TWD.
+    async fn total_amount(&self) -> i64 {
+        self.0.total_amount.amount()
+    }
+    /// Whether buying it creates automatic renewals.
+    async fn renewable(&self) -> bool {
+        self.0.is_renewable()
+    }
+    /// How often it renews, when renewable.
+    async fn renewal_period(&self) -> Option<RenewalPeriod> {
+        self.0.renewal_period.map(Into::into)
+    }
+    /// The plan a renewal charges (defaults to this promotion).
+    async fn renewal_promotion_code(&self) -> Option<&str> {
+        if self.0.is_renewable() {
+            Some(self.0.renewal_promotion_code.as_deref().unwrap_or(&self.0.promotion_code))
+        } else {
+            None
+        }
+    }
+    /// On sale or withdrawn.
+    async fn status(&self) -> Status {
+        self.0.status.into()
+    }
+    /// The bundled items in order; R1 splits the paid amount over them.
+    async fn promotion_items(&self) -> Vec<PromotionItem> {
+        (0..self.0.items.len()).map(|index| PromotionItem { promotion: Arc::clone(&self.0), index }).collect()
+    }
+}
+
+/// One item of a promotion.
+pub(crate) struct PromotionItem {
+    promotion: Arc<::catalog::Promotion>,
+    index: usize,
+}
+
+impl PromotionItem {
+    fn get(&self) -> Result<&::catalog::PromotionItem> {
+        self.promotion.items.get(self.index).ok_or_else(|| coded(ErrorCode::Internal, crate::error::INTERNAL_MESSAGE))
+    }
+}
+
+#[Object]
+impl PromotionItem {
+    /// Unit price within the promotion, in TWD.
+    async fn selling_price(&self) -> Result<i64> {
+        Ok(self.get()?.selling_price.amount())
+    }
+    /// Units.
+    async fn quantity(&self) -> Result<i32> {
+        Ok(self.get()?.quantity)
+    }
+    /// The item.
+    async fn item(&self) -> Result<Item> {
+        Ok(Item(self.get()?.item.clone()))
+    }
+}
+
+/// An item (料號): a sellable item, a subscription term, or an issue of the calendar.
+pub(crate) struct Item(::catalog::Item);
+
+#[Object]
+impl Item {
+    /// Item number (料號).
+    async fn item_no(&self) -> &str {
+        &self.0.item_no
+    }
+    /// Display name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Category.
+    async fn category(&self) -> Category {
+        self.0.category.into()
+    }
+    /// ERP sub-category, e.g. 天下.
+    async fn sub_category(&self) -> Option<&str> {
+        self.0.sub_category.as_deref()
+    }
+    /// The product (產品代碼) it entitles to or belongs to.
+    async fn product_code(&self) -> Option<&str> {
+        self.0.product_code.as_deref()
+    }
+    /// Term in issues (VOLUME subscriptions).
+    async fn term_issues(&self) -> Option<i32> {
+        self.0.term_issues
+    }
+    /// Term in calendar months (PERIOD subscriptions).
+    async fn term_months(&self) -> Option<i32> {
+        self.0.term_months
+    }
+    /// Term in days (PERIOD subscriptions).
+    async fn term_days(&self) -> Option<i32> {
+        self.0.term_days
+    }
+    /// Volume number of a calendar issue (期數).
+    async fn mz_volume(&self) -> Option<i32> {
+        self.0.mz_volume
+    }
+    /// Publish date of a calendar issue (出刊日).
+    async fn publish_date(&self) -> Option<Date> {
+        self.0.publish_date.map(Date)
+    }
+    /// On sale or withdrawn.
+    async fn item_status(&self) -> Status {
+        self.0.item_status.into()
+    }
+}
+
+/// Item category.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Category {
+    /// 雜誌
+    Magazine,
+    /// 數位
+    Digital,
+    /// 書
+    Book,
+    /// 活動(票)
+    Event,
+    /// 贈品/聯賣
+    Gift,
+}
+
+impl From<::catalog::Category> for Category {
+    fn from(value: ::catalog::Category) -> Self {
+        match value {
+            ::catalog::Category::Magazine => Category::Magazine,
+            ::catalog::Category::Digital => Category::Digital,
+            ::catalog::Category::Book => Category::Book,
+            ::catalog::Category::Event => Category::Event,
+            ::catalog::Category::Gift => Category::Gift,
+        }
+    }
+}
+
+/// Whether something can be sold.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Status {
+    /// On sale.
+    Active,
+    /// Withdrawn.
+    Inactive,
+}
+
+impl From<::catalog::Status> for Status {
+    fn from(value: ::catalog::Status) -> Self {
+        match value {
+            ::catalog::Status::Active => Status::Active,
+            ::catalog::Status::Inactive => Status::Inactive,
+        }
+    }
+}
+
+/// How often a renewable promotion renews.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RenewalPeriod {
+    /// Every month (notice only before the first cycle).
+    Monthly,
+    /// Every year.
+    Yearly,
+}
+
+impl From<::catalog::RenewalPeriod> for RenewalPeriod {
+    fn from(value: ::catalog::RenewalPeriod) -> Self {
+        match value {
+            ::catalog::RenewalPeriod::Monthly => RenewalPeriod::Monthly,
+            ::catalog::RenewalPeriod::Yearly => RenewalPeriod::Yearly,
+        }
+    }
+}

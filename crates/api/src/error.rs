@@ -1,0 +1,66 @@
+//! Errors as the client sees them: every error carries `extensions.code` (SPEC §4).
+//!
+//! Domain errors convert through [`from_domain`]; an `INTERNAL` error is logged with its whole cause chain
+//! and reaches the client as a generic message. Errors raised by async-graphql itself (a malformed query,
+//! a depth or complexity limit, a bad argument) get `BAD_USER_INPUT` from the [`ErrorCodes`] extension.
+
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextRequest};
+use async_graphql::{Error, ErrorExtensions, Response};
+use platform_core::ErrorCode;
+use platform_core::error::HasErrorCode;
+use std::sync::Arc;
+
+/// The client-facing message of every internal error.
+pub const INTERNAL_MESSAGE: &str = "internal error";
+
+/// An error with a code and a message the client may read.
+pub fn coded(code: ErrorCode, message: impl Into<String>) -> Error {
+    Error::new(message).extend_with(|_, ext| ext.set("code", code.as_str()))
+}
+
+/// Converts a domain error: its own message and code, or a generic message for internal errors.
+pub fn from_domain<E: HasErrorCode>(err: E) -> Error {
+    match err.code() {
+        ErrorCode::Internal => {
+            tracing::error!(error = %chain(&err), "internal error");
+            coded(ErrorCode::Internal, INTERNAL_MESSAGE)
+        }
+        code => coded(code, err.to_string()),
+    }
+}
+
+fn chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// Gives every error that has no code yet (those raised by async-graphql's parser and validator) the code
+/// `BAD_USER_INPUT`: resolvers always set their own.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ErrorCodes;
+
+impl ExtensionFactory for ErrorCodes {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(ErrorCodes)
+    }
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for ErrorCodes {
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let mut response = next.run(ctx).await;
+        for error in &mut response.errors {
+            let extensions = error.extensions.get_or_insert_with(Default::default);
+            if extensions.get("code").is_none() {
+                extensions.set("code", ErrorCode::BadUserInput.as_str());
+            }
+        }
+        response
+    }
+}

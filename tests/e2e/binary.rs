@@ -1,0 +1,81 @@
+//! The real `platform` binary: schema, start-up errors and `serve --demo` from an empty folder.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_platform");
+
+#[test]
+fn checked_in_schema_matches_the_code() {
+    let output = Command::new(BIN).arg("schema").output().unwrap();
+    assert!(output.status.success());
+    let printed = String::from_utf8(output.stdout).unwrap();
+    let checked_in = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../schema.graphql")).unwrap();
+    assert!(
+        printed == checked_in,
+        "schema.graphql is stale: run `cargo run -q -- schema > schema.graphql` and commit it"
+    );
+    for field in ["promotion(promotionCode: String!): Promotion", "promotions(first: Int, after: String): PromotionConnection!", "item(itemNo: String!): Item"] {
+        assert!(printed.contains(field), "{field}");
+    }
+}
+
+#[test]
+fn unreachable_database_is_one_line_naming_the_masked_url() {
+    let folder = tempfile::tempdir().unwrap();
+    let output = Command::new(BIN)
+        .current_dir(folder.path())
+        .env("PLATFORM_DATABASE__CONNECT_TIMEOUT_SECS", "1")
+        .args(["--database-url", "postgres://app:hunter2@127.0.0.1:1/platform", "migrate"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(lines[0].starts_with("error: cannot open database postgres://app:***@127.0.0.1:1/platform"), "{stderr}");
+    assert!(!stderr.contains("hunter2") && !stderr.contains("panicked") && !stderr.contains("backtrace"));
+}
+
+#[test]
+fn bad_settings_stop_start_up_with_a_clear_message() {
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(folder.path().join("platform.toml"), "listn = \"x\"\n").unwrap();
+    let output = Command::new(BIN).current_dir(folder.path()).arg("migrate").output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.starts_with("error: settings:") && stderr.contains("listn"), "{stderr}");
+}
+
+/// `platform serve --demo` with no configuration: creates the SQLite file, migrates, loads the demo and
+/// answers the seed query; a second start over the same file keeps working (the demo load is idempotent).
+#[tokio::test]
+async fn serve_demo_from_an_empty_folder() {
+    let folder = tempfile::tempdir().unwrap();
+    for _ in 0..2 {
+        let mut child = Command::new(BIN)
+            .current_dir(folder.path())
+            .env_remove("DATABASE_URL")
+            .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let base = line.split_whitespace().find(|w| w.starts_with("http://")).unwrap().to_owned();
+        let body: serde_json::Value = reqwest::Client::new()
+            .post(format!("{base}/graphql"))
+            .json(&serde_json::json!({ "query": r#"{ promotion(promotionCode: "GC18080026") { totalAmount } }"# }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert_eq!(body["data"]["promotion"]["totalAmount"], 3480, "{line}: {body}");
+        assert!(folder.path().join("data/platform.db").exists());
+    }
+}
