@@ -84,11 +84,19 @@ impl MigrationTrait for Migration {
                         .table(Products::Table)
                         .col(string_len(Products::ProductCode, 16).primary_key())
                         .col(string(Products::Name))
-                        .col(string_len(Products::Kind, 8).check(one_of(Products::Kind, &["VOLUME", "PERIOD"])))
+                        .col(
+                            string_len(Products::Kind, 8)
+                                .check(one_of(Products::Kind, &["VOLUME", "PERIOD"])),
+                        )
                         .col(boolean(Products::Digital))
                         .col(string_null(Products::SubCategory))
-                        .col(integer_null(Products::CadenceDays).check(Expr::col(Products::CadenceDays).gt(0)))
-                        .col(integer_null(Products::CadenceMonths).check(Expr::col(Products::CadenceMonths).gt(0))),
+                        .col(
+                            integer_null(Products::CadenceDays).check(Expr::col(Products::CadenceDays).gt(0)),
+                        )
+                        .col(
+                            integer_null(Products::CadenceMonths)
+                                .check(Expr::col(Products::CadenceMonths).gt(0)),
+                        ),
                 )
                 .to_owned(),
             )
@@ -115,9 +123,7 @@ impl MigrationTrait for Migration {
                         .col(string_len(Items::ItemStatus, 8).check(one_of(Items::ItemStatus, &STATUSES)))
                         // An issue of the calendar has both a volume and a publish date, or neither.
                         .check(
-                            Expr::col(Items::MzVolume)
-                                .is_null()
-                                .eq(Expr::col(Items::PublishDate).is_null()),
+                            Expr::col(Items::MzVolume).is_null().eq(Expr::col(Items::PublishDate).is_null()),
                         )
                         .foreign_key(
                             ForeignKey::create()
@@ -160,11 +166,14 @@ impl MigrationTrait for Migration {
                         .table(Promotions::Table)
                         .col(string_len(Promotions::PromotionCode, 32).primary_key())
                         .col(string(Promotions::Name))
-                        .col(big_integer(Promotions::TotalAmount).check(Expr::col(Promotions::TotalAmount).gte(0)))
-                        .col(string_len_null(Promotions::RenewalPeriod, 8).check(one_of(
-                            Promotions::RenewalPeriod,
-                            &["MONTHLY", "YEARLY"],
-                        )))
+                        .col(
+                            big_integer(Promotions::TotalAmount)
+                                .check(Expr::col(Promotions::TotalAmount).gte(0)),
+                        )
+                        .col(
+                            string_len_null(Promotions::RenewalPeriod, 8)
+                                .check(one_of(Promotions::RenewalPeriod, &["MONTHLY", "YEARLY"])),
+                        )
                         .col(string_len_null(Promotions::RenewalPromotionCode, 32))
                         .col(string_len(Promotions::Status, 8).check(one_of(Promotions::Status, &STATUSES)))
                         .foreign_key(
@@ -184,14 +193,22 @@ impl MigrationTrait for Migration {
                     Table::create()
                         .table(PromotionItems::Table)
                         .col(string_len(PromotionItems::PromotionCode, 32))
-                        .col(integer(PromotionItems::Position).check(Expr::col(PromotionItems::Position).gte(0)))
+                        .col(
+                            integer(PromotionItems::Position)
+                                .check(Expr::col(PromotionItems::Position).gte(0)),
+                        )
                         .col(string_len(PromotionItems::ItemNo, 32))
                         .col(
                             big_integer(PromotionItems::SellingPrice)
                                 .check(Expr::col(PromotionItems::SellingPrice).gte(0)),
                         )
-                        .col(integer(PromotionItems::Quantity).check(Expr::col(PromotionItems::Quantity).gt(0)))
-                        .primary_key(Index::create().col(PromotionItems::PromotionCode).col(PromotionItems::Position))
+                        .col(
+                            integer(PromotionItems::Quantity)
+                                .check(Expr::col(PromotionItems::Quantity).gt(0)),
+                        )
+                        .primary_key(
+                            Index::create().col(PromotionItems::PromotionCode).col(PromotionItems::Position),
+                        )
                         .foreign_key(
                             ForeignKey::create()
                                 .name("fk_promotion_items_promotion")

@@ -10,12 +10,17 @@ fn checked_in_schema_matches_the_code() {
     let output = Command::new(BIN).arg("schema").output().unwrap();
     assert!(output.status.success());
     let printed = String::from_utf8(output.stdout).unwrap();
-    let checked_in = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../schema.graphql")).unwrap();
+    let checked_in =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../schema.graphql")).unwrap();
     assert!(
         printed == checked_in,
         "schema.graphql is stale: run `cargo run -q -- schema > schema.graphql` and commit it"
     );
-    for field in ["promotion(promotionCode: String!): Promotion", "promotions(first: Int, after: String): PromotionConnection!", "item(itemNo: String!): Item"] {
+    for field in [
+        "promotion(promotionCode: String!): Promotion",
+        "promotions(first: Int, after: String): PromotionConnection!",
+        "item(itemNo: String!): Item",
+    ] {
         assert!(printed.contains(field), "{field}");
     }
 }
@@ -33,7 +38,10 @@ fn unreachable_database_is_one_line_naming_the_masked_url() {
     let stderr = String::from_utf8(output.stderr).unwrap();
     let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
     assert_eq!(lines.len(), 1, "{stderr}");
-    assert!(lines[0].starts_with("error: cannot open database postgres://app:***@127.0.0.1:1/platform"), "{stderr}");
+    assert!(
+        lines[0].starts_with("error: cannot open database postgres://app:***@127.0.0.1:1/platform"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("hunter2") && !stderr.contains("panicked") && !stderr.contains("backtrace"));
 }
 

@@ -34,7 +34,10 @@ async fn seed_promotion_query_answers_from_the_demo_catalog() {
 async fn unknown_promotion_and_item_are_null_not_errors() {
     for server in servers(|_| {}).await {
         let body = server
-            .graphql(r#"{ promotion(promotionCode: "NO-SUCH") { totalAmount } item(itemNo: "NO-SUCH") { name } }"#, json!({}))
+            .graphql(
+                r#"{ promotion(promotionCode: "NO-SUCH") { totalAmount } item(itemNo: "NO-SUCH") { name } }"#,
+                json!({}),
+            )
             .await;
         assert_eq!(body, json!({ "data": { "promotion": null, "item": null } }), "{}", server.label());
     }
@@ -88,8 +91,12 @@ async fn promotions_paginate_with_cursors_to_the_end() {
 #[tokio::test]
 async fn promotions_reject_a_bad_page_size_or_cursor() {
     for server in servers(|_| {}).await {
-        for (args, field) in [("first: 0", "first"), ("first: 101", "first"), (r#"after: "not-a-cursor""#, "after")] {
-            let body = server.graphql(&format!("{{ promotions({args}) {{ edges {{ cursor }} }} }}"), json!({})).await;
+        for (args, field) in
+            [("first: 0", "first"), ("first: 101", "first"), (r#"after: "not-a-cursor""#, "after")]
+        {
+            let body = server
+                .graphql(&format!("{{ promotions({args}) {{ edges {{ cursor }} }} }}"), json!({}))
+                .await;
             assert_eq!(error_codes(&body), ["BAD_USER_INPUT"], "{args} on {}: {body}", server.label());
             assert!(body["errors"][0]["message"].as_str().unwrap().starts_with(field), "{body}");
         }

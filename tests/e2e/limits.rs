@@ -24,14 +24,23 @@ async fn depth_and_complexity_limits_are_enforced() {
     .await
     {
         // promotion > promotionItems > item > name is depth 4: allowed.
-        let ok = server.graphql(r#"{ promotion(promotionCode: "GC18080026") { promotionItems { item { name } } } }"#, json!({})).await;
+        let ok = server
+            .graphql(
+                r#"{ promotion(promotionCode: "GC18080026") { promotionItems { item { name } } } }"#,
+                json!({}),
+            )
+            .await;
         assert_eq!(ok["errors"], Value::Null, "{}: {ok}", server.label());
         let deep = server
-            .graphql("{ promotions(first: 1) { edges { node { promotionItems { item { name } } } } } }", json!({}))
+            .graphql(
+                "{ promotions(first: 1) { edges { node { promotionItems { item { name } } } } } }",
+                json!({}),
+            )
             .await;
         assert_eq!(error_codes(&deep), ["BAD_USER_INPUT"], "{deep}");
         assert!(deep["errors"][0]["message"].as_str().unwrap().contains("nested too deep"), "{deep}");
-        let wide = server.graphql("{ promotions(first: 100) { edges { cursor node { name } } } }", json!({})).await;
+        let wide =
+            server.graphql("{ promotions(first: 100) { edges { cursor node { name } } } }", json!({})).await;
         assert_eq!(error_codes(&wide), ["BAD_USER_INPUT"], "{wide}");
         assert!(wide["errors"][0]["message"].as_str().unwrap().contains("complex"), "{wide}");
     }
@@ -42,7 +51,10 @@ async fn healthz_reports_the_database() {
     for server in servers(|_| {}).await {
         let (status, body) = server.get("/healthz").await;
         assert_eq!(status, 200, "{}", server.label());
-        assert_eq!(serde_json::from_str::<Value>(&body).unwrap(), json!({ "status": "ok", "database": "ok" }));
+        assert_eq!(
+            serde_json::from_str::<Value>(&body).unwrap(),
+            json!({ "status": "ok", "database": "ok" })
+        );
         server.db.conn.clone().close().await.unwrap();
         let (status, body) = server.get("/healthz").await;
         assert_eq!(status, 503, "{}: {body}", server.label());
@@ -64,7 +76,8 @@ async fn graphiql_and_introspection_follow_production_mode() {
         assert_eq!(status, 404, "{}", server.label());
         let body = server.graphql("{ __schema { queryType { name } } }", json!({})).await;
         assert_ne!(body["data"]["__schema"]["queryType"]["name"], "Query", "{body}");
-        let seed = server.graphql(r#"{ promotion(promotionCode: "GC18080026") { totalAmount } }"#, json!({})).await;
+        let seed =
+            server.graphql(r#"{ promotion(promotionCode: "GC18080026") { totalAmount } }"#, json!({})).await;
         assert_eq!(seed["data"]["promotion"]["totalAmount"], 3480, "the API itself still works");
     }
 }

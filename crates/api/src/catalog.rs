@@ -26,7 +26,9 @@ impl CatalogQuery {
     }
 
     /// All promotions ordered by code, a page at a time (`first` ≤ 100, default 20; `after` is a cursor).
-    #[graphql(complexity = "first.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "first.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE) as usize * child_complexity + 1"
+    )]
     async fn promotions(
         &self,
         ctx: &Context<'_>,
@@ -43,14 +45,18 @@ impl CatalogQuery {
             .transpose()
             .map_err(|_| coded(ErrorCode::BadUserInput, "after: not a cursor returned by this API"))?;
         let limit = u64::try_from(first).unwrap_or(1) + 1;
-        let mut page =
-            state.catalog.promotions(after.as_ref().map(|c| c.0.as_str()), limit).await.map_err(from_domain)?;
+        let mut page = state
+            .catalog
+            .promotions(after.as_ref().map(|c| c.0.as_str()), limit)
+            .await
+            .map_err(from_domain)?;
         let has_next_page = page.len() as u64 == limit;
         page.truncate(usize::try_from(first).unwrap_or(0));
         let mut connection = Connection::new(after.is_some(), has_next_page);
-        connection.edges.extend(page.into_iter().map(|p| {
-            Edge::new(OpaqueCursor(p.promotion_code.clone()), Promotion(Arc::new(p)))
-        }));
+        connection.edges.extend(
+            page.into_iter()
+                .map(|p| Edge::new(OpaqueCursor(p.promotion_code.clone()), Promotion(Arc::new(p)))),
+        );
         Ok(connection)
     }
 
@@ -113,7 +119,10 @@ pub(crate) struct PromotionItem {
 
 impl PromotionItem {
     fn get(&self) -> Result<&::catalog::PromotionItem> {
-        self.promotion.items.get(self.index).ok_or_else(|| coded(ErrorCode::Internal, crate::error::INTERNAL_MESSAGE))
+        self.promotion
+            .items
+            .get(self.index)
+            .ok_or_else(|| coded(ErrorCode::Internal, crate::error::INTERNAL_MESSAGE))
     }
 }
 

@@ -18,24 +18,103 @@ struct Anchor {
 
 /// (code, name, sub-category as in seed 004's SQL, digital, calendar anchor; None for PERIOD products)
 const PRODUCTS: [(&str, &str, &str, bool, Option<Anchor>); 14] = [
-    ("GCV", "天下雜誌", "天下", false, Some(Anchor { volume: 771, date: (2023, 4, 19), cadence: Cadence::Days(14) })),
-    ("GHV", "康健雜誌", "康健", false, Some(Anchor { volume: 188, date: (2014, 7, 1), cadence: Cadence::Months(1) })),
-    ("GJV", "Cheers雜誌", "Cheers", false, Some(Anchor { volume: 240, date: (2021, 1, 1), cadence: Cadence::Months(1) })),
-    ("GKV", "親子天下", "親子天下", false, Some(Anchor { volume: 115, date: (2020, 11, 1), cadence: Cadence::Months(1) })),
-    ("GRV", "換日線", "換日線", false, Some(Anchor { volume: 30, date: (2021, 3, 1), cadence: Cadence::Months(3) })),
-    ("GMV", "微笑季刊", "微笑季刊", false, Some(Anchor { volume: 40, date: (2021, 2, 15), cadence: Cadence::Months(3) })),
-    ("GSV", "小行星幼兒誌", "小行星幼兒誌", false, Some(Anchor { volume: 60, date: (2021, 1, 10), cadence: Cadence::Months(1) })),
-    ("FCV", "天下雜誌電子版", "天下電子", true, Some(Anchor { volume: 771, date: (2023, 4, 19), cadence: Cadence::Days(14) })),
-    ("FHV", "康健雜誌電子版", "康健電子", true, Some(Anchor { volume: 188, date: (2014, 7, 1), cadence: Cadence::Months(1) })),
-    ("FJV", "Cheers電子版", "Cheers電子", true, Some(Anchor { volume: 240, date: (2021, 1, 1), cadence: Cadence::Months(1) })),
-    ("FKV", "親子天下電子版", "親子天下電子", true, Some(Anchor { volume: 115, date: (2020, 11, 1), cadence: Cadence::Months(1) })),
-    ("FRV", "換日線電子版", "換日線電子", true, Some(Anchor { volume: 30, date: (2021, 3, 1), cadence: Cadence::Months(3) })),
-    ("FMV", "微笑台灣電子版", "微笑台灣電子", true, Some(Anchor { volume: 40, date: (2021, 2, 15), cadence: Cadence::Months(3) })),
+    (
+        "GCV",
+        "天下雜誌",
+        "天下",
+        false,
+        Some(Anchor { volume: 771, date: (2023, 4, 19), cadence: Cadence::Days(14) }),
+    ),
+    (
+        "GHV",
+        "康健雜誌",
+        "康健",
+        false,
+        Some(Anchor { volume: 188, date: (2014, 7, 1), cadence: Cadence::Months(1) }),
+    ),
+    (
+        "GJV",
+        "Cheers雜誌",
+        "Cheers",
+        false,
+        Some(Anchor { volume: 240, date: (2021, 1, 1), cadence: Cadence::Months(1) }),
+    ),
+    (
+        "GKV",
+        "親子天下",
+        "親子天下",
+        false,
+        Some(Anchor { volume: 115, date: (2020, 11, 1), cadence: Cadence::Months(1) }),
+    ),
+    (
+        "GRV",
+        "換日線",
+        "換日線",
+        false,
+        Some(Anchor { volume: 30, date: (2021, 3, 1), cadence: Cadence::Months(3) }),
+    ),
+    (
+        "GMV",
+        "微笑季刊",
+        "微笑季刊",
+        false,
+        Some(Anchor { volume: 40, date: (2021, 2, 15), cadence: Cadence::Months(3) }),
+    ),
+    (
+        "GSV",
+        "小行星幼兒誌",
+        "小行星幼兒誌",
+        false,
+        Some(Anchor { volume: 60, date: (2021, 1, 10), cadence: Cadence::Months(1) }),
+    ),
+    (
+        "FCV",
+        "天下雜誌電子版",
+        "天下電子",
+        true,
+        Some(Anchor { volume: 771, date: (2023, 4, 19), cadence: Cadence::Days(14) }),
+    ),
+    (
+        "FHV",
+        "康健雜誌電子版",
+        "康健電子",
+        true,
+        Some(Anchor { volume: 188, date: (2014, 7, 1), cadence: Cadence::Months(1) }),
+    ),
+    (
+        "FJV",
+        "Cheers電子版",
+        "Cheers電子",
+        true,
+        Some(Anchor { volume: 240, date: (2021, 1, 1), cadence: Cadence::Months(1) }),
+    ),
+    (
+        "FKV",
+        "親子天下電子版",
+        "親子天下電子",
+        true,
+        Some(Anchor { volume: 115, date: (2020, 11, 1), cadence: Cadence::Months(1) }),
+    ),
+    (
+        "FRV",
+        "換日線電子版",
+        "換日線電子",
+        true,
+        Some(Anchor { volume: 30, date: (2021, 3, 1), cadence: Cadence::Months(3) }),
+    ),
+    (
+        "FMV",
+        "微笑台灣電子版",
+        "微笑台灣電子",
+        true,
+        Some(Anchor { volume: 40, date: (2021, 2, 15), cadence: Cadence::Months(3) }),
+    ),
     ("KCW", "全閱讀", "全閱讀", true, None),
 ];
 
 /// (item_no, name, category, product, term issues, term months)
-const SUBSCRIPTION_ITEMS: [(&str, &str, Category, Option<&str>, Option<i32>, Option<i32>); 16] = [
+type ItemRow = (&'static str, &'static str, Category, Option<&'static str>, Option<i32>, Option<i32>);
+const SUBSCRIPTION_ITEMS: [ItemRow; 16] = [
     ("GCV1Y", "天下雜誌 一年26期", Category::Magazine, Some("GCV"), Some(26), None),
     ("GCV2Y", "天下雜誌 兩年52期", Category::Magazine, Some("GCV"), Some(52), None),
     ("FCV1Y", "天下雜誌電子版 一年26期", Category::Digital, Some("FCV"), Some(26), None),
@@ -58,10 +137,25 @@ const SUBSCRIPTION_ITEMS: [(&str, &str, Category, Option<&str>, Option<i32>, Opt
 type PromotionRow = (&'static str, &'static str, Option<RenewalPeriod>, &'static [(&'static str, i64, i32)]);
 const PROMOTIONS: [PromotionRow; 8] = [
     // Seed 004's 天下+全閱讀 plan (SALEPRICE 3480). R4 rows 1–3 and 5 start from it.
-    ("GC18080026", "天下+全閱讀 一年", Some(RenewalPeriod::Yearly), &[("GCV1Y", 2280, 1), ("KCW12M", 1200, 1)]),
+    (
+        "GC18080026",
+        "天下+全閱讀 一年",
+        Some(RenewalPeriod::Yearly),
+        &[("GCV1Y", 2280, 1), ("KCW12M", 1200, 1)],
+    ),
     ("GC24010001", "天下 一年", Some(RenewalPeriod::Yearly), &[("GCV1Y", 2280, 1)]),
-    ("GC24010002", "天下+全閱讀+換日線 一年", Some(RenewalPeriod::Yearly), &[("GCV1Y", 2280, 1), ("KCW12M", 1200, 1), ("GRV1Y", 800, 1)]),
-    ("GC24010003", "天下+全閱讀+微笑季刊 一年", Some(RenewalPeriod::Yearly), &[("GCV1Y", 2280, 1), ("KCW12M", 1200, 1), ("GMV1Y", 600, 1)]),
+    (
+        "GC24010002",
+        "天下+全閱讀+換日線 一年",
+        Some(RenewalPeriod::Yearly),
+        &[("GCV1Y", 2280, 1), ("KCW12M", 1200, 1), ("GRV1Y", 800, 1)],
+    ),
+    (
+        "GC24010003",
+        "天下+全閱讀+微笑季刊 一年",
+        Some(RenewalPeriod::Yearly),
+        &[("GCV1Y", 2280, 1), ("KCW12M", 1200, 1), ("GMV1Y", 600, 1)],
+    ),
     ("KC24010001", "全閱讀 月訂", Some(RenewalPeriod::Monthly), &[("KCW1M", 199, 1)]),
     ("KC24010002", "全閱讀 一年", Some(RenewalPeriod::Yearly), &[("KCW12M", 1990, 1)]),
     ("GC24010004", "天下 兩年 送帆布袋", None, &[("GCV2Y", 4200, 1), ("GF0001", 0, 1)]),
@@ -88,7 +182,9 @@ pub fn issue_calendar(from: NaiveDate, to: NaiveDate) -> Vec<Item> {
     let mut issues = Vec::new();
     for (code, name, sub_category, digital, anchor) in &PRODUCTS {
         let Some(anchor) = anchor else { continue };
-        let Some(start) = NaiveDate::from_ymd_opt(anchor.date.0, anchor.date.1, anchor.date.2) else { continue };
+        let Some(start) = NaiveDate::from_ymd_opt(anchor.date.0, anchor.date.1, anchor.date.2) else {
+            continue;
+        };
         for n in 0..10_000u32 {
             let Some(date) = nth_issue_date(start, anchor.cadence, n) else { break };
             if date > to {
@@ -133,7 +229,10 @@ pub fn subscription_items() -> Vec<Item> {
             name: (*name).to_owned(),
             category: *category,
             sub_category: product.and_then(|code| {
-                PRODUCTS.iter().find(|p| p.0 == code).map(|(_, _, sub_category, _, _)| (*sub_category).to_owned())
+                PRODUCTS
+                    .iter()
+                    .find(|p| p.0 == code)
+                    .map(|(_, _, sub_category, _, _)| (*sub_category).to_owned())
             }),
             product_code: product.map(str::to_owned),
             term_issues: *issues,
@@ -154,13 +253,18 @@ pub fn promotions() -> Vec<PromotionDefinition> {
             promotion: Promotion {
                 promotion_code: (*code).to_owned(),
                 name: (*name).to_owned(),
-                total_amount: Money::new(items.iter().map(|(_, price, quantity)| price * i64::from(*quantity)).sum()),
+                total_amount: Money::new(
+                    items.iter().map(|(_, price, quantity)| price * i64::from(*quantity)).sum(),
+                ),
                 renewal_period: *renewal_period,
                 renewal_promotion_code: None,
                 status: Status::Active,
                 items: vec![],
             },
-            items: items.iter().map(|(item, price, quantity)| ((*item).to_owned(), Money::new(*price), *quantity)).collect(),
+            items: items
+                .iter()
+                .map(|(item, price, quantity)| ((*item).to_owned(), Money::new(*price), *quantity))
+                .collect(),
         })
         .collect()
 }
@@ -216,8 +320,11 @@ mod tests {
             .collect();
         assert_eq!(gcv.first(), Some(&(771, date(2023, 4, 19))));
         assert_eq!(gcv.get(1), Some(&(772, date(2023, 5, 3))));
-        let grv: Vec<NaiveDate> =
-            issues.iter().filter(|i| i.product_code.as_deref() == Some("GRV")).filter_map(|i| i.publish_date).collect();
+        let grv: Vec<NaiveDate> = issues
+            .iter()
+            .filter(|i| i.product_code.as_deref() == Some("GRV"))
+            .filter_map(|i| i.publish_date)
+            .collect();
         assert_eq!(grv, [date(2023, 6, 1)]);
         assert!(issues.iter().all(|i| i.item_no.len() == 9 && i.product_code.as_deref() != Some("KCW")));
     }
@@ -227,7 +334,12 @@ mod tests {
         let items = subscription_items();
         for definition in promotions() {
             let sum: i64 = definition.items.iter().map(|(_, p, q)| p.amount() * i64::from(*q)).sum();
-            assert_eq!(sum, definition.promotion.total_amount.amount(), "{}", definition.promotion.promotion_code);
+            assert_eq!(
+                sum,
+                definition.promotion.total_amount.amount(),
+                "{}",
+                definition.promotion.promotion_code
+            );
             for (item_no, _, _) in &definition.items {
                 assert!(items.iter().any(|i| &i.item_no == item_no), "{item_no} is a demo item");
             }
@@ -245,7 +357,13 @@ mod tests {
                 set
             })
             .collect();
-        for wanted in [vec!["GCV", "KCW"], vec!["GCV"], vec!["GCV", "GRV", "KCW"], vec!["GCV", "GMV", "KCW"], vec!["KCW"]] {
+        for wanted in [
+            vec!["GCV", "KCW"],
+            vec!["GCV"],
+            vec!["GCV", "GRV", "KCW"],
+            vec!["GCV", "GMV", "KCW"],
+            vec!["KCW"],
+        ] {
             assert!(sets.iter().any(|s| s == &wanted), "a renewable promotion sells {wanted:?}");
         }
     }

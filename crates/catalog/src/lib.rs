@@ -14,7 +14,9 @@ pub mod service;
 
 pub use cache::PromotionCache;
 pub use error::CatalogError;
-pub use model::{Cadence, Category, Item, Product, ProductKind, Promotion, PromotionItem, RenewalPeriod, Status};
+pub use model::{
+    Cadence, Category, Item, Product, ProductKind, Promotion, PromotionItem, RenewalPeriod, Status,
+};
 
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;

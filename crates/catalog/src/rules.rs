@@ -63,7 +63,11 @@ pub fn split_promotion_amount(
         items.iter().map(|i| i128::from(i.selling_price.amount()) * i128::from(i.quantity)).collect();
     let paid_wide = i128::from(paid.amount());
     let shares_over = |denominator: i128| -> Vec<i128> {
-        if denominator == 0 { vec![0; weights.len()] } else { weights.iter().map(|w| paid_wide * w / denominator).collect() }
+        if denominator == 0 {
+            vec![0; weights.len()]
+        } else {
+            weights.iter().map(|w| paid_wide * w / denominator).collect()
+        }
     };
 
     let mut shares = shares_over(i128::from(total_amount.amount()));
@@ -101,18 +105,78 @@ mod tests {
             expected: &'static [i64],
         }
         let cases = [
-            Case { name: "full price", paid: 3480, total: 3480, items: &[(2280, 1), (1200, 1)], expected: &[2280, 1200] },
+            Case {
+                name: "full price",
+                paid: 3480,
+                total: 3480,
+                items: &[(2280, 1), (1200, 1)],
+                expected: &[2280, 1200],
+            },
             // ratio 2999/3480: floor(2999×1160/3480)=999 for each, remainder 2 to the last.
-            Case { name: "awkward discount over 3 items", paid: 2999, total: 3480, items: &[(1160, 1), (1160, 1), (1160, 1)], expected: &[999, 999, 1001] },
-            Case { name: "quantities above one", paid: 1000, total: 1500, items: &[(450, 2), (600, 1)], expected: &[600, 400] },
-            Case { name: "free gift at the end keeps 0", paid: 3999, total: 4200, items: &[(4200, 1), (0, 1)], expected: &[3999, 0] },
-            Case { name: "free gift in the middle", paid: 100, total: 300, items: &[(100, 1), (0, 3), (200, 1)], expected: &[33, 0, 67] },
-            Case { name: "total amount zero", paid: 0, total: 0, items: &[(0, 1), (0, 1)], expected: &[0, 0] },
-            Case { name: "paid on a zero-priced promotion goes to the last item", paid: 50, total: 0, items: &[(0, 1), (0, 1)], expected: &[0, 50] },
-            Case { name: "paid zero", paid: 0, total: 3480, items: &[(2280, 1), (1200, 1)], expected: &[0, 0] },
-            Case { name: "paid above total", paid: 4000, total: 3480, items: &[(2280, 1), (1200, 1)], expected: &[2620, 1380] },
+            Case {
+                name: "awkward discount over 3 items",
+                paid: 2999,
+                total: 3480,
+                items: &[(1160, 1), (1160, 1), (1160, 1)],
+                expected: &[999, 999, 1001],
+            },
+            Case {
+                name: "quantities above one",
+                paid: 1000,
+                total: 1500,
+                items: &[(450, 2), (600, 1)],
+                expected: &[600, 400],
+            },
+            Case {
+                name: "free gift at the end keeps 0",
+                paid: 3999,
+                total: 4200,
+                items: &[(4200, 1), (0, 1)],
+                expected: &[3999, 0],
+            },
+            Case {
+                name: "free gift in the middle",
+                paid: 100,
+                total: 300,
+                items: &[(100, 1), (0, 3), (200, 1)],
+                expected: &[33, 0, 67],
+            },
+            Case {
+                name: "total amount zero",
+                paid: 0,
+                total: 0,
+                items: &[(0, 1), (0, 1)],
+                expected: &[0, 0],
+            },
+            Case {
+                name: "paid on a zero-priced promotion goes to the last item",
+                paid: 50,
+                total: 0,
+                items: &[(0, 1), (0, 1)],
+                expected: &[0, 50],
+            },
+            Case {
+                name: "paid zero",
+                paid: 0,
+                total: 3480,
+                items: &[(2280, 1), (1200, 1)],
+                expected: &[0, 0],
+            },
+            Case {
+                name: "paid above total",
+                paid: 4000,
+                total: 3480,
+                items: &[(2280, 1), (1200, 1)],
+                expected: &[2620, 1380],
+            },
             // Inconsistent catalog: items add up to 5000 but the promotion costs 3000. Falls back to the items' sum.
-            Case { name: "items above total never go negative", paid: 3000, total: 3000, items: &[(2500, 1), (2500, 1)], expected: &[1500, 1500] },
+            Case {
+                name: "items above total never go negative",
+                paid: 3000,
+                total: 3000,
+                items: &[(2500, 1), (2500, 1)],
+                expected: &[1500, 1500],
+            },
         ];
         for case in cases {
             let got = split(case.paid, case.total, case.items).unwrap();

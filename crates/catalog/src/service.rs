@@ -15,7 +15,10 @@ use std::collections::HashMap;
 const CHUNK: usize = 1000;
 
 /// The promotion with its items, or `None` when no promotion has that code.
-pub async fn find_promotion(db: &impl ConnectionTrait, code: &str) -> Result<Option<Promotion>, CatalogError> {
+pub async fn find_promotion(
+    db: &impl ConnectionTrait,
+    code: &str,
+) -> Result<Option<Promotion>, CatalogError> {
     let Some(row) = promotion::Entity::find_by_id(code.to_owned()).one(db).await? else {
         return Ok(None);
     };

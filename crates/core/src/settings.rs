@@ -143,7 +143,8 @@ impl Settings {
     /// Loads settings: defaults, then the TOML file (`config`, else `$PLATFORM_CONFIG`, else
     /// `platform.toml` when it exists), then `PLATFORM_*` variables, then `DATABASE_URL`.
     pub fn load(config: Option<&Path>) -> Result<Settings, Box<figment::Error>> {
-        let explicit = config.map(Path::to_path_buf).or_else(|| std::env::var_os("PLATFORM_CONFIG").map(PathBuf::from));
+        let explicit =
+            config.map(Path::to_path_buf).or_else(|| std::env::var_os("PLATFORM_CONFIG").map(PathBuf::from));
         let mut figment = Figment::from(Serialized::defaults(Settings::default()));
         match explicit {
             // A file the operator named must exist; a missing default file is fine.
@@ -208,7 +209,11 @@ mod tests {
     fn toml_file_overrides_defaults_and_rejects_unknown_keys() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("p.toml");
-        std::fs::write(&file, "listen = \"0.0.0.0:9000\"\ntime_zone = \"Asia/Tokyo\"\n[graphql]\nmax_depth = 5\n").unwrap();
+        std::fs::write(
+            &file,
+            "listen = \"0.0.0.0:9000\"\ntime_zone = \"Asia/Tokyo\"\n[graphql]\nmax_depth = 5\n",
+        )
+        .unwrap();
         let s = Settings::load(Some(&file)).unwrap();
         assert_eq!(s.listen.port(), 9000);
         assert_eq!(s.time_zone, chrono_tz::Asia::Tokyo);

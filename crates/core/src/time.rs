@@ -83,9 +83,6 @@ mod tests {
         let at = Utc.with_ymd_and_hms(2026, 1, 31, 0, 0, 0).unwrap();
         let clock = Clock::Fixed(at);
         assert_eq!(clock.now(), at);
-        assert_eq!(
-            BusinessCalendar::default().today(&clock),
-            NaiveDate::from_ymd_opt(2026, 1, 31).unwrap()
-        );
+        assert_eq!(BusinessCalendar::default().today(&clock), NaiveDate::from_ymd_opt(2026, 1, 31).unwrap());
     }
 }

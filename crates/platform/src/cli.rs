@@ -76,7 +76,11 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     }
     let server = http::Server::bind(&settings, db).await?;
     let addr = server.local_addr()?;
-    let graphiql = if settings.graphiql_enabled() { format!(" (GraphiQL: http://{addr}/graphql)") } else { String::new() };
+    let graphiql = if settings.graphiql_enabled() {
+        format!(" (GraphiQL: http://{addr}/graphql)")
+    } else {
+        String::new()
+    };
     write_stdout(&format!("platform listening on http://{addr}{graphiql}\n"))?;
     server.run(http::shutdown_signal()).await
 }

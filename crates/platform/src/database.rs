@@ -44,9 +44,8 @@ pub async fn migrate(conn: &DatabaseConnection) -> anyhow::Result<usize> {
 /// Opens and migrates.
 pub async fn open_migrated(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
     let conn = open(settings).await?;
-    migrate(&conn).await.map_err(|e| {
-        anyhow::anyhow!("migrating {}: {e:#}", mask_url(&settings.effective_database_url()))
-    })?;
+    migrate(&conn)
+        .await
+        .map_err(|e| anyhow::anyhow!("migrating {}: {e:#}", mask_url(&settings.effective_database_url())))?;
     Ok(conn)
 }
-

@@ -23,8 +23,13 @@ pub struct TestDb {
 }
 
 enum Cleanup {
-    Folder(#[expect(dead_code, reason = "held only for its Drop, which deletes the folder")] tempfile::TempDir),
-    Postgres { admin_url: String, name: String },
+    Folder(
+        #[expect(dead_code, reason = "held only for its Drop, which deletes the folder")] tempfile::TempDir,
+    ),
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
 }
 
 impl TestDb {
@@ -127,8 +132,14 @@ mod tests {
 
     #[test]
     fn database_name_is_swapped_keeping_the_query() {
-        assert_eq!(with_database("postgres://postgres@127.0.0.1:5432/test", "t_1"), "postgres://postgres@127.0.0.1:5432/t_1");
-        assert_eq!(with_database("postgres://u@h/test?sslmode=disable", "t_1"), "postgres://u@h/t_1?sslmode=disable");
+        assert_eq!(
+            with_database("postgres://postgres@127.0.0.1:5432/test", "t_1"),
+            "postgres://postgres@127.0.0.1:5432/t_1"
+        );
+        assert_eq!(
+            with_database("postgres://u@h/test?sslmode=disable", "t_1"),
+            "postgres://u@h/t_1?sslmode=disable"
+        );
         assert_eq!(with_database("postgres://u@h", "t_1"), "postgres://u@h/t_1");
     }
 }

@@ -1,3 +1,5 @@
 //! Catalog against real databases: SQLite always, PostgreSQL when TEST_DATABASE_URL is set.
 
+#![allow(clippy::unwrap_used, reason = "test helpers fail the test loudly")]
+
 mod promotions;

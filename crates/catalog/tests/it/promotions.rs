@@ -10,7 +10,10 @@ fn today() -> NaiveDate {
 
 async fn count(db: &impl ConnectionTrait, table: &str) -> i64 {
     let row = db
-        .query_one_raw(Statement::from_string(db.get_database_backend(), format!("SELECT COUNT(*) AS n FROM {table}")))
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            format!("SELECT COUNT(*) AS n FROM {table}"),
+        ))
         .await
         .unwrap()
         .unwrap();
@@ -24,7 +27,12 @@ async fn demo_catalog_loads_idempotently_and_answers_the_seed_query() {
         let counts = (count(&db.conn, "items").await, count(&db.conn, "promotions").await);
         let second = demo::load(&db.conn, today()).await.unwrap();
         assert_eq!(first, second, "{}", db.label());
-        assert_eq!(counts, (count(&db.conn, "items").await, count(&db.conn, "promotions").await), "{}", db.label());
+        assert_eq!(
+            counts,
+            (count(&db.conn, "items").await, count(&db.conn, "promotions").await),
+            "{}",
+            db.label()
+        );
         assert_eq!(count(&db.conn, "promotion_items").await, 15, "{}", db.label());
 
         let promotion = service::find_promotion(&db.conn, "GC18080026").await.unwrap().unwrap();
@@ -34,7 +42,12 @@ async fn demo_catalog_loads_idempotently_and_answers_the_seed_query() {
             .iter()
             .map(|i| (i.item.item_no.as_str(), i.selling_price.amount(), i.item.category))
             .collect();
-        assert_eq!(items, [("GCV1Y", 2280, Category::Magazine), ("KCW12M", 1200, Category::Digital)], "{}", db.label());
+        assert_eq!(
+            items,
+            [("GCV1Y", 2280, Category::Magazine), ("KCW12M", 1200, Category::Digital)],
+            "{}",
+            db.label()
+        );
         assert!(service::find_promotion(&db.conn, "NOPE").await.unwrap().is_none());
 
         // The calendar reaches two years ahead for every VOLUME product.
@@ -72,7 +85,11 @@ async fn invalid_promotion_is_rejected_and_nothing_is_written() {
         definition.promotion.promotion_code = "NEW01".into();
         definition.items.push(("NO-SUCH-ITEM".into(), Money::new(1), 1));
         assert!(service::upsert_promotion(&db.conn, &definition).await.is_err(), "{}", db.label());
-        assert!(service::find_promotion(&db.conn, "NEW01").await.unwrap().is_none(), "rolled back on {}", db.label());
+        assert!(
+            service::find_promotion(&db.conn, "NEW01").await.unwrap().is_none(),
+            "rolled back on {}",
+            db.label()
+        );
 
         definition.items = vec![("GCV1Y".into(), Money::new(-1), 1)];
         let err = service::upsert_promotion(&db.conn, &definition).await.unwrap_err();
