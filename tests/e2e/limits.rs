@@ -12,6 +12,16 @@ async fn malformed_query_gets_a_coded_error() {
         assert_eq!(error_codes(&body), ["BAD_USER_INPUT"], "{body}");
         let body = server.graphql("{ promotion { totalAmount } }", json!({})).await;
         assert_eq!(error_codes(&body), ["BAD_USER_INPUT"], "missing argument: {body}");
+        let response = reqwest::Client::new()
+            .post(format!("{}/graphql", server.base))
+            .header("content-type", "application/json")
+            .body("{ not json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 400);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(error_codes(&body), ["BAD_USER_INPUT"], "bad JSON: {body}");
     }
 }
 

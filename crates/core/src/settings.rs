@@ -206,6 +206,13 @@ mod tests {
     }
 
     #[test]
+    fn example_file_documents_exactly_the_defaults() {
+        let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../../platform.example.toml");
+        let loaded: Settings = Figment::from(Toml::file(example)).extract().unwrap();
+        assert_eq!(loaded, Settings::default());
+    }
+
+    #[test]
     fn toml_file_overrides_defaults_and_rejects_unknown_keys() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("p.toml");

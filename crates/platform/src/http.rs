@@ -2,6 +2,7 @@
 
 use api::{ApiState, AppSchema, Limits};
 use async_graphql::http::GraphiQLSource;
+use async_graphql_axum::rejection::GraphQLRejection;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -45,8 +46,24 @@ pub fn router(settings: &Settings, db: DatabaseConnection) -> Router {
         .layer(TraceLayer::new_for_http())
 }
 
-async fn graphql(State(state): State<AppState>, request: GraphQLRequest) -> GraphQLResponse {
-    state.schema.execute(request.into_inner()).await.into()
+/// Executes a GraphQL request. A body that is not a GraphQL request at all (bad JSON, wrong content type)
+/// still gets a GraphQL-shaped error with a code.
+async fn graphql(
+    State(state): State<AppState>,
+    request: Result<GraphQLRequest, GraphQLRejection>,
+) -> Response {
+    match request {
+        Ok(request) => {
+            GraphQLResponse::from(state.schema.execute(request.into_inner()).await).into_response()
+        }
+        Err(rejection) => {
+            let body = json!({ "errors": [{
+                "message": format!("not a GraphQL request: {}", rejection.0),
+                "extensions": { "code": "BAD_USER_INPUT" },
+            }]});
+            (StatusCode::BAD_REQUEST, Json(body)).into_response()
+        }
+    }
 }
 
 async fn graphiql(State(state): State<AppState>) -> Response {
