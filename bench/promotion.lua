@@ -9,6 +9,7 @@ function init(args) bad = 0 end
 function response(status, headers, body)
   if status ~= 200 or string.find(body, '"errors"', 1, true) or not string.find(body, '"totalAmount":3480', 1, true) then
     bad = bad + 1
+    if bad == 1 then io.stderr:write("first bad response: " .. status .. " " .. body .. "\n") end
   end
 end
 function done(summary, latency, requests)

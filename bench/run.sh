@@ -16,25 +16,38 @@ THREADS="${THREADS:-1}"
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk"; exit 1; }
 
 cargo build --release --locked -q -p platform -p bench
-target="${CARGO_TARGET_DIR:-target}/release"
+root="$(pwd)"
+target="${CARGO_TARGET_DIR:-$root/target}/release"
 work="$(mktemp -d)"
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
-wait_port() { for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 did not open"; exit 1; }
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# Waits for `port` to open, and fails if process `pid` died first (e.g. the port was taken).
+wait_port() {
+  for _ in $(seq 1 100); do
+    kill -0 "$2" 2>/dev/null || { echo "server for port $1 exited:"; cat "$work"/*.log; exit 1; }
+    port_open "$1" && return 0
+    sleep 0.1
+  done
+  echo "port $1 did not open"; exit 1
+}
+ensure_free() { if port_open "$1"; then echo "port $1 is already in use; stop whatever listens there"; exit 1; fi; }
 
-start_platform() { # name port env...
+start_platform() { # name port [VAR=value…]
   local name=$1 port=$2; shift 2
+  ensure_free "$port"
   mkdir -p "$work/$name"
-  (cd "$work/$name" && env PLATFORM_LOG__FILTER=warn "$@" "$OLDPWD/$target/platform" serve --demo --listen "127.0.0.1:$port" >/dev/null 2>"$work/$name.log" &
-   echo $! > "$work/$name.pid")
-  pids+=("$(cat "$work/$name.pid")")
-  wait_port "$port"
+  (cd "$work/$name" && exec env PLATFORM_LOG__FILTER=warn "$@" "$target/platform" serve --demo --listen "127.0.0.1:$port") \
+    >/dev/null 2>"$work/$name.log" &
+  pids+=($!)
+  wait_port "$port" $!
 }
 
+ensure_free 18081
 "$target/bare-server" 127.0.0.1:18081 & pids+=($!)
-wait_port 18081
+wait_port 18081 $!
 start_platform cached 18082
 start_platform uncached 18083 PLATFORM_CATALOG__CACHE_TTL_MS=0
 targets=("bare-axum 18081" "platform-sqlite 18082" "platform-sqlite-nocache 18083")

@@ -102,3 +102,29 @@ async fn promotions_reject_a_bad_page_size_or_cursor() {
         }
     }
 }
+
+/// Catalog changes show at once without caching, and within twice the TTL with it.
+#[tokio::test]
+async fn catalog_changes_show_within_the_cache_ttl() {
+    let query = r#"{ promotion(promotionCode: "GC18080026") { name } }"#;
+    for ttl_ms in [0u64, 300] {
+        for server in servers(|s| s.catalog.cache_ttl_ms = ttl_ms).await {
+            let before = server.graphql(query, json!({})).await;
+            assert_eq!(before["data"]["promotion"]["name"], "天下+全閱讀 一年");
+            let mut definition = ::catalog::demo::promotions().remove(0);
+            definition.promotion.name = "renamed".into();
+            ::catalog::service::upsert_promotion(&server.db.conn, &definition).await.unwrap();
+            let right_after = server.graphql(query, json!({})).await;
+            let expected_now = if ttl_ms == 0 { "renamed" } else { "天下+全閱讀 一年" };
+            assert_eq!(
+                right_after["data"]["promotion"]["name"],
+                expected_now,
+                "ttl {ttl_ms} on {}",
+                server.label()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(2 * ttl_ms + 50)).await;
+            let later = server.graphql(query, json!({})).await;
+            assert_eq!(later["data"]["promotion"]["name"], "renamed", "ttl {ttl_ms} on {}", server.label());
+        }
+    }
+}

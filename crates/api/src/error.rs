@@ -2,13 +2,11 @@
 //!
 //! Domain errors convert through [`from_domain`]; an `INTERNAL` error is logged with its whole cause chain
 //! and reaches the client as a generic message. Errors raised by async-graphql itself (a malformed query,
-//! a depth or complexity limit, a bad argument) get `BAD_USER_INPUT` from the [`ErrorCodes`] extension.
+//! a depth or complexity limit, a bad argument) get `BAD_USER_INPUT` from [`fill_error_codes`].
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextRequest};
 use async_graphql::{Error, ErrorExtensions, Response};
 use platform_core::ErrorCode;
 use platform_core::error::HasErrorCode;
-use std::sync::Arc;
 
 /// The client-facing message of every internal error.
 pub const INTERNAL_MESSAGE: &str = "internal error";
@@ -42,25 +40,11 @@ fn chain(err: &dyn std::error::Error) -> String {
 
 /// Gives every error that has no code yet (those raised by async-graphql's parser and validator) the code
 /// `BAD_USER_INPUT`: resolvers always set their own.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ErrorCodes;
-
-impl ExtensionFactory for ErrorCodes {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ErrorCodes)
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for ErrorCodes {
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let mut response = next.run(ctx).await;
-        for error in &mut response.errors {
-            let extensions = error.extensions.get_or_insert_with(Default::default);
-            if extensions.get("code").is_none() {
-                extensions.set("code", ErrorCode::BadUserInput.as_str());
-            }
+pub fn fill_error_codes(response: &mut Response) {
+    for error in &mut response.errors {
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        if extensions.get("code").is_none() {
+            extensions.set("code", ErrorCode::BadUserInput.as_str());
         }
-        response
     }
 }

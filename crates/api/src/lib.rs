@@ -7,12 +7,13 @@
 mod catalog;
 pub mod error;
 mod scalars;
+mod service;
 
 use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema};
 use platform_core::Settings;
 
-pub use error::ErrorCodes;
 pub use scalars::Date;
+pub use service::GraphqlService;
 
 /// Everything resolvers reach through the context.
 #[derive(Debug, Clone)]
@@ -37,6 +38,8 @@ pub struct Limits {
     pub max_complexity: usize,
     /// Whether introspection is answered.
     pub introspection: bool,
+    /// How long public catalog responses are kept.
+    pub catalog_ttl: std::time::Duration,
 }
 
 impl From<&Settings> for Limits {
@@ -45,21 +48,21 @@ impl From<&Settings> for Limits {
             max_depth: settings.graphql.max_depth,
             max_complexity: settings.graphql.max_complexity,
             introspection: settings.introspection_enabled(),
+            catalog_ttl: std::time::Duration::from_millis(settings.catalog.cache_ttl_ms),
         }
     }
 }
 
 /// Builds the schema over `state` with `limits`.
-pub fn build_schema(state: ApiState, limits: Limits) -> AppSchema {
+pub fn build_schema(state: ApiState, limits: Limits) -> GraphqlService {
     let mut builder = Schema::build(Query::default(), EmptyMutation, EmptySubscription)
         .data(state)
         .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity)
-        .extension(ErrorCodes);
+        .limit_complexity(limits.max_complexity);
     if !limits.introspection {
         builder = builder.disable_introspection();
     }
-    builder.finish()
+    GraphqlService::new(builder.finish(), limits.catalog_ttl)
 }
 
 /// The schema in SDL, as checked in at `schema.graphql`.

@@ -4,7 +4,6 @@
 //! Owns the tables `products`, `items`, `promotions` and `promotion_items`; other crates read them only
 //! through the functions here. Depends on `platform-core` alone.
 
-mod cache;
 pub mod demo;
 mod entity;
 mod error;
@@ -12,27 +11,33 @@ pub mod model;
 pub mod rules;
 pub mod service;
 
-pub use cache::PromotionCache;
 pub use error::CatalogError;
 pub use model::{
     Cadence, Category, Item, Product, ProductKind, Promotion, PromotionItem, RenewalPeriod, Status,
 };
 
+use platform_core::cache::TtlCache;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The catalog as the API reads it: the database plus the promotion cache.
+/// Promotion lookups kept at most (unknown codes included).
+const MAX_CACHED_PROMOTIONS: usize = 10_000;
+
+/// The catalog as the API reads it: the database plus a cache of promotion lookups.
+///
+/// The public catalog is read on every EC page and changes a few times a day, so `promotion(code)` is
+/// served from memory for `cache_ttl` (setting `catalog.cache_ttl_ms`); unknown codes are remembered too.
 #[derive(Debug, Clone)]
 pub struct Catalog {
     db: DatabaseConnection,
-    cache: Arc<PromotionCache>,
+    cache: Arc<TtlCache<Option<Arc<Promotion>>>>,
 }
 
 impl Catalog {
     /// A catalog reading `db`, caching promotion lookups for `cache_ttl`.
     pub fn new(db: DatabaseConnection, cache_ttl: Duration) -> Self {
-        Catalog { db, cache: Arc::new(PromotionCache::new(cache_ttl)) }
+        Catalog { db, cache: Arc::new(TtlCache::new(cache_ttl, MAX_CACHED_PROMOTIONS)) }
     }
 
     /// The promotion with its items, or `None` for an unknown code.

@@ -1,11 +1,11 @@
 //! The HTTP server: `POST /graphql`, GraphiQL at `GET /graphql` when enabled, and `GET /healthz`.
 
-use api::{ApiState, AppSchema, Limits};
+use api::{ApiState, GraphqlService, Limits};
 use async_graphql::http::GraphiQLSource;
+use async_graphql_axum::GraphQLRequest;
 use async_graphql_axum::rejection::GraphQLRejection;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -26,18 +26,19 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[derive(Clone)]
 struct AppState {
-    schema: AppSchema,
+    graphql: GraphqlService,
     db: DatabaseConnection,
     graphiql: bool,
 }
 
 /// The router of the whole service over an open, migrated database.
 pub fn router(settings: &Settings, db: DatabaseConnection) -> Router {
-    let catalog = Catalog::new(db.clone(), Duration::from_millis(settings.catalog.cache_ttl_ms));
-    let schema = api::build_schema(ApiState { catalog }, Limits::from(settings));
-    let state = AppState { schema, db, graphiql: settings.graphiql_enabled() };
+    let limits = Limits::from(settings);
+    let catalog = Catalog::new(db.clone(), limits.catalog_ttl);
+    let graphql = api::build_schema(ApiState { catalog }, limits);
+    let state = AppState { graphql, db, graphiql: settings.graphiql_enabled() };
     Router::new()
-        .route("/graphql", get(graphiql).post(graphql))
+        .route("/graphql", get(graphiql).post(execute_graphql))
         .route("/healthz", get(healthz))
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(settings.graphql.max_body_bytes))
@@ -48,13 +49,14 @@ pub fn router(settings: &Settings, db: DatabaseConnection) -> Router {
 
 /// Executes a GraphQL request. A body that is not a GraphQL request at all (bad JSON, wrong content type)
 /// still gets a GraphQL-shaped error with a code.
-async fn graphql(
+async fn execute_graphql(
     State(state): State<AppState>,
     request: Result<GraphQLRequest, GraphQLRejection>,
 ) -> Response {
     match request {
         Ok(request) => {
-            GraphQLResponse::from(state.schema.execute(request.into_inner()).await).into_response()
+            let body = state.graphql.execute_json(request.into_inner()).await;
+            ([(header::CONTENT_TYPE, "application/json")], body).into_response()
         }
         Err(rejection) => {
             let body = json!({ "errors": [{
