@@ -1,3 +1,5 @@
+//! Entity of the `items` table.
+
 use crate::model::{Category, Status};
 use sea_orm::entity::prelude::*;
 

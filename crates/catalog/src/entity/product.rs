@@ -1,3 +1,5 @@
+//! Entity of the `products` table.
+
 use crate::model::ProductKind;
 use sea_orm::entity::prelude::*;
 

@@ -1,3 +1,5 @@
+//! Entity of the `promotions` table.
+
 use crate::model::{RenewalPeriod, Status};
 use sea_orm::entity::prelude::*;
 

@@ -1,3 +1,5 @@
+//! Entity of the `promotion_items` table.
+
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

@@ -1,3 +1,5 @@
+//! Catalog storage: demo load, promotion lookups and paging, and the constraints that guard the tables.
+
 use catalog::service::{self, PromotionDefinition};
 use catalog::{Category, Status, demo};
 use chrono::NaiveDate;
