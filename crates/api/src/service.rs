@@ -42,14 +42,6 @@ impl GraphqlService {
         }
     }
 
-    /// Executes one request; every error in the response carries `extensions.code`.
-    pub async fn execute(&self, mut request: Request) -> Response {
-        if let Some(document) = self.parsed(&request.query) {
-            request.set_parsed_query(document);
-        }
-        self.run(request).await
-    }
-
     /// Executes one request and serialises the response, answering public catalog queries from the
     /// response cache when it can.
     pub async fn execute_json(&self, mut request: Request) -> String {
