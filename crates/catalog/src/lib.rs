@@ -59,9 +59,4 @@ impl Catalog {
     pub async fn item(&self, item_no: &str) -> Result<Option<Item>, CatalogError> {
         service::find_item(&self.db, item_no).await
     }
-
-    /// Forgets cached lookups (call after changing the catalog through this instance).
-    pub fn invalidate(&self) {
-        self.cache.clear();
-    }
 }
