@@ -55,12 +55,14 @@ fn bad_settings_stop_start_up_with_a_clear_message() {
     assert!(stderr.starts_with("error: settings:") && stderr.contains("listn"), "{stderr}");
 }
 
-/// `platform serve --demo` with no configuration: creates the SQLite file, migrates, loads the demo and
-/// answers the seed query; a second start over the same file keeps working (the demo load is idempotent).
+/// `platform serve --demo` with no configuration: creates the SQLite file, migrates, loads the demo,
+/// generates a token secret and prints an admin token that works, and answers the seed query; a second
+/// start over the same file keeps working (the demo load is idempotent, the secret is reused, so a token
+/// minted by `platform token` in that folder is valid too).
 #[tokio::test]
 async fn serve_demo_from_an_empty_folder() {
     let folder = tempfile::tempdir().unwrap();
-    for _ in 0..2 {
+    for round in 0..2 {
         let mut child = Command::new(BIN)
             .current_dir(folder.path())
             .env_remove("DATABASE_URL")
@@ -69,9 +71,36 @@ async fn serve_demo_from_an_empty_folder() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        stdout.read_line(&mut line).unwrap();
         let base = line.split_whitespace().find(|w| w.starts_with("http://")).unwrap().to_owned();
+        let mut heading = String::new();
+        stdout.read_line(&mut heading).unwrap();
+        assert!(heading.starts_with("admin token (valid 24 h"), "{heading}");
+        let mut printed_token = String::new();
+        stdout.read_line(&mut printed_token).unwrap();
+        let printed_token = printed_token.trim().to_owned();
+        let minted = Command::new(BIN)
+            .current_dir(folder.path())
+            .args(["token", "--role", "service", "--sub", "ec-backend", "--ttl", "5m"])
+            .output()
+            .unwrap();
+        assert!(minted.status.success(), "{}", String::from_utf8_lossy(&minted.stderr));
+        let service_token = String::from_utf8(minted.stdout).unwrap().trim().to_owned();
+        for token in [&printed_token, &service_token] {
+            let body: serde_json::Value = reqwest::Client::new()
+                .post(format!("{base}/graphql"))
+                .bearer_auth(token)
+                .json(&serde_json::json!({ "query": "mutation { requestUuid }" }))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            assert!(body["data"]["requestUuid"].is_string(), "round {round}: {body}");
+        }
         let body: serde_json::Value = reqwest::Client::new()
             .post(format!("{base}/graphql"))
             .json(&serde_json::json!({ "query": r#"{ promotion(promotionCode: "GC18080026") { totalAmount } }"# }))
@@ -86,4 +115,42 @@ async fn serve_demo_from_an_empty_folder() {
         assert_eq!(body["data"]["promotion"]["totalAmount"], 3480, "{line}: {body}");
         assert!(folder.path().join("data/platform.db").exists());
     }
+}
+
+#[test]
+fn production_mode_refuses_a_generated_or_short_secret() {
+    let folder = tempfile::tempdir().unwrap();
+    for (secret, expected) in [
+        (None, "production mode needs auth.secret"),
+        (Some("short-secret"), "auth.secret: must be at least 32 bytes"),
+    ] {
+        let mut command = Command::new(BIN);
+        command.current_dir(folder.path()).env("PLATFORM_PRODUCTION", "true").env_remove("DATABASE_URL");
+        if let Some(secret) = secret {
+            command.env("PLATFORM_AUTH__SECRET", secret);
+        }
+        let output = command.args(["serve", "--listen", "127.0.0.1:0"]).output().unwrap();
+        assert_eq!(output.status.code(), Some(1));
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(stderr.starts_with("error: ") && stderr.contains(expected), "{stderr}");
+        assert!(!stderr.contains("short-secret"), "the secret is never echoed: {stderr}");
+    }
+    assert!(!folder.path().join("data/auth-secret").exists(), "production never generates a secret");
+}
+
+#[test]
+fn token_command_checks_its_arguments() {
+    let folder = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| Command::new(BIN).current_dir(folder.path()).args(args).output().unwrap();
+    let bad_role = run(&["token", "--role", "root", "--sub", "x"]);
+    assert!(!bad_role.status.success());
+    assert!(String::from_utf8_lossy(&bad_role.stderr).contains("use admin, service or member"));
+    let bad_ttl = run(&["token", "--role", "admin", "--sub", "x", "--ttl", "soon"]);
+    assert!(!bad_ttl.status.success());
+    let bad_member = run(&["token", "--role", "member", "--sub", "has space"]);
+    assert_eq!(bad_member.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad_member.stderr).contains("member subject"));
+    let ok = run(&["token", "--role", "member", "--sub", " Sun1229@Gmail.com "]);
+    assert!(ok.status.success());
+    assert_eq!(String::from_utf8(ok.stdout).unwrap().trim().split('.').count(), 3, "a JWT");
 }

@@ -1,8 +1,11 @@
 //! Starting servers and talking GraphQL to them.
 
 use chrono::NaiveDate;
+use members::Role;
 use platform_core::Settings;
+use platform_core::settings::Secret;
 use serde_json::{Value, json};
+use std::time::Duration;
 use test_support::TestDb;
 use tokio::sync::oneshot;
 
@@ -11,10 +14,14 @@ pub(crate) fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()
 }
 
+/// The HS256 secret of test servers.
+pub(crate) const TEST_SECRET: &str = "test-secret-of-at-least-thirty-two-bytes";
+
 /// A running server over its own database with the demo catalog.
 pub(crate) struct TestServer {
     pub(crate) base: String,
     pub(crate) db: TestDb,
+    pub(crate) settings: Settings,
     client: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
 }
@@ -25,14 +32,16 @@ pub(crate) async fn servers(configure: impl Fn(&mut Settings)) -> Vec<TestServer
     for db in test_support::databases().await {
         catalog::demo::load(&db.conn, today()).await.unwrap();
         let mut settings = Settings { listen: "127.0.0.1:0".parse().unwrap(), ..Settings::default() };
+        settings.auth.secret = Some(Secret::new(TEST_SECRET));
         configure(&mut settings);
-        let server = platform::http::Server::bind(&settings, db.conn.clone()).await.unwrap();
+        let (auth, _) = platform::auth::authenticator(&settings).unwrap();
+        let server = platform::http::Server::bind(&settings, db.conn.clone(), auth).await.unwrap();
         let base = format!("http://{}", server.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(server.run(async {
             let _ = stopped.await;
         }));
-        all.push(TestServer { base, db, client: reqwest::Client::new(), stop: Some(stop) });
+        all.push(TestServer { base, db, settings, client: reqwest::Client::new(), stop: Some(stop) });
     }
     all
 }
@@ -47,8 +56,26 @@ impl TestServer {
         self.post_json(json!({ "query": query, "variables": variables })).await.1
     }
 
+    /// POSTs a GraphQL request with `Authorization: Bearer <token>` and returns the JSON body.
+    pub(crate) async fn graphql_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        self.post_json_as(Some(token), json!({ "query": query, "variables": variables })).await.1
+    }
+
+    /// A valid token of this server for `role` and `subject`, for an hour.
+    pub(crate) fn token(&self, role: Role, subject: &str) -> String {
+        platform::auth::mint(&self.settings, role, subject, Duration::from_secs(3600)).unwrap()
+    }
+
     pub(crate) async fn post_json(&self, body: Value) -> (u16, Value) {
-        let response = self.client.post(format!("{}/graphql", self.base)).json(&body).send().await.unwrap();
+        self.post_json_as(None, body).await
+    }
+
+    pub(crate) async fn post_json_as(&self, token: Option<&str>, body: Value) -> (u16, Value) {
+        let mut request = self.client.post(format!("{}/graphql", self.base)).json(&body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.unwrap();
         let status = response.status().as_u16();
         (status, response.json().await.unwrap())
     }

@@ -1,16 +1,12 @@
 //! The public catalog: `promotion`, `promotions` and `item`. Readable without a token (SPEC §3).
 
 use crate::error::{coded, from_domain};
+use crate::paging::{DEFAULT_PAGE, MAX_PAGE, Page};
 use crate::{ApiState, Date};
-use async_graphql::connection::{Connection, CursorType, Edge, OpaqueCursor};
+use async_graphql::connection::{Connection, Edge, OpaqueCursor};
 use async_graphql::{Context, Enum, Object, Result};
 use platform_core::ErrorCode;
 use std::sync::Arc;
-
-/// Page size of `promotions` when `first` is not given.
-const DEFAULT_PAGE: i32 = 20;
-/// Largest page of `promotions`.
-const MAX_PAGE: i32 = 100;
 
 #[derive(Default)]
 pub(crate) struct CatalogQuery;
@@ -36,25 +32,17 @@ impl CatalogQuery {
         after: Option<String>,
     ) -> Result<Connection<OpaqueCursor<String>, Promotion>> {
         let state = ctx.data::<ApiState>()?;
-        let first = first.unwrap_or(DEFAULT_PAGE);
-        if !(1..=MAX_PAGE).contains(&first) {
-            return Err(coded(ErrorCode::BadUserInput, format!("first: must be between 1 and {MAX_PAGE}")));
-        }
-        let after = after
-            .map(|cursor| OpaqueCursor::<String>::decode_cursor(&cursor))
-            .transpose()
-            .map_err(|_| coded(ErrorCode::BadUserInput, "after: not a cursor returned by this API"))?;
-        let limit = u64::try_from(first).unwrap_or(1) + 1;
-        let mut page = state
+        let page = Page::<OpaqueCursor<String>>::parse(first, after)?;
+        let mut rows = state
             .catalog
-            .promotions(after.as_ref().map(|c| c.0.as_str()), limit)
+            .promotions(page.after.as_ref().map(|c| c.0.as_str()), page.limit())
             .await
             .map_err(from_domain)?;
-        let has_next_page = page.len() as u64 == limit;
-        page.truncate(usize::try_from(first).unwrap_or(0));
-        let mut connection = Connection::new(after.is_some(), has_next_page);
+        let has_next_page = rows.len() > page.first;
+        rows.truncate(page.first);
+        let mut connection = Connection::new(page.after.is_some(), has_next_page);
         connection.edges.extend(
-            page.into_iter()
+            rows.into_iter()
                 .map(|p| Edge::new(OpaqueCursor(p.promotion_code.clone()), Promotion(Arc::new(p)))),
         );
         Ok(connection)

@@ -27,6 +27,14 @@ pub fn from_domain<E: HasErrorCode>(err: E) -> Error {
     }
 }
 
+/// An unexpected failure outside any domain error type (a database error in a query of the API itself):
+/// logged, and `INTERNAL` to the client.
+pub fn internal(err: impl Into<anyhow::Error>) -> Error {
+    let err = err.into();
+    tracing::error!(error = %format!("{err:#}"), "internal error");
+    coded(ErrorCode::Internal, INTERNAL_MESSAGE)
+}
+
 fn chain(err: &dyn std::error::Error) -> String {
     let mut text = err.to_string();
     let mut source = err.source();

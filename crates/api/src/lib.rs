@@ -4,13 +4,19 @@
 //! Resolvers get a service from the context, convert their input into a domain call, make that one call and
 //! wrap the result in an output type of this crate. They hold no business rule and touch no table.
 
+mod access;
+pub mod auth;
 mod catalog;
 pub mod error;
+mod events;
+mod membership;
+mod paging;
 mod scalars;
 mod service;
 
-use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema};
-use platform_core::Settings;
+use async_graphql::{EmptySubscription, MergedObject, Schema};
+use platform_core::{Clock, Settings};
+use sea_orm::DatabaseConnection;
 
 pub use scalars::Date;
 pub use service::GraphqlService;
@@ -20,14 +26,22 @@ pub use service::GraphqlService;
 pub struct ApiState {
     /// The public catalog.
     pub catalog: ::catalog::Catalog,
+    /// The database, for the domains' service functions.
+    pub db: DatabaseConnection,
+    /// Where "now" comes from.
+    pub clock: Clock,
 }
 
 /// The root query: one object per domain, merged.
 #[derive(MergedObject, Default)]
-pub struct Query(catalog::CatalogQuery);
+pub struct Query(catalog::CatalogQuery, membership::MembersQuery, events::EventsQuery);
+
+/// The root mutation: one object per domain, merged.
+#[derive(MergedObject, Default)]
+pub struct Mutation(membership::MembersMutation);
 
 /// The schema served at `/graphql`.
-pub type AppSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Limits applied to every query.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,7 +69,7 @@ impl From<&Settings> for Limits {
 
 /// Builds the schema over `state` with `limits`.
 pub fn build_schema(state: ApiState, limits: Limits) -> GraphqlService {
-    let mut builder = Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .data(state)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity);
@@ -67,5 +81,5 @@ pub fn build_schema(state: ApiState, limits: Limits) -> GraphqlService {
 
 /// The schema in SDL, as checked in at `schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription).finish().sdl()
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription).finish().sdl()
 }

@@ -292,7 +292,7 @@ where
     items.extend(issue_calendar(from, to));
     let promotions = promotions();
 
-    let txn = db.begin().await?;
+    let txn = platform_core::db::begin_write(db).await?;
     service::upsert_products(&txn, &products).await?;
     service::upsert_items(&txn, &items).await?;
     txn.commit().await?;

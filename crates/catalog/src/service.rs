@@ -245,7 +245,7 @@ where
         });
     }
     let now = chrono::Utc::now();
-    let txn = db.begin().await?;
+    let txn = platform_core::db::begin_write(db).await?;
     promotion::Entity::insert(promotion::ActiveModel {
         promotion_code: Set(p.promotion_code.clone()),
         name: Set(p.name.clone()),

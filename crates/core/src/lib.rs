@@ -6,6 +6,7 @@
 pub mod cache;
 pub mod db;
 pub mod error;
+pub mod events;
 pub mod money;
 pub mod settings;
 pub mod time;

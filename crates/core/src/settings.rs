@@ -34,6 +34,8 @@ pub struct Settings {
     pub graphql: GraphqlSettings,
     /// Catalog settings.
     pub catalog: CatalogSettings,
+    /// Access tokens (SPEC §3).
+    pub auth: AuthSettings,
     /// Logging settings.
     pub log: LogSettings,
 }
@@ -73,6 +75,61 @@ pub struct CatalogSettings {
     pub cache_ttl_ms: u64,
 }
 
+/// Access token settings (SPEC §3). Tokens are JWTs; the algorithm is pinned to the configured one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthSettings {
+    /// `HS256` (shared secret), `RS256` or `EdDSA` (public key). Default `HS256`.
+    pub algorithm: TokenAlgorithm,
+    /// HS256 secret, at least 32 bytes. Default: none, meaning a secret generated once and kept in
+    /// `<data_dir>/auth-secret` (refused in production mode).
+    pub secret: Option<Secret>,
+    /// RS256/EdDSA: PEM file of the public key that verifies tokens.
+    pub public_key_file: Option<PathBuf>,
+    /// RS256/EdDSA: PEM file of the private key `platform token` signs with (only where tokens are minted).
+    pub private_key_file: Option<PathBuf>,
+    /// Required `iss` claim. Default `platform`.
+    pub issuer: String,
+    /// Required `aud` claim. Default `platform-api`.
+    pub audience: String,
+    /// Clock skew tolerated on `exp` and `nbf`, in seconds, at most 30. Default `5`.
+    pub leeway_secs: u64,
+}
+
+/// The signing algorithms a deployment may pin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TokenAlgorithm {
+    /// HMAC with SHA-256 and a shared secret.
+    HS256,
+    /// RSA PKCS#1 v1.5 with SHA-256.
+    RS256,
+    /// Ed25519.
+    EdDSA,
+}
+
+/// A secret setting: never shown by `Debug`, so it cannot reach a log line by accident.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The secret itself, for the one place that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(**redacted**)")
+    }
+}
+
 /// Logging settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -104,6 +161,7 @@ impl Default for Settings {
             database: DatabaseSettings::default(),
             graphql: GraphqlSettings::default(),
             catalog: CatalogSettings::default(),
+            auth: AuthSettings::default(),
             log: LogSettings::default(),
         }
     }
@@ -130,6 +188,20 @@ impl Default for GraphqlSettings {
 impl Default for CatalogSettings {
     fn default() -> Self {
         CatalogSettings { cache_ttl_ms: 5000 }
+    }
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        AuthSettings {
+            algorithm: TokenAlgorithm::HS256,
+            secret: None,
+            public_key_file: None,
+            private_key_file: None,
+            issuer: "platform".to_owned(),
+            audience: "platform-api".to_owned(),
+            leeway_secs: 5,
+        }
     }
 }
 
@@ -203,6 +275,15 @@ mod tests {
         assert!(s.graphiql_enabled() && s.introspection_enabled());
         let prod = Settings { production: true, ..Settings::default() };
         assert!(!prod.graphiql_enabled() && !prod.introspection_enabled());
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let mut s = Settings::default();
+        s.auth.secret = Some(Secret::new("do-not-print-me-0123456789abcdef"));
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("do-not-print-me"), "{shown}");
+        assert!(shown.contains("redacted"));
     }
 
     #[test]

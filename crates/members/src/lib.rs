@@ -1,8 +1,19 @@
-//! Members (會員, online accounts) and customers (訂戶, ERP subscribers) and the links between them.
+//! Members (會員, online accounts) and customers (訂戶, ERP subscribers), the links between them
+//! (seed 004's MEMBERSUBNO), and the access rule of SPEC §3 that every domain reuses.
 //!
-//! Will own the member, customer and link tables (issue #3). What is here now is the account rule every
-//! later domain relies on. Depends on core and catalog; orders depend on it.
+//! Owns the tables `members`, `issued_uuids`, `customers` and `member_customers`. Depends on core and
+//! catalog; orders depend on it.
 
+pub mod access;
 mod account;
+mod entity;
+mod error;
+pub mod model;
+pub mod service;
+mod validate;
 
+pub use access::{AccessError, Principal, Role};
 pub use account::{Account, AccountError};
+pub use error::MembersError;
+pub use model::{Address, Change, Customer, CustomerInput, Member, MemberInput, Upserted};
+pub use validate::MAX_PROFILE_BYTES;

@@ -1,12 +1,14 @@
-//! The command line: `platform serve | migrate | schema`.
+//! The command line: `platform serve | migrate | schema | token`.
 
-use crate::{database, http, logging};
+use crate::{auth, database, http, logging};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use members::Role;
 use platform_core::{BusinessCalendar, Clock, Settings};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Subscription and order middle platform.
 #[derive(Debug, Parser)]
@@ -39,6 +41,22 @@ pub enum Command {
     Migrate,
     /// Print the GraphQL schema (SDL); `schema.graphql` at the root of the repository must equal it.
     Schema,
+    /// Mint an access token with the configured key and print it.
+    Token {
+        /// admin, service or member.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// Subject: the member account for `member`, the operator or service name otherwise.
+        #[arg(long)]
+        sub: String,
+        /// How long the token is valid, e.g. 30m, 12h, 7d.
+        #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
+        ttl: Duration,
+    },
+}
+
+fn parse_role(raw: &str) -> Result<Role, String> {
+    Role::parse(raw).ok_or_else(|| format!("{raw:?} is not a role: use admin, service or member"))
 }
 
 /// Runs a parsed command line.
@@ -63,18 +81,34 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let applied = database::migrate(&conn).await?;
             write_stdout(&format!("{applied} migration(s) applied\n"))
         }
+        Command::Token { role, sub, ttl } => {
+            let token = auth::mint(&settings, role, &sub, ttl)?;
+            write_stdout(&format!("{token}\n"))
+        }
         Command::Schema => Ok(()),
     }
 }
 
 async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
+    let (authenticator, key_source) = auth::authenticator(&settings)?;
     let db = database::open_migrated(&settings).await?;
     if demo {
         let today = BusinessCalendar::from(&settings).today(&Clock::System);
         let summary = catalog::demo::load(&db, today).await.context("loading the demo catalog")?;
         tracing::info!(?summary, "demo catalog loaded");
     }
-    let server = http::Server::bind(&settings, db).await?;
+    let admin_token = match &key_source {
+        auth::KeySource::Generated(file) => {
+            let token =
+                authenticator.mint(Role::Admin, "operator", auth::PRINTED_TOKEN_TTL, Clock::System.now())?;
+            Some(format!(
+                "admin token (valid 24 h; signed with the secret in {}; mint more with `platform token`):\n  {token}\n",
+                file.display()
+            ))
+        }
+        auth::KeySource::Configured => None,
+    };
+    let server = http::Server::bind(&settings, db, authenticator).await?;
     let addr = server.local_addr()?;
     let graphiql = if settings.graphiql_enabled() {
         format!(" (GraphiQL: http://{addr}/graphql)")
@@ -82,6 +116,9 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
         String::new()
     };
     write_stdout(&format!("platform listening on http://{addr}{graphiql}\n"))?;
+    if let Some(admin_token) = admin_token {
+        write_stdout(&admin_token)?;
+    }
     server.run(http::shutdown_signal()).await
 }
 

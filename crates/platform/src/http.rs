@@ -1,16 +1,21 @@
 //! The HTTP server: `POST /graphql`, GraphiQL at `GET /graphql` when enabled, and `GET /healthz`.
+//!
+//! A request's `Authorization: Bearer` token is verified here, before GraphQL runs; the caller it names is
+//! handed to the resolvers as request data. An invalid token is answered 401 with an `UNAUTHENTICATED`
+//! error, whatever the query; no token means anonymous (the public catalog only).
 
+use api::auth::Authenticator;
 use api::{ApiState, GraphqlService, Limits};
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::GraphQLRequest;
 use async_graphql_axum::rejection::GraphQLRejection;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use catalog::Catalog;
-use platform_core::Settings;
+use platform_core::{Clock, Settings};
 use sea_orm::DatabaseConnection;
 use serde_json::json;
 use std::net::SocketAddr;
@@ -28,15 +33,16 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 struct AppState {
     graphql: GraphqlService,
     db: DatabaseConnection,
+    auth: Authenticator,
     graphiql: bool,
 }
 
 /// The router of the whole service over an open, migrated database.
-pub fn router(settings: &Settings, db: DatabaseConnection) -> Router {
+pub fn router(settings: &Settings, db: DatabaseConnection, auth: Authenticator) -> Router {
     let limits = Limits::from(settings);
     let catalog = Catalog::new(db.clone(), limits.catalog_ttl);
-    let graphql = api::build_schema(ApiState { catalog }, limits);
-    let state = AppState { graphql, db, graphiql: settings.graphiql_enabled() };
+    let graphql = api::build_schema(ApiState { catalog, db: db.clone(), clock: Clock::System }, limits);
+    let state = AppState { graphql, db, auth, graphiql: settings.graphiql_enabled() };
     Router::new()
         .route("/graphql", get(graphiql).post(execute_graphql))
         .route("/healthz", get(healthz))
@@ -51,11 +57,24 @@ pub fn router(settings: &Settings, db: DatabaseConnection) -> Router {
 /// still gets a GraphQL-shaped error with a code.
 async fn execute_graphql(
     State(state): State<AppState>,
+    headers: HeaderMap,
     request: Result<GraphQLRequest, GraphQLRejection>,
 ) -> Response {
+    let authorization = headers.get(header::AUTHORIZATION).map(|v| v.to_str().unwrap_or("<not text>"));
+    let principal = match state.auth.principal(authorization) {
+        Ok(principal) => principal,
+        Err(err) => {
+            let body = json!({ "errors": [{
+                "message": err.to_string(),
+                "extensions": { "code": "UNAUTHENTICATED" },
+            }]});
+            let challenge = [(header::WWW_AUTHENTICATE, r#"Bearer error="invalid_token""#)];
+            return (StatusCode::UNAUTHORIZED, challenge, Json(body)).into_response();
+        }
+    };
     match request {
         Ok(request) => {
-            let body = state.graphql.execute_json(request.into_inner()).await;
+            let body = state.graphql.execute_json(request.into_inner().data(principal)).await;
             ([(header::CONTENT_TYPE, "application/json")], body).into_response()
         }
         Err(rejection) => {
@@ -95,11 +114,15 @@ pub struct Server {
 
 impl Server {
     /// Binds `settings.listen` (port 0 picks a free port).
-    pub async fn bind(settings: &Settings, db: DatabaseConnection) -> anyhow::Result<Server> {
+    pub async fn bind(
+        settings: &Settings,
+        db: DatabaseConnection,
+        auth: Authenticator,
+    ) -> anyhow::Result<Server> {
         let listener = TcpListener::bind(settings.listen)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.listen))?;
-        Ok(Server { listener, router: router(settings, db) })
+        Ok(Server { listener, router: router(settings, db, auth) })
     }
 
     /// The address actually bound.
