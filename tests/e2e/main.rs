@@ -3,7 +3,9 @@
 
 #![allow(clippy::unwrap_used, reason = "test helpers fail the test loudly")]
 
+mod access;
 mod binary;
 mod catalog;
 mod limits;
+mod members;
 mod support;

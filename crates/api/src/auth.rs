@@ -55,7 +55,7 @@ pub struct Claims {
 /// The claims read back from a verified token (the rest is checked by the validation).
 #[derive(Deserialize)]
 struct VerifiedClaims {
-    sub: String,
+    sub: Option<String>,
     role: Option<String>,
 }
 
@@ -199,9 +199,9 @@ impl Authenticator {
             .as_deref()
             .and_then(Role::parse)
             .ok_or_else(|| TokenError("token role must be admin, service or member".to_owned()))?;
-        let subject = claims.sub.trim();
+        let subject = claims.sub.as_deref().map(str::trim).unwrap_or_default();
         if subject.is_empty() {
-            return Err(TokenError("token subject is empty".to_owned()));
+            return Err(TokenError("token lacks the sub claim".to_owned()));
         }
         Ok(match role {
             Role::Admin => Principal::Admin { subject: subject.to_owned() },
@@ -268,5 +268,47 @@ fn describe(kind: &ErrorKind) -> &'static str {
             "token signature or algorithm is not accepted"
         }
         _ => "malformed token",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use platform_core::settings::Secret;
+
+    fn settings() -> AuthSettings {
+        AuthSettings { secret: Some(Secret::new("x".repeat(32))), ..AuthSettings::default() }
+    }
+
+    fn secret() -> Keys {
+        Keys::Secret(vec![b'x'; 32])
+    }
+
+    #[test]
+    fn configuration_is_checked() {
+        let too_lax = AuthSettings { leeway_secs: 31, ..settings() };
+        let err = Authenticator::new(&too_lax, secret()).unwrap_err().to_string();
+        assert_eq!(err, "auth.leeway_secs: 31 is more than the 30 s allowed");
+        let short = Authenticator::new(&settings(), Keys::Secret(vec![b'x'; 31])).unwrap_err().to_string();
+        assert_eq!(short, "auth.secret: must be at least 32 bytes");
+        let no_issuer = AuthSettings { issuer: " ".into(), ..settings() };
+        assert!(Authenticator::new(&no_issuer, secret()).is_err());
+        let pem_for_hs = Keys::Pem { public: Vec::new(), private: None };
+        assert!(Authenticator::new(&settings(), pem_for_hs).is_err());
+        let rs = AuthSettings { algorithm: TokenAlgorithm::RS256, ..settings() };
+        assert!(Authenticator::new(&rs, secret()).is_err());
+    }
+
+    #[test]
+    fn minted_tokens_verify_and_carry_the_role() {
+        let auth = Authenticator::new(&settings(), secret()).unwrap();
+        let now = Utc::now();
+        let token = auth.mint(Role::Member, " Sun1229@Gmail.com", Duration::from_secs(60), now).unwrap();
+        let expected = Principal::Member { account: Account::parse("sun1229@gmail.com").unwrap() };
+        assert_eq!(auth.principal(Some(&format!("Bearer {token}"))), Ok(expected));
+        assert_eq!(auth.principal(None), Ok(Principal::Anonymous));
+        assert!(auth.principal(Some(&token)).is_err(), "the Bearer scheme is required");
+        let expired = auth.mint(Role::Admin, "ops", Duration::from_secs(0), now - chrono::Duration::hours(1));
+        assert_eq!(auth.verify(&expired.unwrap()), Err(TokenError("token expired".into())));
     }
 }
