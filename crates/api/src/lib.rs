@@ -10,6 +10,7 @@ mod catalog;
 pub mod error;
 mod events;
 mod membership;
+mod ordering;
 mod paging;
 mod scalars;
 mod service;
@@ -30,15 +31,17 @@ pub struct ApiState {
     pub db: DatabaseConnection,
     /// Where "now" comes from.
     pub clock: Clock,
+    /// Orders.
+    pub orders: ::orders::service::OrderService,
 }
 
 /// The root query: one object per domain, merged.
 #[derive(MergedObject, Default)]
-pub struct Query(catalog::CatalogQuery, membership::MembersQuery, events::EventsQuery);
+pub struct Query(catalog::CatalogQuery, membership::MembersQuery, ordering::OrdersQuery, events::EventsQuery);
 
 /// The root mutation: one object per domain, merged.
 #[derive(MergedObject, Default)]
-pub struct Mutation(membership::MembersMutation);
+pub struct Mutation(membership::MembersMutation, ordering::OrdersMutation);
 
 /// The schema served at `/graphql`.
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -114,7 +114,7 @@ impl MembersMutation {
 }
 
 /// A member (會員).
-pub(crate) struct Member(members::Member);
+pub(crate) struct Member(pub(crate) members::Member);
 
 #[Object]
 impl Member {
@@ -175,7 +175,7 @@ impl Member {
 }
 
 /// A customer (訂戶): an ERP subscriber or recipient.
-pub(crate) struct Customer(members::Customer);
+pub(crate) struct Customer(pub(crate) members::Customer);
 
 #[Object]
 impl Customer {

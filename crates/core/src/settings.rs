@@ -34,6 +34,8 @@ pub struct Settings {
     pub graphql: GraphqlSettings,
     /// Catalog settings.
     pub catalog: CatalogSettings,
+    /// Orders.
+    pub orders: OrderSettings,
     /// Access tokens (SPEC §3).
     pub auth: AuthSettings,
     /// Logging settings.
@@ -73,6 +75,20 @@ pub struct CatalogSettings {
     /// How long a looked-up promotion is served from memory, in milliseconds; `0` turns the cache off.
     /// The public catalog changes rarely and is read on every EC page. Default `5000`.
     pub cache_ttl_ms: u64,
+}
+
+/// Order settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OrderSettings {
+    /// Fulfilment subinventory of new order lines (R2; seed 004 出貨倉庫 A01). Default `A01`.
+    pub subinventory: String,
+}
+
+impl Default for OrderSettings {
+    fn default() -> Self {
+        OrderSettings { subinventory: "A01".to_owned() }
+    }
 }
 
 /// Access token settings (SPEC §3). Tokens are JWTs; the algorithm is pinned to the configured one.
@@ -161,6 +177,7 @@ impl Default for Settings {
             database: DatabaseSettings::default(),
             graphql: GraphqlSettings::default(),
             catalog: CatalogSettings::default(),
+            orders: OrderSettings::default(),
             auth: AuthSettings::default(),
             log: LogSettings::default(),
         }

@@ -51,6 +51,17 @@ impl BusinessCalendar {
         at.with_timezone(&self.zone).date_naive()
     }
 
+    /// The first instant of business date `date`.
+    pub fn start_of(&self, date: NaiveDate) -> DateTime<Utc> {
+        use chrono::TimeZone;
+        let midnight = date.and_time(chrono::NaiveTime::MIN);
+        // Where a DST jump skips midnight, the day starts at the first local time that exists.
+        [midnight, midnight + chrono::Duration::hours(1)]
+            .iter()
+            .find_map(|local| self.zone.from_local_datetime(local).earliest())
+            .map_or_else(|| Utc.from_utc_datetime(&midnight), |local| local.with_timezone(&Utc))
+    }
+
     /// Today's business date according to `clock`.
     pub fn today(&self, clock: &Clock) -> NaiveDate {
         self.date_of(clock.now())
@@ -76,6 +87,14 @@ mod tests {
         assert_eq!(taipei.date_of(at), NaiveDate::from_ymd_opt(2020, 11, 1).unwrap());
         let utc = BusinessCalendar::new(chrono_tz::UTC);
         assert_eq!(utc.date_of(at), NaiveDate::from_ymd_opt(2020, 10, 31).unwrap());
+    }
+
+    #[test]
+    fn a_business_day_starts_at_local_midnight() {
+        let taipei = BusinessCalendar::default();
+        let day = NaiveDate::from_ymd_opt(2020, 11, 1).unwrap();
+        assert_eq!(taipei.start_of(day), Utc.with_ymd_and_hms(2020, 10, 31, 16, 0, 0).unwrap());
+        assert_eq!(taipei.date_of(taipei.start_of(day)), day);
     }
 
     #[test]

@@ -10,7 +10,7 @@ mod entity;
 mod error;
 pub mod model;
 pub mod service;
-mod validate;
+pub mod validate;
 
 pub use access::{AccessError, Principal, Role};
 pub use account::{Account, AccountError};

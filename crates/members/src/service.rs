@@ -202,6 +202,62 @@ pub async fn authorize_customer(
     }
 }
 
+/// The row id of the member with this account (for other domains' foreign keys), or `None`.
+pub async fn member_id(db: &impl ConnectionTrait, account: &Account) -> Result<Option<i64>, MembersError> {
+    Ok(member_row_by_account(db, account).await?.map(|m| m.id))
+}
+
+/// The accounts of member row ids.
+pub async fn accounts_of(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<HashMap<i64, Account>, MembersError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = member::Entity::find().filter(member::Column::Id.is_in(ids.iter().copied())).all(db).await?;
+    rows.into_iter()
+        .map(|m| {
+            Ok((
+                m.id,
+                Account::parse(&m.account).map_err(|e| anyhow::anyhow!("member {}: stored {e}", m.id))?,
+            ))
+        })
+        .collect()
+}
+
+/// The row id of the customer with this number, or `None`.
+pub async fn customer_id(db: &impl ConnectionTrait, customer_no: &str) -> Result<Option<i64>, MembersError> {
+    Ok(customer_row(db, customer_no).await?.map(|c| c.id))
+}
+
+/// The customer numbers of customer row ids.
+pub async fn customer_nos_of(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<HashMap<i64, String>, MembersError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows =
+        customer::Entity::find().filter(customer::Column::Id.is_in(ids.iter().copied())).all(db).await?;
+    Ok(rows.into_iter().map(|c| (c.id, c.customer_no)).collect())
+}
+
+/// [`upsert_customer`] inside the caller's transaction; also returns the row id.
+pub async fn upsert_customer_in(
+    db: &impl ConnectionTrait,
+    input: CustomerInput,
+    at: DateTime<Utc>,
+) -> Result<(i64, Customer, Upserted), MembersError> {
+    let changes = ValidCustomerInput::try_from(input)?;
+    let (row, state) = write_customer(db, changes, at).await?;
+    let id = row.id;
+    let customer =
+        customers_from(db, vec![row]).await?.pop().ok_or_else(|| anyhow::anyhow!("customer vanished"))?;
+    Ok((id, customer, state))
+}
+
 /// Creates a customer (its number generated unless given) or updates the one with that number.
 pub async fn upsert_customer(
     db: &impl TransactionTrait,

@@ -7,7 +7,7 @@ use crate::MembersError;
 pub const MAX_PROFILE_BYTES: usize = 8 * 1024;
 
 /// A trimmed, non-empty text of at most `max` characters without control characters.
-pub(crate) fn text(field: &str, raw: &str, max: usize) -> Result<String, MembersError> {
+pub fn text(field: &str, raw: &str, max: usize) -> Result<String, MembersError> {
     let value = raw.trim();
     if value.is_empty() {
         return Err(MembersError::invalid(field, "must not be empty (send null to clear it)"));
@@ -22,7 +22,7 @@ pub(crate) fn text(field: &str, raw: &str, max: usize) -> Result<String, Members
 }
 
 /// An e-mail address: `local@domain.tld`, at most 254 characters, no spaces.
-pub(crate) fn email(field: &str, raw: &str) -> Result<String, MembersError> {
+pub fn email(field: &str, raw: &str) -> Result<String, MembersError> {
     let value = text(field, raw, 254)?;
     let bad = || MembersError::invalid(field, format!("{value:?} is not an e-mail address"));
     let (local, domain) = value.rsplit_once('@').ok_or_else(bad)?;
@@ -39,7 +39,7 @@ pub(crate) fn email(field: &str, raw: &str) -> Result<String, MembersError> {
 
 /// A phone number: digits with optional `+` prefix, spaces, dashes, parentheses and `#` extension;
 /// 6 to 20 digits.
-pub(crate) fn phone(field: &str, raw: &str) -> Result<String, MembersError> {
+pub fn phone(field: &str, raw: &str) -> Result<String, MembersError> {
     let value = text(field, raw, 32)?;
     let body = value.strip_prefix('+').unwrap_or(&value);
     let allowed = body.chars().all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '(' | ')' | '#'));
@@ -52,7 +52,7 @@ pub(crate) fn phone(field: &str, raw: &str) -> Result<String, MembersError> {
 }
 
 /// A customer number: 1 to 32 letters, digits, `-` or `_`.
-pub(crate) fn customer_no(field: &str, raw: &str) -> Result<String, MembersError> {
+pub fn customer_no(field: &str, raw: &str) -> Result<String, MembersError> {
     let value = raw.trim();
     if value.is_empty()
         || value.len() > 32
@@ -64,7 +64,7 @@ pub(crate) fn customer_no(field: &str, raw: &str) -> Result<String, MembersError
 }
 
 /// A profile block serialised, refused beyond [`MAX_PROFILE_BYTES`].
-pub(crate) fn profile_json(field: &str, value: &impl serde::Serialize) -> Result<String, MembersError> {
+pub fn profile_json(field: &str, value: &impl serde::Serialize) -> Result<String, MembersError> {
     let json = serde_json::to_string(value)
         .map_err(|e| MembersError::invalid(field, format!("cannot be stored: {e}")))?;
     if json.len() > MAX_PROFILE_BYTES {

@@ -1,28 +1,18 @@
-//! Orders (訂單): orders and their lines, payments and member binding.
+//! Orders (訂單): creation with promotion expansion (R1) and line statuses (R2), payments, member
+//! binding, and the order events of the log (R12).
 //!
-//! Will own the order, line and payment tables and the transactional event outbox writes of R12 (issue #4).
-//! What is here now is the pure R2 rule and the vocabulary orders share. Depends on core, catalog and members.
+//! Owns the tables `orders`, `order_lines` and `payments`. Depends on core, catalog and members.
 
+mod entity;
+mod error;
+pub mod invoice;
+pub mod model;
 pub mod rules;
+pub mod service;
 
-/// Where an order came from (SPEC §1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum OrderSource {
-    /// An EC frontend.
-    Ec,
-    /// The publisher's app.
-    App,
-    /// 91APP.
-    NineOneApp,
-    /// A renewal charge (續訂單).
-    Auto,
-    /// Migrated from the legacy ERP.
-    Import,
-}
-
-/// The status of an order line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum LineStatus {
-    /// Accepted for fulfilment (seed: 立即 Confirm).
-    Confirmed,
-}
+pub use error::OrdersError;
+pub use invoice::Invoice;
+pub use model::{
+    LineInput, NewOrder, Order, OrderFilter, OrderLine, OrderSource, OrderStatus, Payer, Payment,
+    PaymentReport, PaymentResult, PaymentStatus, Receiver,
+};

@@ -1,7 +1,11 @@
-//! Pure order rules.
+//! Pure order rules: line status (R2), promotion expansion with the R1 split, order numbers.
 
-use crate::LineStatus;
-use catalog::Category;
+use crate::OrdersError;
+use crate::model::LineStatus;
+use catalog::rules::{SplitItem, split_promotion_amount};
+use catalog::{Category, Item, Promotion, Status};
+use chrono::NaiveDate;
+use platform_core::Money;
 
 /// The fulfilment subinventory lines go to unless configured otherwise (seed 004: 出貨倉庫改為A01).
 pub const DEFAULT_SUBINVENTORY: &str = "A01";
@@ -16,9 +20,124 @@ pub const fn initial_line_status(category: Category) -> LineStatus {
     }
 }
 
+/// What an input line's `itemNo` turned out to be.
+#[derive(Debug, Clone)]
+pub enum Resolved<'a> {
+    /// A single item.
+    Item(&'a Item),
+    /// A promotion, expanded into its items.
+    Promotion(&'a Promotion),
+}
+
+/// One line after expansion, before it is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpandedLine {
+    /// Which input line it came from.
+    pub input_line: usize,
+    /// The item.
+    pub item_no: String,
+    /// The promotion it came from.
+    pub promotion_code: Option<String>,
+    /// Category.
+    pub category: Category,
+    /// Product code.
+    pub product_code: Option<String>,
+    /// Units.
+    pub quantity: u32,
+    /// Paid for this line.
+    pub amount: Money,
+    /// R2.
+    pub status: LineStatus,
+}
+
+/// **R1 expansion:** input line `index` (`quantity` units, `amount` paid) of `resolved` into order lines.
+/// A promotion bought `quantity` times is split as one bundle of `quantity ×` each item, over
+/// `quantity × totalAmount`. Withdrawn items or promotions are refused.
+pub fn expand_line(
+    index: usize,
+    resolved: Resolved<'_>,
+    quantity: u32,
+    amount: Money,
+) -> Result<Vec<ExpandedLine>, OrdersError> {
+    let field = |name: &str| format!("lines[{index}].{name}");
+    match resolved {
+        Resolved::Item(item) => {
+            if item.item_status != Status::Active {
+                return Err(OrdersError::invalid(
+                    field("itemNo"),
+                    format!("item {} is not on sale", item.item_no),
+                ));
+            }
+            Ok(vec![ExpandedLine {
+                input_line: index,
+                item_no: item.item_no.clone(),
+                promotion_code: None,
+                category: item.category,
+                product_code: item.product_code.clone(),
+                quantity,
+                amount,
+                status: initial_line_status(item.category),
+            }])
+        }
+        Resolved::Promotion(promotion) => {
+            if promotion.status != Status::Active {
+                return Err(OrdersError::invalid(
+                    field("itemNo"),
+                    format!("promotion {} is not on sale", promotion.promotion_code),
+                ));
+            }
+            let too_large = || OrdersError::invalid(field("quantity"), "is too large");
+            let units: Vec<u32> = promotion
+                .items
+                .iter()
+                .map(|i| {
+                    u32::try_from(i.quantity).ok().and_then(|q| q.checked_mul(quantity)).ok_or_else(too_large)
+                })
+                .collect::<Result<_, _>>()?;
+            let split: Vec<SplitItem> = promotion
+                .items
+                .iter()
+                .zip(&units)
+                .map(|(i, units)| SplitItem { selling_price: i.selling_price, quantity: *units })
+                .collect();
+            let total = promotion
+                .total_amount
+                .amount()
+                .checked_mul(i64::from(quantity))
+                .map(Money::new)
+                .ok_or_else(too_large)?;
+            let amounts = split_promotion_amount(amount, total, &split)
+                .map_err(|e| OrdersError::invalid(field("amount"), e.to_string()))?;
+            Ok(promotion
+                .items
+                .iter()
+                .zip(units)
+                .zip(amounts)
+                .map(|((line, units), amount)| ExpandedLine {
+                    input_line: index,
+                    item_no: line.item.item_no.clone(),
+                    promotion_code: Some(promotion.promotion_code.clone()),
+                    category: line.item.category,
+                    product_code: line.item.product_code.clone(),
+                    quantity: units,
+                    amount,
+                    status: initial_line_status(line.item.category),
+                })
+                .collect())
+        }
+    }
+}
+
+/// The order number of order row `id` created on business date `day`: `O`, `yymmdd`, and the id in 10
+/// digits, e.g. `O261122` + `0000000042`. Unique (the id is), readable, and sorted by creation.
+pub fn order_number(day: NaiveDate, id: i64) -> String {
+    format!("O{}{id:010}", day.format("%y%m%d"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use catalog::PromotionItem;
 
     #[test]
     fn r2_every_category_is_confirmed_on_creation() {
@@ -28,5 +147,83 @@ mod tests {
             assert_eq!(initial_line_status(category), LineStatus::Confirmed, "{category:?}");
         }
         assert_eq!(DEFAULT_SUBINVENTORY, "A01");
+    }
+
+    fn item(no: &str, category: Category, product: &str) -> Item {
+        Item {
+            item_no: no.into(),
+            name: no.into(),
+            category,
+            sub_category: None,
+            product_code: Some(product.into()),
+            term_issues: None,
+            term_months: None,
+            term_days: None,
+            mz_volume: None,
+            publish_date: None,
+            item_status: Status::Active,
+        }
+    }
+
+    fn promotion(total: i64, items: &[(&Item, i64, i32)]) -> Promotion {
+        Promotion {
+            promotion_code: "GC18080026".into(),
+            name: "天下+全閱讀".into(),
+            total_amount: Money::new(total),
+            renewal_period: None,
+            renewal_promotion_code: None,
+            status: Status::Active,
+            items: items
+                .iter()
+                .zip(0..)
+                .map(|((item, price, quantity), position)| PromotionItem {
+                    position,
+                    item: (*item).clone(),
+                    selling_price: Money::new(*price),
+                    quantity: *quantity,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn r1_promotion_lines_expand_and_split_the_paid_amount() {
+        let gcv = item("GCV1Y", Category::Magazine, "GCV");
+        let kcw = item("KCW12M", Category::Digital, "KCW");
+        let gift = item("GF0001", Category::Gift, "GFT");
+        let bundle = promotion(3480, &[(&gcv, 2280, 1), (&kcw, 1200, 1), (&gift, 0, 1)]);
+        let lines = expand_line(2, Resolved::Promotion(&bundle), 1, Money::new(2999)).unwrap();
+        let amounts: Vec<i64> = lines.iter().map(|l| l.amount.amount()).collect();
+        // 2999 × 2280 / 3480 = 1964.9 → 1964; 2999 × 1200 / 3480 = 1034.1 → 1034; the remainder 1 goes to
+        // the last priced item; the gift stays 0.
+        assert_eq!(amounts, [1964, 1035, 0]);
+        assert!(lines.iter().all(|l| l.input_line == 2 && l.promotion_code.as_deref() == Some("GC18080026")));
+        assert_eq!(lines[1].category, Category::Digital);
+
+        // Bought twice: quantities double, the split is over twice the total.
+        let twice = expand_line(0, Resolved::Promotion(&bundle), 2, Money::new(6960)).unwrap();
+        let got: Vec<(u32, i64)> = twice.iter().map(|l| (l.quantity, l.amount.amount())).collect();
+        assert_eq!(got, [(2, 4560), (2, 2400), (2, 0)]);
+    }
+
+    #[test]
+    fn withdrawn_items_and_promotions_are_refused_with_the_line_named() {
+        let mut old = item("GCV0001", Category::Magazine, "GCV");
+        old.item_status = Status::Inactive;
+        let err = expand_line(1, Resolved::Item(&old), 1, Money::new(100)).unwrap_err().to_string();
+        assert_eq!(err, "lines[1].itemNo: item GCV0001 is not on sale");
+        let gcv = item("GCV1Y", Category::Magazine, "GCV");
+        let mut bundle = promotion(2280, &[(&gcv, 2280, 1)]);
+        bundle.status = Status::Inactive;
+        let err = expand_line(0, Resolved::Promotion(&bundle), 1, Money::new(2280)).unwrap_err().to_string();
+        assert!(err.starts_with("lines[0].itemNo: promotion GC18080026 is not on sale"), "{err}");
+    }
+
+    #[test]
+    fn order_numbers_sort_by_creation() {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+        assert_eq!(order_number(day, 42), "O2611220000000042");
+        let next_day = day.succ_opt().unwrap();
+        assert!(order_number(day, 999) < order_number(next_day, 1000));
     }
 }

@@ -15,7 +15,8 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use catalog::Catalog;
-use platform_core::{Clock, Settings};
+use orders::service::OrderService;
+use platform_core::{BusinessCalendar, Clock, Settings};
 use sea_orm::DatabaseConnection;
 use serde_json::json;
 use std::net::SocketAddr;
@@ -41,7 +42,14 @@ struct AppState {
 pub fn router(settings: &Settings, db: DatabaseConnection, auth: Authenticator) -> Router {
     let limits = Limits::from(settings);
     let catalog = Catalog::new(db.clone(), limits.catalog_ttl);
-    let graphql = api::build_schema(ApiState { catalog, db: db.clone(), clock: Clock::System }, limits);
+    let orders = OrderService::new(
+        db.clone(),
+        catalog.clone(),
+        BusinessCalendar::from(settings),
+        settings.orders.subinventory.clone(),
+    );
+    let graphql =
+        api::build_schema(ApiState { catalog, db: db.clone(), clock: Clock::System, orders }, limits);
     let state = AppState { graphql, db, auth, graphiql: settings.graphiql_enabled() };
     Router::new()
         .route("/graphql", get(graphiql).post(execute_graphql))

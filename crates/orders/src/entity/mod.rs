@@ -1,0 +1,5 @@
+//! sea-orm entities of the order tables. Private to this crate.
+
+pub(crate) mod order;
+pub(crate) mod order_line;
+pub(crate) mod payment;

@@ -1,0 +1,49 @@
+//! Entity of the `orders` table.
+
+use crate::model::{OrderSource, OrderStatus, PaymentStatus};
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "orders")]
+pub(crate) struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub order_no: Option<String>,
+    pub idempotency_key: String,
+    pub request_hash: String,
+    pub source: OrderSource,
+    pub source_code: Option<String>,
+    pub status: OrderStatus,
+    pub payment_status: PaymentStatus,
+    pub member_id: Option<i64>,
+    pub payer_customer_id: i64,
+    pub receiver_name: String,
+    pub receiver_phone: Option<String>,
+    pub receiver_mobile: Option<String>,
+    pub receiver_email: Option<String>,
+    pub receiver_country: Option<String>,
+    pub receiver_postal_code: Option<String>,
+    pub receiver_city: Option<String>,
+    pub receiver_street: Option<String>,
+    pub total_amount: i64,
+    pub shipping_fee: i64,
+    pub invoice_type: i16,
+    pub invoice_title: Option<String>,
+    pub invoice_issue_type: Option<String>,
+    pub invoice_vat: Option<String>,
+    pub invoice_carrier_type: Option<String>,
+    pub invoice_carrier_code: Option<String>,
+    pub invoice_donation_code: Option<String>,
+    pub payment_method: Option<String>,
+    pub payment_token: Option<String>,
+    pub card_last4: Option<String>,
+    pub complimentary: bool,
+    pub paid_at: Option<ChronoDateTimeUtc>,
+    pub created_at: ChronoDateTimeUtc,
+    pub updated_at: ChronoDateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub(crate) enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,22 @@
+//! Entity of the `payments` table: one row per payment-service callback (transaction).
+
+use crate::model::PaymentResult;
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "payments")]
+pub(crate) struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub order_id: i64,
+    pub transaction_id: String,
+    pub status: PaymentResult,
+    pub amount: i64,
+    pub paid_at: ChronoDateTimeUtc,
+    pub recorded_at: ChronoDateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub(crate) enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

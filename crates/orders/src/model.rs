@@ -1,0 +1,266 @@
+//! Domain types of orders: the stored order, its lines and payments, and the inputs that create them.
+
+use crate::invoice::Invoice;
+use catalog::Category;
+use chrono::{DateTime, NaiveDate, Utc};
+use members::{Account, Address, CustomerInput};
+use platform_core::Money;
+use sea_orm::entity::prelude::*;
+
+/// Where an order came from (SPEC §1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum OrderSource {
+    /// An EC frontend.
+    #[sea_orm(string_value = "EC")]
+    Ec,
+    /// The publisher's app.
+    #[sea_orm(string_value = "APP")]
+    App,
+    /// 91APP.
+    #[sea_orm(string_value = "NINE_ONE_APP")]
+    NineOneApp,
+    /// A renewal charge (續訂單).
+    #[sea_orm(string_value = "AUTO")]
+    Auto,
+    /// Migrated from the legacy ERP.
+    #[sea_orm(string_value = "IMPORT")]
+    Import,
+}
+
+/// The order's lifecycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum OrderStatus {
+    /// Created, waiting for its payment.
+    #[sea_orm(string_value = "CREATED")]
+    Created,
+    /// Paid (or free): its lines go to fulfilment and entitlements.
+    #[sea_orm(string_value = "CONFIRMED")]
+    Confirmed,
+}
+
+/// Where the order's payment stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum PaymentStatus {
+    /// No result yet.
+    #[sea_orm(string_value = "PENDING")]
+    Pending,
+    /// Paid; final.
+    #[sea_orm(string_value = "PAID")]
+    Paid,
+    /// The last attempt failed; a later one may still pay.
+    #[sea_orm(string_value = "FAILED")]
+    Failed,
+}
+
+/// The result the payment service reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(8))")]
+pub enum PaymentResult {
+    /// Paid.
+    #[sea_orm(string_value = "PAID")]
+    Paid,
+    /// Declined or failed.
+    #[sea_orm(string_value = "FAILED")]
+    Failed,
+}
+
+/// The status of an order line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum LineStatus {
+    /// Accepted for fulfilment (seed: 立即 Confirm).
+    #[sea_orm(string_value = "CONFIRMED")]
+    Confirmed,
+}
+
+/// Who receives the goods.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Receiver {
+    /// Name (required).
+    pub name: String,
+    /// Phone.
+    pub phone: Option<String>,
+    /// Mobile.
+    pub mobile: Option<String>,
+    /// E-mail.
+    pub email: Option<String>,
+    /// Address.
+    pub address: Address,
+}
+
+/// An order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Order {
+    /// Order number, e.g. `O26112200000042`.
+    pub order_no: String,
+    /// Where it came from.
+    pub source: OrderSource,
+    /// The source's own reference.
+    pub source_code: Option<String>,
+    /// Lifecycle.
+    pub status: OrderStatus,
+    /// Payment.
+    pub payment_status: PaymentStatus,
+    /// The bound member.
+    pub member_account: Option<Account>,
+    /// The paying customer's number.
+    pub payer_customer_no: String,
+    /// Who receives it.
+    pub receiver: Receiver,
+    /// Σ line amounts + shipping fee.
+    pub total_amount: Money,
+    /// Shipping fee.
+    pub shipping_fee: Money,
+    /// Invoice fields.
+    pub invoice: Invoice,
+    /// e.g. `CREDIT_CARD`.
+    pub payment_method: Option<String>,
+    /// Whether a payment token is kept for renewals (the token itself never leaves the platform).
+    pub has_payment_token: bool,
+    /// Last 4 digits of the card.
+    pub card_last4: Option<String>,
+    /// A gift (贈閱) order.
+    pub complimentary: bool,
+    /// The lines after promotion expansion.
+    pub lines: Vec<OrderLine>,
+    /// Payment results received, oldest first.
+    pub payments: Vec<Payment>,
+    /// When it was paid.
+    pub paid_at: Option<DateTime<Utc>>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One item of an order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderLine {
+    /// Position in the order, from 0.
+    pub position: i32,
+    /// Which input line it came from, from 0.
+    pub input_line: i32,
+    /// The item.
+    pub item_no: String,
+    /// The promotion it was expanded from.
+    pub promotion_code: Option<String>,
+    /// The item's category.
+    pub category: Category,
+    /// The item's product code.
+    pub product_code: Option<String>,
+    /// Units.
+    pub quantity: i32,
+    /// Paid for this line (R1 share for promotion items).
+    pub amount: Money,
+    /// R2 status.
+    pub status: LineStatus,
+    /// Fulfilment subinventory.
+    pub subinventory: String,
+}
+
+/// One payment result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Payment {
+    /// The payment service's transaction id.
+    pub transaction_id: String,
+    /// Paid or failed.
+    pub status: PaymentResult,
+    /// Amount.
+    pub amount: Money,
+    /// When it happened.
+    pub paid_at: DateTime<Utc>,
+}
+
+/// The payer of a new order: an existing customer, or the data of a new one.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Payer {
+    /// An existing customer number.
+    Existing(String),
+    /// A new customer.
+    New(CustomerInput),
+}
+
+impl Default for Payer {
+    fn default() -> Self {
+        Payer::New(CustomerInput::default())
+    }
+}
+
+/// One requested line: an item or promotion code, a quantity, and the amount paid for the line.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LineInput {
+    /// Item number or promotion code.
+    pub item_no: String,
+    /// Units (promotions: bundles).
+    pub quantity: i32,
+    /// Paid for the whole line.
+    pub amount: i64,
+}
+
+/// `createOrder`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NewOrder {
+    /// Same key + same payload → the same order; same key + other payload → CONFLICT.
+    pub idempotency_key: String,
+    /// Where it comes from.
+    pub source: Option<OrderSource>,
+    /// The source's reference.
+    pub source_code: Option<String>,
+    /// A member to bind now.
+    pub member_account: Option<String>,
+    /// Who pays.
+    pub payer: Payer,
+    /// Who receives.
+    pub receiver: Receiver,
+    /// The lines.
+    pub lines: Vec<LineInput>,
+    /// Shipping fee.
+    pub shipping_fee: i64,
+    /// Invoice; the default is a paper invoice titled with the receiver's name.
+    pub invoice: Option<Invoice>,
+    /// e.g. `CREDIT_CARD`.
+    pub payment_method: Option<String>,
+    /// Gateway token for renewals; stored, never returned.
+    pub payment_token: Option<String>,
+    /// Last 4 digits of the card.
+    pub card_last4: Option<String>,
+    /// A gift order.
+    pub complimentary: bool,
+}
+
+/// `recordPayment`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentReport {
+    /// The order.
+    pub order_no: String,
+    /// The payment service's transaction id; one result per id.
+    pub transaction_id: String,
+    /// Paid or failed.
+    pub status: PaymentResult,
+    /// Must equal the order's total.
+    pub amount: i64,
+    /// When it happened; default now.
+    pub paid_at: Option<DateTime<Utc>>,
+}
+
+/// Which orders to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrderFilter {
+    /// Bound to this member.
+    pub member: Option<Account>,
+    /// Paid by this customer.
+    pub customer_no: Option<String>,
+    /// From this source.
+    pub source: Option<OrderSource>,
+    /// In this status.
+    pub status: Option<OrderStatus>,
+    /// In this payment status.
+    pub payment_status: Option<PaymentStatus>,
+    /// Created on or after this business date.
+    pub created_from: Option<NaiveDate>,
+    /// Created on or before this business date.
+    pub created_to: Option<NaiveDate>,
+}

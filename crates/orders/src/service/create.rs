@@ -1,0 +1,380 @@
+//! `createOrder`: validate everything, expand promotion lines (R1), then write the order, its lines, a new
+//! payer if any and the `order.created` event in one transaction. Idempotent per `idempotencyKey`.
+
+use super::load::find_order;
+use super::{OrderService, append, unique_violation};
+use crate::OrdersError;
+use crate::entity::{order, order_line};
+use crate::invoice::{self, Invoice};
+use crate::model::{LineInput, NewOrder, Order, OrderSource, OrderStatus, Payer, PaymentStatus, Receiver};
+use crate::rules::{ExpandedLine, Resolved, expand_line, order_number};
+use chrono::{DateTime, Utc};
+use members::{Account, service as members_service, validate};
+use platform_core::Money;
+use platform_core::db::begin_write;
+use sea_orm::{ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+/// Most lines one order may have.
+const MAX_LINES: usize = 100;
+/// Most units of one line.
+const MAX_QUANTITY: i32 = 1000;
+
+impl OrderService {
+    /// Creates an order, or returns the one already created with this idempotency key and the same payload
+    /// (`false` then). The same key with another payload is `CONFLICT`. Nothing is written on error.
+    pub async fn create(&self, input: NewOrder, at: DateTime<Utc>) -> Result<(Order, bool), OrdersError> {
+        let checked = Checked::new(input)?;
+        let lines = self.expand(&checked.lines).await?;
+        let mut total = checked.shipping_fee;
+        for line in &lines {
+            total = total
+                .checked_add(line.amount)
+                .ok_or_else(|| OrdersError::invalid("lines", "amounts are too large"))?;
+        }
+        match self.write(&checked, &lines, total, at).await {
+            Err(OrdersError::Unexpected(err))
+                if err.downcast_ref::<sea_orm::DbErr>().is_some_and(unique_violation) =>
+            {
+                // Another request with the same key committed first: answer as a replay.
+                self.replay(&checked).await?.map(|order| (order, false)).ok_or(OrdersError::Unexpected(err))
+            }
+            other => other,
+        }
+    }
+
+    async fn expand(&self, lines: &[LineInput]) -> Result<Vec<ExpandedLine>, OrdersError> {
+        let mut expanded = Vec::with_capacity(lines.len());
+        for (index, line) in lines.iter().enumerate() {
+            let quantity = u32::try_from(line.quantity).unwrap_or(1);
+            let amount = Money::new(line.amount);
+            if let Some(promotion) = self.catalog.promotion(&line.item_no).await? {
+                expanded.extend(expand_line(index, Resolved::Promotion(&promotion), quantity, amount)?);
+            } else if let Some(item) = self.catalog.item(&line.item_no).await? {
+                expanded.extend(expand_line(index, Resolved::Item(&item), quantity, amount)?);
+            } else {
+                return Err(OrdersError::not_found(
+                    format!("lines[{index}].itemNo"),
+                    format!("no item or promotion {}", line.item_no),
+                ));
+            }
+        }
+        Ok(expanded)
+    }
+
+    async fn replay(&self, checked: &Checked) -> Result<Option<Order>, OrdersError> {
+        let Some(existing) = order::Entity::find()
+            .filter(order::Column::IdempotencyKey.eq(checked.idempotency_key.as_str()))
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        if existing.request_hash != checked.hash {
+            return Err(OrdersError::conflict("idempotencyKey", "was used for a different order"));
+        }
+        Ok(load_by_id(&self.db, existing).await?)
+    }
+
+    async fn write(
+        &self,
+        checked: &Checked,
+        lines: &[ExpandedLine],
+        total: Money,
+        at: DateTime<Utc>,
+    ) -> Result<(Order, bool), OrdersError> {
+        let txn = begin_write(&self.db).await?;
+        if let Some(existing) = order::Entity::find()
+            .filter(order::Column::IdempotencyKey.eq(checked.idempotency_key.as_str()))
+            .one(&txn)
+            .await?
+        {
+            if existing.request_hash != checked.hash {
+                return Err(OrdersError::conflict("idempotencyKey", "was used for a different order"));
+            }
+            let order = load_by_id(&txn, existing)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("replayed order vanished"))?;
+            return Ok((order, false));
+        }
+        let member_id =
+            match &checked.member {
+                Some(account) => Some(members_service::member_id(&txn, account).await?.ok_or_else(|| {
+                    OrdersError::not_found("memberAccount", format!("no member {account}"))
+                })?),
+                None => None,
+            };
+        let payer_id = match &checked.payer {
+            Payer::Existing(no) => members_service::customer_id(&txn, no)
+                .await?
+                .ok_or_else(|| OrdersError::not_found("payer.customerNo", format!("no customer {no}")))?,
+            Payer::New(input) => {
+                let input = members::CustomerInput { customer_no: None, ..input.clone() };
+                members_service::upsert_customer_in(&txn, input, at).await.map_err(prefix_payer)?.0
+            }
+        };
+        let free = total == Money::ZERO;
+        let receiver = &checked.receiver;
+        let invoice = &checked.invoice;
+        let row = order::ActiveModel {
+            order_no: Set(None),
+            idempotency_key: Set(checked.idempotency_key.clone()),
+            request_hash: Set(checked.hash.clone()),
+            source: Set(checked.source),
+            source_code: Set(checked.source_code.clone()),
+            status: Set(if free { OrderStatus::Confirmed } else { OrderStatus::Created }),
+            payment_status: Set(if free { PaymentStatus::Paid } else { PaymentStatus::Pending }),
+            member_id: Set(member_id),
+            payer_customer_id: Set(payer_id),
+            receiver_name: Set(receiver.name.clone()),
+            receiver_phone: Set(receiver.phone.clone()),
+            receiver_mobile: Set(receiver.mobile.clone()),
+            receiver_email: Set(receiver.email.clone()),
+            receiver_country: Set(receiver.address.country.clone()),
+            receiver_postal_code: Set(receiver.address.postal_code.clone()),
+            receiver_city: Set(receiver.address.city.clone()),
+            receiver_street: Set(receiver.address.street.clone()),
+            total_amount: Set(total.amount()),
+            shipping_fee: Set(checked.shipping_fee.amount()),
+            invoice_type: Set(invoice.invoice_type),
+            invoice_title: Set(invoice.title.clone()),
+            invoice_issue_type: Set(invoice.issue_type.clone()),
+            invoice_vat: Set(invoice.vat.clone()),
+            invoice_carrier_type: Set(invoice.carrier_type.clone()),
+            invoice_carrier_code: Set(invoice.carrier_code.clone()),
+            invoice_donation_code: Set(invoice.donation_code.clone()),
+            payment_method: Set(checked.payment_method.clone()),
+            payment_token: Set(checked.payment_token.clone()),
+            card_last4: Set(checked.card_last4.clone()),
+            complimentary: Set(checked.complimentary),
+            paid_at: Set(free.then_some(at)),
+            created_at: Set(at),
+            updated_at: Set(at),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await
+        .map_err(|e| OrdersError::Unexpected(anyhow::Error::new(e)))?;
+        let order_no = order_number(self.calendar.date_of(at), row.id);
+        order::Entity::update_many()
+            .col_expr(order::Column::OrderNo, order_no.clone().into())
+            .filter(order::Column::Id.eq(row.id))
+            .exec(&txn)
+            .await?;
+        let line_rows = lines.iter().zip(0..).map(|(line, position)| order_line::ActiveModel {
+            order_id: Set(row.id),
+            position: Set(position),
+            input_line: Set(i32::try_from(line.input_line).unwrap_or(i32::MAX)),
+            item_no: Set(line.item_no.clone()),
+            promotion_code: Set(line.promotion_code.clone()),
+            category: Set(line.category),
+            product_code: Set(line.product_code.clone()),
+            quantity: Set(i32::try_from(line.quantity).unwrap_or(i32::MAX)),
+            amount: Set(line.amount.amount()),
+            status: Set(line.status),
+            subinventory: Set(self.subinventory.clone()),
+            created_at: Set(at),
+            updated_at: Set(at),
+            ..Default::default()
+        });
+        order_line::Entity::insert_many(line_rows).exec_without_returning(&txn).await?;
+        let order = load_by_id(&txn, order::Model { order_no: Some(order_no.clone()), ..row })
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("new order vanished"))?;
+        let summary = json!({
+            "orderNo": order_no, "source": checked.source.to_value(), "totalAmount": total.amount(),
+            "customerNo": order.payer_customer_no, "memberAccount": checked.member.as_ref().map(Account::as_str),
+        });
+        append(&txn, "order.created", &order_no, summary, at).await?;
+        if free {
+            append(&txn, "order.paid", &order_no, paid_payload(&order, None), at).await?;
+        }
+        txn.commit().await?;
+        Ok((order, true))
+    }
+}
+
+/// The payload of `order.paid`: what entitlements and the EC need.
+pub(super) fn paid_payload(order: &Order, transaction_id: Option<&str>) -> serde_json::Value {
+    let lines: Vec<serde_json::Value> = order
+        .lines
+        .iter()
+        .map(|l| {
+            json!({ "position": l.position, "itemNo": l.item_no, "promotionCode": l.promotion_code,
+                    "productCode": l.product_code, "quantity": l.quantity, "amount": l.amount.amount() })
+        })
+        .collect();
+    json!({
+        "orderNo": order.order_no, "totalAmount": order.total_amount.amount(), "transactionId": transaction_id,
+        "customerNo": order.payer_customer_no, "memberAccount": order.member_account.as_ref().map(Account::as_str),
+        "complimentary": order.complimentary, "lines": lines,
+    })
+}
+
+async fn load_by_id(
+    db: &impl sea_orm::ConnectionTrait,
+    row: order::Model,
+) -> Result<Option<Order>, OrdersError> {
+    match row.order_no.as_deref() {
+        Some(no) => find_order(db, no).await,
+        None => Ok(None),
+    }
+}
+
+fn prefix_payer(err: members::MembersError) -> OrdersError {
+    match err {
+        members::MembersError::Invalid { field, message } => {
+            OrdersError::invalid(format!("payer.{field}"), message)
+        }
+        other => other.into(),
+    }
+}
+
+/// Input that passed every rule that needs no database, with its fingerprint.
+struct Checked {
+    idempotency_key: String,
+    hash: String,
+    source: OrderSource,
+    source_code: Option<String>,
+    member: Option<Account>,
+    payer: Payer,
+    receiver: Receiver,
+    lines: Vec<LineInput>,
+    shipping_fee: Money,
+    invoice: Invoice,
+    payment_method: Option<String>,
+    payment_token: Option<String>,
+    card_last4: Option<String>,
+    complimentary: bool,
+}
+
+impl Checked {
+    fn new(input: NewOrder) -> Result<Checked, OrdersError> {
+        let idempotency_key = input.idempotency_key.trim().to_owned();
+        if idempotency_key.is_empty() || idempotency_key.len() > 128 {
+            return Err(OrdersError::invalid("idempotencyKey", "must be 1-128 characters"));
+        }
+        let member = input.member_account.as_deref().map(Account::parse).transpose().map_err(|e| {
+            OrdersError::invalid("memberAccount", e.to_string().trim_start_matches("account: ").to_owned())
+        })?;
+        let receiver = check_receiver(input.receiver)?;
+        if input.lines.is_empty() {
+            return Err(OrdersError::invalid("lines", "an order needs at least one line"));
+        }
+        if input.lines.len() > MAX_LINES {
+            return Err(OrdersError::invalid("lines", format!("at most {MAX_LINES} lines")));
+        }
+        let mut lines = Vec::with_capacity(input.lines.len());
+        for (index, line) in input.lines.into_iter().enumerate() {
+            let item_no = line.item_no.trim().to_owned();
+            if item_no.is_empty() {
+                return Err(OrdersError::invalid(format!("lines[{index}].itemNo"), "must not be empty"));
+            }
+            if !(1..=MAX_QUANTITY).contains(&line.quantity) {
+                return Err(OrdersError::invalid(
+                    format!("lines[{index}].quantity"),
+                    format!("must be 1-{MAX_QUANTITY}"),
+                ));
+            }
+            if line.amount < 0 {
+                return Err(OrdersError::invalid(format!("lines[{index}].amount"), "must not be negative"));
+            }
+            lines.push(LineInput { item_no, ..line });
+        }
+        if input.shipping_fee < 0 {
+            return Err(OrdersError::invalid("shippingFee", "must not be negative"));
+        }
+        let invoice = Invoice::validate(
+            input.invoice.unwrap_or(Invoice { invoice_type: invoice::PAPER, ..Invoice::default() }),
+            &receiver.name,
+        )?;
+        let card_last4 = input.card_last4.map(|c| c.trim().to_owned());
+        if let Some(card) = &card_last4
+            && (card.len() != 4 || !card.chars().all(|c| c.is_ascii_digit()))
+        {
+            return Err(OrdersError::invalid("cardLast4", "must be the last 4 digits of the card"));
+        }
+        let payment_token = input.payment_token.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
+        if payment_token.as_ref().is_some_and(|t| t.len() > 256) {
+            return Err(OrdersError::invalid("paymentToken", "must be at most 256 characters"));
+        }
+        let optional_text = |field: &str, value: Option<String>, max: usize| {
+            value.map(|v| validate::text(field, &v, max)).transpose().map_err(OrdersError::from)
+        };
+        let payer = match input.payer {
+            Payer::Existing(no) => Payer::Existing(no.trim().to_owned()),
+            Payer::New(customer) => Payer::New(customer),
+        };
+        let mut checked = Checked {
+            idempotency_key,
+            hash: String::new(),
+            source: input.source.unwrap_or(OrderSource::Ec),
+            source_code: optional_text("sourceCode", input.source_code, 64)?,
+            member,
+            payer,
+            receiver,
+            lines,
+            shipping_fee: Money::new(input.shipping_fee),
+            invoice,
+            payment_method: optional_text("paymentMethod", input.payment_method, 32)?,
+            payment_token,
+            card_last4,
+            complimentary: input.complimentary,
+        };
+        checked.hash = checked.fingerprint();
+        Ok(checked)
+    }
+
+    /// SHA-256 over every field of the request in a fixed order: equal payloads, equal hashes.
+    fn fingerprint(&self) -> String {
+        let payer = match &self.payer {
+            Payer::Existing(no) => json!({ "customerNo": no }),
+            Payer::New(c) => json!(format!("{c:?}")),
+        };
+        let i = &self.invoice;
+        let canonical = json!([
+            self.idempotency_key,
+            self.source.to_value(),
+            self.source_code,
+            self.member.as_ref().map(Account::as_str),
+            payer,
+            self.receiver,
+            self.lines,
+            self.shipping_fee.amount(),
+            [
+                json!(i.invoice_type),
+                json!(i.title),
+                json!(i.issue_type),
+                json!(i.vat),
+                json!(i.carrier_type),
+                json!(i.carrier_code),
+                json!(i.donation_code)
+            ],
+            self.payment_method,
+            self.payment_token,
+            self.card_last4,
+            self.complimentary,
+        ]);
+        hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
+    }
+}
+
+fn check_receiver(receiver: Receiver) -> Result<Receiver, OrdersError> {
+    let field = |name: &str| format!("receiver.{name}");
+    let optional = |name: &str, value: Option<String>, max: usize| {
+        value.map(|v| validate::text(&field(name), &v, max)).transpose()
+    };
+    Ok(Receiver {
+        name: validate::text(&field("name"), &receiver.name, 200)?,
+        phone: receiver.phone.map(|v| validate::phone(&field("phone"), &v)).transpose()?,
+        mobile: receiver.mobile.map(|v| validate::phone(&field("mobile"), &v)).transpose()?,
+        email: receiver.email.map(|v| validate::email(&field("email"), &v)).transpose()?,
+        address: members::Address {
+            country: optional("address.country", receiver.address.country, 64)?,
+            postal_code: optional("address.postalCode", receiver.address.postal_code, 16)?,
+            city: optional("address.city", receiver.address.city, 64)?,
+            street: optional("address.street", receiver.address.street, 300)?,
+        },
+    })
+}

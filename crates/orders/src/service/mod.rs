@@ -1,0 +1,60 @@
+//! Order storage: creating orders, recording payments, binding members, reading orders. Every change
+//! appends its events to the log in the same transaction (R12).
+
+mod create;
+mod load;
+mod payments;
+
+use catalog::Catalog;
+use platform_core::BusinessCalendar;
+use platform_core::events::{self, NewEvent};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, SqlErr};
+
+pub use load::OrderRef;
+
+/// The orders domain over one database.
+#[derive(Debug, Clone)]
+pub struct OrderService {
+    db: DatabaseConnection,
+    catalog: Catalog,
+    calendar: BusinessCalendar,
+    subinventory: String,
+}
+
+impl OrderService {
+    /// Orders on `db`, resolving lines through `catalog`, numbering them by business date in `calendar`, and
+    /// sending their lines to `subinventory` (R2; setting `orders.subinventory`).
+    pub fn new(
+        db: DatabaseConnection,
+        catalog: Catalog,
+        calendar: BusinessCalendar,
+        subinventory: String,
+    ) -> Self {
+        OrderService { db, catalog, calendar, subinventory }
+    }
+
+    /// The database.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+}
+
+fn order_subject(order_no: &str) -> String {
+    format!("order:{order_no}")
+}
+
+async fn append(
+    db: &impl ConnectionTrait,
+    event_type: &'static str,
+    order_no: &str,
+    payload: serde_json::Value,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<(), DbErr> {
+    events::append(db, NewEvent { event_type, subject: order_subject(order_no), payload }, at)
+        .await
+        .map(|_| ())
+}
+
+fn unique_violation(err: &DbErr) -> bool {
+    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}

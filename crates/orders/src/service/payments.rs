@@ -1,0 +1,187 @@
+//! `recordPayment` (the payment service's callback) and `bindOrderMember`.
+
+use super::create::paid_payload;
+use super::load::{find_order, order_row};
+use super::{OrderService, append, unique_violation};
+use crate::OrdersError;
+use crate::entity::{order, payment};
+use crate::model::{Order, OrderStatus, PaymentReport, PaymentResult, PaymentStatus};
+use chrono::{DateTime, Utc};
+use members::{Account, service as members_service};
+use platform_core::db::begin_write;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::json;
+
+impl OrderService {
+    /// Records a payment result. Idempotent per transaction id (the same report again returns the order);
+    /// an amount that is not the order total is refused and recorded as a `payment.amount_mismatch` alert;
+    /// a paid order never becomes failed, and a second payment of a paid order is refused as a
+    /// `payment.duplicate` alert.
+    pub async fn record_payment(
+        &self,
+        report: PaymentReport,
+        at: DateTime<Utc>,
+    ) -> Result<Order, OrdersError> {
+        let transaction_id = report.transaction_id.trim().to_owned();
+        if transaction_id.is_empty() || transaction_id.len() > 128 {
+            return Err(OrdersError::invalid("transactionId", "must be 1-128 characters"));
+        }
+        if report.amount < 0 {
+            return Err(OrdersError::invalid("amount", "must not be negative"));
+        }
+        let report = PaymentReport { transaction_id, ..report };
+        match self.try_record(&report, at).await {
+            // The same transaction recorded concurrently: answer from what was stored.
+            Err(OrdersError::Unexpected(err))
+                if err.downcast_ref::<sea_orm::DbErr>().is_some_and(unique_violation) =>
+            {
+                self.try_record(&report, at).await
+            }
+            other => other,
+        }
+    }
+
+    async fn try_record(&self, report: &PaymentReport, at: DateTime<Utc>) -> Result<Order, OrdersError> {
+        let txn = begin_write(&self.db).await?;
+        let row = order_row(&txn, &report.order_no)
+            .await?
+            .ok_or_else(|| OrdersError::not_found("orderNo", format!("no order {}", report.order_no)))?;
+        let order_no = report.order_no.as_str();
+        if let Some(seen) = payment::Entity::find()
+            .filter(payment::Column::TransactionId.eq(report.transaction_id.as_str()))
+            .one(&txn)
+            .await?
+        {
+            if seen.order_id == row.id && seen.status == report.status && seen.amount == report.amount {
+                drop(txn);
+                return self.find(order_no).await?.ok_or_else(|| anyhow::anyhow!("order vanished").into());
+            }
+            return Err(OrdersError::conflict(
+                "transactionId",
+                "was already recorded with a different result",
+            ));
+        }
+        let alert = |kind: &'static str, message: String| (kind, message);
+        let refusal = if report.amount != row.total_amount {
+            Some(alert(
+                "payment.amount_mismatch",
+                format!(
+                    "{} does not match the order total {} (recorded as an alert)",
+                    report.amount, row.total_amount
+                ),
+            ))
+        } else if row.payment_status == PaymentStatus::Paid && report.status == PaymentResult::Paid {
+            Some(alert("payment.duplicate", "the order is already paid (recorded as an alert)".to_owned()))
+        } else {
+            None
+        };
+        if let Some((kind, message)) = refusal {
+            let payload = json!({ "orderNo": order_no, "transactionId": report.transaction_id,
+                                  "expected": row.total_amount, "received": report.amount,
+                                  "status": status_name(report.status) });
+            append(&txn, kind, order_no, payload, at).await?;
+            txn.commit().await?;
+            let field = if kind == "payment.duplicate" { "transactionId" } else { "amount" };
+            return Err(if kind == "payment.duplicate" {
+                OrdersError::conflict(field, message)
+            } else {
+                OrdersError::invalid(field, message)
+            });
+        }
+        if row.payment_status == PaymentStatus::Paid {
+            return Err(OrdersError::conflict("status", format!("order {order_no} is paid; it cannot fail")));
+        }
+        let paid_at = report.paid_at.unwrap_or(at);
+        payment::ActiveModel {
+            order_id: Set(row.id),
+            transaction_id: Set(report.transaction_id.clone()),
+            status: Set(report.status),
+            amount: Set(report.amount),
+            paid_at: Set(paid_at),
+            recorded_at: Set(at),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await
+        .map_err(|e| OrdersError::Unexpected(anyhow::Error::new(e)))?;
+        let mut update = order::Entity::update_many()
+            .col_expr(order::Column::UpdatedAt, Expr::value(at))
+            .filter(order::Column::Id.eq(row.id))
+            // Two different paid callbacks racing: only one may turn the order paid.
+            .filter(order::Column::PaymentStatus.ne(PaymentStatus::Paid));
+        update = match report.status {
+            PaymentResult::Paid => update
+                .col_expr(order::Column::PaymentStatus, Expr::value(PaymentStatus::Paid))
+                .col_expr(order::Column::Status, Expr::value(OrderStatus::Confirmed))
+                .col_expr(order::Column::PaidAt, Expr::value(paid_at)),
+            PaymentResult::Failed => {
+                update.col_expr(order::Column::PaymentStatus, Expr::value(PaymentStatus::Failed))
+            }
+        };
+        if update.exec(&txn).await?.rows_affected != 1 {
+            return Err(OrdersError::conflict("transactionId", "the order was paid by another transaction"));
+        }
+        let order = find_order(&txn, order_no).await?.ok_or_else(|| anyhow::anyhow!("order vanished"))?;
+        match report.status {
+            PaymentResult::Paid => {
+                append(&txn, "order.paid", order_no, paid_payload(&order, Some(&report.transaction_id)), at)
+                    .await?;
+            }
+            PaymentResult::Failed => {
+                let payload = json!({ "orderNo": order_no, "transactionId": report.transaction_id, "amount": report.amount });
+                append(&txn, "order.payment_failed", order_no, payload, at).await?;
+            }
+        }
+        txn.commit().await?;
+        Ok(order)
+    }
+
+    /// Binds an order to an existing member (seed 004 訂單綁定會員). Binding again to the same member changes
+    /// nothing; to another member is `CONFLICT`.
+    pub async fn bind_member(
+        &self,
+        order_no: &str,
+        account: &Account,
+        at: DateTime<Utc>,
+    ) -> Result<Order, OrdersError> {
+        let txn = begin_write(&self.db).await?;
+        let row = order_row(&txn, order_no)
+            .await?
+            .ok_or_else(|| OrdersError::not_found("orderNo", format!("no order {order_no}")))?;
+        let member_id = members_service::member_id(&txn, account)
+            .await?
+            .ok_or_else(|| OrdersError::not_found("account", format!("no member {account}")))?;
+        match row.member_id {
+            Some(bound) if bound == member_id => {
+                drop(txn);
+                return self.find(order_no).await?.ok_or_else(|| anyhow::anyhow!("order vanished").into());
+            }
+            Some(_) => return Err(OrdersError::conflict("orderNo", "is bound to another member")),
+            None => {}
+        }
+        let updated = order::Entity::update_many()
+            .col_expr(order::Column::MemberId, Expr::value(member_id))
+            .col_expr(order::Column::UpdatedAt, Expr::value(at))
+            .filter(order::Column::Id.eq(row.id))
+            .filter(order::Column::MemberId.is_null())
+            .exec(&txn)
+            .await?;
+        if updated.rows_affected != 1 {
+            return Err(OrdersError::conflict("orderNo", "is bound to another member"));
+        }
+        let order = find_order(&txn, order_no).await?.ok_or_else(|| anyhow::anyhow!("order vanished"))?;
+        let payload = json!({ "orderNo": order_no, "memberAccount": account.as_str(),
+                              "paid": order.payment_status == PaymentStatus::Paid });
+        append(&txn, "order.member_bound", order_no, payload, at).await?;
+        txn.commit().await?;
+        Ok(order)
+    }
+}
+
+fn status_name(status: PaymentResult) -> &'static str {
+    match status {
+        PaymentResult::Paid => "PAID",
+        PaymentResult::Failed => "FAILED",
+    }
+}
