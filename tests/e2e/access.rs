@@ -76,14 +76,47 @@ const OPERATIONS: &[Operation] = &[
         expect: [Unauth, Allow, Allow, Forbidden, Forbidden],
     },
     Operation {
+        name: "order (bound to alice)",
+        query: r#"query($orderNo: String!) { order(orderNo: $orderNo) { orderNo } }"#,
+        expect: [Unauth, Allow, Allow, Allow, Forbidden],
+    },
+    Operation {
+        name: "orders (a member gets its own)",
+        query: r#"{ orders(first: 5) { edges { node { orderNo } } } }"#,
+        expect: [Unauth, Allow, Allow, Allow, Allow],
+    },
+    Operation {
+        name: "orders of alice",
+        query: r#"{ orders(filter: { memberAccount: "alice@example.com" }) { edges { node { orderNo } } } }"#,
+        expect: [Unauth, Allow, Allow, Allow, Forbidden],
+    },
+    Operation {
+        name: "createOrder",
+        query: r#"mutation { createOrder(input: { idempotencyKey: "acl-1", source: EC, payer: { customerNo: "A0000001" },
+            receiver: { name: "Alice" }, lines: [{ itemNo: "BK0002", amount: 350 }] }) { orderNo } }"#,
+        expect: [Unauth, Allow, Allow, Forbidden, Forbidden],
+    },
+    Operation {
+        name: "recordPayment",
+        query: r#"mutation($orderNo: String!) { recordPayment(input: { orderNo: $orderNo, transactionId: "acl-t",
+            status: PAID, amount: 350 }) { paymentStatus } }"#,
+        expect: [Unauth, Allow, Allow, Forbidden, Forbidden],
+    },
+    Operation {
+        name: "bindOrderMember",
+        query: r#"mutation($orderNo: String!) { bindOrderMember(orderNo: $orderNo, account: "alice@example.com") { orderNo } }"#,
+        expect: [Unauth, Allow, Allow, Forbidden, Forbidden],
+    },
+    Operation {
         name: "linkMemberCustomer",
         query: r#"mutation { linkMemberCustomer(account: "alice@example.com", customerNo: "A0000001") { account } }"#,
         expect: [Unauth, Allow, Allow, Forbidden, Forbidden],
     },
 ];
 
-/// Alice (linked to customer A0000001) and Bob (linked to B0000001), created through the API by a service.
-async fn seed_members(server: &TestServer) -> Value {
+/// Alice (linked to customer A0000001, with an order bound to her) and Bob (linked to B0000001), created
+/// through the API by a service. Returns Alice's uuid and her order's number.
+async fn seed_members(server: &TestServer) -> (Value, Value) {
     let service = server.token(Role::Service, "ec-backend");
     let mut alice_uuid = Value::Null;
     for (account, customer_no) in [("alice@example.com", "A0000001"), ("bob@example.com", "B0000001")] {
@@ -103,13 +136,23 @@ async fn seed_members(server: &TestServer) -> Value {
             alice_uuid = body["data"]["upsertMember"]["uuid"].clone();
         }
     }
-    alice_uuid
+    let body = server
+        .graphql_as(
+            &service,
+            r#"mutation { createOrder(input: { idempotencyKey: "acl-0", source: EC, memberAccount: "alice@example.com",
+                payer: { customerNo: "A0000001" }, receiver: { name: "Alice" },
+                lines: [{ itemNo: "BK0002", amount: 350 }] }) { orderNo } }"#,
+            json!({}),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    (alice_uuid, body["data"]["createOrder"]["orderNo"].clone())
 }
 
 #[tokio::test]
 async fn every_role_and_operation_is_allowed_or_denied_as_the_spec_says() {
     for server in servers(|_| {}).await {
-        let alice_uuid = seed_members(&server).await;
+        let (alice_uuid, order_no) = seed_members(&server).await;
         let tokens = [
             None,
             Some(server.token(Role::Admin, "ops")),
@@ -119,7 +162,8 @@ async fn every_role_and_operation_is_allowed_or_denied_as_the_spec_says() {
         ];
         for operation in OPERATIONS {
             for (column, token) in tokens.iter().enumerate() {
-                let request = json!({ "query": operation.query, "variables": { "uuid": alice_uuid } });
+                let variables = json!({ "uuid": alice_uuid, "orderNo": order_no });
+                let request = json!({ "query": operation.query, "variables": variables });
                 let (status, body) = server.post_json_as(token.as_deref(), request).await;
                 let codes = error_codes(&body);
                 let got = match codes.first().map(String::as_str) {

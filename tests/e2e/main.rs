@@ -8,4 +8,5 @@ mod binary;
 mod catalog;
 mod limits;
 mod members;
+mod orders;
 mod support;

@@ -394,7 +394,7 @@ impl From<CreateOrderInput> for NewOrder {
         let set = |v: Option<String>| v.map_or(Change::Keep, Change::Set);
         let payer = match input.payer.customer_no {
             Some(no) => Payer::Existing(no),
-            None => Payer::New(NewCustomer {
+            None => Payer::New(Box::new(NewCustomer {
                 customer_no: None,
                 customer_id: set(input.payer.customer_id),
                 name: Change::Set(input.payer.name.unwrap_or_default()),
@@ -403,7 +403,7 @@ impl From<CreateOrderInput> for NewOrder {
                 mobile: set(input.payer.mobile),
                 address: input.payer.address.map_or(Change::Keep, |a| Change::Set(a.into())),
                 parent_customer_no: Change::Keep,
-            }),
+            })),
         };
         NewOrder {
             idempotency_key: input.idempotency_key,

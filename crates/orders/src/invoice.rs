@@ -132,7 +132,7 @@ pub fn valid_vat(vat: &str) -> bool {
     }
     let digits: Vec<u32> = vat.chars().filter_map(|c| c.to_digit(10)).collect();
     let sum: u32 = digits.iter().zip(WEIGHTS).map(|(d, w)| (d * w) / 10 + (d * w) % 10).sum();
-    sum % 5 == 0 || (digits[6] == 7 && (sum + 1) % 5 == 0)
+    sum.is_multiple_of(5) || (digits[6] == 7 && (sum + 1).is_multiple_of(5))
 }
 
 /// 手機條碼: `/` then 7 characters of `0-9`, `A-Z`, `.`, `+`, `-`.

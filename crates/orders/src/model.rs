@@ -180,12 +180,12 @@ pub enum Payer {
     /// An existing customer number.
     Existing(String),
     /// A new customer.
-    New(CustomerInput),
+    New(Box<CustomerInput>),
 }
 
 impl Default for Payer {
     fn default() -> Self {
-        Payer::New(CustomerInput::default())
+        Payer::New(Box::default())
     }
 }
 

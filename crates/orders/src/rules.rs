@@ -219,6 +219,29 @@ mod tests {
         assert!(err.starts_with("lines[0].itemNo: promotion GC18080026 is not on sale"), "{err}");
     }
 
+    proptest::proptest! {
+        /// R1 through expansion: whatever the prices, quantities and amount paid, the lines never go
+        /// negative and add up to exactly what was paid.
+        #[test]
+        fn r1_expanded_amounts_are_non_negative_and_sum_to_the_paid_amount(
+            prices in proptest::collection::vec((0i64..50_000, 1i32..5), 1..6),
+            total in 0i64..200_000,
+            bundles in 1u32..4,
+            paid in 0i64..1_000_000,
+        ) {
+            let items: Vec<Item> = (0..prices.len()).map(|i| item(&format!("IT{i}"), Category::Book, "BKS")).collect();
+            let parts: Vec<(&Item, i64, i32)> =
+                items.iter().zip(&prices).map(|(item, (price, quantity))| (item, *price, *quantity)).collect();
+            let bundle = promotion(total, &parts);
+            let lines = expand_line(0, Resolved::Promotion(&bundle), bundles, Money::new(paid)).unwrap();
+            proptest::prop_assert!(lines.iter().all(|l| !l.amount.is_negative()));
+            proptest::prop_assert_eq!(lines.iter().map(|l| l.amount.amount()).sum::<i64>(), paid);
+            for (line, (_, quantity)) in lines.iter().zip(&prices) {
+                proptest::prop_assert_eq!(i64::from(line.quantity), i64::from(*quantity) * i64::from(bundles));
+            }
+        }
+    }
+
     #[test]
     fn order_numbers_sort_by_creation() {
         let day = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();

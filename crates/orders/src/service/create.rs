@@ -74,7 +74,7 @@ impl OrderService {
         if existing.request_hash != checked.hash {
             return Err(OrdersError::conflict("idempotencyKey", "was used for a different order"));
         }
-        Ok(load_by_id(&self.db, existing).await?)
+        load_by_id(&self.db, existing).await
     }
 
     async fn write(
@@ -110,7 +110,7 @@ impl OrderService {
                 .await?
                 .ok_or_else(|| OrdersError::not_found("payer.customerNo", format!("no customer {no}")))?,
             Payer::New(input) => {
-                let input = members::CustomerInput { customer_no: None, ..input.clone() };
+                let input = members::CustomerInput { customer_no: None, ..(**input).clone() };
                 members_service::upsert_customer_in(&txn, input, at).await.map_err(prefix_payer)?.0
             }
         };
