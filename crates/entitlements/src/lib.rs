@@ -5,6 +5,7 @@
 //! (issue #5). What is here now are the seed's status codes and the pure R10 transition. Depends on core,
 //! catalog, members and orders; renewals depend on it.
 
+pub mod rules;
 mod status;
 
 pub use status::SubscribeStatus;
