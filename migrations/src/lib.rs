@@ -9,6 +9,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_catalog;
 mod m20261122_000002_members;
 mod m20261122_000003_orders;
+mod m20261122_000004_entitlements;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_catalog::Migration),
             Box::new(m20261122_000002_members::Migration),
             Box::new(m20261122_000003_orders::Migration),
+            Box::new(m20261122_000004_entitlements::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@
 mod access;
 pub mod auth;
 mod catalog;
+mod entitlement;
 pub mod error;
 mod events;
 mod membership;
@@ -16,7 +17,7 @@ mod scalars;
 mod service;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
-use platform_core::{Clock, Settings};
+use platform_core::{BusinessCalendar, Clock, Settings};
 use sea_orm::DatabaseConnection;
 
 pub use scalars::Date;
@@ -33,15 +34,23 @@ pub struct ApiState {
     pub clock: Clock,
     /// Orders.
     pub orders: ::orders::service::OrderService,
+    /// The business time zone.
+    pub calendar: BusinessCalendar,
 }
 
 /// The root query: one object per domain, merged.
 #[derive(MergedObject, Default)]
-pub struct Query(catalog::CatalogQuery, membership::MembersQuery, ordering::OrdersQuery, events::EventsQuery);
+pub struct Query(
+    catalog::CatalogQuery,
+    membership::MembersQuery,
+    ordering::OrdersQuery,
+    entitlement::EntitlementsQuery,
+    events::EventsQuery,
+);
 
 /// The root mutation: one object per domain, merged.
 #[derive(MergedObject, Default)]
-pub struct Mutation(membership::MembersMutation, ordering::OrdersMutation);
+pub struct Mutation(membership::MembersMutation, ordering::OrdersMutation, entitlement::EntitlementsMutation);
 
 /// The schema served at `/graphql`.
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -107,6 +107,7 @@ impl OrdersMutation {
             paid_at: input.paid_at,
         };
         let order = state.orders.record_payment(report, state.clock.now()).await.map_err(from_domain)?;
+        grant_entitlements(state, &order.order_no).await;
         Ok(Order(order))
     }
 
@@ -122,6 +123,16 @@ impl OrdersMutation {
             .await
             .map_err(from_domain)?;
         Ok(Order(order))
+    }
+}
+
+/// R3 right after a payment or a member binding, so the EC sees the entitlements in its next query. The
+/// payment is already recorded whatever happens here; a failure is logged and the periodic sweep grants
+/// the order later.
+async fn grant_entitlements(state: &ApiState, order_no: &str) {
+    let at = state.clock.now();
+    if let Err(err) = entitlements::grant::grant_order(&state.db, state.calendar, order_no, at).await {
+        tracing::error!(order_no, error = %format!("{err:#}"), "granting entitlements failed; the sweep retries");
     }
 }
 

@@ -60,6 +60,21 @@ pub async fn find_product(db: &impl ConnectionTrait, code: &str) -> Result<Optio
     Ok(product::Entity::find_by_id(code.to_owned()).one(db).await?.map(product_from))
 }
 
+/// The issue calendar of a product: `(volume, publish date)` of its active calendar items, by volume.
+pub async fn issues_of(
+    db: &impl ConnectionTrait,
+    product_code: &str,
+) -> Result<Vec<(i32, chrono::NaiveDate)>, CatalogError> {
+    let rows = item::Entity::find()
+        .filter(item::Column::ProductCode.eq(product_code))
+        .filter(item::Column::ItemStatus.eq(crate::Status::Active))
+        .filter(item::Column::MzVolume.is_not_null())
+        .order_by_asc(item::Column::MzVolume)
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().filter_map(|r| Some((r.mz_volume?, r.publish_date?))).collect())
+}
+
 async fn items_of_promotions(
     db: &impl ConnectionTrait,
     codes: &[String],

@@ -1,11 +1,20 @@
 //! Entitlements (權益): what a holder may receive of a product — magazine issues by volume, digital access by
-//! due date.
+//! due date. The R3 computation on payment and member binding (exactly once per order line, with an
+//! append-only grant ledger), R10 expiry, and R11 temporary grants.
 //!
-//! Will own the entitlement and grant-ledger tables, the R3 computation, R10 expiry and R11 temporary grants
-//! (issue #5). What is here now are the seed's status codes and the pure R10 transition. Depends on core,
-//! catalog, members and orders; renewals depend on it.
+//! Owns the tables `entitlements` and `entitlement_grants`. Depends on core, catalog, members and orders;
+//! renewals depend on it.
 
+mod entity;
+mod error;
+pub mod expire;
+pub mod grant;
+pub mod model;
+pub mod query;
 pub mod rules;
 mod status;
+pub mod temporary;
 
+pub use error::EntitlementsError;
+pub use model::{Entitlement, GrantSummary, Holder};
 pub use status::SubscribeStatus;

@@ -580,12 +580,13 @@ fn same_customer(a: &customer::Model, b: &customer::Model) -> bool {
     customer::Model { updated_at: b.updated_at, created_at: b.created_at, ..a.clone() } == *b
 }
 
-/// A new customer number: `C`, the UTC date as `yymmdd`, and six random Crockford base-32 characters,
-/// e.g. `C261122K3F9QX`. About a billion per day; a collision is refused by the unique index.
+/// A new customer number: `C`, the UTC date as `yymmdd`, and ten random Crockford base-32 characters
+/// (50 bits), e.g. `C261122K3F9QXW2ZD`. At a million new customers a day the chance of any collision that
+/// day is below one in two thousand; one is refused by the unique index, never merged.
 fn new_customer_no(at: DateTime<Utc>) -> String {
     const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
     let random = Uuid::new_v4().as_u128();
-    let suffix: String = (0..6).map(|i| char::from(ALPHABET[((random >> (5 * i)) & 31) as usize])).collect();
+    let suffix: String = (0..10).map(|i| char::from(ALPHABET[((random >> (5 * i)) & 31) as usize])).collect();
     format!("C{}{suffix}", at.format("%y%m%d"))
 }
 

@@ -42,14 +42,11 @@ struct AppState {
 pub fn router(settings: &Settings, db: DatabaseConnection, auth: Authenticator) -> Router {
     let limits = Limits::from(settings);
     let catalog = Catalog::new(db.clone(), limits.catalog_ttl);
-    let orders = OrderService::new(
-        db.clone(),
-        catalog.clone(),
-        BusinessCalendar::from(settings),
-        settings.orders.subinventory.clone(),
-    );
-    let graphql =
-        api::build_schema(ApiState { catalog, db: db.clone(), clock: Clock::System, orders }, limits);
+    let calendar = BusinessCalendar::from(settings);
+    let orders =
+        OrderService::new(db.clone(), catalog.clone(), calendar, settings.orders.subinventory.clone());
+    let state = ApiState { catalog, db: db.clone(), clock: Clock::System, orders, calendar };
+    let graphql = api::build_schema(state, limits);
     let state = AppState { graphql, db, auth, graphiql: settings.graphiql_enabled() };
     Router::new()
         .route("/graphql", get(graphiql).post(execute_graphql))

@@ -20,7 +20,7 @@ async fn customers_are_created_updated_and_parented() {
         let (generated, outcome) = upsert_customer(&db.conn, customer(None, "王大明"), at(22)).await.unwrap();
         assert_eq!(outcome, Upserted::Created, "{}", db.label());
         assert!(
-            generated.customer_no.starts_with("C261122") && generated.customer_no.len() == 13,
+            generated.customer_no.starts_with("C261122") && generated.customer_no.len() == 17,
             "{generated:?}"
         );
 

@@ -6,9 +6,11 @@ use super::{OrderService, append, unique_violation};
 use crate::OrdersError;
 use crate::entity::{order, order_line};
 use crate::invoice::{self, Invoice};
-use crate::model::{LineInput, NewOrder, Order, OrderSource, OrderStatus, Payer, PaymentStatus, Receiver};
+use crate::model::{
+    LineInput, NewOrder, Order, OrderLine, OrderSource, OrderStatus, Payer, PaymentStatus, Receiver,
+};
 use crate::rules::{ExpandedLine, Resolved, expand_line, order_number};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use members::{Account, service as members_service, validate};
 use platform_core::Money;
 use platform_core::db::begin_write;
@@ -25,6 +27,8 @@ impl OrderService {
     /// Creates an order, or returns the one already created with this idempotency key and the same payload
     /// (`false` then). The same key with another payload is `CONFLICT`. Nothing is written on error.
     pub async fn create(&self, input: NewOrder, at: DateTime<Utc>) -> Result<(Order, bool), OrdersError> {
+        // Stored timestamps keep microseconds; the order returned must equal the order read back.
+        let at = at.trunc_subsecs(6);
         let checked = Checked::new(input)?;
         let lines = self.expand(&checked.lines).await?;
         let mut total = checked.shipping_fee;
@@ -105,13 +109,18 @@ impl OrderService {
                 })?),
                 None => None,
             };
-        let payer_id = match &checked.payer {
-            Payer::Existing(no) => members_service::customer_id(&txn, no)
-                .await?
-                .ok_or_else(|| OrdersError::not_found("payer.customerNo", format!("no customer {no}")))?,
+        let (payer_id, payer_no) = match &checked.payer {
+            Payer::Existing(no) => {
+                let id = members_service::customer_id(&txn, no)
+                    .await?
+                    .ok_or_else(|| OrdersError::not_found("payer.customerNo", format!("no customer {no}")))?;
+                (id, no.clone())
+            }
             Payer::New(input) => {
                 let input = members::CustomerInput { customer_no: None, ..(**input).clone() };
-                members_service::upsert_customer_in(&txn, input, at).await.map_err(prefix_payer)?.0
+                let (id, customer, _) =
+                    members_service::upsert_customer_in(&txn, input, at).await.map_err(prefix_payer)?;
+                (id, customer.customer_no)
             }
         };
         let free = total == Money::ZERO;
@@ -179,9 +188,44 @@ impl OrderService {
             ..Default::default()
         });
         order_line::Entity::insert_many(line_rows).exec_without_returning(&txn).await?;
-        let order = load_by_id(&txn, order::Model { order_no: Some(order_no.clone()), ..row })
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("new order vanished"))?;
+        // The order as stored, built from what was just written rather than read back.
+        let order = Order {
+            order_no: order_no.clone(),
+            source: row.source,
+            source_code: row.source_code,
+            status: row.status,
+            payment_status: row.payment_status,
+            member_account: checked.member.clone(),
+            payer_customer_no: payer_no,
+            receiver: checked.receiver.clone(),
+            total_amount: total,
+            shipping_fee: checked.shipping_fee,
+            invoice: checked.invoice.clone(),
+            payment_method: row.payment_method,
+            has_payment_token: row.payment_token.is_some(),
+            card_last4: row.card_last4,
+            complimentary: row.complimentary,
+            lines: lines
+                .iter()
+                .zip(0..)
+                .map(|(line, position)| OrderLine {
+                    position,
+                    input_line: i32::try_from(line.input_line).unwrap_or(i32::MAX),
+                    item_no: line.item_no.clone(),
+                    promotion_code: line.promotion_code.clone(),
+                    category: line.category,
+                    product_code: line.product_code.clone(),
+                    quantity: i32::try_from(line.quantity).unwrap_or(i32::MAX),
+                    amount: line.amount,
+                    status: line.status,
+                    subinventory: self.subinventory.clone(),
+                })
+                .collect(),
+            payments: Vec::new(),
+            paid_at: row.paid_at,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        };
         let summary = json!({
             "orderNo": order_no, "source": checked.source.to_value(), "totalAmount": total.amount(),
             "customerNo": order.payer_customer_no, "memberAccount": checked.member.as_ref().map(Account::as_str),

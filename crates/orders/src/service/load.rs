@@ -71,6 +71,69 @@ impl OrderService {
     }
 }
 
+/// A line of a paid order, as entitlements need it (R3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaidLine {
+    /// The line's row id: the grant ledger's key.
+    pub line_id: i64,
+    /// The order.
+    pub order_no: String,
+    /// The item.
+    pub item_no: String,
+    /// Units.
+    pub quantity: i32,
+    /// The paying customer's row id (holder of print entitlements).
+    pub payer_customer_id: i64,
+    /// The bound member's row id (holder of digital entitlements), if bound.
+    pub member_id: Option<i64>,
+    /// A gift order.
+    pub complimentary: bool,
+    /// When it was paid.
+    pub paid_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The lines of order `order_no` if it is paid (none otherwise), in order.
+pub async fn paid_lines(db: &impl ConnectionTrait, order_no: &str) -> Result<Vec<PaidLine>, OrdersError> {
+    let Some(row) = order_row(db, order_no).await? else {
+        return Ok(Vec::new());
+    };
+    let Some(paid_at) = row.paid_at.filter(|_| row.payment_status == crate::PaymentStatus::Paid) else {
+        return Ok(Vec::new());
+    };
+    let lines = order_line::Entity::find()
+        .filter(order_line::Column::OrderId.eq(row.id))
+        .order_by_asc(order_line::Column::Position)
+        .all(db)
+        .await?;
+    Ok(lines
+        .into_iter()
+        .map(|line| PaidLine {
+            line_id: line.id,
+            order_no: order_no.to_owned(),
+            item_no: line.item_no,
+            quantity: line.quantity,
+            payer_customer_id: row.payer_customer_id,
+            member_id: row.member_id,
+            complimentary: row.complimentary,
+            paid_at,
+        })
+        .collect())
+}
+
+/// Numbers of the orders paid at or after `since`, oldest first (the entitlement sweep's work list).
+pub async fn paid_since(
+    db: &impl ConnectionTrait,
+    since: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<String>, OrdersError> {
+    let rows = order::Entity::find()
+        .filter(order::Column::PaymentStatus.eq(crate::PaymentStatus::Paid))
+        .filter(order::Column::PaidAt.gte(since))
+        .order_by_asc(order::Column::PaidAt)
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().filter_map(|r| r.order_no).collect())
+}
+
 pub(super) async fn find_order(
     db: &impl ConnectionTrait,
     order_no: &str,

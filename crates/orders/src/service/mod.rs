@@ -10,7 +10,7 @@ use platform_core::BusinessCalendar;
 use platform_core::events::{self, NewEvent};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, SqlErr};
 
-pub use load::OrderRef;
+pub use load::{OrderRef, PaidLine, paid_lines, paid_since};
 
 /// The orders domain over one database.
 #[derive(Debug, Clone)]

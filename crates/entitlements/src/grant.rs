@@ -1,0 +1,279 @@
+//! R3: turning paid order lines into entitlements, exactly once per line, each in its own transaction with
+//! its ledger row and its `entitlement.granted` / `entitlement.failed` event.
+
+use crate::entity::{entitlement, grant};
+use crate::model::GrantSummary;
+use crate::rules::{
+    Calendar, Covered, Issue, Period, SeniorityTerm, period_due, seniority_thousandths, volume_term,
+};
+use crate::{EntitlementsError, SubscribeStatus};
+use catalog::{Item, Product, ProductKind};
+use chrono::{DateTime, Utc};
+use orders::service::PaidLine;
+use platform_core::BusinessCalendar;
+use platform_core::db::begin_write;
+use platform_core::events::{self, NewEvent};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, QueryFilter, QuerySelect, SqlErr,
+};
+use serde_json::json;
+
+/// Grants the entitlements of paid order `order_no` that are not granted yet. Safe to call any number of
+/// times and from several instances at once: each line is granted at most once (the ledger's unique key).
+pub async fn grant_order(
+    db: &DatabaseConnection,
+    calendar: BusinessCalendar,
+    order_no: &str,
+    at: DateTime<Utc>,
+) -> Result<GrantSummary, EntitlementsError> {
+    let lines = orders::service::paid_lines(db, order_no).await?;
+    let ids: Vec<i64> = lines.iter().map(|l| l.line_id).collect();
+    let done: Vec<i64> = grant::Entity::find()
+        .filter(grant::Column::OrderLineId.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|g| g.order_line_id)
+        .collect();
+    let mut summary = GrantSummary::default();
+    for line in lines.into_iter().filter(|l| !done.contains(&l.line_id)) {
+        let Some(item) = catalog::service::find_item(db, &line.item_no).await? else { continue };
+        let Some(term) = Term::of(&item) else { continue };
+        let Some(product_code) = item.product_code.as_deref() else { continue };
+        let Some(product) = catalog::service::find_product(db, product_code).await? else { continue };
+        let holder = if product.digital {
+            line.member_id.map(Holder::Member)
+        } else {
+            Some(Holder::Customer(line.payer_customer_id))
+        };
+        let Some(holder) = holder else {
+            summary.pending_member += 1;
+            continue;
+        };
+        match grant_line(db, calendar, &line, &product, term, holder, at).await? {
+            Some(true) => summary.granted += 1,
+            Some(false) => summary.failed += 1,
+            None => {}
+        }
+    }
+    Ok(summary)
+}
+
+/// Grants every paid order since `since` (the sweep that catches anything a trigger missed).
+pub async fn grant_paid_since(
+    db: &DatabaseConnection,
+    calendar: BusinessCalendar,
+    since: DateTime<Utc>,
+    at: DateTime<Utc>,
+) -> Result<GrantSummary, EntitlementsError> {
+    let mut total = GrantSummary::default();
+    for order_no in orders::service::paid_since(db, since).await? {
+        let one = grant_order(db, calendar, &order_no, at).await?;
+        total.granted += one.granted;
+        total.failed += one.failed;
+        total.pending_member += one.pending_member;
+    }
+    Ok(total)
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Term {
+    Issues(i32),
+    Months(i32),
+    Days(i32),
+}
+
+impl Term {
+    fn of(item: &Item) -> Option<Term> {
+        item.term_issues
+            .map(Term::Issues)
+            .or(item.term_months.map(Term::Months))
+            .or(item.term_days.map(Term::Days))
+    }
+
+    fn times(self, quantity: i32) -> Term {
+        match self {
+            Term::Issues(n) => Term::Issues(n.saturating_mul(quantity)),
+            Term::Months(n) => Term::Months(n.saturating_mul(quantity)),
+            Term::Days(n) => Term::Days(n.saturating_mul(quantity)),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Holder {
+    Customer(i64),
+    Member(i64),
+}
+
+/// The entitlement row of `holder` for `product_code`, created (CURRENT, nothing covered) when missing, and
+/// locked for the rest of the transaction on PostgreSQL (SQLite's write transaction already excludes others).
+pub(crate) async fn locked_entitlement(
+    db: &impl ConnectionTrait,
+    holder: Holder,
+    product_code: &str,
+    at: DateTime<Utc>,
+) -> Result<entitlement::Model, EntitlementsError> {
+    let (customer, member) = match holder {
+        Holder::Customer(id) => (Some(id), None),
+        Holder::Member(id) => (None, Some(id)),
+    };
+    let conflict = match holder {
+        Holder::Customer(_) => [entitlement::Column::HolderCustomerId, entitlement::Column::ProductCode],
+        Holder::Member(_) => [entitlement::Column::HolderMemberId, entitlement::Column::ProductCode],
+    };
+    entitlement::Entity::insert(entitlement::ActiveModel {
+        holder_customer_id: Set(customer),
+        holder_member_id: Set(member),
+        product_code: Set(product_code.to_owned()),
+        seniority_thousandths: Set(0),
+        subscribe_status: Set(i16::from(SubscribeStatus::Current.code())),
+        estimated: Set(false),
+        created_at: Set(at),
+        updated_at: Set(at),
+        ..Default::default()
+    })
+    .on_conflict(OnConflict::columns(conflict).do_nothing().to_owned())
+    .exec_without_returning(db)
+    .await?;
+    let mut query = entitlement::Entity::find().filter(entitlement::Column::ProductCode.eq(product_code));
+    query = match holder {
+        Holder::Customer(id) => query.filter(entitlement::Column::HolderCustomerId.eq(id)),
+        Holder::Member(id) => query.filter(entitlement::Column::HolderMemberId.eq(id)),
+    };
+    query.lock_exclusive().one(db).await?.ok_or_else(|| anyhow::anyhow!("entitlement vanished").into())
+}
+
+/// Grants one line; `Some(true)` granted, `Some(false)` failed (recorded), `None` already done elsewhere.
+async fn grant_line(
+    db: &DatabaseConnection,
+    calendar: BusinessCalendar,
+    line: &PaidLine,
+    product: &Product,
+    term: Term,
+    holder: Holder,
+    at: DateTime<Utc>,
+) -> Result<Option<bool>, EntitlementsError> {
+    let txn = begin_write(db).await?;
+    let claimed = grant::ActiveModel {
+        order_line_id: Set(Some(line.line_id)),
+        kind: Set("ORDER".to_owned()),
+        outcome: Set("PENDING".to_owned()),
+        seniority_thousandths: Set(0),
+        granted_at: Set(at),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await;
+    let ledger = match claimed {
+        Ok(row) => row,
+        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => return Ok(None),
+        Err(err) => return Err(err.into()),
+    };
+    let row = locked_entitlement(&txn, holder, &product.product_code, at).await?;
+    let paid_on = calendar.date_of(line.paid_at);
+    let term = term.times(line.quantity.max(1));
+    let computed = match (product.kind, term) {
+        (ProductKind::Volume, Term::Issues(issues)) => {
+            let issues_of = catalog::service::issues_of(&txn, &product.product_code).await?;
+            let calendar = Calendar::new(
+                issues_of.into_iter().map(|(volume, publish_date)| Issue { volume, publish_date }).collect(),
+                product.cadence,
+            );
+            let covered = row
+                .end_volume
+                .zip(row.right_due_date)
+                .map(|(end_volume, right_due_date)| Covered { end_volume, right_due_date });
+            volume_term(&calendar, covered, paid_on, issues)
+                .map(|t| {
+                    let seniority = product.cadence.map_or(0, |c| {
+                        seniority_thousandths(SeniorityTerm::Issues(u32::try_from(issues).unwrap_or(0), c))
+                    });
+                    (
+                        Some(t.start_volume),
+                        Some(t.start_volume_date),
+                        Some(t.end_volume),
+                        Some(t.end_volume_date),
+                        t.right_due_date,
+                        t.estimated,
+                        seniority,
+                    )
+                })
+                .map_err(|e| e.to_string())
+        }
+        (ProductKind::Period, Term::Months(months)) => {
+            let months = u32::try_from(months).unwrap_or(0);
+            let due = period_due(row.right_due_date, paid_on, Period::Months(months));
+            Ok((None, None, None, None, due, false, seniority_thousandths(SeniorityTerm::Months(months))))
+        }
+        (ProductKind::Period, Term::Days(days)) => {
+            let days = u32::try_from(days).unwrap_or(0);
+            let due = period_due(row.right_due_date, paid_on, Period::Days(days));
+            Ok((None, None, None, None, due, false, seniority_thousandths(SeniorityTerm::Days(days))))
+        }
+        (kind, _) => Err(format!("item term does not fit a {kind:?} product")),
+    };
+    let subject = format!("entitlement:{}", row.id);
+    let base = json!({ "orderNo": line.order_no, "orderLineId": line.line_id, "productCode": product.product_code,
+                       "holderCustomerId": row.holder_customer_id, "holderMemberId": row.holder_member_id });
+    let outcome = match computed {
+        Ok((start_volume, start_date, end_volume, end_date, due, estimated, seniority)) => {
+            let status =
+                if line.complimentary { SubscribeStatus::Complimentary } else { SubscribeStatus::Current };
+            let mut next = row.clone().into_active_model();
+            if start_volume.is_some() {
+                next.start_volume = Set(start_volume);
+                next.start_volume_date = Set(start_date);
+                next.end_volume = Set(end_volume);
+                next.end_volume_date = Set(end_date);
+            }
+            next.right_due_date = Set(Some(due));
+            next.estimated = Set(estimated);
+            next.seniority_thousandths = Set(row.seniority_thousandths + seniority);
+            next.subscribe_status = Set(i16::from(status.code()));
+            next.updated_at = Set(at);
+            let updated = next.update(&txn).await?;
+            grant::Entity::update(grant::ActiveModel {
+                id: Set(ledger.id),
+                entitlement_id: Set(Some(updated.id)),
+                outcome: Set("GRANTED".to_owned()),
+                start_volume: Set(start_volume),
+                end_volume: Set(end_volume),
+                right_due_date: Set(Some(due)),
+                seniority_thousandths: Set(seniority),
+                ..Default::default()
+            })
+            .exec(&txn)
+            .await?;
+            let mut payload = base;
+            payload["startVolume"] = json!(updated.start_volume);
+            payload["endVolume"] = json!(updated.end_volume);
+            payload["endVolumeDate"] = json!(updated.end_volume_date);
+            payload["rightDueDate"] = json!(updated.right_due_date);
+            payload["subscribeStatusCode"] = json!(updated.subscribe_status);
+            payload["estimated"] = json!(estimated);
+            events::append(&txn, NewEvent { event_type: "entitlement.granted", subject, payload }, at)
+                .await?;
+            true
+        }
+        Err(reason) => {
+            grant::Entity::update(grant::ActiveModel {
+                id: Set(ledger.id),
+                entitlement_id: Set(Some(row.id)),
+                outcome: Set("FAILED".to_owned()),
+                reason: Set(Some(reason.clone())),
+                ..Default::default()
+            })
+            .exec(&txn)
+            .await?;
+            let mut payload = base;
+            payload["reason"] = json!(reason);
+            events::append(&txn, NewEvent { event_type: "entitlement.failed", subject, payload }, at).await?;
+            false
+        }
+    };
+    txn.commit().await?;
+    Ok(Some(outcome))
+}

@@ -1,0 +1,63 @@
+//! Reading entitlements of a customer or a member.
+
+use crate::entity::entitlement;
+use crate::model::{Entitlement, Holder};
+use crate::{EntitlementsError, SubscribeStatus};
+use members::{Account, service as members_service};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+
+/// The entitlements held by customer `customer_no` and/or member `account`, optionally of one product, by
+/// product code. Unknown holders have none.
+pub async fn entitlements_of(
+    db: &impl ConnectionTrait,
+    customer_no: Option<&str>,
+    account: Option<&Account>,
+    product_code: Option<&str>,
+) -> Result<Vec<Entitlement>, EntitlementsError> {
+    let mut found = Vec::new();
+    if let Some(no) = customer_no
+        && let Some(id) = members_service::customer_id(db, no).await?
+    {
+        let rows = rows(db, entitlement::Column::HolderCustomerId.eq(id), product_code).await?;
+        found.extend(rows.into_iter().map(|r| from_row(r, Holder::Customer(no.to_owned()))));
+    }
+    if let Some(account) = account
+        && let Some(id) = members_service::member_id(db, account).await?
+    {
+        let rows = rows(db, entitlement::Column::HolderMemberId.eq(id), product_code).await?;
+        found.extend(rows.into_iter().map(|r| from_row(r, Holder::Member(account.to_string()))));
+    }
+    Ok(found)
+}
+
+async fn rows(
+    db: &impl ConnectionTrait,
+    holder: sea_orm::sea_query::SimpleExpr,
+    product_code: Option<&str>,
+) -> Result<Vec<entitlement::Model>, EntitlementsError> {
+    let mut query = entitlement::Entity::find().filter(holder).order_by_asc(entitlement::Column::ProductCode);
+    if let Some(code) = product_code {
+        query = query.filter(entitlement::Column::ProductCode.eq(code));
+    }
+    Ok(query.all(db).await?)
+}
+
+pub(crate) fn from_row(row: entitlement::Model, holder: Holder) -> Entitlement {
+    Entitlement {
+        holder,
+        product_code: row.product_code,
+        start_volume: row.start_volume,
+        start_volume_date: row.start_volume_date,
+        end_volume: row.end_volume,
+        end_volume_date: row.end_volume_date,
+        right_due_date: row.right_due_date,
+        seniority_thousandths: row.seniority_thousandths,
+        subscribe_status: u8::try_from(row.subscribe_status)
+            .ok()
+            .and_then(SubscribeStatus::from_code)
+            .unwrap_or(SubscribeStatus::Current),
+        temporary_until: row.temporary_until,
+        estimated: row.estimated,
+        updated_at: row.updated_at,
+    }
+}
