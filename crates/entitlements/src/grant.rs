@@ -173,7 +173,10 @@ async fn grant_line(
         Err(err) => return Err(err.into()),
     };
     let row = locked_entitlement(&txn, holder, &product.product_code, at).await?;
+    // VOLUME terms count from the payment's business date (R3); a pass extends from today, so a digital line
+    // granted when the order is bound later loses no days.
     let paid_on = calendar.date_of(line.paid_at);
+    let today = calendar.date_of(at);
     let term = term.times(line.quantity.max(1));
     let computed = match (product.kind, term) {
         (ProductKind::Volume, Term::Issues(issues)) => {
@@ -205,12 +208,12 @@ async fn grant_line(
         }
         (ProductKind::Period, Term::Months(months)) => {
             let months = u32::try_from(months).unwrap_or(0);
-            let due = period_due(row.right_due_date, paid_on, Period::Months(months));
+            let due = period_due(row.right_due_date, today, Period::Months(months));
             Ok((None, None, None, None, due, false, seniority_thousandths(SeniorityTerm::Months(months))))
         }
         (ProductKind::Period, Term::Days(days)) => {
             let days = u32::try_from(days).unwrap_or(0);
-            let due = period_due(row.right_due_date, paid_on, Period::Days(days));
+            let due = period_due(row.right_due_date, today, Period::Days(days));
             Ok((None, None, None, None, due, false, seniority_thousandths(SeniorityTerm::Days(days))))
         }
         (kind, _) => Err(format!("item term does not fit a {kind:?} product")),
