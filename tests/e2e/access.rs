@@ -108,6 +108,21 @@ const OPERATIONS: &[Operation] = &[
         expect: [Unauth, Allow, Allow, Forbidden, Forbidden],
     },
     Operation {
+        name: "entitlements of alice",
+        query: r#"{ entitlements(account: "alice@example.com") { productCode } }"#,
+        expect: [Unauth, Allow, Allow, Allow, Forbidden],
+    },
+    Operation {
+        name: "entitlements of alice's customer",
+        query: r#"{ entitlements(customerNo: "A0000001") { productCode } }"#,
+        expect: [Unauth, Allow, Allow, Allow, Forbidden],
+    },
+    Operation {
+        name: "grantTemporaryEntitlement",
+        query: r#"mutation { grantTemporaryEntitlement(input: { account: "alice@example.com", productCode: "KCW", days: 3 }) { temporaryUntil } }"#,
+        expect: [Unauth, Allow, Forbidden, Forbidden, Forbidden],
+    },
+    Operation {
         name: "linkMemberCustomer",
         query: r#"mutation { linkMemberCustomer(account: "alice@example.com", customerNo: "A0000001") { account } }"#,
         expect: [Unauth, Allow, Allow, Forbidden, Forbidden],

@@ -6,6 +6,7 @@
 mod access;
 mod binary;
 mod catalog;
+mod entitlements;
 mod limits;
 mod members;
 mod orders;

@@ -122,6 +122,7 @@ impl OrdersMutation {
             .bind_member(order_no.trim(), &account, state.clock.now())
             .await
             .map_err(from_domain)?;
+        grant_entitlements(state, &order.order_no).await;
         Ok(Order(order))
     }
 }
