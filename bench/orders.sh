@@ -17,7 +17,8 @@ start_platform sqlite 18092
 targets=("platform-sqlite 18092")
 if [ -n "${BENCH_DATABASE_URL:-}" ]; then
   start_platform pg 18094 DATABASE_URL="$BENCH_DATABASE_URL"
-  targets+=("platform-postgres 18094")
+  start_platform pg8 18095 DATABASE_URL="$BENCH_DATABASE_URL" PLATFORM_DATABASE__MAX_CONNECTIONS=8
+  targets+=("platform-postgres 18094" "platform-postgres-pool8 18095")
 fi
 BENCH_TOKEN="$("$target/platform" token --role service --sub bench --ttl 2h)"
 export BENCH_TOKEN

@@ -154,3 +154,22 @@ fn token_command_checks_its_arguments() {
     assert!(ok.status.success());
     assert_eq!(String::from_utf8(ok.stdout).unwrap().trim().split('.').count(), 3, "a JWT");
 }
+
+#[test]
+fn jobs_run_expiry_and_grant_sweep_from_the_command_line() {
+    let folder = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        Command::new(BIN).current_dir(folder.path()).env_remove("DATABASE_URL").args(args).output().unwrap()
+    };
+    let expired = run(&["jobs", "run", "expire-entitlements", "--as-of", "2026-11-22"]);
+    assert!(expired.status.success(), "{}", String::from_utf8_lossy(&expired.stderr));
+    assert_eq!(
+        String::from_utf8(expired.stdout).unwrap(),
+        "expire-entitlements as of 2026-11-22: 0 lapsed, 0 complimentary ended\n"
+    );
+    let granted = run(&["jobs", "run", "GRANT_ENTITLEMENTS"]);
+    assert!(granted.status.success(), "{}", String::from_utf8_lossy(&granted.stderr));
+    assert!(String::from_utf8(granted.stdout).unwrap().starts_with("grant-entitlements: 0 granted"));
+    let bad = run(&["jobs", "run", "expire-entitlements", "--as-of", "yesterday"]);
+    assert_eq!(bad.status.code(), Some(2), "clap refuses a bad date");
+}

@@ -36,6 +36,8 @@ pub struct Settings {
     pub catalog: CatalogSettings,
     /// Orders.
     pub orders: OrderSettings,
+    /// Entitlements.
+    pub entitlements: EntitlementSettings,
     /// Access tokens (SPEC §3).
     pub auth: AuthSettings,
     /// Logging settings.
@@ -88,6 +90,24 @@ pub struct OrderSettings {
 impl Default for OrderSettings {
     fn default() -> Self {
         OrderSettings { subinventory: "A01".to_owned() }
+    }
+}
+
+/// Entitlement settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EntitlementSettings {
+    /// Days a PERIOD product (a pass) stays CURRENT after its due date before R10 lapses it. Default `0`.
+    pub period_grace_days: u32,
+    /// Seconds between two runs of the in-server sweep that grants paid orders of the last 7 days (catching
+    /// anything the payment-time grant missed) and, once per business day, runs the R10 expiry; `0` turns
+    /// it off. Default `60`.
+    pub sweep_interval_secs: u64,
+}
+
+impl Default for EntitlementSettings {
+    fn default() -> Self {
+        EntitlementSettings { period_grace_days: 0, sweep_interval_secs: 60 }
     }
 }
 
@@ -178,6 +198,7 @@ impl Default for Settings {
             graphql: GraphqlSettings::default(),
             catalog: CatalogSettings::default(),
             orders: OrderSettings::default(),
+            entitlements: EntitlementSettings::default(),
             auth: AuthSettings::default(),
             log: LogSettings::default(),
         }

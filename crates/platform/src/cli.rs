@@ -1,6 +1,6 @@
 //! The command line: `platform serve | migrate | schema | token`.
 
-use crate::{auth, database, http, logging};
+use crate::{auth, database, http, logging, sweep};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use members::Role;
@@ -41,6 +41,12 @@ pub enum Command {
     Migrate,
     /// Print the GraphQL schema (SDL); `schema.graphql` at the root of the repository must equal it.
     Schema,
+    /// Batch jobs.
+    Jobs {
+        /// What to do.
+        #[command(subcommand)]
+        command: JobsCommand,
+    },
     /// Mint an access token with the configured key and print it.
     Token {
         /// admin, service or member.
@@ -53,6 +59,31 @@ pub enum Command {
         #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
         ttl: Duration,
     },
+}
+
+/// `platform jobs …`.
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// Run one job now and print what it did.
+    Run {
+        /// expire-entitlements (R10) or grant-entitlements (the R3 sweep).
+        #[arg(value_enum)]
+        name: JobName,
+        /// Business date to run as (YYYY-MM-DD). Default: today in the business time zone.
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<chrono::NaiveDate>,
+    },
+}
+
+/// The jobs `platform jobs run` knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum JobName {
+    /// R10: lapse entitlements whose due date has passed.
+    #[value(alias = "EXPIRE_ENTITLEMENTS")]
+    ExpireEntitlements,
+    /// R3: grant the paid orders of the last seven days that still have lines to grant.
+    #[value(alias = "GRANT_ENTITLEMENTS")]
+    GrantEntitlements,
 }
 
 fn parse_role(raw: &str) -> Result<Role, String> {
@@ -81,12 +112,37 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let applied = database::migrate(&conn).await?;
             write_stdout(&format!("{applied} migration(s) applied\n"))
         }
+        Command::Jobs { command: JobsCommand::Run { name, as_of } } => run_job(&settings, name, as_of).await,
         Command::Token { role, sub, ttl } => {
             let token = auth::mint(&settings, role, &sub, ttl)?;
             write_stdout(&format!("{token}\n"))
         }
         Command::Schema => Ok(()),
     }
+}
+
+async fn run_job(settings: &Settings, name: JobName, as_of: Option<chrono::NaiveDate>) -> anyhow::Result<()> {
+    let db = database::open_migrated(settings).await?;
+    let calendar = BusinessCalendar::from(settings);
+    let now = Clock::System.now();
+    let as_of = as_of.unwrap_or_else(|| calendar.date_of(now));
+    let line = match name {
+        JobName::ExpireEntitlements => {
+            let summary = sweep::expire(&db, settings, as_of, now).await?;
+            format!(
+                "expire-entitlements as of {as_of}: {} lapsed, {} complimentary ended\n",
+                summary.lapsed, summary.complimentary_ended
+            )
+        }
+        JobName::GrantEntitlements => {
+            let summary = sweep::grant_sweep(&db, calendar, now).await?;
+            format!(
+                "grant-entitlements: {} granted, {} failed, {} waiting for a member\n",
+                summary.granted, summary.failed, summary.pending_member
+            )
+        }
+    };
+    write_stdout(&line)
 }
 
 async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
@@ -108,6 +164,7 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
         }
         auth::KeySource::Configured => None,
     };
+    tokio::spawn(sweep::run_in_server(db.clone(), settings.clone()));
     let server = http::Server::bind(&settings, db, authenticator).await?;
     let addr = server.local_addr()?;
     let graphiql = if settings.graphiql_enabled() {

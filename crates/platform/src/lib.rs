@@ -6,3 +6,4 @@ pub mod cli;
 pub mod database;
 pub mod http;
 mod logging;
+pub mod sweep;
