@@ -10,6 +10,7 @@ mod m20261122_000001_catalog;
 mod m20261122_000002_members;
 mod m20261122_000003_orders;
 mod m20261122_000004_entitlements;
+mod m20261122_000005_webhooks;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_members::Migration),
             Box::new(m20261122_000003_orders::Migration),
             Box::new(m20261122_000004_entitlements::Migration),
+            Box::new(m20261122_000005_webhooks::Migration),
         ]
     }
 }

@@ -103,6 +103,25 @@ pub async fn list(
     query.all(db).await?.into_iter().map(from_row).collect()
 }
 
+/// The events with these `id`s, in `id` order.
+pub async fn by_ids(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Event>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = entity::Entity::find()
+        .filter(entity::Column::Id.is_in(ids.iter().copied()))
+        .order_by_asc(entity::Column::Id)
+        .all(db)
+        .await?;
+    rows.into_iter().map(from_row).collect()
+}
+
+/// The largest event `id` so far (0 when the log is empty).
+pub async fn last_id(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
+    let last = entity::Entity::find().order_by_desc(entity::Column::Id).limit(1).one(db).await?;
+    Ok(last.map_or(0, |e| e.id))
+}
+
 fn from_row(row: entity::Model) -> Result<Event, DbErr> {
     let payload = serde_json::from_str(&row.payload)
         .map_err(|e| DbErr::Custom(format!("event {} has a payload that is not JSON: {e}", row.id)))?;

@@ -1,0 +1,382 @@
+//! The webhook dispatcher: reads the event log (the outbox), fans each event out to the endpoints that want
+//! it, and delivers with Standard Webhooks signatures, retrying on the spec's schedule.
+//!
+//! Safe with several instances: fan-out inserts are unique per endpoint and event; a delivery is claimed
+//! with a lease (a conditional update, `FOR UPDATE SKIP LOCKED` on PostgreSQL) before it is sent, and no
+//! database transaction is held while a receiver answers. Deliveries of one subject go out in event order:
+//! a delivery is not claimed while an earlier one of its subject is still open for that endpoint.
+
+use crate::NotifyError;
+use crate::entity::endpoint;
+use crate::signature;
+use chrono::{DateTime, Utc};
+use platform_core::events::{self, EventFilter};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, Statement, Value,
+};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The retry schedule of the SPEC: after the 1st failed attempt wait 5 s, after the 2nd 5 min, … then dead.
+pub const DEFAULT_SCHEDULE_SECS: [u64; 9] = [5, 300, 1800, 7200, 18_000, 36_000, 50_400, 72_000, 86_400];
+/// Events re-read behind the cursor on every fan-out, so an event whose transaction committed after a
+/// later one is still picked up.
+const LOOKBACK: i64 = 200;
+/// Events read per fan-out query.
+const FAN_OUT_PAGE: u64 = 1000;
+
+/// How the dispatcher behaves.
+#[derive(Debug, Clone)]
+pub struct DispatchSettings {
+    /// Deliveries claimed per round.
+    pub batch: u64,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// Per-request timeout (15 s).
+    pub timeout: Duration,
+    /// How long a claim holds before another dispatcher may take the delivery over.
+    pub lease: Duration,
+    /// Waits after each failed attempt; after the last, the delivery is dead.
+    pub schedule: Vec<Duration>,
+}
+
+impl Default for DispatchSettings {
+    fn default() -> Self {
+        DispatchSettings {
+            batch: 200,
+            concurrency: 32,
+            timeout: Duration::from_secs(15),
+            lease: Duration::from_secs(60),
+            schedule: DEFAULT_SCHEDULE_SECS.iter().map(|s| Duration::from_secs(*s)).collect(),
+        }
+    }
+}
+
+/// What one round did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DispatchSummary {
+    /// New deliveries created from the log.
+    pub fanned_out: u64,
+    /// Deliveries attempted.
+    pub attempted: u64,
+    /// Accepted (2xx).
+    pub delivered: u64,
+    /// Failed, to be retried.
+    pub failed: u64,
+    /// Given up.
+    pub dead: u64,
+}
+
+/// Sends webhooks.
+#[derive(Debug, Clone)]
+pub struct Dispatcher {
+    db: DatabaseConnection,
+    client: reqwest::Client,
+    settings: Arc<DispatchSettings>,
+}
+
+struct Claimed {
+    id: i64,
+    endpoint_id: i64,
+    event_id: i64,
+    attempts: i32,
+}
+
+enum Outcome {
+    Delivered(u16),
+    Gone,
+    Failed(Option<u16>, String),
+}
+
+impl Dispatcher {
+    /// A dispatcher over `db`. Redirects are not followed (they count as failures).
+    pub fn new(db: DatabaseConnection, settings: DispatchSettings) -> anyhow::Result<Self> {
+        // Every TLS user of the process shares the ring provider; installing it twice is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::builder()
+            .timeout(settings.timeout)
+            .connect_timeout(settings.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent("platform-webhooks/1")
+            .build()?;
+        Ok(Dispatcher { db, client, settings: Arc::new(settings) })
+    }
+
+    /// One round: fan out new events, then claim and send the due deliveries.
+    pub async fn run_once(&self, now: DateTime<Utc>) -> Result<DispatchSummary, NotifyError> {
+        let mut summary = DispatchSummary { fanned_out: self.fan_out().await?, ..DispatchSummary::default() };
+        let claimed = self.claim(now).await?;
+        if claimed.is_empty() {
+            return Ok(summary);
+        }
+        let endpoints: HashMap<i64, endpoint::Model> =
+            endpoint::Entity::find().all(&self.db).await?.into_iter().map(|e| (e.id, e)).collect();
+        let ids: Vec<i64> = claimed.iter().map(|c| c.event_id).collect();
+        let events: HashMap<i64, events::Event> =
+            events::by_ids(&self.db, &ids).await?.into_iter().map(|e| (e.id, e)).collect();
+        let limit = Arc::new(tokio::sync::Semaphore::new(self.settings.concurrency.max(1)));
+        let mut tasks = tokio::task::JoinSet::new();
+        for delivery in claimed {
+            let (Some(endpoint), Some(event)) =
+                (endpoints.get(&delivery.endpoint_id), events.get(&delivery.event_id))
+            else {
+                continue;
+            };
+            let this = self.clone();
+            let endpoint = endpoint.clone();
+            let event = event.clone();
+            let limit = Arc::clone(&limit);
+            tasks.spawn(async move {
+                let _permit = limit.acquire_owned().await;
+                let outcome = this.send(&endpoint, &event).await;
+                this.record(&delivery, &endpoint, outcome).await
+            });
+        }
+        while let Some(joined) = tasks.join_next().await {
+            summary.attempted += 1;
+            match joined.map_err(|e| anyhow::anyhow!("delivery task: {e}"))?? {
+                crate::model::DeliveryStatus::Delivered => summary.delivered += 1,
+                crate::model::DeliveryStatus::Dead => summary.dead += 1,
+                _ => summary.failed += 1,
+            }
+        }
+        Ok(summary)
+    }
+
+    /// Creates the deliveries of events past each active endpoint's cursor that the endpoint wants.
+    async fn fan_out(&self) -> Result<u64, NotifyError> {
+        let mut created = 0;
+        for ep in endpoint::Entity::find().filter(endpoint::Column::Status.eq("ACTIVE")).all(&self.db).await?
+        {
+            let patterns: Vec<String> = serde_json::from_str(&ep.event_types).unwrap_or_default();
+            let mut cursor = ep.last_event_id;
+            loop {
+                let floor = ep.start_event_id.max(cursor - LOOKBACK);
+                let page = events::list(&self.db, &EventFilter::default(), Some(floor), FAN_OUT_PAGE).await?;
+                let Some(last) = page.last().map(|e| e.id) else { break };
+                let rows: Vec<crate::entity::delivery::ActiveModel> = page
+                    .iter()
+                    .filter(|e| crate::model::wants(&patterns, &e.event_type))
+                    .map(|e| new_delivery(ep.id, e))
+                    .collect();
+                if !rows.is_empty() {
+                    created += crate::entity::delivery::Entity::insert_many(rows)
+                        .on_conflict(
+                            OnConflict::columns([
+                                crate::entity::delivery::Column::EndpointId,
+                                crate::entity::delivery::Column::EventId,
+                            ])
+                            .do_nothing()
+                            .to_owned(),
+                        )
+                        .exec_without_returning(&self.db)
+                        .await?;
+                }
+                if last > cursor {
+                    endpoint::Entity::update_many()
+                        .col_expr(endpoint::Column::LastEventId, Expr::value(last))
+                        .filter(endpoint::Column::Id.eq(ep.id))
+                        .filter(endpoint::Column::LastEventId.lt(last))
+                        .exec(&self.db)
+                        .await?;
+                    cursor = last;
+                }
+                if (page.len() as u64) < FAN_OUT_PAGE {
+                    break;
+                }
+            }
+        }
+        Ok(created)
+    }
+
+    /// Takes a lease on up to `batch` due deliveries whose subject has no earlier open delivery.
+    async fn claim(&self, now: DateTime<Utc>) -> Result<Vec<Claimed>, NotifyError> {
+        let backend = self.db.get_database_backend();
+        let p = |n: usize| if backend == DbBackend::Postgres { format!("${n}") } else { format!("?{n}") };
+        let skip_locked = if backend == DbBackend::Postgres { "FOR UPDATE OF d SKIP LOCKED" } else { "" };
+        let sql = format!(
+            "UPDATE webhook_deliveries SET locked_until = {lease}, updated_at = {now}
+             WHERE id IN (
+               SELECT d.id FROM webhook_deliveries AS d
+               JOIN webhook_endpoints AS ep ON ep.id = d.endpoint_id
+               WHERE d.status IN ('PENDING', 'FAILED') AND d.next_attempt_at <= {now}
+                 AND (d.locked_until IS NULL OR d.locked_until < {now}) AND ep.status = 'ACTIVE'
+                 AND NOT EXISTS (
+                   SELECT 1 FROM webhook_deliveries AS o
+                   WHERE o.endpoint_id = d.endpoint_id AND o.subject = d.subject AND o.event_id < d.event_id
+                     AND o.status IN ('PENDING', 'FAILED'))
+               ORDER BY d.id LIMIT {batch} {skip_locked})
+             AND (locked_until IS NULL OR locked_until < {now})
+             RETURNING id, endpoint_id, event_id, attempts",
+            lease = p(1),
+            now = p(2),
+            batch = p(3),
+        );
+        let lease_until =
+            now + chrono::Duration::from_std(self.settings.lease).unwrap_or(chrono::Duration::seconds(60));
+        let values: Vec<Value> = vec![
+            lease_until.into(),
+            now.into(),
+            Value::BigInt(Some(i64::try_from(self.settings.batch).unwrap_or(100))),
+        ];
+        let rows = self.db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
+        let mut claimed = Vec::with_capacity(rows.len());
+        for row in rows {
+            claimed.push(Claimed {
+                id: row.try_get("", "id")?,
+                endpoint_id: row.try_get("", "endpoint_id")?,
+                event_id: row.try_get("", "event_id")?,
+                attempts: row.try_get("", "attempts")?,
+            });
+        }
+        claimed.sort_by_key(|c| c.id);
+        Ok(claimed)
+    }
+
+    async fn send(&self, endpoint: &endpoint::Model, event: &events::Event) -> Outcome {
+        let body = serde_json::json!({
+            "type": event.event_type,
+            "timestamp": event.occurred_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            "data": event.payload,
+        })
+        .to_string();
+        let id = event.event_id.to_string();
+        let timestamp = Utc::now().timestamp();
+        let mut keys = Vec::with_capacity(2);
+        for secret in std::iter::once(Some(&endpoint.secret)).chain(std::iter::once(
+            endpoint
+                .previous_secret
+                .as_ref()
+                .filter(|_| endpoint.previous_secret_until.is_some_and(|until| until > Utc::now())),
+        )) {
+            if let Some(Ok(key)) = secret.map(|s| signature::key_of(s)) {
+                keys.push(key);
+            }
+        }
+        if keys.is_empty() {
+            return Outcome::Failed(
+                None,
+                "the endpoint has no usable secret; nothing is sent unsigned".to_owned(),
+            );
+        }
+        let request = self
+            .client
+            .post(&endpoint.url)
+            .header("content-type", "application/json")
+            .header("webhook-id", &id)
+            .header("webhook-timestamp", timestamp.to_string())
+            .header("webhook-signature", signature::header(&keys, &id, timestamp, body.as_bytes()))
+            .body(body);
+        match request.send().await {
+            Ok(response) => {
+                let status = response.status();
+                if status.is_success() {
+                    Outcome::Delivered(status.as_u16())
+                } else if status == reqwest::StatusCode::GONE {
+                    Outcome::Gone
+                } else if status.is_redirection() {
+                    Outcome::Failed(
+                        Some(status.as_u16()),
+                        format!("redirected ({status}); redirects are not followed"),
+                    )
+                } else {
+                    Outcome::Failed(Some(status.as_u16()), format!("answered {status}"))
+                }
+            }
+            Err(err) if err.is_timeout() => {
+                Outcome::Failed(None, format!("no answer within {} s", self.settings.timeout.as_secs()))
+            }
+            Err(err) if err.is_connect() => Outcome::Failed(None, "connection failed".to_owned()),
+            Err(err) => Outcome::Failed(None, format!("request failed: {}", err.without_url())),
+        }
+    }
+
+    async fn record(
+        &self,
+        claimed: &Claimed,
+        endpoint: &endpoint::Model,
+        outcome: Outcome,
+    ) -> Result<crate::model::DeliveryStatus, NotifyError> {
+        use crate::entity::delivery::{Column, Entity};
+        use crate::model::DeliveryStatus;
+        let now = Utc::now();
+        let attempts = claimed.attempts + 1;
+        let mut update = Entity::update_many()
+            .col_expr(Column::Attempts, Expr::value(attempts))
+            .col_expr(Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+            .col_expr(Column::UpdatedAt, Expr::value(now))
+            .filter(Column::Id.eq(claimed.id))
+            .filter(Column::Attempts.eq(claimed.attempts));
+        let status = match outcome {
+            Outcome::Delivered(code) => {
+                update = update
+                    .col_expr(Column::LastStatusCode, Expr::value(i32::from(code)))
+                    .col_expr(Column::LastError, Expr::value(Option::<String>::None))
+                    .col_expr(Column::DeliveredAt, Expr::value(now));
+                DeliveryStatus::Delivered
+            }
+            Outcome::Gone => {
+                endpoint::Entity::update_many()
+                    .col_expr(endpoint::Column::Status, Expr::value("DISABLED"))
+                    .col_expr(
+                        endpoint::Column::DisabledReason,
+                        Expr::value(format!("answered 410 Gone at {now}")),
+                    )
+                    .col_expr(endpoint::Column::UpdatedAt, Expr::value(now))
+                    .filter(endpoint::Column::Id.eq(endpoint.id))
+                    .exec(&self.db)
+                    .await?;
+                update = update
+                    .col_expr(Column::LastStatusCode, Expr::value(410))
+                    .col_expr(Column::LastError, Expr::value("410 Gone: endpoint disabled"));
+                DeliveryStatus::Dead
+            }
+            Outcome::Failed(code, error) => {
+                update = update
+                    .col_expr(Column::LastStatusCode, Expr::value(code.map(i32::from)))
+                    .col_expr(Column::LastError, Expr::value(error));
+                match self.settings.schedule.get(usize::try_from(claimed.attempts).unwrap_or(usize::MAX)) {
+                    Some(wait) => {
+                        update = update.col_expr(Column::NextAttemptAt, Expr::value(now + jittered(*wait)));
+                        DeliveryStatus::Failed
+                    }
+                    None => DeliveryStatus::Dead,
+                }
+            }
+        };
+        update.col_expr(Column::Status, Expr::value(status.as_str())).exec(&self.db).await?;
+        Ok(status)
+    }
+}
+
+fn new_delivery(endpoint_id: i64, event: &events::Event) -> crate::entity::delivery::ActiveModel {
+    use sea_orm::ActiveValue::Set;
+    crate::entity::delivery::ActiveModel {
+        endpoint_id: Set(endpoint_id),
+        event_id: Set(event.id),
+        subject: Set(event.subject.clone()),
+        status: Set("PENDING".to_owned()),
+        attempts: Set(0),
+        next_attempt_at: Set(DateTime::<Utc>::UNIX_EPOCH),
+        created_at: Set(Utc::now()),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    }
+}
+
+/// `wait` ± 10 %, so that receivers that failed together are not retried together.
+fn jittered(wait: Duration) -> chrono::Duration {
+    let mut byte = [0u8; 1];
+    let _ = getrandom::fill(&mut byte);
+    let factor = 0.9 + 0.2 * f64::from(byte[0]) / 255.0;
+    chrono::Duration::milliseconds((wait.as_millis() as f64 * factor) as i64)
+}
+
+/// Whether anything is due (for callers that loop while there is work).
+pub async fn backlog(db: &impl ConnectionTrait) -> Result<u64, NotifyError> {
+    use crate::entity::delivery::{Column, Entity};
+    use sea_orm::PaginatorTrait;
+    Ok(Entity::find().filter(Column::Status.is_in(["PENDING", "FAILED"])).count(db).await?)
+}
