@@ -61,6 +61,7 @@ fn bad_settings_stop_start_up_with_a_clear_message() {
 /// minted by `platform token` in that folder is valid too).
 #[tokio::test]
 async fn serve_demo_from_an_empty_folder() {
+    platform::install_tls_provider();
     let folder = tempfile::tempdir().unwrap();
     for round in 0..2 {
         let mut child = Command::new(BIN)

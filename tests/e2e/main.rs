@@ -11,3 +11,4 @@ mod limits;
 mod members;
 mod orders;
 mod support;
+mod webhooks;

@@ -28,6 +28,7 @@ pub(crate) struct TestServer {
 
 /// One server per backend under test, with `configure` applied to default settings.
 pub(crate) async fn servers(configure: impl Fn(&mut Settings)) -> Vec<TestServer> {
+    platform::install_tls_provider();
     let mut all = Vec::new();
     for db in test_support::databases().await {
         catalog::demo::load(&db.conn, today()).await.unwrap();

@@ -15,6 +15,7 @@ mod ordering;
 mod paging;
 mod scalars;
 mod service;
+mod webhooks;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 use platform_core::{BusinessCalendar, Clock, Settings};
@@ -46,11 +47,17 @@ pub struct Query(
     ordering::OrdersQuery,
     entitlement::EntitlementsQuery,
     events::EventsQuery,
+    webhooks::WebhooksQuery,
 );
 
 /// The root mutation: one object per domain, merged.
 #[derive(MergedObject, Default)]
-pub struct Mutation(membership::MembersMutation, ordering::OrdersMutation, entitlement::EntitlementsMutation);
+pub struct Mutation(
+    membership::MembersMutation,
+    ordering::OrdersMutation,
+    entitlement::EntitlementsMutation,
+    webhooks::WebhooksMutation,
+);
 
 /// The schema served at `/graphql`.
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -38,6 +38,8 @@ pub struct Settings {
     pub orders: OrderSettings,
     /// Entitlements.
     pub entitlements: EntitlementSettings,
+    /// Webhook dispatch.
+    pub webhooks: WebhookSettings,
     /// Access tokens (SPEC §3).
     pub auth: AuthSettings,
     /// Logging settings.
@@ -108,6 +110,36 @@ pub struct EntitlementSettings {
 impl Default for EntitlementSettings {
     fn default() -> Self {
         EntitlementSettings { period_grace_days: 0, sweep_interval_secs: 60 }
+    }
+}
+
+/// Webhook dispatch settings (R12).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebhookSettings {
+    /// Milliseconds between dispatcher rounds in the server; `0` turns the in-server dispatcher off.
+    /// Default `1000`.
+    pub dispatch_interval_ms: u64,
+    /// Deliveries claimed per round. Default `200`.
+    pub batch: u64,
+    /// Requests in flight at once. Default `32`.
+    pub concurrency: usize,
+    /// Per-request timeout in seconds. Default `15`.
+    pub timeout_secs: u64,
+    /// Waits after each failed attempt, in seconds; after the last the delivery is dead. Default the SPEC's
+    /// `[5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400]` (with ±10 % jitter).
+    pub retry_schedule_secs: Vec<u64>,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        WebhookSettings {
+            dispatch_interval_ms: 1000,
+            batch: 200,
+            concurrency: 32,
+            timeout_secs: 15,
+            retry_schedule_secs: vec![5, 300, 1800, 7200, 18_000, 36_000, 50_400, 72_000, 86_400],
+        }
     }
 }
 
@@ -199,6 +231,7 @@ impl Default for Settings {
             catalog: CatalogSettings::default(),
             orders: OrderSettings::default(),
             entitlements: EntitlementSettings::default(),
+            webhooks: WebhookSettings::default(),
             auth: AuthSettings::default(),
             log: LogSettings::default(),
         }

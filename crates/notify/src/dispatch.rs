@@ -42,6 +42,18 @@ pub struct DispatchSettings {
     pub schedule: Vec<Duration>,
 }
 
+impl From<&platform_core::settings::WebhookSettings> for DispatchSettings {
+    fn from(s: &platform_core::settings::WebhookSettings) -> Self {
+        DispatchSettings {
+            batch: s.batch.max(1),
+            concurrency: s.concurrency.max(1),
+            timeout: Duration::from_secs(s.timeout_secs.max(1)),
+            lease: Duration::from_secs(s.timeout_secs.max(1) * 4),
+            schedule: s.retry_schedule_secs.iter().map(|secs| Duration::from_secs(*secs)).collect(),
+        }
+    }
+}
+
 impl Default for DispatchSettings {
     fn default() -> Self {
         DispatchSettings {

@@ -1,6 +1,6 @@
 //! The command line: `platform serve | migrate | schema | token`.
 
-use crate::{auth, database, http, logging, sweep};
+use crate::{auth, database, http, logging, sweep, webhooks};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use members::Role;
@@ -84,6 +84,9 @@ pub enum JobName {
     /// R3: grant the paid orders of the last seven days that still have lines to grant.
     #[value(alias = "GRANT_ENTITLEMENTS")]
     GrantEntitlements,
+    /// R12: fan new events out to webhook endpoints and send what is due, until nothing is due now.
+    #[value(alias = "DISPATCH_WEBHOOKS")]
+    DispatchWebhooks,
 }
 
 fn parse_role(raw: &str) -> Result<Role, String> {
@@ -134,6 +137,26 @@ async fn run_job(settings: &Settings, name: JobName, as_of: Option<chrono::Naive
                 summary.lapsed, summary.complimentary_ended
             )
         }
+        JobName::DispatchWebhooks => {
+            let dispatcher =
+                notify::Dispatcher::new(db.clone(), notify::DispatchSettings::from(&settings.webhooks))?;
+            let mut total = notify::DispatchSummary::default();
+            loop {
+                let round = dispatcher.run_once(Clock::System.now()).await?;
+                total.fanned_out += round.fanned_out;
+                total.attempted += round.attempted;
+                total.delivered += round.delivered;
+                total.failed += round.failed;
+                total.dead += round.dead;
+                if round.attempted == 0 {
+                    break;
+                }
+            }
+            format!(
+                "dispatch-webhooks: {} new deliveries, {} attempted, {} delivered, {} failed, {} dead\n",
+                total.fanned_out, total.attempted, total.delivered, total.failed, total.dead
+            )
+        }
         JobName::GrantEntitlements => {
             let summary = sweep::grant_sweep(&db, calendar, now).await?;
             format!(
@@ -165,6 +188,7 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
         auth::KeySource::Configured => None,
     };
     tokio::spawn(sweep::run_in_server(db.clone(), settings.clone()));
+    tokio::spawn(webhooks::run_in_server(db.clone(), settings.clone()));
     let server = http::Server::bind(&settings, db, authenticator).await?;
     let addr = server.local_addr()?;
     let graphiql = if settings.graphiql_enabled() {

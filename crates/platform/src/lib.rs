@@ -7,3 +7,10 @@ pub mod database;
 pub mod http;
 mod logging;
 pub mod sweep;
+pub mod webhooks;
+
+/// Installs the process-wide TLS provider (ring) that reqwest and the webhook client use. Call once at
+/// start-up; calling again is harmless.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    platform::install_tls_provider();
     let cli = platform::cli::Cli::parse();
     match platform::cli::run(cli).await {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,102 @@
+//! Webhooks over HTTP: an admin registers a receiver (a real HTTP server in this process), the order flow
+//! runs, the dispatcher delivers `order.paid` and `entitlement.granted` signed with the returned secret, and
+//! deliveries can be listed and replayed. SQLite and PostgreSQL.
+
+use crate::orders::{CREATE, order_input};
+use crate::support::{error_codes, servers};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use members::Role;
+use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
+
+type Log = Arc<Mutex<Vec<(HeaderMap, String)>>>;
+
+async fn receive(State(log): State<Log>, headers: HeaderMap, body: Bytes) -> &'static str {
+    log.lock().unwrap().push((headers, String::from_utf8_lossy(&body).into_owned()));
+    "ok"
+}
+
+async fn receiver() -> (String, Log) {
+    let log: Log = Arc::default();
+    let app = axum::Router::new().route("/hook", axum::routing::post(receive)).with_state(Arc::clone(&log));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, log)
+}
+
+#[tokio::test]
+async fn paid_orders_reach_a_registered_receiver_signed() {
+    for server in servers(|_| {}).await {
+        let (url, log) = receiver().await;
+        let admin = server.token(Role::Admin, "ops");
+        let service = server.token(Role::Service, "ec-backend");
+        let register = r#"mutation($url: String!) { createWebhookEndpoint(input: { url: $url,
+            events: ["order.paid", "entitlement.*"] }) { id url events active signingSecret } }"#;
+        let body = server.graphql_as(&service, register, json!({ "url": url })).await;
+        assert_eq!(error_codes(&body), ["FORBIDDEN"], "admins only: {body}");
+        let body = server.graphql_as(&admin, register, json!({ "url": url })).await;
+        let endpoint = &body["data"]["createWebhookEndpoint"];
+        let secret = endpoint["signingSecret"].as_str().unwrap_or_else(|| panic!("{body}")).to_owned();
+        let listed = server.graphql_as(&admin, "{ webhookEndpoints { id signingSecret } }", json!({})).await;
+        assert!(
+            listed["data"]["webhookEndpoints"][0]["signingSecret"].is_null(),
+            "the secret is shown once: {listed}"
+        );
+
+        let input = order_input("wh-1", json!([{ "itemNo": "GC24010001", "amount": 2280 }]));
+        let created = server.graphql_as(&service, CREATE, json!({ "input": input })).await;
+        let order_no = created["data"]["createOrder"]["orderNo"].as_str().unwrap().to_owned();
+        let pay = r#"mutation($no: String!) { recordPayment(input: { orderNo: $no, transactionId: "T-wh-1", status: PAID, amount: 2280 }) { paymentStatus } }"#;
+        assert!(server.graphql_as(&service, pay, json!({ "no": order_no })).await["errors"].is_null());
+
+        let dispatcher =
+            notify::Dispatcher::new(server.db.conn.clone(), notify::DispatchSettings::default()).unwrap();
+        for _ in 0..3 {
+            dispatcher.run_once(chrono::Utc::now()).await.unwrap();
+        }
+        let received = log.lock().unwrap().clone();
+        let types: Vec<String> = received
+            .iter()
+            .map(|(_, body)| {
+                serde_json::from_str::<Value>(body).unwrap()["type"].as_str().unwrap().to_owned()
+            })
+            .collect();
+        assert_eq!(types, ["order.paid", "entitlement.granted"], "{}", server.label());
+        let key = notify::signature::key_of(&secret).unwrap();
+        for (headers, body) in &received {
+            let header = |name: &str| headers[name].to_str().unwrap().to_owned();
+            let timestamp: i64 = header("webhook-timestamp").parse().unwrap();
+            assert!(notify::signature::verify(
+                &key,
+                &header("webhook-id"),
+                timestamp,
+                body.as_bytes(),
+                &header("webhook-signature")
+            ));
+        }
+        let paid: Value = serde_json::from_str(&received[0].1).unwrap();
+        assert_eq!(paid["data"]["orderNo"], order_no.as_str());
+
+        let deliveries =
+            r#"{ webhookDeliveries(status: DELIVERED) { edges { node { id status attempts subject } } } }"#;
+        let body = server.graphql_as(&admin, deliveries, json!({})).await;
+        let edges = body["data"]["webhookDeliveries"]["edges"].as_array().unwrap().clone();
+        assert_eq!(edges.len(), 2, "{body}");
+        let replay = r#"mutation($id: ID!) { replayWebhookDelivery(id: $id) { status attempts } }"#;
+        let body = server.graphql_as(&admin, replay, json!({ "id": edges[0]["node"]["id"] })).await;
+        assert_eq!(body["data"]["replayWebhookDelivery"]["status"], "PENDING", "{body}");
+        dispatcher.run_once(chrono::Utc::now()).await.unwrap();
+        assert_eq!(log.lock().unwrap().len(), 3, "the replay is sent again");
+        let body = server
+            .graphql_as(
+                &admin,
+                r#"mutation { createWebhookEndpoint(input: { url: "ftp://x", events: ["*"] }) { id } }"#,
+                json!({}),
+            )
+            .await;
+        assert_eq!(error_codes(&body), ["BAD_USER_INPUT"], "{body}");
+    }
+}
