@@ -11,6 +11,7 @@ mod m20261122_000002_members;
 mod m20261122_000003_orders;
 mod m20261122_000004_entitlements;
 mod m20261122_000005_webhooks;
+mod m20261122_000006_expiry_speed;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_orders::Migration),
             Box::new(m20261122_000004_entitlements::Migration),
             Box::new(m20261122_000005_webhooks::Migration),
+            Box::new(m20261122_000006_expiry_speed::Migration),
         ]
     }
 }

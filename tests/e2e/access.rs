@@ -123,6 +123,16 @@ const OPERATIONS: &[Operation] = &[
         expect: [Unauth, Allow, Forbidden, Forbidden, Forbidden],
     },
     Operation {
+        name: "webhookDeliveries",
+        query: r#"{ webhookDeliveries(first: 5) { edges { node { id } } } }"#,
+        expect: [Unauth, Allow, Forbidden, Forbidden, Forbidden],
+    },
+    Operation {
+        name: "createWebhookEndpoint",
+        query: r#"mutation { createWebhookEndpoint(input: { url: "http://127.0.0.1:9/hook", events: ["*"] }) { id } }"#,
+        expect: [Unauth, Allow, Forbidden, Forbidden, Forbidden],
+    },
+    Operation {
         name: "linkMemberCustomer",
         query: r#"mutation { linkMemberCustomer(account: "alice@example.com", customerNo: "A0000001") { account } }"#,
         expect: [Unauth, Allow, Allow, Forbidden, Forbidden],

@@ -120,7 +120,7 @@ pub struct WebhookSettings {
     /// Milliseconds between dispatcher rounds in the server; `0` turns the in-server dispatcher off.
     /// Default `1000`.
     pub dispatch_interval_ms: u64,
-    /// Deliveries claimed per round. Default `200`.
+    /// Deliveries claimed per round. Default `500`.
     pub batch: u64,
     /// Requests in flight at once. Default `32`.
     pub concurrency: usize,
@@ -135,7 +135,7 @@ impl Default for WebhookSettings {
     fn default() -> Self {
         WebhookSettings {
             dispatch_interval_ms: 1000,
-            batch: 200,
+            batch: 500,
             concurrency: 32,
             timeout_secs: 15,
             retry_schedule_secs: vec![5, 300, 1800, 7200, 18_000, 36_000, 50_400, 72_000, 86_400],

@@ -57,7 +57,7 @@ impl From<&platform_core::settings::WebhookSettings> for DispatchSettings {
 impl Default for DispatchSettings {
     fn default() -> Self {
         DispatchSettings {
-            batch: 200,
+            batch: 500,
             concurrency: 32,
             timeout: Duration::from_secs(15),
             lease: Duration::from_secs(60),
@@ -143,17 +143,26 @@ impl Dispatcher {
             tasks.spawn(async move {
                 let _permit = limit.acquire_owned().await;
                 let outcome = this.send(&endpoint, &event).await;
-                this.record(&delivery, &endpoint, outcome).await
+                (delivery, endpoint, outcome)
             });
         }
+        let mut delivered = Vec::new();
         while let Some(joined) = tasks.join_next().await {
+            let (delivery, endpoint, outcome) = joined.map_err(|e| anyhow::anyhow!("delivery task: {e}"))?;
             summary.attempted += 1;
-            match joined.map_err(|e| anyhow::anyhow!("delivery task: {e}"))?? {
-                crate::model::DeliveryStatus::Delivered => summary.delivered += 1,
-                crate::model::DeliveryStatus::Dead => summary.dead += 1,
-                _ => summary.failed += 1,
+            match outcome {
+                // Successes are recorded together below: one statement per round, not per delivery.
+                Outcome::Delivered(code) => delivered.push((delivery.id, code)),
+                other => match self.record(&delivery, &endpoint, other).await? {
+                    crate::model::DeliveryStatus::Dead => summary.dead += 1,
+                    _ => summary.failed += 1,
+                },
             }
         }
+        summary.delivered = self
+            .record_delivered(&delivered)
+            .await
+            .map_err(|e| anyhow::anyhow!("recording deliveries: {e}"))?;
         Ok(summary)
     }
 
@@ -208,12 +217,17 @@ impl Dispatcher {
         let backend = self.db.get_database_backend();
         let p = |n: usize| if backend == DbBackend::Postgres { format!("${n}") } else { format!("?{n}") };
         let skip_locked = if backend == DbBackend::Postgres { "FOR UPDATE OF d SKIP LOCKED" } else { "" };
+        // Candidates are the oldest due deliveries, a bounded window, so a round costs the same whatever the
+        // backlog; among them, only the first open delivery of each subject is taken.
         let sql = format!(
             "UPDATE webhook_deliveries SET locked_until = {lease}, updated_at = {now}
              WHERE id IN (
                SELECT d.id FROM webhook_deliveries AS d
                JOIN webhook_endpoints AS ep ON ep.id = d.endpoint_id
-               WHERE d.status IN ('PENDING', 'FAILED') AND d.next_attempt_at <= {now}
+               WHERE d.id IN (
+                   SELECT c.id FROM webhook_deliveries AS c
+                   WHERE c.status IN ('PENDING', 'FAILED') AND c.next_attempt_at <= {now}
+                   ORDER BY c.id LIMIT {window})
                  AND (d.locked_until IS NULL OR d.locked_until < {now}) AND ep.status = 'ACTIVE'
                  AND NOT EXISTS (
                    SELECT 1 FROM webhook_deliveries AS o
@@ -224,7 +238,10 @@ impl Dispatcher {
              RETURNING id, endpoint_id, event_id, attempts",
             lease = p(1),
             now = p(2),
-            batch = p(3),
+            // Integers from the settings, not input: written into the statement (SQLite refuses a bound
+            // LIMIT inside this subquery as a datatype mismatch).
+            window = self.settings.batch.saturating_mul(10),
+            batch = self.settings.batch,
         );
         let lease_until =
             now + chrono::Duration::from_std(self.settings.lease).unwrap_or(chrono::Duration::seconds(60));
@@ -233,7 +250,11 @@ impl Dispatcher {
             now.into(),
             Value::BigInt(Some(i64::try_from(self.settings.batch).unwrap_or(100))),
         ];
-        let rows = self.db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
+        let rows = self
+            .db
+            .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+            .await
+            .map_err(|e| anyhow::anyhow!("claiming deliveries: {e}"))?;
         let mut claimed = Vec::with_capacity(rows.len());
         for row in rows {
             claimed.push(Claimed {
@@ -303,6 +324,34 @@ impl Dispatcher {
             Err(err) if err.is_connect() => Outcome::Failed(None, "connection failed".to_owned()),
             Err(err) => Outcome::Failed(None, format!("request failed: {}", err.without_url())),
         }
+    }
+
+    /// Marks the deliveries accepted in this round, grouped by HTTP status (almost always one group).
+    async fn record_delivered(&self, delivered: &[(i64, u16)]) -> Result<u64, NotifyError> {
+        use crate::entity::delivery::{Column, Entity};
+        use sea_orm::sea_query::ExprTrait;
+        let now = Utc::now();
+        let mut by_code: HashMap<u16, Vec<i64>> = HashMap::new();
+        for (id, code) in delivered {
+            by_code.entry(*code).or_default().push(*id);
+        }
+        let mut recorded = 0;
+        for (code, ids) in by_code {
+            recorded += Entity::update_many()
+                .col_expr(Column::Status, Expr::value("DELIVERED"))
+                .col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1))
+                .col_expr(Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+                .col_expr(Column::LastStatusCode, Expr::value(i32::from(code)))
+                .col_expr(Column::LastError, Expr::value(Option::<String>::None))
+                .col_expr(Column::DeliveredAt, Expr::value(now))
+                .col_expr(Column::UpdatedAt, Expr::value(now))
+                .filter(Column::Id.is_in(ids))
+                .filter(Column::Status.is_in(["PENDING", "FAILED"]))
+                .exec(&self.db)
+                .await?
+                .rows_affected;
+        }
+        Ok(recorded)
     }
 
     async fn record(

@@ -250,3 +250,34 @@ print("verified")
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[tokio::test]
+async fn r12_several_dispatchers_at_once_deliver_each_event_exactly_once_in_order() {
+    for db in test_support::databases().await {
+        let receiver = Receiver::start(SECRET, &[], Duration::ZERO).await;
+        endpoint(&db.conn, &receiver.url, &["*"]).await;
+        for n in 0..300 {
+            append(&db.conn, "order.paid", &format!("order:{}", n % 30), n).await;
+        }
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..4 {
+            let dispatcher = Dispatcher::new(db.conn.clone(), settings()).unwrap();
+            let conn = db.conn.clone();
+            tasks.spawn(async move { drain(&dispatcher, &conn, 200).await });
+        }
+        tasks.join_all().await;
+        let received = receiver.received();
+        assert_eq!(received.len(), 300, "{}: every event once, none twice", db.label());
+        let mut ids: Vec<&str> = received.iter().map(|r| r.id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), 300);
+        let numbers: Vec<i64> = bodies(&received).iter().map(|b| b["data"]["n"].as_i64().unwrap()).collect();
+        for subject in 0..30 {
+            let of_subject: Vec<i64> = numbers.iter().copied().filter(|n| n % 30 == subject).collect();
+            let mut sorted = of_subject.clone();
+            sorted.sort_unstable();
+            assert_eq!(of_subject, sorted, "subject order:{subject} delivered in event order");
+        }
+    }
+}
