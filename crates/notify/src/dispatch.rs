@@ -24,6 +24,8 @@ pub const DEFAULT_SCHEDULE_SECS: [u64; 9] = [5, 300, 1800, 7200, 18_000, 36_000,
 /// Events re-read behind the cursor on every fan-out, so an event whose transaction committed after a
 /// later one is still picked up.
 const LOOKBACK: i64 = 200;
+/// New deliveries in one round after which PostgreSQL's statistics of the table are refreshed.
+const ANALYZE_AFTER: u64 = 1000;
 /// Events read per fan-out query.
 const FAN_OUT_PAGE: u64 = 1000;
 
@@ -119,6 +121,11 @@ impl Dispatcher {
     /// One round: fan out new events, then claim and send the due deliveries.
     pub async fn run_once(&self, now: DateTime<Utc>) -> Result<DispatchSummary, NotifyError> {
         let mut summary = DispatchSummary { fanned_out: self.fan_out().await?, ..DispatchSummary::default() };
+        if summary.fanned_out >= ANALYZE_AFTER && self.db.get_database_backend() == DbBackend::Postgres {
+            // A burst of new deliveries (a backlog after an outage, a bulk job) would otherwise be claimed
+            // with the planner's estimates of an empty table until autovacuum comes by.
+            self.db.execute_unprepared("ANALYZE webhook_deliveries").await?;
+        }
         let claimed = self.claim(now).await?;
         if claimed.is_empty() {
             return Ok(summary);
