@@ -68,7 +68,7 @@ pub(crate) fn timestamps(table: &mut TableCreateStatement) -> &mut TableCreateSt
         .col(timestamp_with_time_zone(Audit::UpdatedAt).default(Expr::current_timestamp()))
 }
 
-fn one_of<T: IntoIden + 'static>(column: T, values: &[&str]) -> SimpleExpr {
+pub(crate) fn one_of<T: IntoIden + 'static>(column: T, values: &[&str]) -> SimpleExpr {
     Expr::col(column).is_in(values.iter().map(|v| (*v).to_owned()))
 }
 

@@ -1,6 +1,6 @@
 //! Orders (訂單), their lines after promotion expansion (R1, R2), and payments.
 
-use crate::m20261122_000001_catalog::timestamps;
+use crate::m20261122_000001_catalog::{one_of, timestamps};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
@@ -89,10 +89,6 @@ enum Customers {
 enum Items {
     Table,
     ItemNo,
-}
-
-fn one_of<T: IntoIden + 'static>(column: T, values: &[&str]) -> SimpleExpr {
-    Expr::col(column).is_in(values.iter().map(|v| (*v).to_owned()))
 }
 
 #[async_trait::async_trait]

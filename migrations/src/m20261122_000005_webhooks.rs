@@ -1,5 +1,6 @@
 //! Webhook endpoints and their deliveries of the event log (R12).
 
+use crate::m20261122_000001_catalog::one_of;
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
@@ -45,10 +46,6 @@ enum WebhookDeliveries {
 enum Events {
     Table,
     Id,
-}
-
-fn one_of<T: IntoIden + 'static>(column: T, values: &[&str]) -> SimpleExpr {
-    Expr::col(column).is_in(values.iter().map(|v| (*v).to_owned()))
 }
 
 #[async_trait::async_trait]

@@ -126,6 +126,22 @@ impl Drop for Cleanup {
     }
 }
 
+/// `SELECT COUNT(*) FROM <from>`: `from` is a table, optionally with joins and a `WHERE` clause
+/// (`"events WHERE event_type = 'order.paid'"`). Panics on a database error.
+pub async fn count(db: &impl ConnectionTrait, from: &str) -> i64 {
+    let statement =
+        Statement::from_string(db.get_database_backend(), format!("SELECT COUNT(*) AS n FROM {from}"));
+    let row = match db.query_one_raw(statement).await {
+        Ok(Some(row)) => row,
+        Ok(None) => panic!("COUNT(*) FROM {from} returned no row"),
+        Err(err) => panic!("COUNT(*) FROM {from}: {err}"),
+    };
+    match row.try_get::<i64>("", "n") {
+        Ok(n) => n,
+        Err(err) => panic!("COUNT(*) FROM {from}: {err}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

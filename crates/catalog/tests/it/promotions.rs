@@ -10,17 +10,7 @@ fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()
 }
 
-async fn count(db: &impl ConnectionTrait, table: &str) -> i64 {
-    let row = db
-        .query_one_raw(Statement::from_string(
-            db.get_database_backend(),
-            format!("SELECT COUNT(*) AS n FROM {table}"),
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get::<i64>("", "n").unwrap()
-}
+use test_support::count;
 
 #[tokio::test]
 async fn demo_catalog_loads_idempotently_and_answers_the_seed_query() {

@@ -12,7 +12,6 @@ use orders::model::{LineInput, NewOrder, Payer, PaymentReport, PaymentResult, Re
 use orders::service::OrderService;
 use orders::{Order, OrderSource};
 use platform_core::BusinessCalendar;
-use sea_orm::{ConnectionTrait, Statement};
 use std::time::Duration;
 use test_support::TestDb;
 
@@ -74,14 +73,4 @@ pub(crate) fn new_payer() -> Payer {
     Payer::New(Box::new(CustomerInput { name: Change::Set("王小明".into()), ..CustomerInput::default() }))
 }
 
-pub(crate) async fn count(db: &impl ConnectionTrait, table: &str) -> i64 {
-    let row = db
-        .query_one_raw(Statement::from_string(
-            db.get_database_backend(),
-            format!("SELECT COUNT(*) AS n FROM {table}"),
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get::<i64>("", "n").unwrap()
-}
+pub(crate) use test_support::count;

@@ -12,7 +12,6 @@ use orders::OrderSource;
 use orders::model::{LineInput, NewOrder, Payer, Receiver};
 use orders::service::OrderService;
 use platform_core::BusinessCalendar;
-use sea_orm::{ConnectionTrait, Statement};
 use std::time::Duration;
 use test_support::TestDb;
 
@@ -53,14 +52,4 @@ pub(crate) fn order(key: &str, lines: &[(&str, i32, i64)]) -> NewOrder {
     }
 }
 
-pub(crate) async fn count(db: &impl ConnectionTrait, table: &str) -> i64 {
-    let row = db
-        .query_one_raw(Statement::from_string(
-            db.get_database_backend(),
-            format!("SELECT COUNT(*) AS n FROM {table}"),
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get::<i64>("", "n").unwrap()
-}
+pub(crate) use test_support::count;
