@@ -12,6 +12,7 @@ mod m20261122_000003_orders;
 mod m20261122_000004_entitlements;
 mod m20261122_000005_webhooks;
 mod m20261122_000006_expiry_speed;
+mod m20261122_000007_renewals;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_entitlements::Migration),
             Box::new(m20261122_000005_webhooks::Migration),
             Box::new(m20261122_000006_expiry_speed::Migration),
+            Box::new(m20261122_000007_renewals::Migration),
         ]
     }
 }

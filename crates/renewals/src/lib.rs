@@ -1,10 +1,14 @@
 //! Renewals (續訂單): one future automatic charge of a renewable promotion for a customer.
 //!
-//! Will own the renewal tables, the R4 supersede rules, R5 deduct dates, notices and the daily charge run
-//! (issue #6). What is here now are the pure rules and the seed's status codes, which do not depend on
-//! storage. Depends on core, catalog, members, orders and entitlements, never the other way round.
+//! Owns the `renewals` table: `createRenewal` with the R4 supersede rules and R5 deduct dates, reading and
+//! stopping renewals (issue #6, first part). Notices, the charge run, the gateway and e-mails are still to
+//! come. Depends on core, catalog, members, orders and entitlements, never the other way round.
 
+mod entity;
+mod error;
 pub mod rules;
+pub mod service;
 mod status;
 
+pub use error::RenewalsError;
 pub use status::RenewalStatus;

@@ -1,0 +1,3 @@
+//! sea-orm entities of the renewal tables. Private to this crate.
+
+pub(crate) mod renewal;

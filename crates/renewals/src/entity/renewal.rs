@@ -1,0 +1,36 @@
+//! Entity of the `renewals` table.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "renewals")]
+pub(crate) struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub customer_id: i64,
+    pub member_id: Option<i64>,
+    pub promotion_code: String,
+    pub product_codes: String,
+    pub product_name: Option<String>,
+    pub deduct_date: Date,
+    pub deduct_price: i64,
+    pub shipping_fee: i64,
+    pub payment: String,
+    pub payment_method: Option<String>,
+    pub payment_card: Option<String>,
+    pub payment_token: Option<String>,
+    pub renew_status: i16,
+    pub cycle: i32,
+    pub source: String,
+    pub source_code: Option<String>,
+    pub origin_order_no: Option<String>,
+    pub failure_reason: Option<String>,
+    pub superseded_by_id: Option<i64>,
+    pub created_at: ChronoDateTimeUtc,
+    pub updated_at: ChronoDateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub(crate) enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

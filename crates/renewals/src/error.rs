@@ -1,0 +1,64 @@
+//! Errors of renewals.
+
+use platform_core::ErrorCode;
+use platform_core::error::HasErrorCode;
+
+/// What can go wrong with renewals.
+#[derive(Debug, thiserror::Error)]
+pub enum RenewalsError {
+    /// The input breaks a rule.
+    #[error("{field}: {message}")]
+    Invalid {
+        /// The field.
+        field: &'static str,
+        /// Why.
+        message: String,
+    },
+    /// Something named does not exist.
+    #[error("{field}: {message}")]
+    NotFound {
+        /// The field.
+        field: &'static str,
+        /// What is missing.
+        message: String,
+    },
+    /// The renewal is not in a state that allows this.
+    #[error("{0}")]
+    Conflict(String),
+    /// Anything else.
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<sea_orm::DbErr> for RenewalsError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        RenewalsError::Unexpected(anyhow::Error::new(err).context("renewals database"))
+    }
+}
+
+macro_rules! unexpected_from {
+    ($($source:ty => $context:literal),+ $(,)?) => {$(
+        impl From<$source> for RenewalsError {
+            fn from(err: $source) -> Self {
+                RenewalsError::Unexpected(anyhow::Error::new(err).context($context))
+            }
+        }
+    )+};
+}
+
+unexpected_from!(
+    catalog::CatalogError => "reading the catalog",
+    members::MembersError => "reading members",
+    entitlements::EntitlementsError => "reading entitlements",
+);
+
+impl HasErrorCode for RenewalsError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            RenewalsError::Invalid { .. } => ErrorCode::BadUserInput,
+            RenewalsError::NotFound { .. } => ErrorCode::NotFound,
+            RenewalsError::Conflict(_) => ErrorCode::Conflict,
+            RenewalsError::Unexpected(_) => ErrorCode::Internal,
+        }
+    }
+}

@@ -1,0 +1,407 @@
+//! Renewal storage: `createRenewal` with the R4 supersede rules and R5 deduct dates, reading and stopping
+//! renewals. Each change is one write transaction with its events (R12).
+
+use crate::entity::renewal;
+use crate::rules::{Supersede, deduct_date, supersede};
+use crate::{RenewalStatus, RenewalsError};
+use chrono::{DateTime, NaiveDate, Utc};
+use members::{Account, service as members_service};
+use platform_core::BusinessCalendar;
+use platform_core::db::begin_write;
+use platform_core::events::{self, NewEvent};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+};
+use serde_json::json;
+use std::collections::BTreeSet;
+
+/// `createRenewal`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewRenewal {
+    /// The payer.
+    pub customer_no: String,
+    /// The member, whose digital entitlements count for the deduct date.
+    pub member_account: Option<String>,
+    /// A renewable promotion; the renewal charges its renewal plan.
+    pub promotion_code: String,
+    /// The order it renews.
+    pub origin_order_no: Option<String>,
+    /// Gateway token; stored, never returned.
+    pub payment_token: Option<String>,
+    /// Last 4 digits of the card.
+    pub card_last4: Option<String>,
+}
+
+/// A renewal (續訂單).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Renewal {
+    /// Id.
+    pub id: i64,
+    /// The payer.
+    pub customer_no: String,
+    /// The member, if any.
+    pub member_account: Option<String>,
+    /// The plan charged.
+    pub promotion_code: String,
+    /// Its product codes, sorted.
+    pub product_codes: Vec<String>,
+    /// The day of the charge (R5).
+    pub deduct_date: NaiveDate,
+    /// What is charged.
+    pub deduct_price: i64,
+    /// R6.
+    pub status: RenewalStatus,
+    /// 1 for the first renewal of an order, then +1.
+    pub cycle: i32,
+    /// The order it renews.
+    pub origin_order_no: Option<String>,
+    /// Card last 4.
+    pub payment_card: Option<String>,
+    /// Whether a gateway token is kept.
+    pub has_payment_token: bool,
+    /// Why the last charge failed.
+    pub failure_reason: Option<String>,
+    /// The renewal that replaced this one (R4).
+    pub superseded_by: Option<i64>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+}
+
+/// What `createRenewal` did (R4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CreationAction {
+    /// A new renewal was created.
+    Created,
+    /// The new plan is part of a pending renewal: nothing new, that one was rescheduled.
+    MergedIntoExisting,
+}
+
+/// The answer of `createRenewal`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenewalCreation {
+    /// What happened.
+    pub action: CreationAction,
+    /// The new renewal, or the existing one merged into.
+    pub renewal: Renewal,
+    /// Pending renewals replaced (now SUPERSEDED).
+    pub superseded: Vec<Renewal>,
+    /// Pending renewals kept, with their deduct dates recomputed.
+    pub rescheduled: Vec<Renewal>,
+}
+
+/// **R4 + R5:** creates the renewal of `input.promotion_code` for the customer, comparing its product set
+/// N with each pending renewal's set O: N ⊇ O supersedes O, N ⊊ O only reschedules O (no new renewal),
+/// otherwise both live and O is rescheduled. All in one transaction; nothing is written on error.
+pub async fn create_renewal(
+    db: &DatabaseConnection,
+    calendar: BusinessCalendar,
+    input: NewRenewal,
+    at: DateTime<Utc>,
+) -> Result<RenewalCreation, RenewalsError> {
+    let today = calendar.date_of(at);
+    if let Some(card) = &input.card_last4
+        && (card.len() != 4 || !card.chars().all(|c| c.is_ascii_digit()))
+    {
+        return Err(RenewalsError::Invalid {
+            field: "cardLast4",
+            message: "must be the last 4 digits of the card".into(),
+        });
+    }
+    let promotion =
+        catalog::service::find_promotion(db, input.promotion_code.trim()).await?.ok_or_else(|| {
+            RenewalsError::NotFound {
+                field: "promotionCode",
+                message: format!("no promotion {}", input.promotion_code),
+            }
+        })?;
+    if !promotion.is_renewable() {
+        return Err(RenewalsError::Invalid {
+            field: "promotionCode",
+            message: format!("{} is not a renewable promotion", promotion.promotion_code),
+        });
+    }
+    let plan_code =
+        promotion.renewal_promotion_code.clone().unwrap_or_else(|| promotion.promotion_code.clone());
+    let plan = catalog::service::find_promotion(db, &plan_code).await?.ok_or_else(|| {
+        anyhow::anyhow!("renewal plan {plan_code} of {} is missing", promotion.promotion_code)
+    })?;
+    let codes: BTreeSet<String> = plan
+        .items
+        .iter()
+        .filter(|i| {
+            i.item.term_issues.is_some() || i.item.term_months.is_some() || i.item.term_days.is_some()
+        })
+        .filter_map(|i| i.item.product_code.clone())
+        .collect();
+    let account = input
+        .member_account
+        .as_deref()
+        .map(Account::parse)
+        .transpose()
+        .map_err(|e| RenewalsError::Invalid { field: "memberAccount", message: e.to_string() })?;
+
+    let txn = begin_write(db).await?;
+    let customer_no = input.customer_no.trim().to_owned();
+    let customer_id = members_service::customer_id(&txn, &customer_no).await?.ok_or_else(|| {
+        RenewalsError::NotFound { field: "customerNo", message: format!("no customer {customer_no}") }
+    })?;
+    let member_id = match &account {
+        Some(account) => Some(members_service::member_id(&txn, account).await?.ok_or_else(|| {
+            RenewalsError::NotFound { field: "memberAccount", message: format!("no member {account}") }
+        })?),
+        None => None,
+    };
+    let holder = Holder { customer_no: &customer_no, account: account.as_ref() };
+    let deduct = holder.deduct_date(&txn, &codes).await?.ok_or_else(|| RenewalsError::Invalid {
+        field: "promotionCode",
+        message: format!("the customer has no entitlement to {} yet: nothing to renew", join(&codes)),
+    })?;
+    if deduct < today {
+        return Err(RenewalsError::Invalid {
+            field: "promotionCode",
+            message: format!(
+                "the deduct date {deduct} would be in the past: the entitlement has already run out"
+            ),
+        });
+    }
+    let pending = renewal::Entity::find()
+        .filter(renewal::Column::CustomerId.eq(customer_id))
+        .filter(renewal::Column::RenewStatus.eq(i16::from(RenewalStatus::Pending.code())))
+        .order_by_asc(renewal::Column::Id)
+        .lock_exclusive()
+        .all(&txn)
+        .await?;
+    let new_set: BTreeSet<&str> = codes.iter().map(String::as_str).collect();
+    let decisions: Vec<(renewal::Model, Supersede)> = pending
+        .into_iter()
+        .map(|o| {
+            let decision =
+                supersede(&o.product_codes.split(',').filter(|c| !c.is_empty()).collect(), &new_set);
+            (o, decision)
+        })
+        .collect();
+
+    if let Some((existing, _)) = decisions.iter().find(|(_, d)| *d == Supersede::UpdateExistingOnly) {
+        let merged = reschedule(&txn, &holder, existing.clone(), at).await?;
+        let renewal = to_renewal(&txn, merged).await?;
+        txn.commit().await?;
+        return Ok(RenewalCreation {
+            action: CreationAction::MergedIntoExisting,
+            renewal,
+            superseded: Vec::new(),
+            rescheduled: Vec::new(),
+        });
+    }
+
+    let created = renewal::ActiveModel {
+        customer_id: Set(customer_id),
+        member_id: Set(member_id),
+        promotion_code: Set(plan.promotion_code.clone()),
+        product_codes: Set(join(&codes)),
+        product_name: Set(Some(plan.name.clone())),
+        deduct_date: Set(deduct),
+        deduct_price: Set(plan.total_amount.amount()),
+        shipping_fee: Set(0),
+        payment: Set("信用卡".to_owned()),
+        payment_method: Set(Some("CREDIT_CARD".to_owned())),
+        payment_card: Set(input.card_last4.clone()),
+        payment_token: Set(input.payment_token.clone().filter(|t| !t.trim().is_empty())),
+        renew_status: Set(i16::from(RenewalStatus::Pending.code())),
+        cycle: Set(1),
+        source: Set("AUTO".to_owned()),
+        origin_order_no: Set(input.origin_order_no.clone()),
+        created_at: Set(at),
+        updated_at: Set(at),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let mut superseded = Vec::new();
+    let mut rescheduled = Vec::new();
+    for (existing, decision) in decisions {
+        match decision {
+            Supersede::ReplaceExisting => {
+                let mut old = existing.into_active_model();
+                old.renew_status = Set(i16::from(RenewalStatus::Superseded.code()));
+                old.superseded_by_id = Set(Some(created.id));
+                old.updated_at = Set(at);
+                let old = old.update(&txn).await?;
+                event(&txn, "renewal.superseded", &old, json!({ "supersededBy": created.id }), at).await?;
+                superseded.push(to_renewal(&txn, old).await?);
+            }
+            Supersede::KeepBoth => {
+                rescheduled.push(to_renewal(&txn, reschedule(&txn, &holder, existing, at).await?).await?)
+            }
+            Supersede::UpdateExistingOnly => {}
+        }
+    }
+    event(
+        &txn,
+        "renewal.created",
+        &created,
+        json!({ "deductDate": created.deduct_date, "deductPrice": created.deduct_price }),
+        at,
+    )
+    .await?;
+    let renewal = to_renewal(&txn, created).await?;
+    txn.commit().await?;
+    Ok(RenewalCreation { action: CreationAction::Created, renewal, superseded, rescheduled })
+}
+
+/// The renewal with this id, or `None`.
+pub async fn find_renewal(db: &impl ConnectionTrait, id: i64) -> Result<Option<Renewal>, RenewalsError> {
+    match renewal::Entity::find_by_id(id).one(db).await? {
+        Some(row) => Ok(Some(to_renewal(db, row).await?)),
+        None => Ok(None),
+    }
+}
+
+/// The renewals of a customer and/or a member, optionally in one status, oldest first.
+pub async fn renewals_of(
+    db: &impl ConnectionTrait,
+    customer_no: Option<&str>,
+    account: Option<&Account>,
+    status: Option<RenewalStatus>,
+) -> Result<Vec<Renewal>, RenewalsError> {
+    let mut query = renewal::Entity::find().order_by_asc(renewal::Column::Id);
+    if let Some(no) = customer_no {
+        let Some(id) = members_service::customer_id(db, no).await? else { return Ok(Vec::new()) };
+        query = query.filter(renewal::Column::CustomerId.eq(id));
+    }
+    if let Some(account) = account {
+        let Some(id) = members_service::member_id(db, account).await? else { return Ok(Vec::new()) };
+        query = query.filter(renewal::Column::MemberId.eq(id));
+    }
+    if let Some(status) = status {
+        query = query.filter(renewal::Column::RenewStatus.eq(i16::from(status.code())));
+    }
+    let mut found = Vec::new();
+    for row in query.all(db).await? {
+        found.push(to_renewal(db, row).await?);
+    }
+    Ok(found)
+}
+
+/// Stops a pending or failed renewal (status 0); `renewal.stopped`.
+pub async fn stop_renewal(
+    db: &DatabaseConnection,
+    id: i64,
+    at: DateTime<Utc>,
+) -> Result<Renewal, RenewalsError> {
+    let txn = begin_write(db).await?;
+    let row = renewal::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| RenewalsError::NotFound { field: "renewalId", message: format!("no renewal {id}") })?;
+    let status = status_of(&row);
+    if status == RenewalStatus::Stopped {
+        drop(txn);
+        return find_renewal(db, id).await?.ok_or_else(|| anyhow::anyhow!("renewal vanished").into());
+    }
+    if !matches!(status, RenewalStatus::Pending | RenewalStatus::Failed) {
+        return Err(RenewalsError::Conflict(format!(
+            "renewal {id} is {status:?}; only pending or failed renewals stop"
+        )));
+    }
+    let mut next = row.into_active_model();
+    next.renew_status = Set(i16::from(RenewalStatus::Stopped.code()));
+    next.updated_at = Set(at);
+    let stopped = next.update(&txn).await?;
+    event(&txn, "renewal.stopped", &stopped, json!({}), at).await?;
+    let renewal = to_renewal(&txn, stopped).await?;
+    txn.commit().await?;
+    Ok(renewal)
+}
+
+/// The customer and member whose entitlements decide deduct dates.
+struct Holder<'a> {
+    customer_no: &'a str,
+    account: Option<&'a Account>,
+}
+
+impl Holder<'_> {
+    /// R5 for `codes`: the day before the earliest due date among the holder's entitlements to them.
+    async fn deduct_date(
+        &self,
+        db: &impl ConnectionTrait,
+        codes: &BTreeSet<String>,
+    ) -> Result<Option<NaiveDate>, RenewalsError> {
+        let held =
+            entitlements::query::entitlements_of(db, Some(self.customer_no), self.account, None).await?;
+        Ok(deduct_date(
+            held.iter().filter(|e| codes.contains(&e.product_code)).filter_map(|e| e.right_due_date),
+        ))
+    }
+}
+
+async fn reschedule(
+    db: &impl ConnectionTrait,
+    holder: &Holder<'_>,
+    existing: renewal::Model,
+    at: DateTime<Utc>,
+) -> Result<renewal::Model, RenewalsError> {
+    let codes: BTreeSet<String> =
+        existing.product_codes.split(',').filter(|c| !c.is_empty()).map(str::to_owned).collect();
+    let Some(deduct) = holder.deduct_date(db, &codes).await? else { return Ok(existing) };
+    let from = existing.deduct_date;
+    let mut next = existing.into_active_model();
+    next.deduct_date = Set(deduct);
+    next.updated_at = Set(at);
+    let updated = next.update(db).await?;
+    event(db, "renewal.rescheduled", &updated, json!({ "from": from, "to": deduct }), at).await?;
+    Ok(updated)
+}
+
+async fn event(
+    db: &impl ConnectionTrait,
+    event_type: &'static str,
+    row: &renewal::Model,
+    extra: serde_json::Value,
+    at: DateTime<Utc>,
+) -> Result<(), RenewalsError> {
+    let mut payload = json!({ "renewalId": row.id, "promotionCode": row.promotion_code, "productCodes": row.product_codes,
+                              "renewStatus": row.renew_status, "deductDate": row.deduct_date });
+    if let (Some(target), Some(extra)) = (payload.as_object_mut(), extra.as_object()) {
+        target.extend(extra.clone());
+    }
+    events::append(db, NewEvent { event_type, subject: format!("renewal:{}", row.id), payload }, at).await?;
+    Ok(())
+}
+
+fn status_of(row: &renewal::Model) -> RenewalStatus {
+    u8::try_from(row.renew_status).ok().and_then(RenewalStatus::from_code).unwrap_or(RenewalStatus::Pending)
+}
+
+fn join(codes: &BTreeSet<String>) -> String {
+    codes.iter().map(String::as_str).collect::<Vec<_>>().join(",")
+}
+
+async fn to_renewal(db: &impl ConnectionTrait, row: renewal::Model) -> Result<Renewal, RenewalsError> {
+    let customer_no = members_service::customer_nos_of(db, &[row.customer_id])
+        .await?
+        .remove(&row.customer_id)
+        .unwrap_or_default();
+    let member_account = match row.member_id {
+        Some(id) => members_service::accounts_of(db, &[id]).await?.remove(&id).map(|a| a.to_string()),
+        None => None,
+    };
+    let status = status_of(&row);
+    Ok(Renewal {
+        id: row.id,
+        customer_no,
+        member_account,
+        promotion_code: row.promotion_code,
+        product_codes: row.product_codes.split(',').filter(|c| !c.is_empty()).map(str::to_owned).collect(),
+        deduct_date: row.deduct_date,
+        deduct_price: row.deduct_price,
+        status,
+        cycle: row.cycle,
+        origin_order_no: row.origin_order_no,
+        payment_card: row.payment_card,
+        has_payment_token: row.payment_token.is_some(),
+        failure_reason: row.failure_reason,
+        superseded_by: row.superseded_by_id,
+        created_at: row.created_at,
+    })
+}

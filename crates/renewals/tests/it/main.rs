@@ -1,0 +1,5 @@
+//! Renewals against real databases: SQLite always, PostgreSQL when TEST_DATABASE_URL is set.
+
+#![allow(clippy::unwrap_used, reason = "test helpers fail the test loudly")]
+
+mod supersede;
