@@ -12,8 +12,10 @@ enum Expect {
     Allow,
     Unauthenticated,
     Forbidden,
+    /// Allowed past the guard, then refused by the domain.
+    NotFound,
 }
-use Expect::{Allow, Forbidden, Unauthenticated as Unauth};
+use Expect::{Allow, Forbidden, NotFound, Unauthenticated as Unauth};
 
 /// The callers of the table, in column order.
 const CALLERS: [&str; 5] = ["anonymous", "admin", "service", "member (self)", "member (other)"];
@@ -133,6 +135,16 @@ const OPERATIONS: &[Operation] = &[
         expect: [Unauth, Allow, Forbidden, Forbidden, Forbidden],
     },
     Operation {
+        name: "renewals of alice",
+        query: r#"{ renewals(account: "alice@example.com") { id } }"#,
+        expect: [Unauth, Allow, Allow, Allow, Forbidden],
+    },
+    Operation {
+        name: "createRenewal (unknown customer: NOT_FOUND once allowed)",
+        query: r#"mutation { createRenewal(input: { customerNo: "NOPE", promotionCode: "GC18080026" }) { action } }"#,
+        expect: [Unauth, NotFound, NotFound, Forbidden, Forbidden],
+    },
+    Operation {
         name: "linkMemberCustomer",
         query: r#"mutation { linkMemberCustomer(account: "alice@example.com", customerNo: "A0000001") { account } }"#,
         expect: [Unauth, Allow, Allow, Forbidden, Forbidden],
@@ -195,6 +207,7 @@ async fn every_role_and_operation_is_allowed_or_denied_as_the_spec_says() {
                     None => Allow,
                     Some("UNAUTHENTICATED") => Unauth,
                     Some("FORBIDDEN") => Forbidden,
+                    Some("NOT_FOUND") => NotFound,
                     Some(other) => panic!(
                         "{}: {} as {}: unexpected {other}: {body}",
                         server.label(),

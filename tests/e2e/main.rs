@@ -10,5 +10,6 @@ mod entitlements;
 mod limits;
 mod members;
 mod orders;
+mod renewals;
 mod support;
 mod webhooks;

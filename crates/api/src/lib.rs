@@ -13,6 +13,7 @@ mod events;
 mod membership;
 mod ordering;
 mod paging;
+mod renewal;
 mod scalars;
 mod service;
 mod webhooks;
@@ -46,6 +47,7 @@ pub struct Query(
     membership::MembersQuery,
     ordering::OrdersQuery,
     entitlement::EntitlementsQuery,
+    renewal::RenewalsQuery,
     events::EventsQuery,
     webhooks::WebhooksQuery,
 );
@@ -56,6 +58,7 @@ pub struct Mutation(
     membership::MembersMutation,
     ordering::OrdersMutation,
     entitlement::EntitlementsMutation,
+    renewal::RenewalsMutation,
     webhooks::WebhooksMutation,
 );
 

@@ -1,0 +1,269 @@
+//! Renewals (續訂單): `createRenewal` (R4), `renewal`, `renewals`, `stopRenewal`. Services and admins manage
+//! them; a member reads and stops only its own.
+
+use crate::access::{Require, principal};
+use crate::error::{coded, from_domain};
+use crate::{ApiState, Date};
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use members::{AccessError, Account, service as members_service};
+use platform_core::ErrorCode;
+use renewals::RenewalStatus as Status;
+use renewals::service::{self, CreationAction};
+
+#[derive(Default)]
+pub(crate) struct RenewalsQuery;
+
+#[Object]
+impl RenewalsQuery {
+    /// A renewal by id. `null` when there is none; a member reads only its own.
+    #[graphql(guard = "Require::Token")]
+    async fn renewal(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Renewal>> {
+        let state = ctx.data::<ApiState>()?;
+        let found = service::find_renewal(&state.db, parse_id(&id)?).await.map_err(from_domain)?;
+        owned(principal(ctx), found.as_ref())?;
+        Ok(found.map(Renewal))
+    }
+
+    /// The renewals of a customer and/or a member, optionally in one status. A member token gets its own.
+    #[graphql(guard = "Require::Token")]
+    async fn renewals(
+        &self,
+        ctx: &Context<'_>,
+        customer_no: Option<String>,
+        account: Option<String>,
+        status: Option<RenewalStatus>,
+    ) -> Result<Vec<Renewal>> {
+        let state = ctx.data::<ApiState>()?;
+        let caller = principal(ctx);
+        let requested = account
+            .as_deref()
+            .map(Account::parse)
+            .transpose()
+            .map_err(|e| from_domain(members::MembersError::from(e)))?;
+        let account = caller.scope(requested.as_ref()).map_err(from_domain)?;
+        let customer_no = customer_no.map(|c| c.trim().to_owned());
+        if let Some(no) = &customer_no {
+            members_service::authorize_customer(&state.db, caller, no).await.map_err(from_domain)?;
+        }
+        if customer_no.is_none() && account.is_none() {
+            return Err(coded(ErrorCode::BadUserInput, "renewals: give customerNo or account"));
+        }
+        let found =
+            service::renewals_of(&state.db, customer_no.as_deref(), account.as_ref(), status.map(Into::into))
+                .await
+                .map_err(from_domain)?;
+        Ok(found.into_iter().map(Renewal).collect())
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct RenewalsMutation;
+
+#[Object]
+impl RenewalsMutation {
+    /// Creates the renewal of a renewable promotion for a customer with the R4 supersede rules: it says
+    /// what it did (`CREATED` or `MERGED_INTO_EXISTING`) and which pending renewals it superseded or
+    /// rescheduled. The deduct date is the day before the earliest due date of the holder's entitlements (R5).
+    #[graphql(guard = "Require::Operator")]
+    async fn create_renewal(&self, ctx: &Context<'_>, input: CreateRenewalInput) -> Result<RenewalCreation> {
+        let state = ctx.data::<ApiState>()?;
+        let new = service::NewRenewal {
+            customer_no: input.customer_no,
+            member_account: input.member_account,
+            promotion_code: input.promotion_code,
+            origin_order_no: input.origin_order_no,
+            payment_token: input.payment_token,
+            card_last4: input.card_last4,
+        };
+        let created = service::create_renewal(&state.db, state.calendar, new, state.clock.now())
+            .await
+            .map_err(from_domain)?;
+        Ok(RenewalCreation {
+            action: match created.action {
+                CreationAction::Created => RenewalCreationAction::Created,
+                CreationAction::MergedIntoExisting => RenewalCreationAction::MergedIntoExisting,
+            },
+            renewal: Renewal(created.renewal),
+            superseded: created.superseded.into_iter().map(Renewal).collect(),
+            rescheduled: created.rescheduled.into_iter().map(Renewal).collect(),
+        })
+    }
+
+    /// Stops a pending or failed renewal. A member may stop its own.
+    #[graphql(guard = "Require::Token")]
+    async fn stop_renewal(&self, ctx: &Context<'_>, renewal_id: ID) -> Result<Renewal> {
+        let state = ctx.data::<ApiState>()?;
+        let id = parse_id(&renewal_id)?;
+        let found = service::find_renewal(&state.db, id).await.map_err(from_domain)?;
+        owned(principal(ctx), found.as_ref())?;
+        let stopped = service::stop_renewal(&state.db, id, state.clock.now()).await.map_err(from_domain)?;
+        Ok(Renewal(stopped))
+    }
+}
+
+/// Members reach only renewals bound to their account; unknown and foreign look the same to them.
+fn owned(caller: &members::Principal, renewal: Option<&service::Renewal>) -> Result<()> {
+    if let Some(own) = caller.member_account()
+        && renewal.and_then(|r| r.member_account.as_deref()) != Some(own.as_str())
+    {
+        return Err(from_domain(AccessError::Forbidden("a member sees only its own renewals")));
+    }
+    Ok(())
+}
+
+fn parse_id(id: &ID) -> Result<i64> {
+    id.parse::<i64>().map_err(|_| coded(ErrorCode::BadUserInput, "id: not an id of this API"))
+}
+
+/// `createRenewal` input (SPEC §4).
+#[derive(InputObject)]
+pub(crate) struct CreateRenewalInput {
+    customer_no: String,
+    member_account: Option<String>,
+    promotion_code: String,
+    origin_order_no: Option<String>,
+    /// Saved for the charge; never returned.
+    payment_token: Option<String>,
+    card_last4: Option<String>,
+}
+
+/// What `createRenewal` did.
+#[derive(SimpleObject)]
+pub(crate) struct RenewalCreation {
+    action: RenewalCreationAction,
+    renewal: Renewal,
+    superseded: Vec<Renewal>,
+    rescheduled: Vec<Renewal>,
+}
+
+/// R4's outcome.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RenewalCreationAction {
+    /// A new renewal.
+    Created,
+    /// Part of a pending renewal: that one was rescheduled, nothing new.
+    MergedIntoExisting,
+}
+
+/// A renewal (續訂單).
+pub(crate) struct Renewal(service::Renewal);
+
+/// A reference to a customer.
+#[derive(SimpleObject)]
+pub(crate) struct CustomerRef {
+    customer_no: String,
+}
+
+/// A reference to a member.
+#[derive(SimpleObject)]
+pub(crate) struct MemberRef {
+    account: String,
+}
+
+/// A reference to a renewal.
+#[derive(SimpleObject)]
+pub(crate) struct RenewalRef {
+    id: ID,
+}
+
+#[Object]
+impl Renewal {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// R6 status.
+    async fn status(&self) -> RenewalStatus {
+        self.0.status.into()
+    }
+    /// The seed's renewStatus code: 0 停訂 1 待執行 2 已執行 3 執行失敗 4 不執行 5 APP續訂單.
+    async fn status_code(&self) -> i32 {
+        i32::from(self.0.status.code())
+    }
+    async fn cycle(&self) -> i32 {
+        self.0.cycle
+    }
+    /// The day of the charge (R5).
+    async fn deduct_date(&self) -> Date {
+        Date(self.0.deduct_date)
+    }
+    async fn deduct_price(&self) -> i64 {
+        self.0.deduct_price
+    }
+    /// The plan charged.
+    async fn promotion_code(&self) -> &str {
+        &self.0.promotion_code
+    }
+    async fn product_codes(&self) -> &[String] {
+        &self.0.product_codes
+    }
+    async fn customer(&self) -> CustomerRef {
+        CustomerRef { customer_no: self.0.customer_no.clone() }
+    }
+    async fn member(&self) -> Option<MemberRef> {
+        self.0.member_account.clone().map(|account| MemberRef { account })
+    }
+    async fn origin_order_no(&self) -> Option<&str> {
+        self.0.origin_order_no.as_deref()
+    }
+    /// Card last 4 (the token itself is never returned).
+    async fn payment_card(&self) -> Option<&str> {
+        self.0.payment_card.as_deref()
+    }
+    async fn has_payment_token(&self) -> bool {
+        self.0.has_payment_token
+    }
+    async fn failure_reason(&self) -> Option<&str> {
+        self.0.failure_reason.as_deref()
+    }
+    /// The renewal that replaced this one (R4).
+    async fn superseded_by(&self) -> Option<RenewalRef> {
+        self.0.superseded_by.map(|id| RenewalRef { id: ID(id.to_string()) })
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// R6 statuses.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RenewalStatus {
+    /// 0 停訂.
+    Stopped,
+    /// 1 待執行.
+    Pending,
+    /// 2 已執行.
+    Executed,
+    /// 3 執行失敗.
+    Failed,
+    /// 4 不執行 (superseded, R4).
+    Superseded,
+    /// 5 APP續訂單.
+    App,
+}
+
+impl From<Status> for RenewalStatus {
+    fn from(s: Status) -> Self {
+        match s {
+            Status::Stopped => RenewalStatus::Stopped,
+            Status::Pending => RenewalStatus::Pending,
+            Status::Executed => RenewalStatus::Executed,
+            Status::Failed => RenewalStatus::Failed,
+            Status::Superseded => RenewalStatus::Superseded,
+            Status::App => RenewalStatus::App,
+        }
+    }
+}
+
+impl From<RenewalStatus> for Status {
+    fn from(s: RenewalStatus) -> Self {
+        match s {
+            RenewalStatus::Stopped => Status::Stopped,
+            RenewalStatus::Pending => Status::Pending,
+            RenewalStatus::Executed => Status::Executed,
+            RenewalStatus::Failed => Status::Failed,
+            RenewalStatus::Superseded => Status::Superseded,
+            RenewalStatus::App => Status::App,
+        }
+    }
+}

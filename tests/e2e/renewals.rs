@@ -1,0 +1,64 @@
+//! Renewals over HTTP (first part of #6): createRenewal with R4 over GraphQL, scoped reads, stop.
+
+use crate::orders::{CREATE, order_input};
+use crate::support::{error_codes, servers};
+use members::Role;
+use serde_json::json;
+
+const CREATE_RENEWAL: &str = r#"mutation($input: CreateRenewalInput!) { createRenewal(input: $input) {
+    action renewal { id status statusCode deductDate deductPrice promotionCode productCodes paymentCard
+        customer { customerNo } member { account } }
+    superseded { id status supersededBy { id } } rescheduled { id } } }"#;
+
+#[tokio::test]
+async fn r4_over_graphql_with_scoped_reads_and_stop() {
+    for server in servers(|_| {}).await {
+        let service = server.token(Role::Service, "ec-backend");
+        let member = r#"mutation { upsertMember(input: { account: "sun1229@gmail.com" }) { account } }"#;
+        assert!(server.graphql_as(&service, member, json!({})).await["errors"].is_null());
+        let mut input = order_input("rn-1", json!([{ "itemNo": "GC18080026", "amount": 3480 }]));
+        input["memberAccount"] = json!("sun1229@gmail.com");
+        let created = server.graphql_as(&service, CREATE, json!({ "input": input })).await;
+        let order_no = created["data"]["createOrder"]["orderNo"].as_str().unwrap().to_owned();
+        let customer_no = created["data"]["createOrder"]["payer"]["customerNo"].as_str().unwrap().to_owned();
+        let pay = r#"mutation($no: String!) { recordPayment(input: { orderNo: $no, transactionId: "T-rn", status: PAID, amount: 3480 }) { paymentStatus } }"#;
+        assert!(server.graphql_as(&service, pay, json!({ "no": order_no })).await["errors"].is_null());
+
+        let renewal = |promotion: &str| {
+            json!({ "input": { "customerNo": customer_no, "memberAccount": "sun1229@gmail.com", "promotionCode": promotion,
+                               "originOrderNo": order_no, "paymentToken": "tok_ok_secret_4242", "cardLast4": "4242" } })
+        };
+        let first = server.graphql_as(&service, CREATE_RENEWAL, renewal("GC24010001")).await;
+        assert_eq!(first["data"]["createRenewal"]["action"], "CREATED", "{}: {first}", server.label());
+        assert!(!first.to_string().contains("tok_ok_secret_4242"), "the token is never returned");
+        let second = server.graphql_as(&service, CREATE_RENEWAL, renewal("GC18080026")).await;
+        let creation = &second["data"]["createRenewal"];
+        assert_eq!(creation["action"], "CREATED", "{second}");
+        assert_eq!(
+            creation["superseded"][0]["status"], "SUPERSEDED",
+            "天下 → 天下+全閱讀 supersedes: {second}"
+        );
+        assert_eq!(creation["superseded"][0]["supersededBy"]["id"], creation["renewal"]["id"]);
+        assert_eq!(creation["renewal"]["productCodes"], json!(["GCV", "KCW"]));
+        assert_eq!(creation["renewal"]["statusCode"], 1);
+        let merged = server.graphql_as(&service, CREATE_RENEWAL, renewal("KC24010002")).await;
+        assert_eq!(merged["data"]["createRenewal"]["action"], "MERGED_INTO_EXISTING", "{merged}");
+
+        let own = server.token(Role::Member, "sun1229@gmail.com");
+        let list =
+            server.graphql_as(&own, "{ renewals(status: PENDING) { id promotionCode } }", json!({})).await;
+        assert_eq!(list["data"]["renewals"].as_array().unwrap().len(), 1, "{list}");
+        let other = server.token(Role::Member, "other@example.com");
+        let id = creation["renewal"]["id"].clone();
+        let read = r#"query($id: ID!) { renewal(id: $id) { id } }"#;
+        assert_eq!(error_codes(&server.graphql_as(&other, read, json!({ "id": id })).await), ["FORBIDDEN"]);
+        let stop = r#"mutation($id: ID!) { stopRenewal(renewalId: $id) { status statusCode } }"#;
+        assert_eq!(error_codes(&server.graphql_as(&other, stop, json!({ "id": id })).await), ["FORBIDDEN"]);
+        let stopped = server.graphql_as(&own, stop, json!({ "id": id })).await;
+        assert_eq!(stopped["data"]["stopRenewal"]["statusCode"], 0, "{stopped}");
+        let body = server.graphql_as(&own, CREATE_RENEWAL, renewal("GC18080026")).await;
+        assert_eq!(error_codes(&body), ["FORBIDDEN"], "members do not create renewals: {body}");
+        let body = server.graphql_as(&service, CREATE_RENEWAL, renewal("GC24010004")).await;
+        assert_eq!(error_codes(&body), ["BAD_USER_INPUT"], "not renewable: {body}");
+    }
+}
