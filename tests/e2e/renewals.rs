@@ -52,10 +52,21 @@ async fn r4_over_graphql_with_scoped_reads_and_stop() {
         let id = creation["renewal"]["id"].clone();
         let read = r#"query($id: ID!) { renewal(id: $id) { id } }"#;
         assert_eq!(error_codes(&server.graphql_as(&other, read, json!({ "id": id })).await), ["FORBIDDEN"]);
+        let card = r#"mutation($id: ID!) { updateRenewalPayment(renewalId: $id, paymentToken: "tok_ok_new_card", cardLast4: "1881") { paymentCard hasPaymentToken } }"#;
+        assert_eq!(
+            error_codes(&server.graphql_as(&other, card, json!({ "id": id })).await),
+            ["FORBIDDEN"],
+            "someone else's renewal"
+        );
+        let updated = server.graphql_as(&own, card, json!({ "id": id })).await;
+        assert_eq!(updated["data"]["updateRenewalPayment"]["paymentCard"], "1881", "{updated}");
+        assert!(!updated.to_string().contains("tok_ok_new_card"));
         let stop = r#"mutation($id: ID!) { stopRenewal(renewalId: $id) { status statusCode } }"#;
         assert_eq!(error_codes(&server.graphql_as(&other, stop, json!({ "id": id })).await), ["FORBIDDEN"]);
         let stopped = server.graphql_as(&own, stop, json!({ "id": id })).await;
         assert_eq!(stopped["data"]["stopRenewal"]["statusCode"], 0, "{stopped}");
+        let after_stop = server.graphql_as(&own, card, json!({ "id": id })).await;
+        assert_eq!(error_codes(&after_stop), ["CONFLICT"], "a stopped renewal takes no card: {after_stop}");
         let body = server.graphql_as(&own, CREATE_RENEWAL, renewal("GC18080026")).await;
         assert_eq!(error_codes(&body), ["FORBIDDEN"], "members do not create renewals: {body}");
         let body = server.graphql_as(&service, CREATE_RENEWAL, renewal("GC24010004")).await;

@@ -90,6 +90,27 @@ impl RenewalsMutation {
         })
     }
 
+    /// Gives a pending or failed renewal a new card (gateway token and last 4 digits). A member may update
+    /// its own; the token is stored and never returned.
+    #[graphql(guard = "Require::Token")]
+    async fn update_renewal_payment(
+        &self,
+        ctx: &Context<'_>,
+        renewal_id: ID,
+        payment_token: String,
+        card_last4: Option<String>,
+    ) -> Result<Renewal> {
+        let state = ctx.data::<ApiState>()?;
+        let id = parse_id(&renewal_id)?;
+        let found = service::find_renewal(&state.db, id).await.map_err(from_domain)?;
+        owned(principal(ctx), found.as_ref())?;
+        let updated =
+            service::update_payment(&state.db, id, &payment_token, card_last4.as_deref(), state.clock.now())
+                .await
+                .map_err(from_domain)?;
+        Ok(Renewal(updated))
+    }
+
     /// Stops a pending or failed renewal. A member may stop its own.
     #[graphql(guard = "Require::Token")]
     async fn stop_renewal(&self, ctx: &Context<'_>, renewal_id: ID) -> Result<Renewal> {

@@ -314,6 +314,53 @@ pub async fn stop_renewal(
     Ok(renewal)
 }
 
+/// Replaces the card of a pending or failed renewal: a new gateway token and, optionally, its last 4 digits.
+/// `renewal.payment_updated` (without the token).
+pub async fn update_payment(
+    db: &DatabaseConnection,
+    id: i64,
+    payment_token: &str,
+    card_last4: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<Renewal, RenewalsError> {
+    let token = payment_token.trim();
+    if token.is_empty() || token.len() > 256 {
+        return Err(RenewalsError::Invalid {
+            field: "paymentToken",
+            message: "must be 1-256 characters".into(),
+        });
+    }
+    if let Some(card) = card_last4
+        && (card.len() != 4 || !card.chars().all(|c| c.is_ascii_digit()))
+    {
+        return Err(RenewalsError::Invalid {
+            field: "cardLast4",
+            message: "must be the last 4 digits of the card".into(),
+        });
+    }
+    let txn = begin_write(db).await?;
+    let row = renewal::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| RenewalsError::NotFound { field: "renewalId", message: format!("no renewal {id}") })?;
+    let status = status_of(&row);
+    if !matches!(status, RenewalStatus::Pending | RenewalStatus::Failed) {
+        return Err(RenewalsError::Conflict(format!(
+            "renewal {id} is {status:?}; only pending or failed renewals take a new card"
+        )));
+    }
+    let mut next = row.into_active_model();
+    next.payment_token = Set(Some(token.to_owned()));
+    next.payment_card = Set(card_last4.map(str::to_owned));
+    next.updated_at = Set(at);
+    let updated = next.update(&txn).await?;
+    event(&txn, "renewal.payment_updated", &updated, json!({ "paymentCard": updated.payment_card }), at)
+        .await?;
+    let renewal = to_renewal(&txn, updated).await?;
+    txn.commit().await?;
+    Ok(renewal)
+}
+
 /// The customer and member whose entitlements decide deduct dates.
 struct Holder<'a> {
     customer_no: &'a str,
