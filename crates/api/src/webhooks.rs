@@ -79,6 +79,23 @@ impl WebhooksMutation {
         Ok(WebhookEndpoint::from_endpoint(endpoint, Some(secret)))
     }
 
+    /// Rotates an endpoint's signing secret (generated unless given): for 24 hours deliveries carry a
+    /// signature with the previous secret as well. The new secret is returned this once. Admins only.
+    #[graphql(guard = "Require::Admin")]
+    async fn rotate_webhook_secret(
+        &self,
+        ctx: &Context<'_>,
+        endpoint_id: ID,
+        secret: Option<String>,
+    ) -> Result<WebhookEndpoint> {
+        let state = ctx.data::<ApiState>()?;
+        let id = parse_id("endpointId", &endpoint_id)?;
+        let (endpoint, secret) = notify::endpoints::rotate_secret(&state.db, id, secret, state.clock.now())
+            .await
+            .map_err(from_domain)?;
+        Ok(WebhookEndpoint::from_endpoint(endpoint, Some(secret)))
+    }
+
     /// Sends a delivery again now, with a fresh retry schedule. Admins only.
     #[graphql(guard = "Require::Admin")]
     async fn replay_webhook_delivery(&self, ctx: &Context<'_>, id: ID) -> Result<WebhookDelivery> {
@@ -114,7 +131,8 @@ pub(crate) struct WebhookEndpoint {
     /// Disabled when the receiver answered 410 Gone.
     active: bool,
     disabled_reason: Option<String>,
-    /// The signing secret: only in the answer of `createWebhookEndpoint`, `null` everywhere else.
+    /// The signing secret: only in the answer of `createWebhookEndpoint` and `rotateWebhookSecret`, `null`
+    /// everywhere else.
     signing_secret: Option<String>,
     created_at: DateTime<Utc>,
 }

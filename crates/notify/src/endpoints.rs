@@ -46,6 +46,41 @@ pub async fn create_endpoint(
     Ok((endpoint_from(row)?, secret))
 }
 
+/// How long deliveries keep being signed with the previous secret after a rotation as well.
+pub const ROTATION_OVERLAP_HOURS: i64 = 24;
+
+/// Rotates an endpoint's signing secret: the new one (generated unless given) signs from now on, and for
+/// the next 24 hours every delivery also carries a signature with the previous one, so the receiver can
+/// switch at its own pace. Returns the new secret, shown this once.
+pub async fn rotate_secret(
+    db: &impl ConnectionTrait,
+    id: i64,
+    secret: Option<String>,
+    at: DateTime<Utc>,
+) -> Result<(Endpoint, String), NotifyError> {
+    let row = endpoint::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| NotifyError::NotFound { what: "endpoint", key: id.to_string() })?;
+    let secret = match secret.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()) {
+        Some(secret) => {
+            signature::key_of(&secret).map_err(|e| NotifyError::Invalid {
+                field: "secret",
+                message: e.to_string().trim_start_matches("secret: ").to_owned(),
+            })?;
+            secret
+        }
+        None => signature::generate_secret()?,
+    };
+    let previous = row.secret.clone();
+    let mut next: endpoint::ActiveModel = row.into();
+    next.previous_secret = Set(Some(previous));
+    next.previous_secret_until = Set(Some(at + chrono::Duration::hours(ROTATION_OVERLAP_HOURS)));
+    next.secret = Set(secret.clone());
+    next.updated_at = Set(at);
+    Ok((endpoint_from(next.update(db).await?)?, secret))
+}
+
 /// Every endpoint, oldest first.
 pub async fn endpoints(db: &impl ConnectionTrait) -> Result<Vec<Endpoint>, NotifyError> {
     endpoint::Entity::find()

@@ -281,3 +281,30 @@ async fn r12_several_dispatchers_at_once_deliver_each_event_exactly_once_in_orde
         }
     }
 }
+
+#[tokio::test]
+async fn r12_during_a_rotation_deliveries_carry_both_signatures() {
+    for db in test_support::databases().await {
+        let receiver = Receiver::start(SECRET, &[], Duration::ZERO).await;
+        let id = endpoint(&db.conn, &receiver.url, &["*"]).await;
+        let (_, new_secret) = notify::endpoints::rotate_secret(&db.conn, id, None, Utc::now()).await.unwrap();
+        assert_ne!(new_secret, SECRET);
+        append(&db.conn, "order.paid", "order:rot", 1).await;
+        let dispatcher = Dispatcher::new(db.conn.clone(), settings()).unwrap();
+        drain(&dispatcher, &db.conn, 5).await;
+        let received = receiver.received();
+        assert_eq!(received.len(), 1, "{}", db.label());
+        let got = &received[0];
+        assert_eq!(got.signature.split(' ').count(), 2, "new and previous: {}", got.signature);
+        assert!(got.signature_valid, "the receiver still on the old secret accepts it");
+        let new_key = notify::signature::key_of(&new_secret).unwrap();
+        let ts: i64 = got.timestamp.parse().unwrap();
+        assert!(notify::signature::verify(&new_key, &got.id, ts, got.body.as_bytes(), &got.signature));
+        let err = notify::endpoints::rotate_secret(&db.conn, 999_999, None, Utc::now()).await.unwrap_err();
+        assert_eq!(err.code(), ErrorCode::NotFound);
+        let err = notify::endpoints::rotate_secret(&db.conn, id, Some("nope".into()), Utc::now())
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), ErrorCode::BadUserInput);
+    }
+}
