@@ -13,6 +13,7 @@ mod m20261122_000004_entitlements;
 mod m20261122_000005_webhooks;
 mod m20261122_000006_expiry_speed;
 mod m20261122_000007_renewals;
+mod m20261122_000008_job_runs;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000005_webhooks::Migration),
             Box::new(m20261122_000006_expiry_speed::Migration),
             Box::new(m20261122_000007_renewals::Migration),
+            Box::new(m20261122_000008_job_runs::Migration),
         ]
     }
 }

@@ -166,11 +166,15 @@ fn jobs_run_expiry_and_grant_sweep_from_the_command_line() {
     assert!(expired.status.success(), "{}", String::from_utf8_lossy(&expired.stderr));
     assert_eq!(
         String::from_utf8(expired.stdout).unwrap(),
-        "expire-entitlements as of 2026-11-22: 0 lapsed, 0 complimentary ended\n"
+        "EXPIRE_ENTITLEMENTS as of 2026-11-22: Succeeded, 0 processed, 0 failed (run 1)\n"
     );
     let granted = run(&["jobs", "run", "GRANT_ENTITLEMENTS"]);
     assert!(granted.status.success(), "{}", String::from_utf8_lossy(&granted.stderr));
-    assert!(String::from_utf8(granted.stdout).unwrap().starts_with("grant-entitlements: 0 granted"));
+    assert!(String::from_utf8(granted.stdout).unwrap().contains("GRANT_ENTITLEMENTS as of "));
+    let dispatched = run(&["jobs", "run", "dispatch-webhooks"]);
+    assert!(
+        String::from_utf8(dispatched.stdout).unwrap().ends_with("Succeeded, 0 processed, 0 failed (run 3)\n")
+    );
     let bad = run(&["jobs", "run", "expire-entitlements", "--as-of", "yesterday"]);
     assert_eq!(bad.status.code(), Some(2), "clap refuses a bad date");
 }

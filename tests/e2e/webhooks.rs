@@ -100,3 +100,33 @@ async fn paid_orders_reach_a_registered_receiver_signed() {
         assert_eq!(error_codes(&body), ["BAD_USER_INPUT"], "{body}");
     }
 }
+
+#[tokio::test]
+async fn admins_run_jobs_and_read_their_runs() {
+    for server in servers(|_| {}).await {
+        let admin = server.token(Role::Admin, "ops");
+        let run = r#"mutation { runJob(name: EXPIRE_ENTITLEMENTS, asOf: "2026-11-22") { id name asOf status processed failed error } }"#;
+        let body = server.graphql_as(&admin, run, json!({})).await;
+        let job = &body["data"]["runJob"];
+        assert_eq!(
+            (job["name"].as_str(), job["status"].as_str()),
+            (Some("EXPIRE_ENTITLEMENTS"), Some("SUCCEEDED")),
+            "{body}"
+        );
+        assert_eq!(job["asOf"], "2026-11-22");
+        let body = server
+            .graphql_as(&admin, "mutation { runJob(name: DISPATCH_WEBHOOKS) { status } }", json!({}))
+            .await;
+        assert_eq!(body["data"]["runJob"]["status"], "SUCCEEDED", "{body}");
+        let runs = server
+            .graphql_as(&admin, "{ jobRuns(name: EXPIRE_ENTITLEMENTS) { name status } }", json!({}))
+            .await;
+        assert_eq!(runs["data"]["jobRuns"].as_array().unwrap().len(), 1, "{runs}");
+        let service = server.token(Role::Service, "ec-backend");
+        assert_eq!(error_codes(&server.graphql_as(&service, run, json!({})).await), ["FORBIDDEN"]);
+        assert_eq!(
+            error_codes(&server.graphql_as(&service, "{ jobRuns { id } }", json!({})).await),
+            ["FORBIDDEN"]
+        );
+    }
+}

@@ -10,6 +10,7 @@ mod catalog;
 mod entitlement;
 pub mod error;
 mod events;
+mod job;
 mod membership;
 mod ordering;
 mod paging;
@@ -38,6 +39,8 @@ pub struct ApiState {
     pub orders: ::orders::service::OrderService,
     /// The business time zone.
     pub calendar: BusinessCalendar,
+    /// The settings, for jobs run on demand.
+    pub settings: std::sync::Arc<Settings>,
 }
 
 /// The root query: one object per domain, merged.
@@ -50,6 +53,7 @@ pub struct Query(
     renewal::RenewalsQuery,
     events::EventsQuery,
     webhooks::WebhooksQuery,
+    job::JobsQuery,
 );
 
 /// The root mutation: one object per domain, merged.
@@ -60,6 +64,7 @@ pub struct Mutation(
     entitlement::EntitlementsMutation,
     renewal::RenewalsMutation,
     webhooks::WebhooksMutation,
+    job::JobsMutation,
 );
 
 /// The schema served at `/graphql`.

@@ -126,46 +126,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 
 async fn run_job(settings: &Settings, name: JobName, as_of: Option<chrono::NaiveDate>) -> anyhow::Result<()> {
     let db = database::open_migrated(settings).await?;
-    let calendar = BusinessCalendar::from(settings);
-    let now = Clock::System.now();
-    let as_of = as_of.unwrap_or_else(|| calendar.date_of(now));
-    let line = match name {
-        JobName::ExpireEntitlements => {
-            let summary = sweep::expire(&db, settings, as_of, now).await?;
-            format!(
-                "expire-entitlements as of {as_of}: {} lapsed, {} complimentary ended\n",
-                summary.lapsed, summary.complimentary_ended
-            )
-        }
-        JobName::DispatchWebhooks => {
-            let dispatcher =
-                notify::Dispatcher::new(db.clone(), notify::DispatchSettings::from(&settings.webhooks))?;
-            let mut total = notify::DispatchSummary::default();
-            loop {
-                let round = dispatcher.run_once(Clock::System.now()).await?;
-                total.fanned_out += round.fanned_out;
-                total.attempted += round.attempted;
-                total.delivered += round.delivered;
-                total.failed += round.failed;
-                total.dead += round.dead;
-                if round.attempted == 0 {
-                    break;
-                }
-            }
-            format!(
-                "dispatch-webhooks: {} new deliveries, {} attempted, {} delivered, {} failed, {} dead\n",
-                total.fanned_out, total.attempted, total.delivered, total.failed, total.dead
-            )
-        }
-        JobName::GrantEntitlements => {
-            let summary = sweep::grant_sweep(&db, calendar, now).await?;
-            format!(
-                "grant-entitlements: {} granted, {} failed, {} waiting for a member\n",
-                summary.granted, summary.failed, summary.pending_member
-            )
-        }
+    let job = match name {
+        JobName::ExpireEntitlements => jobs::JobName::ExpireEntitlements,
+        JobName::GrantEntitlements => jobs::JobName::GrantEntitlements,
+        JobName::DispatchWebhooks => jobs::JobName::DispatchWebhooks,
     };
-    write_stdout(&line)
+    let run = jobs::run(&db, settings, job, as_of, Clock::System.now()).await?;
+    let line = format!(
+        "{} as of {}: {:?}, {} processed, {} failed (run {})\n",
+        run.name, run.as_of, run.status, run.processed, run.failed, run.id
+    );
+    write_stdout(&line)?;
+    match run.error {
+        Some(error) => anyhow::bail!("{} failed: {error}", run.name),
+        None => Ok(()),
+    }
 }
 
 async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {

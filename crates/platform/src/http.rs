@@ -45,7 +45,14 @@ pub fn router(settings: &Settings, db: DatabaseConnection, auth: Authenticator) 
     let calendar = BusinessCalendar::from(settings);
     let orders =
         OrderService::new(db.clone(), catalog.clone(), calendar, settings.orders.subinventory.clone());
-    let state = ApiState { catalog, db: db.clone(), clock: Clock::System, orders, calendar };
+    let state = ApiState {
+        catalog,
+        db: db.clone(),
+        clock: Clock::System,
+        orders,
+        calendar,
+        settings: std::sync::Arc::new(settings.clone()),
+    };
     let graphql = api::build_schema(state, limits);
     let state = AppState { graphql, db, auth, graphiql: settings.graphiql_enabled() };
     Router::new()

@@ -1,0 +1,115 @@
+//! Jobs for admins: `runJob(name, asOf)` and `jobRuns(name, first)` (R13).
+
+use crate::access::Require;
+use crate::error::{coded, internal};
+use crate::{ApiState, Date};
+use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use platform_core::ErrorCode;
+
+#[derive(Default)]
+pub(crate) struct JobsQuery;
+
+#[Object]
+impl JobsQuery {
+    /// The latest runs, newest first (`first` ≤ 100, default 20), optionally of one job. Admins only.
+    #[graphql(guard = "Require::Admin")]
+    async fn job_runs(
+        &self,
+        ctx: &Context<'_>,
+        name: Option<JobName>,
+        first: Option<i32>,
+    ) -> Result<Vec<JobRun>> {
+        let state = ctx.data::<ApiState>()?;
+        let first = first.unwrap_or(20);
+        if !(1..=100).contains(&first) {
+            return Err(coded(ErrorCode::BadUserInput, "first: must be between 1 and 100"));
+        }
+        let runs = jobs::runs(&state.db, name.map(Into::into), u64::try_from(first).unwrap_or(20))
+            .await
+            .map_err(internal)?;
+        Ok(runs.into_iter().map(JobRun::from).collect())
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct JobsMutation;
+
+#[Object]
+impl JobsMutation {
+    /// Runs a job now as of `asOf` (default today) and returns its recorded run. Admins only.
+    #[graphql(guard = "Require::Admin")]
+    async fn run_job(&self, ctx: &Context<'_>, name: JobName, as_of: Option<Date>) -> Result<JobRun> {
+        let state = ctx.data::<ApiState>()?;
+        let run = jobs::run(&state.db, &state.settings, name.into(), as_of.map(|d| d.0), state.clock.now())
+            .await
+            .map_err(internal)?;
+        Ok(run.into())
+    }
+}
+
+/// The jobs built so far (SPEC §4's `JobName`; the renewal jobs come with the rest of issue #6).
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum JobName {
+    /// R10 expiry.
+    ExpireEntitlements,
+    /// R3 grant sweep.
+    GrantEntitlements,
+    /// R12 webhook dispatch.
+    DispatchWebhooks,
+}
+
+impl From<JobName> for jobs::JobName {
+    fn from(name: JobName) -> Self {
+        match name {
+            JobName::ExpireEntitlements => jobs::JobName::ExpireEntitlements,
+            JobName::GrantEntitlements => jobs::JobName::GrantEntitlements,
+            JobName::DispatchWebhooks => jobs::JobName::DispatchWebhooks,
+        }
+    }
+}
+
+/// How a run ended.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum JobRunStatus {
+    /// Still running, or its process died.
+    Running,
+    /// Finished.
+    Succeeded,
+    /// Stopped on an error.
+    Failed,
+}
+
+/// One recorded job run.
+#[derive(SimpleObject)]
+pub(crate) struct JobRun {
+    id: ID,
+    name: String,
+    as_of: Date,
+    status: JobRunStatus,
+    started_at: DateTime<Utc>,
+    finished_at: Option<DateTime<Utc>>,
+    processed: i64,
+    failed: i64,
+    error: Option<String>,
+}
+
+impl From<jobs::JobRun> for JobRun {
+    fn from(run: jobs::JobRun) -> Self {
+        JobRun {
+            id: ID(run.id.to_string()),
+            name: run.name,
+            as_of: Date(run.as_of),
+            status: match run.status {
+                jobs::RunStatus::Running => JobRunStatus::Running,
+                jobs::RunStatus::Succeeded => JobRunStatus::Succeeded,
+                jobs::RunStatus::Failed => JobRunStatus::Failed,
+            },
+            started_at: run.started_at,
+            finished_at: run.finished_at,
+            processed: run.processed,
+            failed: run.failed,
+            error: run.error,
+        }
+    }
+}
