@@ -19,16 +19,7 @@ pub async fn create_endpoint(
 ) -> Result<(Endpoint, String), NotifyError> {
     let url = check_url(&input.url)?;
     let events = check_patterns(input.events)?;
-    let secret = match input.secret.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()) {
-        Some(secret) => {
-            signature::key_of(&secret).map_err(|e| NotifyError::Invalid {
-                field: "secret",
-                message: e.to_string().trim_start_matches("secret: ").to_owned(),
-            })?;
-            secret
-        }
-        None => signature::generate_secret()?,
-    };
+    let secret = secret_or_generated(input.secret)?;
     let start = events::last_id(db).await?;
     let row = endpoint::ActiveModel {
         url: Set(url),
@@ -62,16 +53,7 @@ pub async fn rotate_secret(
         .one(db)
         .await?
         .ok_or_else(|| NotifyError::NotFound { what: "endpoint", key: id.to_string() })?;
-    let secret = match secret.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()) {
-        Some(secret) => {
-            signature::key_of(&secret).map_err(|e| NotifyError::Invalid {
-                field: "secret",
-                message: e.to_string().trim_start_matches("secret: ").to_owned(),
-            })?;
-            secret
-        }
-        None => signature::generate_secret()?,
-    };
+    let secret = secret_or_generated(secret)?;
     let previous = row.secret.clone();
     let mut next: endpoint::ActiveModel = row.into();
     next.previous_secret = Set(Some(previous));
@@ -126,6 +108,20 @@ pub async fn replay(db: &impl ConnectionTrait, id: i64, at: DateTime<Utc>) -> Re
     next.locked_until = Set(None);
     next.updated_at = Set(at);
     Ok(delivery_from(next.update(db).await?))
+}
+
+/// The secret given (checked, never echoed in the error) or a new one.
+fn secret_or_generated(given: Option<String>) -> Result<String, NotifyError> {
+    match given.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()) {
+        Some(secret) => {
+            signature::key_of(&secret).map_err(|e| NotifyError::Invalid {
+                field: "secret",
+                message: e.to_string().trim_start_matches("secret: ").to_owned(),
+            })?;
+            Ok(secret)
+        }
+        None => Ok(signature::generate_secret()?),
+    }
 }
 
 fn check_url(raw: &str) -> Result<String, NotifyError> {

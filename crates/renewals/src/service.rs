@@ -100,14 +100,7 @@ pub async fn create_renewal(
     at: DateTime<Utc>,
 ) -> Result<RenewalCreation, RenewalsError> {
     let today = calendar.date_of(at);
-    if let Some(card) = &input.card_last4
-        && (card.len() != 4 || !card.chars().all(|c| c.is_ascii_digit()))
-    {
-        return Err(RenewalsError::Invalid {
-            field: "cardLast4",
-            message: "must be the last 4 digits of the card".into(),
-        });
-    }
+    check_card(input.card_last4.as_deref())?;
     let promotion =
         catalog::service::find_promotion(db, input.promotion_code.trim()).await?.ok_or_else(|| {
             RenewalsError::NotFound {
@@ -330,14 +323,7 @@ pub async fn update_payment(
             message: "must be 1-256 characters".into(),
         });
     }
-    if let Some(card) = card_last4
-        && (card.len() != 4 || !card.chars().all(|c| c.is_ascii_digit()))
-    {
-        return Err(RenewalsError::Invalid {
-            field: "cardLast4",
-            message: "must be the last 4 digits of the card".into(),
-        });
-    }
+    check_card(card_last4)?;
     let txn = begin_write(db).await?;
     let row = renewal::Entity::find_by_id(id)
         .one(&txn)
@@ -414,6 +400,18 @@ async fn event(
     }
     events::append(db, NewEvent { event_type, subject: format!("renewal:{}", row.id), payload }, at).await?;
     Ok(())
+}
+
+fn check_card(card_last4: Option<&str>) -> Result<(), RenewalsError> {
+    match card_last4 {
+        Some(card) if card.len() != 4 || !card.chars().all(|c| c.is_ascii_digit()) => {
+            Err(RenewalsError::Invalid {
+                field: "cardLast4",
+                message: "must be the last 4 digits of the card".into(),
+            })
+        }
+        _ => Ok(()),
+    }
 }
 
 fn status_of(row: &renewal::Model) -> RenewalStatus {
