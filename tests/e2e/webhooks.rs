@@ -102,7 +102,7 @@ async fn paid_orders_reach_a_registered_receiver_signed() {
 }
 
 #[tokio::test]
-async fn admins_run_jobs_and_read_their_runs() {
+async fn r13_admins_run_jobs_and_read_their_runs() {
     for server in servers(|_| {}).await {
         let admin = server.token(Role::Admin, "ops");
         let run = r#"mutation { runJob(name: EXPIRE_ENTITLEMENTS, asOf: "2026-11-22") { id name asOf status processed failed error } }"#;

@@ -4,9 +4,9 @@
 use crate::access::{Require, principal};
 use crate::error::{coded, from_domain};
 use crate::{ApiState, Date};
-use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject};
+use async_graphql::{Context, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use entitlements::{Holder, SubscribeStatus};
+use entitlements::Holder;
 use members::{Account, service as members_service};
 use platform_core::ErrorCode;
 
@@ -147,29 +147,8 @@ impl From<entitlements::Entitlement> for Entitlement {
     }
 }
 
-/// Subscribe status (R10).
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum EntitlementStatus {
-    /// 1 現訂戶.
-    Current,
-    /// 2 斷訂戶.
-    Lapsed,
-    /// 3 止寄.
-    Stopped,
-    /// 4 贈閱.
-    Complimentary,
-    /// 5 贈閱結束.
-    ComplimentaryEnded,
-}
-
-impl From<SubscribeStatus> for EntitlementStatus {
-    fn from(s: SubscribeStatus) -> Self {
-        match s {
-            SubscribeStatus::Current => EntitlementStatus::Current,
-            SubscribeStatus::Lapsed => EntitlementStatus::Lapsed,
-            SubscribeStatus::Stopped => EntitlementStatus::Stopped,
-            SubscribeStatus::Complimentary => EntitlementStatus::Complimentary,
-            SubscribeStatus::ComplimentaryEnded => EntitlementStatus::ComplimentaryEnded,
-        }
-    }
-}
+mirror_enum!(
+    /// Subscribe status with the seed's codes: 1 現訂戶 CURRENT, 2 斷訂戶 LAPSED, 3 止寄 STOPPED, 4 贈閱
+    /// COMPLIMENTARY, 5 贈閱結束 COMPLIMENTARY_ENDED (R10).
+    EntitlementStatus => entitlements::SubscribeStatus { Current, Lapsed, Stopped, Complimentary, ComplimentaryEnded }
+);

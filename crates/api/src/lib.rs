@@ -4,6 +4,27 @@
 //! Resolvers get a service from the context, convert their input into a domain call, make that one call and
 //! wrap the result in an output type of this crate. They hold no business rule and touch no table.
 
+/// A GraphQL enum mirroring a domain enum variant for variant, with `From` both ways.
+macro_rules! mirror_enum {
+    ($(#[$doc:meta])* $name:ident => $domain:path { $($variant:ident),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq)]
+        pub(crate) enum $name { $($variant),+ }
+
+        impl From<$domain> for $name {
+            fn from(value: $domain) -> Self {
+                match value { $(<$domain>::$variant => $name::$variant),+ }
+            }
+        }
+
+        impl From<$name> for $domain {
+            fn from(value: $name) -> Self {
+                match value { $($name::$variant => <$domain>::$variant),+ }
+            }
+        }
+    };
+}
+
 mod access;
 pub mod auth;
 mod catalog;

@@ -453,26 +453,6 @@ impl From<CreateOrderInput> for NewOrder {
     }
 }
 
-macro_rules! mirror_enum {
-    ($(#[$doc:meta])* $name:ident => $domain:path { $($variant:ident),+ $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Enum, Clone, Copy, PartialEq, Eq)]
-        pub(crate) enum $name { $($variant),+ }
-
-        impl From<$domain> for $name {
-            fn from(value: $domain) -> Self {
-                match value { $(<$domain>::$variant => $name::$variant),+ }
-            }
-        }
-
-        impl From<$name> for $domain {
-            fn from(value: $name) -> Self {
-                match value { $($name::$variant => <$domain>::$variant),+ }
-            }
-        }
-    };
-}
-
 mirror_enum!(
     /// Where an order came from.
     OrderSource => orders::OrderSource { Ec, App, NineOneApp, Auto, Import }

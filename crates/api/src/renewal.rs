@@ -3,12 +3,12 @@
 
 use crate::access::{Require, principal};
 use crate::error::{coded, from_domain};
+use crate::scalars::parse_id;
 use crate::{ApiState, Date};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use members::{AccessError, Account, service as members_service};
 use platform_core::ErrorCode;
-use renewals::RenewalStatus as Status;
 use renewals::service::{self, CreationAction};
 
 #[derive(Default)]
@@ -20,7 +20,7 @@ impl RenewalsQuery {
     #[graphql(guard = "Require::Token")]
     async fn renewal(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Renewal>> {
         let state = ctx.data::<ApiState>()?;
-        let found = service::find_renewal(&state.db, parse_id(&id)?).await.map_err(from_domain)?;
+        let found = service::find_renewal(&state.db, parse_id("id", &id)?).await.map_err(from_domain)?;
         owned(principal(ctx), found.as_ref())?;
         Ok(found.map(Renewal))
     }
@@ -101,7 +101,7 @@ impl RenewalsMutation {
         card_last4: Option<String>,
     ) -> Result<Renewal> {
         let state = ctx.data::<ApiState>()?;
-        let id = parse_id(&renewal_id)?;
+        let id = parse_id("renewalId", &renewal_id)?;
         let found = service::find_renewal(&state.db, id).await.map_err(from_domain)?;
         owned(principal(ctx), found.as_ref())?;
         let updated =
@@ -115,7 +115,7 @@ impl RenewalsMutation {
     #[graphql(guard = "Require::Token")]
     async fn stop_renewal(&self, ctx: &Context<'_>, renewal_id: ID) -> Result<Renewal> {
         let state = ctx.data::<ApiState>()?;
-        let id = parse_id(&renewal_id)?;
+        let id = parse_id("renewalId", &renewal_id)?;
         let found = service::find_renewal(&state.db, id).await.map_err(from_domain)?;
         owned(principal(ctx), found.as_ref())?;
         let stopped = service::stop_renewal(&state.db, id, state.clock.now()).await.map_err(from_domain)?;
@@ -131,10 +131,6 @@ fn owned(caller: &members::Principal, renewal: Option<&service::Renewal>) -> Res
         return Err(from_domain(AccessError::Forbidden("a member sees only its own renewals")));
     }
     Ok(())
-}
-
-fn parse_id(id: &ID) -> Result<i64> {
-    id.parse::<i64>().map_err(|_| coded(ErrorCode::BadUserInput, "id: not an id of this API"))
 }
 
 /// `createRenewal` input (SPEC §4).
@@ -246,45 +242,8 @@ impl Renewal {
     }
 }
 
-/// R6 statuses.
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum RenewalStatus {
-    /// 0 停訂.
-    Stopped,
-    /// 1 待執行.
-    Pending,
-    /// 2 已執行.
-    Executed,
-    /// 3 執行失敗.
-    Failed,
-    /// 4 不執行 (superseded, R4).
-    Superseded,
-    /// 5 APP續訂單.
-    App,
-}
-
-impl From<Status> for RenewalStatus {
-    fn from(s: Status) -> Self {
-        match s {
-            Status::Stopped => RenewalStatus::Stopped,
-            Status::Pending => RenewalStatus::Pending,
-            Status::Executed => RenewalStatus::Executed,
-            Status::Failed => RenewalStatus::Failed,
-            Status::Superseded => RenewalStatus::Superseded,
-            Status::App => RenewalStatus::App,
-        }
-    }
-}
-
-impl From<RenewalStatus> for Status {
-    fn from(s: RenewalStatus) -> Self {
-        match s {
-            RenewalStatus::Stopped => Status::Stopped,
-            RenewalStatus::Pending => Status::Pending,
-            RenewalStatus::Executed => Status::Executed,
-            RenewalStatus::Failed => Status::Failed,
-            RenewalStatus::Superseded => Status::Superseded,
-            RenewalStatus::App => Status::App,
-        }
-    }
-}
+mirror_enum!(
+    /// R6 statuses: 0 停訂 STOPPED, 1 待執行 PENDING, 2 已執行 EXECUTED, 3 執行失敗 FAILED, 4 不執行 SUPERSEDED,
+    /// 5 APP續訂單 APP.
+    RenewalStatus => renewals::RenewalStatus { Stopped, Pending, Executed, Failed, Superseded, App }
+);

@@ -1,6 +1,6 @@
 //! Custom scalars.
 
-use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
+use async_graphql::{ID, InputValueError, InputValueResult, Result, Scalar, ScalarType, Value};
 use chrono::NaiveDate;
 
 /// A calendar date `YYYY-MM-DD` in the business time zone (publish dates, due dates, deduct dates).
@@ -21,4 +21,11 @@ impl ScalarType for Date {
     fn to_value(&self) -> Value {
         Value::String(self.0.format("%Y-%m-%d").to_string())
     }
+}
+
+/// The row id an `ID` argument names; anything else is `BAD_USER_INPUT` naming `field`.
+pub(crate) fn parse_id(field: &str, id: &ID) -> Result<i64> {
+    id.parse::<i64>().map_err(|_| {
+        crate::error::coded(platform_core::ErrorCode::BadUserInput, format!("{field}: not an id of this API"))
+    })
 }

@@ -2,13 +2,13 @@
 
 use crate::ApiState;
 use crate::access::Require;
-use crate::error::{coded, from_domain};
+use crate::error::from_domain;
 use crate::paging::{DEFAULT_PAGE, MAX_PAGE, Page};
+use crate::scalars::parse_id;
 use async_graphql::connection::{Connection, Edge, OpaqueCursor};
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use notify::{DeliveryStatus as Status, NewEndpoint};
-use platform_core::ErrorCode;
+use notify::NewEndpoint;
 
 #[derive(Default)]
 pub(crate) struct WebhooksQuery;
@@ -107,10 +107,6 @@ impl WebhooksMutation {
     }
 }
 
-fn parse_id(field: &str, id: &ID) -> Result<i64> {
-    id.parse::<i64>().map_err(|_| coded(ErrorCode::BadUserInput, format!("{field}: not an id of this API")))
-}
-
 /// `createWebhookEndpoint` input.
 #[derive(InputObject)]
 pub(crate) struct WebhookEndpointInput {
@@ -184,37 +180,8 @@ impl From<notify::Delivery> for WebhookDelivery {
     }
 }
 
-/// Where a delivery stands.
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum DeliveryStatus {
-    /// Not attempted yet (or replayed).
-    Pending,
-    /// Failed; retried on the schedule.
-    Failed,
-    /// Accepted (2xx).
-    Delivered,
-    /// Given up (schedule exhausted, or 410).
-    Dead,
-}
-
-impl From<Status> for DeliveryStatus {
-    fn from(s: Status) -> Self {
-        match s {
-            Status::Pending => DeliveryStatus::Pending,
-            Status::Failed => DeliveryStatus::Failed,
-            Status::Delivered => DeliveryStatus::Delivered,
-            Status::Dead => DeliveryStatus::Dead,
-        }
-    }
-}
-
-impl From<DeliveryStatus> for Status {
-    fn from(s: DeliveryStatus) -> Self {
-        match s {
-            DeliveryStatus::Pending => Status::Pending,
-            DeliveryStatus::Failed => Status::Failed,
-            DeliveryStatus::Delivered => Status::Delivered,
-            DeliveryStatus::Dead => Status::Dead,
-        }
-    }
-}
+mirror_enum!(
+    /// Where a delivery stands: PENDING (not attempted yet, or replayed), FAILED (retried on the schedule),
+    /// DELIVERED (2xx), DEAD (schedule exhausted, or 410).
+    DeliveryStatus => notify::DeliveryStatus { Pending, Failed, Delivered, Dead }
+);

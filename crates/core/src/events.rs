@@ -103,6 +103,36 @@ pub async fn list(
     query.all(db).await?.into_iter().map(from_row).collect()
 }
 
+/// What the fan-out of a dispatcher needs of an event: its position, type and subject, without the payload.
+#[derive(Debug, Clone, PartialEq, Eq, sea_orm::FromQueryResult)]
+pub struct EventHeader {
+    /// Position in the log.
+    pub id: i64,
+    /// Dotted type.
+    pub event_type: String,
+    /// `kind:key`.
+    pub subject: String,
+}
+
+/// Up to `limit` event headers with an `id` above `after`, oldest first.
+pub async fn headers_after(
+    db: &impl ConnectionTrait,
+    after: i64,
+    limit: u64,
+) -> Result<Vec<EventHeader>, DbErr> {
+    entity::Entity::find()
+        .select_only()
+        .column(entity::Column::Id)
+        .column(entity::Column::EventType)
+        .column(entity::Column::Subject)
+        .filter(entity::Column::Id.gt(after))
+        .order_by_asc(entity::Column::Id)
+        .limit(limit)
+        .into_model::<EventHeader>()
+        .all(db)
+        .await
+}
+
 /// The events with these `id`s, in `id` order.
 pub async fn by_ids(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Event>, DbErr> {
     if ids.is_empty() {

@@ -16,7 +16,7 @@ use platform_core::events::{self, NewEvent};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter, QuerySelect, SqlErr,
+    IntoActiveModel, QueryFilter, QuerySelect,
 };
 use serde_json::json;
 
@@ -169,7 +169,7 @@ async fn grant_line(
     .await;
     let ledger = match claimed {
         Ok(row) => row,
-        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => return Ok(None),
+        Err(err) if platform_core::db::is_unique_violation(&err) => return Ok(None),
         Err(err) => return Err(err.into()),
     };
     let row = locked_entitlement(&txn, holder, &product.product_code, at).await?;

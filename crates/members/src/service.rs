@@ -9,12 +9,12 @@ use crate::model::{
 use crate::validate;
 use crate::{Account, MembersError, Principal};
 use chrono::{DateTime, Utc};
-use platform_core::db::begin_write;
+use platform_core::db::{begin_write, is_unique_violation};
 use platform_core::events::{self, NewEvent};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, SqlErr, TransactionSession, TransactionTrait,
+    QueryFilter, QueryOrder, TransactionSession, TransactionTrait,
 };
 use serde_json::json;
 use std::collections::HashMap;
@@ -366,7 +366,7 @@ async fn create_member(
     }
     .insert(db)
     .await
-    .map_err(|err| match unique_violation(&err) {
+    .map_err(|err| match is_unique_violation(&err) {
         true => MembersError::Conflict {
             field: "account",
             message: "was registered at the same moment by another request".to_owned(),
@@ -412,7 +412,7 @@ async fn update_member(
     }
     next.updated_at = at;
     let active = next.into_active_model().reset_all();
-    let row = active.update(db).await.map_err(|err| match unique_violation(&err) {
+    let row = active.update(db).await.map_err(|err| match is_unique_violation(&err) {
         true => MembersError::Conflict {
             field: "account",
             message: "already belongs to another member".to_owned(),
@@ -555,7 +555,7 @@ async fn write_customer(
         next.customer_no = changes.customer_no.unwrap_or_else(|| new_customer_no(at));
         let mut active = next.into_active_model().reset_all();
         active.id = sea_orm::ActiveValue::NotSet;
-        let row = active.insert(db).await.map_err(|err| match unique_violation(&err) {
+        let row = active.insert(db).await.map_err(|err| match is_unique_violation(&err) {
             true => MembersError::Conflict {
                 field: "customerNo",
                 message: "was created at the same moment by another request".to_owned(),
@@ -694,8 +694,4 @@ async fn append(
     at: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     events::append(db, NewEvent { event_type, subject, payload }, at).await.map(|_| ())
-}
-
-fn unique_violation(err: &DbErr) -> bool {
-    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
 }

@@ -10,10 +10,11 @@ use crate::NotifyError;
 use crate::entity::endpoint;
 use crate::signature;
 use chrono::{DateTime, Utc};
-use platform_core::events::{self, EventFilter};
+use platform_core::events;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, Statement, Value,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QuerySelect,
+    Statement, Value,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -98,9 +99,11 @@ struct Claimed {
     attempts: i32,
 }
 
-enum Outcome {
-    Delivered(u16),
+/// Why an attempt was not accepted.
+enum Failure {
+    /// 410: the receiver wants no more; the endpoint is disabled.
     Gone,
+    /// Anything else: the status if there was one, and what happened.
     Failed(Option<u16>, String),
 }
 
@@ -159,8 +162,8 @@ impl Dispatcher {
             summary.attempted += 1;
             match outcome {
                 // Successes are recorded together below: one statement per round, not per delivery.
-                Outcome::Delivered(code) => delivered.push((delivery.id, code)),
-                other => match self.record(&delivery, &endpoint, other).await? {
+                Ok(code) => delivered.push((delivery.id, code)),
+                Err(failure) => match self.record_failure(&delivery, &endpoint, failure).await? {
                     crate::model::DeliveryStatus::Dead => summary.dead += 1,
                     _ => summary.failed += 1,
                 },
@@ -182,11 +185,22 @@ impl Dispatcher {
             let mut cursor = ep.last_event_id;
             loop {
                 let floor = ep.start_event_id.max(cursor - LOOKBACK);
-                let page = events::list(&self.db, &EventFilter::default(), Some(floor), FAN_OUT_PAGE).await?;
+                let page = events::headers_after(&self.db, floor, FAN_OUT_PAGE).await?;
                 let Some(last) = page.last().map(|e| e.id) else { break };
+                // Skip what the lookback already fanned out, so a quiet round writes nothing.
+                let known: std::collections::HashSet<i64> = crate::entity::delivery::Entity::find()
+                    .select_only()
+                    .column(crate::entity::delivery::Column::EventId)
+                    .filter(crate::entity::delivery::Column::EndpointId.eq(ep.id))
+                    .filter(crate::entity::delivery::Column::EventId.gt(floor))
+                    .into_tuple::<i64>()
+                    .all(&self.db)
+                    .await?
+                    .into_iter()
+                    .collect();
                 let rows: Vec<crate::entity::delivery::ActiveModel> = page
                     .iter()
-                    .filter(|e| crate::model::wants(&patterns, &e.event_type))
+                    .filter(|e| !known.contains(&e.id) && crate::model::wants(&patterns, &e.event_type))
                     .map(|e| new_delivery(ep.id, e))
                     .collect();
                 if !rows.is_empty() {
@@ -275,7 +289,8 @@ impl Dispatcher {
         Ok(claimed)
     }
 
-    async fn send(&self, endpoint: &endpoint::Model, event: &events::Event) -> Outcome {
+    /// POSTs one event, signed; the accepting status, or why not.
+    async fn send(&self, endpoint: &endpoint::Model, event: &events::Event) -> Result<u16, Failure> {
         let body = serde_json::json!({
             "type": event.event_type,
             "timestamp": event.occurred_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
@@ -284,22 +299,20 @@ impl Dispatcher {
         .to_string();
         let id = event.event_id.to_string();
         let timestamp = Utc::now().timestamp();
-        let mut keys = Vec::with_capacity(2);
-        for secret in std::iter::once(Some(&endpoint.secret)).chain(std::iter::once(
-            endpoint
-                .previous_secret
-                .as_ref()
-                .filter(|_| endpoint.previous_secret_until.is_some_and(|until| until > Utc::now())),
-        )) {
-            if let Some(Ok(key)) = secret.map(|s| signature::key_of(s)) {
-                keys.push(key);
-            }
-        }
+        // The current secret, and the previous one while a rotation overlaps.
+        let previous = endpoint
+            .previous_secret
+            .as_ref()
+            .filter(|_| endpoint.previous_secret_until.is_some_and(|until| until > Utc::now()));
+        let keys: Vec<Vec<u8>> = std::iter::once(&endpoint.secret)
+            .chain(previous)
+            .filter_map(|secret| signature::key_of(secret).ok())
+            .collect();
         if keys.is_empty() {
-            return Outcome::Failed(
+            return Err(Failure::Failed(
                 None,
                 "the endpoint has no usable secret; nothing is sent unsigned".to_owned(),
-            );
+            ));
         }
         let request = self
             .client
@@ -313,23 +326,23 @@ impl Dispatcher {
             Ok(response) => {
                 let status = response.status();
                 if status.is_success() {
-                    Outcome::Delivered(status.as_u16())
+                    Ok(status.as_u16())
                 } else if status == reqwest::StatusCode::GONE {
-                    Outcome::Gone
+                    Err(Failure::Gone)
                 } else if status.is_redirection() {
-                    Outcome::Failed(
+                    Err(Failure::Failed(
                         Some(status.as_u16()),
                         format!("redirected ({status}); redirects are not followed"),
-                    )
+                    ))
                 } else {
-                    Outcome::Failed(Some(status.as_u16()), format!("answered {status}"))
+                    Err(Failure::Failed(Some(status.as_u16()), format!("answered {status}")))
                 }
             }
             Err(err) if err.is_timeout() => {
-                Outcome::Failed(None, format!("no answer within {} s", self.settings.timeout.as_secs()))
+                Err(Failure::Failed(None, format!("no answer within {} s", self.settings.timeout.as_secs())))
             }
-            Err(err) if err.is_connect() => Outcome::Failed(None, "connection failed".to_owned()),
-            Err(err) => Outcome::Failed(None, format!("request failed: {}", err.without_url())),
+            Err(err) if err.is_connect() => Err(Failure::Failed(None, "connection failed".to_owned())),
+            Err(err) => Err(Failure::Failed(None, format!("request failed: {}", err.without_url()))),
         }
     }
 
@@ -361,11 +374,12 @@ impl Dispatcher {
         Ok(recorded)
     }
 
-    async fn record(
+    /// Records a failed attempt: the next one on the schedule, or dead (410, or the schedule exhausted).
+    async fn record_failure(
         &self,
         claimed: &Claimed,
         endpoint: &endpoint::Model,
-        outcome: Outcome,
+        failure: Failure,
     ) -> Result<crate::model::DeliveryStatus, NotifyError> {
         use crate::entity::delivery::{Column, Entity};
         use crate::model::DeliveryStatus;
@@ -377,15 +391,8 @@ impl Dispatcher {
             .col_expr(Column::UpdatedAt, Expr::value(now))
             .filter(Column::Id.eq(claimed.id))
             .filter(Column::Attempts.eq(claimed.attempts));
-        let status = match outcome {
-            Outcome::Delivered(code) => {
-                update = update
-                    .col_expr(Column::LastStatusCode, Expr::value(i32::from(code)))
-                    .col_expr(Column::LastError, Expr::value(Option::<String>::None))
-                    .col_expr(Column::DeliveredAt, Expr::value(now));
-                DeliveryStatus::Delivered
-            }
-            Outcome::Gone => {
+        let status = match failure {
+            Failure::Gone => {
                 endpoint::Entity::update_many()
                     .col_expr(endpoint::Column::Status, Expr::value("DISABLED"))
                     .col_expr(
@@ -401,7 +408,7 @@ impl Dispatcher {
                     .col_expr(Column::LastError, Expr::value("410 Gone: endpoint disabled"));
                 DeliveryStatus::Dead
             }
-            Outcome::Failed(code, error) => {
+            Failure::Failed(code, error) => {
                 update = update
                     .col_expr(Column::LastStatusCode, Expr::value(code.map(i32::from)))
                     .col_expr(Column::LastError, Expr::value(error));
@@ -419,7 +426,7 @@ impl Dispatcher {
     }
 }
 
-fn new_delivery(endpoint_id: i64, event: &events::Event) -> crate::entity::delivery::ActiveModel {
+fn new_delivery(endpoint_id: i64, event: &events::EventHeader) -> crate::entity::delivery::ActiveModel {
     use sea_orm::ActiveValue::Set;
     crate::entity::delivery::ActiveModel {
         endpoint_id: Set(endpoint_id),

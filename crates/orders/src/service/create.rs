@@ -2,7 +2,7 @@
 //! payer if any and the `order.created` event in one transaction. Idempotent per `idempotencyKey`.
 
 use super::load::find_order;
-use super::{OrderService, append, unique_violation};
+use super::{OrderService, append};
 use crate::OrdersError;
 use crate::entity::{order, order_line};
 use crate::invoice::{self, Invoice};
@@ -39,10 +39,15 @@ impl OrderService {
         }
         match self.write(&checked, &lines, total, at).await {
             Err(OrdersError::Unexpected(err))
-                if err.downcast_ref::<sea_orm::DbErr>().is_some_and(unique_violation) =>
+                if err
+                    .downcast_ref::<sea_orm::DbErr>()
+                    .is_some_and(platform_core::db::is_unique_violation) =>
             {
                 // Another request with the same key committed first: answer as a replay.
-                self.replay(&checked).await?.map(|order| (order, false)).ok_or(OrdersError::Unexpected(err))
+                replay(&self.db, &checked)
+                    .await?
+                    .map(|order| (order, false))
+                    .ok_or(OrdersError::Unexpected(err))
             }
             other => other,
         }
@@ -67,20 +72,6 @@ impl OrderService {
         Ok(expanded)
     }
 
-    async fn replay(&self, checked: &Checked) -> Result<Option<Order>, OrdersError> {
-        let Some(existing) = order::Entity::find()
-            .filter(order::Column::IdempotencyKey.eq(checked.idempotency_key.as_str()))
-            .one(&self.db)
-            .await?
-        else {
-            return Ok(None);
-        };
-        if existing.request_hash != checked.hash {
-            return Err(OrdersError::conflict("idempotencyKey", "was used for a different order"));
-        }
-        load_by_id(&self.db, existing).await
-    }
-
     async fn write(
         &self,
         checked: &Checked,
@@ -89,17 +80,7 @@ impl OrderService {
         at: DateTime<Utc>,
     ) -> Result<(Order, bool), OrdersError> {
         let txn = begin_write(&self.db).await?;
-        if let Some(existing) = order::Entity::find()
-            .filter(order::Column::IdempotencyKey.eq(checked.idempotency_key.as_str()))
-            .one(&txn)
-            .await?
-        {
-            if existing.request_hash != checked.hash {
-                return Err(OrdersError::conflict("idempotencyKey", "was used for a different order"));
-            }
-            let order = load_by_id(&txn, existing)
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("replayed order vanished"))?;
+        if let Some(order) = replay(&txn, checked).await? {
             return Ok((order, false));
         }
         let member_id =
@@ -254,6 +235,21 @@ pub(super) fn paid_payload(order: &Order, transaction_id: Option<&str>) -> serde
         "customerNo": order.payer_customer_no, "memberAccount": order.member_account.as_ref().map(Account::as_str),
         "complimentary": order.complimentary, "lines": lines,
     })
+}
+
+/// The order already created with this idempotency key, if any; `CONFLICT` when its payload differs.
+async fn replay(db: &impl sea_orm::ConnectionTrait, checked: &Checked) -> Result<Option<Order>, OrdersError> {
+    let Some(existing) = order::Entity::find()
+        .filter(order::Column::IdempotencyKey.eq(checked.idempotency_key.as_str()))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if existing.request_hash != checked.hash {
+        return Err(OrdersError::conflict("idempotencyKey", "was used for a different order"));
+    }
+    load_by_id(db, existing).await
 }
 
 async fn load_by_id(

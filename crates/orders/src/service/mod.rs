@@ -8,7 +8,7 @@ mod payments;
 use catalog::Catalog;
 use platform_core::BusinessCalendar;
 use platform_core::events::{self, NewEvent};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, SqlErr};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 
 pub use load::{OrderRef, PaidLine, paid_lines, paid_since};
 
@@ -53,8 +53,4 @@ async fn append(
     events::append(db, NewEvent { event_type, subject: order_subject(order_no), payload }, at)
         .await
         .map(|_| ())
-}
-
-fn unique_violation(err: &DbErr) -> bool {
-    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
 }

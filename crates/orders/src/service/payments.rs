@@ -2,7 +2,7 @@
 
 use super::create::paid_payload;
 use super::load::{find_order, order_row};
-use super::{OrderService, append, unique_violation};
+use super::{OrderService, append};
 use crate::OrdersError;
 use crate::entity::{order, payment};
 use crate::model::{Order, OrderStatus, PaymentReport, PaymentResult, PaymentStatus};
@@ -34,7 +34,9 @@ impl OrderService {
         match self.try_record(&report, at).await {
             // The same transaction recorded concurrently: answer from what was stored.
             Err(OrdersError::Unexpected(err))
-                if err.downcast_ref::<sea_orm::DbErr>().is_some_and(unique_violation) =>
+                if err
+                    .downcast_ref::<sea_orm::DbErr>()
+                    .is_some_and(platform_core::db::is_unique_violation) =>
             {
                 self.try_record(&report, at).await
             }
