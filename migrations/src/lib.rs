@@ -14,6 +14,7 @@ mod m20261122_000005_webhooks;
 mod m20261122_000006_expiry_speed;
 mod m20261122_000007_renewals;
 mod m20261122_000008_job_runs;
+mod m20261122_000009_charge_run;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000006_expiry_speed::Migration),
             Box::new(m20261122_000007_renewals::Migration),
             Box::new(m20261122_000008_job_runs::Migration),
+            Box::new(m20261122_000009_charge_run::Migration),
         ]
     }
 }

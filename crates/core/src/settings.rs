@@ -10,6 +10,10 @@ use serde::{Deserialize, Serialize};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 
+mod batch;
+
+pub use batch::{EmailSettings, GatewaySettings, JobSchedule, JobSettings, RenewalSettings};
+
 /// The name of the settings file looked for in the working directory when none is given.
 pub const DEFAULT_CONFIG_FILE: &str = "platform.toml";
 
@@ -40,6 +44,14 @@ pub struct Settings {
     pub entitlements: EntitlementSettings,
     /// Webhook dispatch.
     pub webhooks: WebhookSettings,
+    /// Renewal batches (R7–R9).
+    pub renewals: RenewalSettings,
+    /// The payment gateway.
+    pub gateway: GatewaySettings,
+    /// E-mail (R12).
+    pub email: EmailSettings,
+    /// The in-server job schedule (R13).
+    pub jobs: JobSettings,
     /// Access tokens (SPEC §3).
     pub auth: AuthSettings,
     /// Logging settings.
@@ -102,8 +114,8 @@ pub struct EntitlementSettings {
     /// Days a PERIOD product (a pass) stays CURRENT after its due date before R10 lapses it. Default `0`.
     pub period_grace_days: u32,
     /// Seconds between two runs of the in-server sweep that grants paid orders of the last 7 days (catching
-    /// anything the payment-time grant missed) and, once per business day, runs the R10 expiry; `0` turns
-    /// it off. Default `60`.
+    /// anything the payment-time grant missed); `0` turns it off. Default `60`. (The R10 expiry is a job:
+    /// see [`JobSettings`].)
     pub sweep_interval_secs: u64,
 }
 
@@ -232,6 +244,10 @@ impl Default for Settings {
             orders: OrderSettings::default(),
             entitlements: EntitlementSettings::default(),
             webhooks: WebhookSettings::default(),
+            renewals: RenewalSettings::default(),
+            gateway: GatewaySettings::default(),
+            email: EmailSettings::default(),
+            jobs: JobSettings::default(),
             auth: AuthSettings::default(),
             log: LogSettings::default(),
         }
@@ -352,6 +368,7 @@ mod tests {
     fn secrets_never_show_in_debug_output() {
         let mut s = Settings::default();
         s.auth.secret = Some(Secret::new("do-not-print-me-0123456789abcdef"));
+        s.email.smtp_url = Some(Secret::new("smtp://user:do-not-print-me-either@127.0.0.1:25"));
         let shown = format!("{s:?}");
         assert!(!shown.contains("do-not-print-me"), "{shown}");
         assert!(shown.contains("redacted"));

@@ -1,10 +1,11 @@
 //! Notifications from the event log (R12): webhook endpoints, signed deliveries (Standard Webhooks) with
-//! retries and replay. E-mails come with the renewals issue.
+//! retries and replay; the e-mail outbox with its templates and SMTP sending.
 //!
-//! Owns the tables `webhook_endpoints` and `webhook_deliveries`; reads `events` through core. Depends on
+//! Owns the tables `webhook_endpoints`, `webhook_deliveries` and `emails`; reads `events` through core. Depends on
 //! core only: it never looks into a domain's tables.
 
 pub mod dispatch;
+pub mod email;
 pub mod endpoints;
 mod entity;
 mod error;

@@ -6,6 +6,8 @@
 
 #![allow(clippy::panic, reason = "test support fails the test loudly and at once")]
 
+pub mod smtp;
+
 use migration::{Migrator, MigratorTrait};
 use platform_core::settings::DatabaseSettings;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};

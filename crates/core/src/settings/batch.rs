@@ -1,0 +1,142 @@
+//! Settings of the renewal batches (R7–R9), the payment gateway, e-mail (R12) and the in-server job
+//! schedule (R13).
+
+use super::Secret;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// Renewal settings (R7–R9).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RenewalSettings {
+    /// R8: days before the deduct date the notice e-mail goes out. Default `7`.
+    pub notice_days: u32,
+    /// R9: days of temporary digital access granted when a charge starts. Default `7`.
+    pub temporary_days: u32,
+    /// R9: automatic retries, in days after the first failure of a cycle (e.g. `[3, 5, 7]`). Default none.
+    pub retry_days: Vec<u32>,
+    /// R9: the card-update link of the charge-failed e-mail; `{renewalId}` is replaced.
+    /// Default `https://shop.example.com/account/renewals/{renewalId}/card`.
+    pub card_update_url: String,
+    /// R7: how many days back the creation job looks for paid orders. Default `30`.
+    pub auto_create_window_days: u32,
+    /// Renewals claimed per round of the charge run. Default `200`.
+    pub batch: u64,
+    /// Charges in flight at once. Default `32`.
+    pub concurrency: usize,
+    /// Seconds a claim holds a renewal; a runner that dies frees it after this. Default `300`.
+    pub lease_secs: u64,
+    /// Seconds before a renewal whose charge failed transiently (nothing charged) is tried again. Default `600`.
+    pub transient_backoff_secs: u64,
+}
+
+impl Default for RenewalSettings {
+    fn default() -> Self {
+        RenewalSettings {
+            notice_days: 7,
+            temporary_days: 7,
+            retry_days: Vec::new(),
+            card_update_url: "https://shop.example.com/account/renewals/{renewalId}/card".to_owned(),
+            auto_create_window_days: 30,
+            batch: 200,
+            concurrency: 32,
+            lease_secs: 300,
+            transient_backoff_secs: 600,
+        }
+    }
+}
+
+/// Payment gateway settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GatewaySettings {
+    /// Which gateway: only `simulated` (SPEC §5: the token decides the outcome) so far. Default `simulated`.
+    pub kind: String,
+    /// The simulated gateway's answer time in milliseconds. Default `0`.
+    pub latency_ms: u64,
+    /// Seconds to wait for an answer; after that the charge is UNKNOWN until reconciled. Default `30`.
+    pub timeout_secs: u64,
+}
+
+impl Default for GatewaySettings {
+    fn default() -> Self {
+        GatewaySettings { kind: "simulated".to_owned(), latency_ms: 0, timeout_secs: 30 }
+    }
+}
+
+/// E-mail settings (R12).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EmailSettings {
+    /// `smtp://host:port`, `smtps://user:pass@host` …; without it e-mails stay QUEUED in the outbox.
+    pub smtp_url: Option<Secret>,
+    /// The sender. Default `Platform <no-reply@example.invalid>`.
+    pub from: String,
+    /// A folder of templates overriding the built-in ones (`<kind>.txt`; first line `Subject: …`).
+    pub templates_dir: Option<PathBuf>,
+    /// E-mails sent per dispatcher round. Default `100`.
+    pub batch: u64,
+    /// Waits after each failed send, in seconds; after the last the e-mail is FAILED. Default
+    /// `[60, 300, 1800, 7200, 21600, 86400]`.
+    pub retry_schedule_secs: Vec<u64>,
+}
+
+impl Default for EmailSettings {
+    fn default() -> Self {
+        EmailSettings {
+            smtp_url: None,
+            from: "Platform <no-reply@example.invalid>".to_owned(),
+            templates_dir: None,
+            batch: 100,
+            retry_schedule_secs: vec![60, 300, 1800, 7200, 21600, 86400],
+        }
+    }
+}
+
+/// When the server runs one job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobSchedule {
+    /// Whether the server runs it at all.
+    pub enabled: bool,
+    /// Seconds between runs.
+    pub every_secs: u64,
+}
+
+impl JobSchedule {
+    const fn every(secs: u64) -> Self {
+        JobSchedule { enabled: true, every_secs: secs }
+    }
+}
+
+/// The in-server schedule of each job (R13). Every job is idempotent, so running one more often only costs
+/// time; each is safe on several instances at once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JobSettings {
+    /// R7. Default every 300 s.
+    pub create_renewals: JobSchedule,
+    /// R8. Default every 3600 s.
+    pub send_notices: JobSchedule,
+    /// R9 charge run. Default every 3600 s.
+    pub charge_renewals: JobSchedule,
+    /// R9 automatic retries. Default every 3600 s.
+    pub retry_renewals: JobSchedule,
+    /// R10. Default every 3600 s.
+    pub expire_entitlements: JobSchedule,
+    /// R12 e-mail outbox. Default every 10 s.
+    pub dispatch_emails: JobSchedule,
+}
+
+impl Default for JobSettings {
+    fn default() -> Self {
+        JobSettings {
+            create_renewals: JobSchedule::every(300),
+            send_notices: JobSchedule::every(3600),
+            charge_renewals: JobSchedule::every(3600),
+            retry_renewals: JobSchedule::every(3600),
+            expire_entitlements: JobSchedule::every(3600),
+            dispatch_emails: JobSchedule::every(10),
+        }
+    }
+}
