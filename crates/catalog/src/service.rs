@@ -50,6 +50,18 @@ pub async fn list_promotions(
         .collect())
 }
 
+/// The codes of every promotion that renews automatically (R7's filter).
+pub async fn renewable_promotion_codes(db: &impl ConnectionTrait) -> Result<Vec<String>, CatalogError> {
+    Ok(promotion::Entity::find()
+        .select_only()
+        .column(promotion::Column::PromotionCode)
+        .filter(promotion::Column::RenewalPeriod.is_not_null())
+        .order_by_asc(promotion::Column::PromotionCode)
+        .into_tuple::<String>()
+        .all(db)
+        .await?)
+}
+
 /// The item, or `None`.
 pub async fn find_item(db: &impl ConnectionTrait, item_no: &str) -> Result<Option<Item>, CatalogError> {
     Ok(item::Entity::find_by_id(item_no.to_owned()).one(db).await?.map(item_from))

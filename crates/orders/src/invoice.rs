@@ -4,7 +4,7 @@
 use crate::OrdersError;
 
 /// Invoice fields of an order, validated.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Invoice {
     /// 1–6 as in the seed.
     pub invoice_type: i16,

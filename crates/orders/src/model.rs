@@ -77,7 +77,7 @@ pub enum LineStatus {
 }
 
 /// Who receives the goods.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Receiver {
     /// Name (required).
     pub name: String,

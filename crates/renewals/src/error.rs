@@ -49,7 +49,9 @@ macro_rules! unexpected_from {
 unexpected_from!(
     catalog::CatalogError => "reading the catalog",
     members::MembersError => "reading members",
-    entitlements::EntitlementsError => "reading entitlements",
+    entitlements::EntitlementsError => "entitlements",
+    orders::OrdersError => "orders",
+    notify::NotifyError => "e-mail outbox",
 );
 
 impl HasErrorCode for RenewalsError {

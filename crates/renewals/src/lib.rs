@@ -4,8 +4,12 @@
 //! stopping renewals (issue #6, first part). Notices, the charge run, the gateway and e-mails are still to
 //! come. Depends on core, catalog, members, orders and entitlements, never the other way round.
 
+pub mod auto;
+pub mod bulk;
+pub mod charge;
 mod entity;
 mod error;
+pub mod notice;
 pub mod rules;
 pub mod service;
 mod status;

@@ -64,6 +64,12 @@ pub struct Renewal {
     pub failure_reason: Option<String>,
     /// The renewal that replaced this one (R4).
     pub superseded_by: Option<i64>,
+    /// Charge attempts so far (R9).
+    pub attempts: i32,
+    /// The next automatic retry after a failed charge.
+    pub next_retry_on: Option<NaiveDate>,
+    /// The AUTO order of this cycle's charge, once the charge started.
+    pub charge_order_no: Option<String>,
     /// Created.
     pub created_at: DateTime<Utc>,
 }
@@ -127,15 +133,26 @@ pub async fn create_renewal(
         })
         .filter_map(|i| i.item.product_code.clone())
         .collect();
-    let account = input
-        .member_account
+    let customer_no = input.customer_no.trim().to_owned();
+    let origin = match input.origin_order_no.as_deref().map(str::trim).filter(|no| !no.is_empty()) {
+        Some(no) => Some(Origin::load(db, no, &customer_no).await?),
+        None => None,
+    };
+    let member_account =
+        input.member_account.clone().or_else(|| origin.as_ref().and_then(|o| o.member_account.clone()));
+    let account = member_account
         .as_deref()
         .map(Account::parse)
         .transpose()
         .map_err(|e| RenewalsError::Invalid { field: "memberAccount", message: e.to_string() })?;
+    let payment_token = input
+        .payment_token
+        .clone()
+        .filter(|t| !t.trim().is_empty())
+        .or_else(|| origin.as_ref().and_then(|o| o.payment_token.clone()));
+    let card_last4 = input.card_last4.clone().or_else(|| origin.as_ref().and_then(|o| o.card_last4.clone()));
 
     let txn = begin_write(db).await?;
-    let customer_no = input.customer_no.trim().to_owned();
     let customer_id = members_service::customer_id(&txn, &customer_no).await?.ok_or_else(|| {
         RenewalsError::NotFound { field: "customerNo", message: format!("no customer {customer_no}") }
     })?;
@@ -165,6 +182,12 @@ pub async fn create_renewal(
         .lock_exclusive()
         .all(&txn)
         .await?;
+    if let Some(busy) = pending.iter().find(|o| o.lease_until.is_some_and(|until| until > Utc::now())) {
+        return Err(RenewalsError::Conflict(format!(
+            "renewal {} of this customer is being charged right now; try again in a few minutes",
+            busy.id
+        )));
+    }
     let new_set: BTreeSet<&str> = codes.iter().map(String::as_str).collect();
     let decisions: Vec<(renewal::Model, Supersede)> = pending
         .into_iter()
@@ -198,18 +221,23 @@ pub async fn create_renewal(
         shipping_fee: Set(0),
         payment: Set("信用卡".to_owned()),
         payment_method: Set(Some("CREDIT_CARD".to_owned())),
-        payment_card: Set(input.card_last4.clone()),
-        payment_token: Set(input.payment_token.clone().filter(|t| !t.trim().is_empty())),
+        payment_card: Set(card_last4),
+        payment_token: Set(payment_token),
         renew_status: Set(i16::from(RenewalStatus::Pending.code())),
         cycle: Set(1),
         source: Set("AUTO".to_owned()),
-        origin_order_no: Set(input.origin_order_no.clone()),
+        source_code: Set(origin.as_ref().and_then(|o| o.source_code.clone())),
+        origin_order_no: Set(origin.as_ref().map(|o| o.order_no.clone())),
+        receiver: Set(origin.as_ref().map(|o| o.receiver.clone())),
+        invoice: Set(origin.as_ref().map(|o| o.invoice.clone())),
+        attempts: Set(0),
         created_at: Set(at),
         updated_at: Set(at),
         ..Default::default()
     }
     .insert(&txn)
-    .await?;
+    .await
+    .map_err(|err| origin_taken(err, origin.as_ref()))?;
     let mut superseded = Vec::new();
     let mut rescheduled = Vec::new();
     for (existing, decision) in decisions {
@@ -240,6 +268,58 @@ pub async fn create_renewal(
     let renewal = to_renewal(&txn, created).await?;
     txn.commit().await?;
     Ok(RenewalCreation { action: CreationAction::Created, renewal, superseded, rescheduled })
+}
+
+/// What a renewal copies from the order it renews (R7): receiver, invoice, card and member.
+struct Origin {
+    order_no: String,
+    member_account: Option<String>,
+    source_code: Option<String>,
+    receiver: String,
+    invoice: String,
+    payment_token: Option<String>,
+    card_last4: Option<String>,
+}
+
+impl Origin {
+    async fn load(db: &DatabaseConnection, order_no: &str, customer_no: &str) -> Result<Origin, RenewalsError> {
+        let order = orders::service::find_order(db, order_no).await?.ok_or_else(|| RenewalsError::NotFound {
+            field: "originOrderNo",
+            message: format!("no order {order_no}"),
+        })?;
+        if order.payer_customer_no != customer_no {
+            return Err(RenewalsError::Invalid {
+                field: "originOrderNo",
+                message: format!("order {order_no} was paid by another customer"),
+            });
+        }
+        if order.payment_status != orders::PaymentStatus::Paid {
+            return Err(RenewalsError::Invalid {
+                field: "originOrderNo",
+                message: format!("order {order_no} is not paid"),
+            });
+        }
+        Ok(Origin {
+            payment_token: orders::service::payment_token_of(db, order_no).await?,
+            order_no: order.order_no,
+            member_account: order.member_account.map(|a| a.to_string()),
+            source_code: order.source_code,
+            receiver: serde_json::to_string(&order.receiver).map_err(anyhow::Error::new)?,
+            invoice: serde_json::to_string(&order.invoice).map_err(anyhow::Error::new)?,
+            card_last4: order.card_last4,
+        })
+    }
+}
+
+/// A second renewal of the same origin order is refused (unique index): `CONFLICT`.
+fn origin_taken(err: sea_orm::DbErr, origin: Option<&Origin>) -> RenewalsError {
+    match origin {
+        Some(origin) if platform_core::db::is_unique_violation(&err) => RenewalsError::Conflict(format!(
+            "a renewal of order {} exists already",
+            origin.order_no
+        )),
+        _ => err.into(),
+    }
 }
 
 /// The renewal with this id, or `None`.
@@ -287,6 +367,7 @@ pub async fn stop_renewal(
         .one(&txn)
         .await?
         .ok_or_else(|| RenewalsError::NotFound { field: "renewalId", message: format!("no renewal {id}") })?;
+    ensure_idle(&txn, &row).await?;
     let status = status_of(&row);
     if status == RenewalStatus::Stopped {
         drop(txn);
@@ -329,6 +410,7 @@ pub async fn update_payment(
         .one(&txn)
         .await?
         .ok_or_else(|| RenewalsError::NotFound { field: "renewalId", message: format!("no renewal {id}") })?;
+    ensure_idle(&txn, &row).await?;
     let status = status_of(&row);
     if !matches!(status, RenewalStatus::Pending | RenewalStatus::Failed) {
         return Err(RenewalsError::Conflict(format!(
@@ -345,6 +427,18 @@ pub async fn update_payment(
     let renewal = to_renewal(&txn, updated).await?;
     txn.commit().await?;
     Ok(renewal)
+}
+
+/// Refuses to touch a renewal while a charge of it is under way or its answer is not settled yet.
+async fn ensure_idle(db: &impl ConnectionTrait, row: &renewal::Model) -> Result<(), RenewalsError> {
+    let leased = row.lease_until.is_some_and(|until| until > Utc::now());
+    if leased || crate::charge::open_intent(db, row.id).await?.is_some() {
+        return Err(RenewalsError::Conflict(format!(
+            "renewal {} is being charged right now; try again in a few minutes",
+            row.id
+        )));
+    }
+    Ok(())
 }
 
 /// The customer and member whose entitlements decide deduct dates.
@@ -368,6 +462,23 @@ impl Holder<'_> {
     }
 }
 
+/// R5 for a stored renewal: the deduct date its holder's current entitlements give.
+pub(crate) async fn holder_deduct_date(
+    db: &impl ConnectionTrait,
+    row: &renewal::Model,
+) -> Result<Option<NaiveDate>, RenewalsError> {
+    let customer_no = members_service::customer_nos_of(db, &[row.customer_id])
+        .await?
+        .remove(&row.customer_id)
+        .unwrap_or_default();
+    let account = match row.member_id {
+        Some(id) => members_service::accounts_of(db, &[id]).await?.remove(&id),
+        None => None,
+    };
+    let codes = row.product_codes.split(',').filter(|c| !c.is_empty()).map(str::to_owned).collect();
+    Holder { customer_no: &customer_no, account: account.as_ref() }.deduct_date(db, &codes).await
+}
+
 async fn reschedule(
     db: &impl ConnectionTrait,
     holder: &Holder<'_>,
@@ -386,7 +497,7 @@ async fn reschedule(
     Ok(updated)
 }
 
-async fn event(
+pub(crate) async fn event(
     db: &impl ConnectionTrait,
     event_type: &'static str,
     row: &renewal::Model,
@@ -414,7 +525,7 @@ fn check_card(card_last4: Option<&str>) -> Result<(), RenewalsError> {
     }
 }
 
-fn status_of(row: &renewal::Model) -> RenewalStatus {
+pub(crate) fn status_of(row: &renewal::Model) -> RenewalStatus {
     u8::try_from(row.renew_status).ok().and_then(RenewalStatus::from_code).unwrap_or(RenewalStatus::Pending)
 }
 
@@ -447,6 +558,9 @@ async fn to_renewal(db: &impl ConnectionTrait, row: renewal::Model) -> Result<Re
         has_payment_token: row.payment_token.is_some(),
         failure_reason: row.failure_reason,
         superseded_by: row.superseded_by_id,
+        attempts: row.attempts,
+        next_retry_on: row.next_retry_on,
+        charge_order_no: row.charge_order_no,
         created_at: row.created_at,
     })
 }

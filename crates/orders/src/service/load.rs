@@ -8,7 +8,7 @@ use crate::invoice::Invoice;
 use crate::model::{Order, OrderFilter, OrderLine, Payment, Receiver};
 use members::{Address, service as members_service};
 use platform_core::Money;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
 use std::collections::HashMap;
 
 /// An order with its row id (the cursor of `orders`).
@@ -134,7 +134,8 @@ pub async fn paid_since(
     Ok(rows.into_iter().filter_map(|r| r.order_no).collect())
 }
 
-pub(super) async fn find_order(
+/// Order `order_no` with its lines and payments, or `None`.
+pub async fn find_order(
     db: &impl ConnectionTrait,
     order_no: &str,
 ) -> Result<Option<Order>, OrdersError> {
@@ -246,4 +247,42 @@ pub(super) async fn load_orders(
             })
         })
         .collect()
+}
+
+/// The saved gateway token of order `order_no`, for the renewal that charges the card again. Never
+/// returned over the API.
+pub async fn payment_token_of(db: &impl ConnectionTrait, order_no: &str) -> Result<Option<String>, OrdersError> {
+    Ok(order_row(db, order_no).await?.and_then(|row| row.payment_token))
+}
+
+/// R7's work list: numbers of the orders paid at or after `since` that are bound to a member, not AUTO
+/// (the charge run renews those itself), not complimentary, and have a line of one of `promotion_codes`,
+/// oldest first.
+pub async fn renewal_candidates(
+    db: &impl ConnectionTrait,
+    since: chrono::DateTime<chrono::Utc>,
+    promotion_codes: &[String],
+) -> Result<Vec<String>, OrdersError> {
+    if promotion_codes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let with_promotion = order_line::Entity::find()
+        .select_only()
+        .column(order_line::Column::OrderId)
+        .filter(order_line::Column::PromotionCode.is_in(promotion_codes.iter().map(String::as_str)))
+        .into_query();
+    let rows = order::Entity::find()
+        .select_only()
+        .column(order::Column::OrderNo)
+        .filter(order::Column::Id.in_subquery(with_promotion))
+        .filter(order::Column::PaymentStatus.eq(crate::PaymentStatus::Paid))
+        .filter(order::Column::PaidAt.gte(since))
+        .filter(order::Column::MemberId.is_not_null())
+        .filter(order::Column::Source.ne(crate::OrderSource::Auto))
+        .filter(order::Column::Complimentary.eq(false))
+        .order_by_asc(order::Column::PaidAt)
+        .into_tuple::<Option<String>>()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().flatten().collect())
 }

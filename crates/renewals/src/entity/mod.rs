@@ -1,3 +1,4 @@
 //! sea-orm entities of the renewal tables. Private to this crate.
 
+pub(crate) mod charge;
 pub(crate) mod renewal;

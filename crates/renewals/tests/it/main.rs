@@ -2,4 +2,7 @@
 
 #![allow(clippy::unwrap_used, reason = "test helpers fail the test loudly")]
 
+mod charge;
+mod fixtures;
+mod jobs;
 mod supersede;

@@ -1,73 +1,13 @@
 //! R4 end to end at the service level: the five rows of seed 004's table, several pending renewals at once,
 //! R5 deduct dates from the holder's entitlements, and bad input with nothing written.
 
-use catalog::Catalog;
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use members::service::upsert_member;
-use members::{Account, Change, CustomerInput, MemberInput};
-use orders::model::{LineInput, NewOrder, Payer, PaymentReport, PaymentResult, Receiver};
-use orders::service::OrderService;
+use members::Account;
 use platform_core::error::HasErrorCode;
 use platform_core::{BusinessCalendar, ErrorCode};
 use renewals::RenewalStatus;
 use renewals::service::{CreationAction, NewRenewal, create_renewal, renewals_of, stop_renewal};
-use std::time::Duration;
-use test_support::{TestDb, count};
-
-fn at() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 22, 2, 0, 0).unwrap()
-}
-
-/// A customer and member holding 天下 (print) and 全閱讀 (digital) from a paid, bound GC18080026 order.
-async fn holder(db: &TestDb, n: usize) -> (String, String) {
-    catalog::demo::load(&db.conn, NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()).await.unwrap();
-    let account = format!("holder{n}@example.com");
-    upsert_member(&db.conn, MemberInput { account: account.clone(), ..MemberInput::default() }, at())
-        .await
-        .unwrap();
-    let orders = OrderService::new(
-        db.conn.clone(),
-        Catalog::new(db.conn.clone(), Duration::from_secs(5)),
-        BusinessCalendar::default(),
-        "A01".into(),
-    );
-    let input = NewOrder {
-        idempotency_key: format!("r-{n}"),
-        source: Some(orders::OrderSource::Ec),
-        member_account: Some(account.clone()),
-        payer: Payer::New(Box::new(CustomerInput {
-            name: Change::Set("王小明".into()),
-            ..CustomerInput::default()
-        })),
-        receiver: Receiver { name: "王小明".into(), ..Receiver::default() },
-        lines: vec![LineInput { item_no: "GC18080026".into(), quantity: 1, amount: 3480 }],
-        ..NewOrder::default()
-    };
-    let (order, _) = orders.create(input, at()).await.unwrap();
-    let report = PaymentReport {
-        order_no: order.order_no.clone(),
-        transaction_id: format!("T-r-{n}"),
-        status: PaymentResult::Paid,
-        amount: 3480,
-        paid_at: Some(at()),
-    };
-    orders.record_payment(report, at()).await.unwrap();
-    entitlements::grant::grant_order(&db.conn, BusinessCalendar::default(), &order.order_no, at())
-        .await
-        .unwrap();
-    (order.payer_customer_no, account)
-}
-
-fn renewal(customer_no: &str, account: &str, promotion: &str) -> NewRenewal {
-    NewRenewal {
-        customer_no: customer_no.to_owned(),
-        member_account: Some(account.to_owned()),
-        promotion_code: promotion.to_owned(),
-        card_last4: Some("4242".into()),
-        payment_token: Some("tok_ok_secret".into()),
-        ..NewRenewal::default()
-    }
-}
+use crate::fixtures::{at, holder, renewal};
+use test_support::count;
 
 #[tokio::test]
 async fn r4_the_five_rows_of_the_seed_table() {
