@@ -4,18 +4,22 @@
 //!   bare `UPDATE` of the same rows without the events (the cost of the outbox);
 //! - `batch-bench webhooks N`: the dispatcher delivering N events to a local receiver (fan-out, claim,
 //!   sign, POST, record), against the same N signed POSTs sent straight from a client with the same
-//!   concurrency and no database.
+//!   concurrency and no database;
+//! - `batch-bench charge N` (issue #6): the R9 charge run over N due renewals through the simulated gateway
+//!   (`LATENCY_MS`, `CONCURRENCY`, `BATCH`), against the gateway-bound ideal `concurrency ÷ latency`.
 //!
 //! Database: `BENCH_DATABASE_URL` (an empty database it may fill; PostgreSQL is the production case), else a
 //! temporary SQLite file. Prints one `RESULT` line per measured round.
 
 #![allow(clippy::print_stdout, reason = "a benchmark reports on standard output")]
 
+mod charge;
+
 use chrono::{NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use std::time::{Duration, Instant};
 
-type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
+pub(crate) type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
 #[tokio::main]
 async fn main() -> Result<()> {
@@ -34,13 +38,14 @@ async fn main() -> Result<()> {
     match mode.as_str() {
         "expiry" => expiry(&db, n, rounds).await?,
         "webhooks" => webhooks(&db, n, rounds).await?,
-        _ => return Err("usage: batch-bench expiry|webhooks N".into()),
+        "charge" => charge::charge(&db, n, rounds).await?,
+        _ => return Err("usage: batch-bench expiry|webhooks|charge N".into()),
     }
     let _ = std::fs::remove_dir_all(folder);
     Ok(())
 }
 
-async fn exec(db: &DatabaseConnection, sql: &str) -> Result<u64> {
+pub(crate) async fn exec(db: &DatabaseConnection, sql: &str) -> Result<u64> {
     Ok(db
         .execute_raw(Statement::from_string(db.get_database_backend(), sql.to_owned()))
         .await?
@@ -48,7 +53,7 @@ async fn exec(db: &DatabaseConnection, sql: &str) -> Result<u64> {
 }
 
 /// `SELECT n FROM 1..=count` in the backend's dialect, as a FROM item named `g(n)`.
-fn series(backend: DbBackend, count: i64) -> String {
+pub(crate) fn series(backend: DbBackend, count: i64) -> String {
     match backend {
         DbBackend::Postgres => format!("generate_series(1, {count}) AS g(n)"),
         _ => format!(

@@ -1,7 +1,8 @@
 //! The renewal charge run (R7–R9) and the e-mail outbox (R12):
 //! - `renewals` gains the lease columns of the claim, the attempt count, the retry schedule, the notice
 //!   marker, the AUTO order of the current cycle, and the receiver/invoice copied from the origin order; a
-//!   renewal per origin order at most (R7 creates it once, the charge run creates the next cycle once).
+//!   renewal per creation key at most (R7 creates one per order, the charge run one next cycle per
+//!   renewal; manual renewals have none).
 //! - `renewal_charges`: the charge intent, written with its idempotency key before the gateway is called,
 //!   settled afterwards (UNKNOWN when the answer was lost, until the reconciler asks the gateway).
 //! - `emails`: the outbox of notices and charge results, unique per dedupe key, sent by the e-mail
@@ -18,7 +19,7 @@ pub(crate) struct Migration;
 enum Renewals {
     Table,
     Id,
-    OriginOrderNo,
+    CreationKey,
     LeaseOwner,
     LeaseUntil,
     Attempts,
@@ -71,6 +72,7 @@ impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // SQLite takes one column per ALTER TABLE.
         let columns = [
+            string_len_null(Renewals::CreationKey, 64),
             string_len_null(Renewals::LeaseOwner, 64),
             timestamp_with_time_zone_null(Renewals::LeaseUntil),
             integer(Renewals::Attempts).default(0).to_owned(),
@@ -89,9 +91,9 @@ impl MigrationTrait for Migration {
         manager
             .create_index(
                 Index::create()
-                    .name("ux_renewals_origin_order")
+                    .name("ux_renewals_creation_key")
                     .table(Renewals::Table)
-                    .col(Renewals::OriginOrderNo)
+                    .col(Renewals::CreationKey)
                     .unique()
                     .to_owned(),
             )
@@ -170,7 +172,7 @@ impl MigrationTrait for Migration {
         manager.drop_table(Table::drop().table(Emails::Table).to_owned()).await?;
         manager.drop_table(Table::drop().table(RenewalCharges::Table).to_owned()).await?;
         manager
-            .drop_index(Index::drop().name("ux_renewals_origin_order").table(Renewals::Table).to_owned())
+            .drop_index(Index::drop().name("ux_renewals_creation_key").table(Renewals::Table).to_owned())
             .await
     }
 }

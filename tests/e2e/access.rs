@@ -145,6 +145,21 @@ const OPERATIONS: &[Operation] = &[
         expect: [Unauth, NotFound, NotFound, Forbidden, Forbidden],
     },
     Operation {
+        name: "retryRenewalCharge (unknown renewal: NOT_FOUND once allowed, FORBIDDEN to members)",
+        query: r#"mutation { retryRenewalCharge(renewalId: "999999") { id } }"#,
+        expect: [Unauth, NotFound, NotFound, Forbidden, Forbidden],
+    },
+    Operation {
+        name: "emails",
+        query: r#"{ emails(first: 5) { id subject } }"#,
+        expect: [Unauth, Allow, Forbidden, Forbidden, Forbidden],
+    },
+    Operation {
+        name: "jobRuns",
+        query: r#"{ jobRuns(first: 1) { id } }"#,
+        expect: [Unauth, Allow, Forbidden, Forbidden, Forbidden],
+    },
+    Operation {
         name: "linkMemberCustomer",
         query: r#"mutation { linkMemberCustomer(account: "alice@example.com", customerNo: "A0000001") { account } }"#,
         expect: [Unauth, Allow, Allow, Forbidden, Forbidden],

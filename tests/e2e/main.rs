@@ -7,6 +7,7 @@ mod access;
 mod binary;
 mod catalog;
 mod entitlements;
+mod lifecycle;
 mod limits;
 mod members;
 mod orders;

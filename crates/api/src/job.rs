@@ -41,33 +41,20 @@ impl JobsMutation {
     #[graphql(guard = "Require::Admin")]
     async fn run_job(&self, ctx: &Context<'_>, name: JobName, as_of: Option<Date>) -> Result<JobRun> {
         let state = ctx.data::<ApiState>()?;
-        let run = jobs::run(&state.db, &state.settings, name.into(), as_of.map(|d| d.0), state.clock.now())
+        let run = jobs::run(&state.jobs, name.into(), as_of.map(|d| d.0), state.clock.now())
             .await
             .map_err(internal)?;
         Ok(run.into())
     }
 }
 
-/// The jobs built so far (SPEC §4's `JobName`; the renewal jobs come with the rest of issue #6).
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum JobName {
-    /// R10 expiry.
-    ExpireEntitlements,
-    /// R3 grant sweep.
-    GrantEntitlements,
-    /// R12 webhook dispatch.
-    DispatchWebhooks,
-}
-
-impl From<JobName> for jobs::JobName {
-    fn from(name: JobName) -> Self {
-        match name {
-            JobName::ExpireEntitlements => jobs::JobName::ExpireEntitlements,
-            JobName::GrantEntitlements => jobs::JobName::GrantEntitlements,
-            JobName::DispatchWebhooks => jobs::JobName::DispatchWebhooks,
-        }
+mirror_enum!(
+    /// SPEC §4's jobs, plus the R3 grant sweep.
+    JobName => jobs::JobName {
+        CreateRenewals, SendNotices, ChargeRenewals, RetryRenewals, ExpireEntitlements, GrantEntitlements,
+        DispatchWebhooks, DispatchEmails,
     }
-}
+);
 
 /// How a run ended.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]

@@ -32,6 +32,7 @@ mod entitlement;
 pub mod error;
 mod events;
 mod job;
+mod mail;
 mod membership;
 mod ordering;
 mod paging;
@@ -60,8 +61,8 @@ pub struct ApiState {
     pub orders: ::orders::service::OrderService,
     /// The business time zone.
     pub calendar: BusinessCalendar,
-    /// The settings, for jobs run on demand.
-    pub settings: std::sync::Arc<Settings>,
+    /// Jobs run on demand, the charge runner of `retryRenewalCharge`, the e-mail templates.
+    pub jobs: jobs::JobContext,
 }
 
 /// The root query: one object per domain, merged.
@@ -75,6 +76,7 @@ pub struct Query(
     events::EventsQuery,
     webhooks::WebhooksQuery,
     job::JobsQuery,
+    mail::EmailsQuery,
 );
 
 /// The root mutation: one object per domain, merged.

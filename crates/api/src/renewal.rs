@@ -1,5 +1,6 @@
-//! Renewals (續訂單): `createRenewal` (R4), `renewal`, `renewals`, `stopRenewal`. Services and admins manage
-//! them; a member reads and stops only its own.
+//! Renewals (續訂單): `createRenewal` (R4), `renewal`, `renewals`, `updateRenewalPayment`,
+//! `retryRenewalCharge` (R9), `stopRenewal`. Services and admins manage them; a member reads, updates the
+//! card of, retries and stops only its own.
 
 use crate::access::{Require, principal};
 use crate::error::{coded, from_domain};
@@ -75,6 +76,7 @@ impl RenewalsMutation {
             origin_order_no: input.origin_order_no,
             payment_token: input.payment_token,
             card_last4: input.card_last4,
+            creation_key: None,
         };
         let created = service::create_renewal(&state.db, state.calendar, new, state.clock.now())
             .await
@@ -109,6 +111,22 @@ impl RenewalsMutation {
                 .await
                 .map_err(from_domain)?;
         Ok(Renewal(updated))
+    }
+
+    /// Charges a FAILED renewal again now, with its current card (after `updateRenewalPayment`), and
+    /// answers how it ended: EXECUTED (the next cycle is created) or FAILED again with the reason. A member
+    /// may retry its own.
+    #[graphql(guard = "Require::Token")]
+    async fn retry_renewal_charge(&self, ctx: &Context<'_>, renewal_id: ID) -> Result<Renewal> {
+        let state = ctx.data::<ApiState>()?;
+        let id = parse_id("renewalId", &renewal_id)?;
+        let found = service::find_renewal(&state.db, id).await.map_err(from_domain)?;
+        owned(principal(ctx), found.as_ref())?;
+        if found.is_none() {
+            return Err(coded(ErrorCode::NotFound, format!("renewalId: no renewal {id}")));
+        }
+        let retried = state.jobs.charge_run().retry_now(id, state.clock.now()).await.map_err(from_domain)?;
+        Ok(Renewal(retried))
     }
 
     /// Stops a pending or failed renewal. A member may stop its own.
@@ -230,8 +248,21 @@ impl Renewal {
     async fn has_payment_token(&self) -> bool {
         self.0.has_payment_token
     }
+    /// Why the last charge failed (`card_declined`, `NO_PAYMENT_METHOD`, …).
     async fn failure_reason(&self) -> Option<&str> {
         self.0.failure_reason.as_deref()
+    }
+    /// Charge attempts so far (R9).
+    async fn attempts(&self) -> i32 {
+        self.0.attempts
+    }
+    /// The next automatic retry after a failed charge, when retries are configured.
+    async fn next_retry_on(&self) -> Option<Date> {
+        self.0.next_retry_on.map(Date)
+    }
+    /// The AUTO order of this cycle's charge (the member sees a failed one and can retry).
+    async fn charge_order_no(&self) -> Option<&str> {
+        self.0.charge_order_no.as_deref()
     }
     /// The renewal that replaced this one (R4).
     async fn superseded_by(&self) -> Option<RenewalRef> {

@@ -1,14 +1,21 @@
-//! Batch jobs (R13): the jobs that exist so far (R10 expiry, the R3 grant sweep, webhook dispatch), run on
-//! demand (`platform jobs run`, GraphQL `runJob`) or from the server's loops, each run recorded in
-//! `job_runs` with its counts and error. Every job is safe to run twice and from several instances at once
-//! (see each job's domain). The renewal jobs of R7–R9 come with the rest of issue #6.
+//! Batch jobs (R13): each run on demand (`platform jobs run NAME --as-of DATE`, GraphQL `runJob`) or on
+//! the server's schedule (`[jobs]` settings), each run recorded in `job_runs` with its counts and error.
+//! Every job is safe to run twice and from several instances at once (see each job's domain: claims with
+//! leases, conditional updates, unique keys).
 //!
-//! Owns the table `job_runs`. Depends on core, entitlements and notify.
+//! `--as-of` is a controllable clock: the run acts as if it were that business day, at the current time of
+//! day, so a whole renewal lifecycle can be driven day by day.
+//!
+//! Owns the table `job_runs`. Depends on core and the domain crates it drives.
 
+mod context;
 mod entity;
 
+pub use context::JobContext;
+
 use chrono::{DateTime, Days, NaiveDate, Utc};
-use platform_core::{BusinessCalendar, Settings};
+use platform_core::BusinessCalendar;
+use renewals::charge::Due;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect,
@@ -17,34 +24,58 @@ use sea_orm::{
 /// How far back the grant sweep looks for paid orders.
 const SWEEP_WINDOW_DAYS: u64 = 7;
 
-/// The jobs.
+/// The jobs (SPEC §4's `JobName`, plus the R3 grant sweep).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum JobName {
+    /// R7: create the renewals of paid orders of renewable promotions.
+    CreateRenewals,
+    /// R8: queue the deduct notices that are due.
+    SendNotices,
+    /// R9: charge the renewals whose deduct date has come.
+    ChargeRenewals,
+    /// R9: retry the failed renewals whose automatic retry day has come.
+    RetryRenewals,
     /// R10: lapse entitlements whose due date has passed, as of a business date.
     ExpireEntitlements,
     /// R3: grant the paid orders of the last seven days that still have lines to grant.
     GrantEntitlements,
     /// R12: fan new events out to webhook endpoints and send what is due, until nothing is due now.
     DispatchWebhooks,
+    /// R12: send the queued e-mails over SMTP (when configured).
+    DispatchEmails,
 }
 
 impl JobName {
     /// Every job.
-    pub const ALL: [JobName; 3] =
-        [JobName::ExpireEntitlements, JobName::GrantEntitlements, JobName::DispatchWebhooks];
+    pub const ALL: [JobName; 8] = [
+        JobName::CreateRenewals,
+        JobName::SendNotices,
+        JobName::ChargeRenewals,
+        JobName::RetryRenewals,
+        JobName::ExpireEntitlements,
+        JobName::GrantEntitlements,
+        JobName::DispatchWebhooks,
+        JobName::DispatchEmails,
+    ];
 
     /// The stored and displayed name, as in SPEC §4's `JobName`.
     pub const fn as_str(self) -> &'static str {
         match self {
+            JobName::CreateRenewals => "CREATE_RENEWALS",
+            JobName::SendNotices => "SEND_NOTICES",
+            JobName::ChargeRenewals => "CHARGE_RENEWALS",
+            JobName::RetryRenewals => "RETRY_RENEWALS",
             JobName::ExpireEntitlements => "EXPIRE_ENTITLEMENTS",
             JobName::GrantEntitlements => "GRANT_ENTITLEMENTS",
             JobName::DispatchWebhooks => "DISPATCH_WEBHOOKS",
+            JobName::DispatchEmails => "DISPATCH_EMAILS",
         }
     }
 
-    /// From the stored name.
+    /// From the stored name, or its kebab-case form (`charge-renewals`).
     pub fn parse(raw: &str) -> Option<JobName> {
-        JobName::ALL.into_iter().find(|j| j.as_str() == raw)
+        let name = raw.trim().to_ascii_uppercase().replace('-', "_");
+        JobName::ALL.into_iter().find(|j| j.as_str() == name)
     }
 }
 
@@ -84,14 +115,13 @@ pub struct JobRun {
 
 /// Runs `name` as of business date `as_of` (default today) and records the run.
 pub async fn run(
-    db: &DatabaseConnection,
-    settings: &Settings,
+    ctx: &JobContext,
     name: JobName,
     as_of: Option<NaiveDate>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<JobRun> {
-    let calendar = BusinessCalendar::from(settings);
-    let as_of = as_of.unwrap_or_else(|| calendar.date_of(now));
+    let db = &ctx.db;
+    let as_of = as_of.unwrap_or_else(|| ctx.calendar.date_of(now));
     let started = entity::ActiveModel {
         name: Set(name.as_str().to_owned()),
         as_of: Set(as_of),
@@ -103,7 +133,7 @@ pub async fn run(
     }
     .insert(db)
     .await?;
-    let outcome = execute(db, settings, calendar, name, as_of, now).await;
+    let outcome = execute(ctx, name, as_of, run_time(ctx.calendar, as_of, now)).await;
     let mut finished: entity::ActiveModel = started.into();
     finished.finished_at = Set(Some(Utc::now()));
     match &outcome {
@@ -124,23 +154,72 @@ pub async fn run(
     Ok(from_row(row))
 }
 
+/// Runs `name` as of today and records the run only when it did something or failed (the in-server
+/// schedule's frequent ticks); `None` when it had nothing to do.
+pub async fn run_if_busy(
+    ctx: &JobContext,
+    name: JobName,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Option<JobRun>> {
+    let as_of = ctx.calendar.date_of(now);
+    let outcome = execute(ctx, name, as_of, now).await;
+    if matches!(outcome, Ok((0, 0))) {
+        return Ok(None);
+    }
+    let (processed, failed, error) = match &outcome {
+        Ok((processed, failed)) => (*processed, *failed, None),
+        Err(err) => (0, 0, Some(format!("{err:#}").chars().take(500).collect::<String>())),
+    };
+    let row = entity::ActiveModel {
+        name: Set(name.as_str().to_owned()),
+        as_of: Set(as_of),
+        status: Set(if error.is_some() { "FAILED" } else { "SUCCEEDED" }.to_owned()),
+        started_at: Set(now),
+        finished_at: Set(Some(Utc::now())),
+        processed: Set(processed),
+        failed: Set(failed),
+        error: Set(error),
+        ..Default::default()
+    }
+    .insert(&ctx.db)
+    .await?;
+    Ok(Some(from_row(row)))
+}
+
+/// The instant a run as of `as_of` acts at: now on today, else the same time of day on `as_of`.
+pub fn run_time(calendar: BusinessCalendar, as_of: NaiveDate, now: DateTime<Utc>) -> DateTime<Utc> {
+    let today = calendar.date_of(now);
+    if as_of == today { now } else { calendar.start_of(as_of) + (now - calendar.start_of(today)) }
+}
+
 async fn execute(
-    db: &DatabaseConnection,
-    settings: &Settings,
-    calendar: BusinessCalendar,
+    ctx: &JobContext,
     name: JobName,
     as_of: NaiveDate,
-    now: DateTime<Utc>,
+    at: DateTime<Utc>,
 ) -> anyhow::Result<(i64, i64)> {
     let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    let (db, settings) = (&ctx.db, &ctx.settings);
     match name {
+        JobName::CreateRenewals => {
+            let summary = renewals::auto::create_due(db, ctx.calendar, &settings.renewals, as_of, at).await?;
+            Ok((count(summary.created), count(summary.failed)))
+        }
+        JobName::SendNotices => {
+            Ok((count(renewals::notice::send_due(db, &settings.renewals, as_of, at).await?), 0))
+        }
+        JobName::ChargeRenewals | JobName::RetryRenewals => {
+            let due = if name == JobName::ChargeRenewals { Due::Scheduled } else { Due::Retries };
+            let summary = ctx.charge_run().run(due, as_of, at).await?;
+            Ok((count(summary.charged + summary.declined), count(summary.errors + summary.unknown)))
+        }
         JobName::ExpireEntitlements => {
             let summary =
-                entitlements::expire::expire(db, as_of, settings.entitlements.period_grace_days, now).await?;
+                entitlements::expire::expire(db, as_of, settings.entitlements.period_grace_days, at).await?;
             Ok((count(summary.lapsed + summary.complimentary_ended), 0))
         }
         JobName::GrantEntitlements => {
-            let summary = grant_sweep(db, calendar, now).await?;
+            let summary = grant_sweep(db, ctx.calendar, at).await?;
             Ok((i64::from(summary.granted), i64::from(summary.failed)))
         }
         JobName::DispatchWebhooks => {
@@ -156,6 +235,18 @@ async fn execute(
                 }
             }
             Ok((count(delivered), count(failed)))
+        }
+        JobName::DispatchEmails => {
+            let (mut sent, mut failed) = (0, 0);
+            loop {
+                let round = ctx.mailer.run_once(Utc::now()).await?;
+                sent += round.sent;
+                failed += round.failed + round.retrying;
+                if round.sent + round.failed + round.retrying == 0 {
+                    break;
+                }
+            }
+            Ok((count(sent), count(failed)))
         }
     }
 }

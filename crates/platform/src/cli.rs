@@ -1,6 +1,6 @@
 //! The command line: `platform serve | migrate | schema | token`.
 
-use crate::{auth, database, http, logging, sweep, webhooks};
+use crate::{auth, database, http, logging, schedule, sweep, webhooks};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use members::Role;
@@ -66,27 +66,23 @@ pub enum Command {
 pub enum JobsCommand {
     /// Run one job now and print what it did.
     Run {
-        /// expire-entitlements (R10) or grant-entitlements (the R3 sweep).
-        #[arg(value_enum)]
-        name: JobName,
+        /// create-renewals (R7), send-notices (R8), charge-renewals / retry-renewals (R9),
+        /// expire-entitlements (R10), grant-entitlements (the R3 sweep), dispatch-webhooks,
+        /// dispatch-emails (R12); the SPEC's upper-case names work too.
+        #[arg(value_parser = parse_job)]
+        name: jobs::JobName,
         /// Business date to run as (YYYY-MM-DD). Default: today in the business time zone.
         #[arg(long, value_name = "DATE")]
         as_of: Option<chrono::NaiveDate>,
     },
 }
 
-/// The jobs `platform jobs run` knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum JobName {
-    /// R10: lapse entitlements whose due date has passed.
-    #[value(alias = "EXPIRE_ENTITLEMENTS")]
-    ExpireEntitlements,
-    /// R3: grant the paid orders of the last seven days that still have lines to grant.
-    #[value(alias = "GRANT_ENTITLEMENTS")]
-    GrantEntitlements,
-    /// R12: fan new events out to webhook endpoints and send what is due, until nothing is due now.
-    #[value(alias = "DISPATCH_WEBHOOKS")]
-    DispatchWebhooks,
+fn parse_job(raw: &str) -> Result<jobs::JobName, String> {
+    jobs::JobName::parse(raw).ok_or_else(|| {
+        let known: Vec<String> =
+            jobs::JobName::ALL.iter().map(|j| j.as_str().to_lowercase().replace('_', "-")).collect();
+        format!("{raw:?} is not a job: use one of {}", known.join(", "))
+    })
 }
 
 fn parse_role(raw: &str) -> Result<Role, String> {
@@ -124,14 +120,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-async fn run_job(settings: &Settings, name: JobName, as_of: Option<chrono::NaiveDate>) -> anyhow::Result<()> {
+async fn run_job(
+    settings: &Settings,
+    name: jobs::JobName,
+    as_of: Option<chrono::NaiveDate>,
+) -> anyhow::Result<()> {
     let db = database::open_migrated(settings).await?;
-    let job = match name {
-        JobName::ExpireEntitlements => jobs::JobName::ExpireEntitlements,
-        JobName::GrantEntitlements => jobs::JobName::GrantEntitlements,
-        JobName::DispatchWebhooks => jobs::JobName::DispatchWebhooks,
-    };
-    let run = jobs::run(&db, settings, job, as_of, Clock::System.now()).await?;
+    let ctx = jobs::JobContext::new(db, std::sync::Arc::new(settings.clone()))?;
+    let run = jobs::run(&ctx, name, as_of, Clock::System.now()).await?;
     let line = format!(
         "{} as of {}: {:?}, {} processed, {} failed (run {})\n",
         run.name, run.as_of, run.status, run.processed, run.failed, run.id
@@ -164,6 +160,7 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     };
     tokio::spawn(sweep::run_in_server(db.clone(), settings.clone()));
     tokio::spawn(webhooks::run_in_server(db.clone(), settings.clone()));
+    schedule::start(&jobs::JobContext::new(db.clone(), std::sync::Arc::new(settings.clone()))?);
     let server = http::Server::bind(&settings, db, authenticator).await?;
     let addr = server.local_addr()?;
     let graphiql = if settings.graphiql_enabled() {

@@ -39,7 +39,7 @@ struct AppState {
 }
 
 /// The router of the whole service over an open, migrated database.
-pub fn router(settings: &Settings, db: DatabaseConnection, auth: Authenticator) -> Router {
+pub fn router(settings: &Settings, db: DatabaseConnection, auth: Authenticator) -> anyhow::Result<Router> {
     let limits = Limits::from(settings);
     let catalog = Catalog::new(db.clone(), limits.catalog_ttl);
     let calendar = BusinessCalendar::from(settings);
@@ -51,18 +51,18 @@ pub fn router(settings: &Settings, db: DatabaseConnection, auth: Authenticator) 
         clock: Clock::System,
         orders,
         calendar,
-        settings: std::sync::Arc::new(settings.clone()),
+        jobs: jobs::JobContext::new(db.clone(), std::sync::Arc::new(settings.clone()))?,
     };
     let graphql = api::build_schema(state, limits);
     let state = AppState { graphql, db, auth, graphiql: settings.graphiql_enabled() };
-    Router::new()
+    Ok(Router::new()
         .route("/graphql", get(graphiql).post(execute_graphql))
         .route("/healthz", get(healthz))
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(settings.graphql.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .layer(CatchPanicLayer::new())
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http()))
 }
 
 /// Executes a GraphQL request. A body that is not a GraphQL request at all (bad JSON, wrong content type)
@@ -134,7 +134,7 @@ impl Server {
         let listener = TcpListener::bind(settings.listen)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.listen))?;
-        Ok(Server { listener, router: router(settings, db, auth) })
+        Ok(Server { listener, router: router(settings, db, auth)? })
     }
 
     /// The address actually bound.

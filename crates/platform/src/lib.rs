@@ -6,6 +6,7 @@ pub mod cli;
 pub mod database;
 pub mod http;
 mod logging;
+pub mod schedule;
 pub mod sweep;
 pub mod webhooks;
 

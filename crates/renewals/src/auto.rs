@@ -2,7 +2,7 @@
 //! bound to a member, have a line of a renewable promotion and have no renewal yet; makes sure their
 //! entitlements are computed (R3, a no-op when they are); and creates the renewal from the promotion's plan
 //! with `createRenewal`'s rules (R4, R5), copying card, receiver and invoice from the order. Safe to run
-//! twice and on several instances: a renewal per origin order at most (unique index).
+//! twice and on several instances: one renewal per order at most (its creation key is unique).
 
 use crate::RenewalsError;
 use crate::entity::renewal;
@@ -33,9 +33,11 @@ pub async fn create_due(
     as_of: NaiveDate,
     at: DateTime<Utc>,
 ) -> Result<CreationSummary, RenewalsError> {
-    let since_day = as_of.checked_sub_days(Days::new(u64::from(settings.auto_create_window_days))).unwrap_or(as_of);
+    let since_day =
+        as_of.checked_sub_days(Days::new(u64::from(settings.auto_create_window_days))).unwrap_or(as_of);
     let renewable = catalog::service::renewable_promotion_codes(db).await?;
-    let candidates = orders::service::renewal_candidates(db, calendar.start_of(since_day), &renewable).await?;
+    let candidates =
+        orders::service::renewal_candidates(db, calendar.start_of(since_day), &renewable).await?;
     let renewable: HashSet<String> = renewable.into_iter().collect();
     let mut summary = CreationSummary::default();
     for chunk in candidates.chunks(CHUNK) {
@@ -89,6 +91,7 @@ async fn create_one(
             customer_no: order.payer_customer_no.clone(),
             promotion_code,
             origin_order_no: Some(order_no.to_owned()),
+            creation_key: Some(format!("order:{order_no}")),
             ..NewRenewal::default()
         },
         at,

@@ -29,7 +29,11 @@ pub struct Seed<'a> {
 }
 
 /// Inserts the renewals of `seed`; returns how many.
-pub async fn seed_due(db: &DatabaseConnection, seed: Seed<'_>, at: DateTime<Utc>) -> Result<usize, RenewalsError> {
+pub async fn seed_due(
+    db: &DatabaseConnection,
+    seed: Seed<'_>,
+    at: DateTime<Utc>,
+) -> Result<usize, RenewalsError> {
     let customer_id = members_service::customer_id(db, seed.customer_no)
         .await?
         .ok_or_else(|| anyhow::anyhow!("no customer {}", seed.customer_no))?;

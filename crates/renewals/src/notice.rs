@@ -3,10 +3,10 @@
 //! `notice_sent_on` and the outbox's dedupe key, in one transaction), and a notice a late run missed is
 //! still sent while the deduct date is in the future.
 
+use crate::RenewalStatus;
 use crate::RenewalsError;
 use crate::charge::settle::{card_update_url, recipient};
 use crate::entity::renewal;
-use crate::RenewalStatus;
 use catalog::RenewalPeriod;
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use notify::email::{self, EmailKind, NewEmail};

@@ -31,6 +31,9 @@ pub struct NewRenewal {
     pub payment_token: Option<String>,
     /// Last 4 digits of the card.
     pub card_last4: Option<String>,
+    /// Set by the jobs that create renewals (R7: `order:<no>`): a second creation with the same key is
+    /// `CONFLICT`. `None` for renewals created by hand.
+    pub creation_key: Option<String>,
 }
 
 /// A renewal (續訂單).
@@ -228,6 +231,7 @@ pub async fn create_renewal(
         source: Set("AUTO".to_owned()),
         source_code: Set(origin.as_ref().and_then(|o| o.source_code.clone())),
         origin_order_no: Set(origin.as_ref().map(|o| o.order_no.clone())),
+        creation_key: Set(input.creation_key.clone()),
         receiver: Set(origin.as_ref().map(|o| o.receiver.clone())),
         invoice: Set(origin.as_ref().map(|o| o.invoice.clone())),
         attempts: Set(0),
@@ -237,7 +241,7 @@ pub async fn create_renewal(
     }
     .insert(&txn)
     .await
-    .map_err(|err| origin_taken(err, origin.as_ref()))?;
+    .map_err(|err| key_taken(err, input.creation_key.as_deref()))?;
     let mut superseded = Vec::new();
     let mut rescheduled = Vec::new();
     for (existing, decision) in decisions {
@@ -282,10 +286,13 @@ struct Origin {
 }
 
 impl Origin {
-    async fn load(db: &DatabaseConnection, order_no: &str, customer_no: &str) -> Result<Origin, RenewalsError> {
-        let order = orders::service::find_order(db, order_no).await?.ok_or_else(|| RenewalsError::NotFound {
-            field: "originOrderNo",
-            message: format!("no order {order_no}"),
+    async fn load(
+        db: &DatabaseConnection,
+        order_no: &str,
+        customer_no: &str,
+    ) -> Result<Origin, RenewalsError> {
+        let order = orders::service::find_order(db, order_no).await?.ok_or_else(|| {
+            RenewalsError::NotFound { field: "originOrderNo", message: format!("no order {order_no}") }
         })?;
         if order.payer_customer_no != customer_no {
             return Err(RenewalsError::Invalid {
@@ -311,13 +318,12 @@ impl Origin {
     }
 }
 
-/// A second renewal of the same origin order is refused (unique index): `CONFLICT`.
-fn origin_taken(err: sea_orm::DbErr, origin: Option<&Origin>) -> RenewalsError {
-    match origin {
-        Some(origin) if platform_core::db::is_unique_violation(&err) => RenewalsError::Conflict(format!(
-            "a renewal of order {} exists already",
-            origin.order_no
-        )),
+/// A second renewal with the same creation key is refused (unique index): `CONFLICT`.
+pub(crate) fn key_taken(err: sea_orm::DbErr, key: Option<&str>) -> RenewalsError {
+    match key {
+        Some(key) if platform_core::db::is_unique_violation(&err) => {
+            RenewalsError::Conflict(format!("the renewal {key} exists already"))
+        }
         _ => err.into(),
     }
 }

@@ -112,7 +112,8 @@ pub async fn queue(
         data: Set(email.data.to_string()),
         status: Set(status.as_str().to_owned()),
         attempts: Set(0),
-        next_attempt_at: Set(at),
+        // Sending is scheduled in real time, whatever business time (`--as-of`) queued the e-mail.
+        next_attempt_at: Set(at.min(Utc::now())),
         created_at: Set(at),
         ..Default::default()
     };

@@ -135,10 +135,7 @@ pub async fn paid_since(
 }
 
 /// Order `order_no` with its lines and payments, or `None`.
-pub async fn find_order(
-    db: &impl ConnectionTrait,
-    order_no: &str,
-) -> Result<Option<Order>, OrdersError> {
+pub async fn find_order(db: &impl ConnectionTrait, order_no: &str) -> Result<Option<Order>, OrdersError> {
     let Some(row) = order_row(db, order_no).await? else {
         return Ok(None);
     };
@@ -251,7 +248,10 @@ pub(super) async fn load_orders(
 
 /// The saved gateway token of order `order_no`, for the renewal that charges the card again. Never
 /// returned over the API.
-pub async fn payment_token_of(db: &impl ConnectionTrait, order_no: &str) -> Result<Option<String>, OrdersError> {
+pub async fn payment_token_of(
+    db: &impl ConnectionTrait,
+    order_no: &str,
+) -> Result<Option<String>, OrdersError> {
     Ok(order_row(db, order_no).await?.and_then(|row| row.payment_token))
 }
 

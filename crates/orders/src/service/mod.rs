@@ -10,7 +10,9 @@ use platform_core::BusinessCalendar;
 use platform_core::events::{self, NewEvent};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 
-pub use load::{OrderRef, PaidLine, find_order, paid_lines, paid_since, payment_token_of, renewal_candidates};
+pub use load::{
+    OrderRef, PaidLine, find_order, paid_lines, paid_since, payment_token_of, renewal_candidates,
+};
 
 /// The orders domain over one database.
 #[derive(Debug, Clone)]

@@ -26,8 +26,8 @@ use payments::{ChargeOutcome, ChargeRequest, GatewayError, PaymentGateway};
 use platform_core::settings::RenewalSettings;
 use platform_core::{BusinessCalendar, Money};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    QueryFilter, QueryOrder, Statement,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend,
+    EntityTrait, QueryFilter, QueryOrder, Statement,
 };
 use std::sync::Arc;
 use std::time::Duration;
@@ -124,7 +124,12 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
 
     /// Charges every renewal that is `due` as of business date `as_of`, `at` being the run's time, until
     /// none is left to claim.
-    pub async fn run(&self, due: Due, as_of: NaiveDate, at: DateTime<Utc>) -> Result<ChargeSummary, RenewalsError> {
+    pub async fn run(
+        &self,
+        due: Due,
+        as_of: NaiveDate,
+        at: DateTime<Utc>,
+    ) -> Result<ChargeSummary, RenewalsError> {
         let mut summary = ChargeSummary::default();
         let limit = Arc::new(tokio::sync::Semaphore::new(self.settings.concurrency.max(1)));
         loop {
@@ -159,19 +164,22 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
     /// `retryRenewalCharge`: charges FAILED renewal `id` now (with its current card) and answers how it
     /// ended. Only a failed renewal can be retried.
     pub async fn retry_now(&self, id: i64, at: DateTime<Utc>) -> Result<Renewal, RenewalsError> {
-        let row = renewal::Entity::find_by_id(id)
-            .one(&self.db)
-            .await?
-            .ok_or_else(|| RenewalsError::NotFound { field: "renewalId", message: format!("no renewal {id}") })?;
+        let row = renewal::Entity::find_by_id(id).one(&self.db).await?.ok_or_else(|| {
+            RenewalsError::NotFound { field: "renewalId", message: format!("no renewal {id}") }
+        })?;
         let status = crate::service::status_of(&row);
         if status != RenewalStatus::Failed {
-            return Err(RenewalsError::Conflict(format!("renewal {id} is {status:?}; only a failed renewal is retried")));
+            return Err(RenewalsError::Conflict(format!(
+                "renewal {id} is {status:?}; only a failed renewal is retried"
+            )));
         }
         if self.claim(Claim::One(id)).await?.is_empty() {
             return Err(RenewalsError::Conflict(format!("renewal {id} is being charged right now")));
         }
         match self.charge_one(id, self.calendar.date_of(at), at).await {
-            Ok(_) => find_renewal(&self.db, id).await?.ok_or_else(|| anyhow::anyhow!("renewal {id} vanished").into()),
+            Ok(_) => find_renewal(&self.db, id)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("renewal {id} vanished").into()),
             Err(err) => {
                 self.release(id).await?;
                 Err(err)
@@ -185,8 +193,12 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
         let p = |n: usize| if backend == DbBackend::Postgres { format!("${n}") } else { format!("?{n}") };
         let skip_locked = if backend == DbBackend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
         let (condition, key): (String, sea_orm::Value) = match what {
-            Claim::Due(Due::Scheduled, as_of) => (format!("renew_status = 1 AND deduct_date <= {}", p(4)), as_of.into()),
-            Claim::Due(Due::Retries, as_of) => (format!("renew_status = 3 AND next_retry_on <= {}", p(4)), as_of.into()),
+            Claim::Due(Due::Scheduled, as_of) => {
+                (format!("renew_status = 1 AND deduct_date <= {}", p(4)), as_of.into())
+            }
+            Claim::Due(Due::Retries, as_of) => {
+                (format!("renew_status = 3 AND next_retry_on <= {}", p(4)), as_of.into())
+            }
             Claim::One(id) => (format!("renew_status = 3 AND id = {}", p(4)), id.into()),
         };
         // Leases are real time, whatever business date the run is for.
@@ -223,8 +235,15 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
         Ok(())
     }
 
-    async fn charge_one(&self, id: i64, as_of: NaiveDate, at: DateTime<Utc>) -> Result<Attempted, RenewalsError> {
-        let Some(row) = renewal::Entity::find_by_id(id).one(&self.db).await? else { return Ok(Attempted::Skipped) };
+    async fn charge_one(
+        &self,
+        id: i64,
+        as_of: NaiveDate,
+        at: DateTime<Utc>,
+    ) -> Result<Attempted, RenewalsError> {
+        let Some(row) = renewal::Entity::find_by_id(id).one(&self.db).await? else {
+            return Ok(Attempted::Skipped);
+        };
         if row.lease_owner.as_deref() != Some(self.owner.as_str()) {
             return Ok(Attempted::Skipped);
         }
@@ -288,7 +307,12 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
 
     /// A temporary gateway failure: nothing was charged. The intent is closed as ERROR and the renewal
     /// waits `transient_backoff_secs` before another claim.
-    async fn transient(&self, row: &renewal::Model, intent: &charge::Model, message: &str) -> Result<(), RenewalsError> {
+    async fn transient(
+        &self,
+        row: &renewal::Model,
+        intent: &charge::Model,
+        message: &str,
+    ) -> Result<(), RenewalsError> {
         mark_intent(&self.db, intent.id, intent::ERROR, Some(message)).await?;
         let backoff = Span::seconds(i64::try_from(self.settings.transient_backoff_secs).unwrap_or(600));
         renewal::Entity::update_many()
@@ -310,9 +334,13 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
         let customer_no = members::service::customer_nos_of(&self.db, &[row.customer_id])
             .await?
             .remove(&row.customer_id)
-            .ok_or_else(|| anyhow::anyhow!("customer {} of renewal {} is missing", row.customer_id, row.id))?;
+            .ok_or_else(|| {
+                anyhow::anyhow!("customer {} of renewal {} is missing", row.customer_id, row.id)
+            })?;
         let member_account = match row.member_id {
-            Some(id) => members::service::accounts_of(&self.db, &[id]).await?.remove(&id).map(|a| a.to_string()),
+            Some(id) => {
+                members::service::accounts_of(&self.db, &[id]).await?.remove(&id).map(|a| a.to_string())
+            }
             None => None,
         };
         let mut receiver: orders::Receiver =
@@ -321,7 +349,8 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
             let customer = members::service::find_customer(&self.db, &customer_no).await?;
             receiver.name = customer.and_then(|c| c.name).unwrap_or_else(|| customer_no.clone());
         }
-        let invoice: Option<orders::Invoice> = row.invoice.as_deref().and_then(|json| serde_json::from_str(json).ok());
+        let invoice: Option<orders::Invoice> =
+            row.invoice.as_deref().and_then(|json| serde_json::from_str(json).ok());
         let input = NewOrder {
             idempotency_key: format!("renewal-{}", row.id),
             source: Some(OrderSource::Auto),
@@ -329,7 +358,11 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
             member_account,
             payer: Payer::Existing(customer_no),
             receiver,
-            lines: vec![LineInput { item_no: row.promotion_code.clone(), quantity: 1, amount: row.deduct_price }],
+            lines: vec![LineInput {
+                item_no: row.promotion_code.clone(),
+                quantity: 1,
+                amount: row.deduct_price,
+            }],
             shipping_fee: row.shipping_fee,
             invoice,
             payment_method: row.payment_method.clone(),
@@ -351,13 +384,15 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
     async fn grant_temporary(&self, row: &renewal::Model, at: DateTime<Utc>) -> Result<(), RenewalsError> {
         let days = i32::try_from(self.settings.temporary_days).unwrap_or(0);
         let Some(member_id) = row.member_id.filter(|_| days > 0) else { return Ok(()) };
-        let Some(account) = members::service::accounts_of(&self.db, &[member_id]).await?.remove(&member_id) else {
+        let Some(account) = members::service::accounts_of(&self.db, &[member_id]).await?.remove(&member_id)
+        else {
             return Ok(());
         };
         for code in row.product_codes.split(',').filter(|c| !c.is_empty()) {
             let digital = catalog::service::find_product(&self.db, code).await?.is_some_and(|p| p.digital);
             if digital {
-                entitlements::temporary::grant_temporary(&self.db, self.calendar, &account, code, days, at).await?;
+                entitlements::temporary::grant_temporary(&self.db, self.calendar, &account, code, days, at)
+                    .await?;
             }
         }
         Ok(())
@@ -407,7 +442,10 @@ enum Claim {
 }
 
 /// The renewal's intent still waiting for an answer (PENDING or UNKNOWN), if any.
-pub(crate) async fn open_intent(db: &impl ConnectionTrait, renewal_id: i64) -> Result<Option<charge::Model>, RenewalsError> {
+pub(crate) async fn open_intent(
+    db: &impl ConnectionTrait,
+    renewal_id: i64,
+) -> Result<Option<charge::Model>, RenewalsError> {
     Ok(charge::Entity::find()
         .filter(charge::Column::RenewalId.eq(renewal_id))
         .filter(charge::Column::Status.is_in([intent::PENDING, intent::UNKNOWN]))

@@ -33,7 +33,9 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
         at: DateTime<Utc>,
     ) -> Result<Attempted, RenewalsError> {
         match outcome {
-            ChargeOutcome::Approved { transaction_id } => self.approved(row, intent, &transaction_id, at).await,
+            ChargeOutcome::Approved { transaction_id } => {
+                self.approved(row, intent, &transaction_id, at).await
+            }
             ChargeOutcome::Declined { reason } => self.declined(row, intent, &reason, as_of, at).await,
         }
     }
@@ -56,10 +58,18 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
         entitlements::grant::grant_order(&self.db, self.calendar, &intent.order_no, at).await?;
 
         let txn = begin_write(&self.db).await?;
-        let Some(executed) = self.finish(&txn, row.id, RenewalStatus::Executed, |next| {
-            next.failure_reason = Set(None);
-            next.next_retry_on = Set(None);
-        }, at).await?
+        let Some(executed) = self
+            .finish(
+                &txn,
+                row.id,
+                RenewalStatus::Executed,
+                |next| {
+                    next.failure_reason = Set(None);
+                    next.next_retry_on = Set(None);
+                },
+                at,
+            )
+            .await?
         else {
             return Ok(Attempted::Skipped);
         };
@@ -76,8 +86,15 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
         .await?;
         let mut data = self.mail_data(&txn, &executed, &intent.order_no).await?;
         data["nextDeductDate"] = json!(next.as_ref().map(|n| n.deduct_date));
-        self.mail(&txn, EmailKind::ChargeSucceeded, format!("charge_succeeded:{}", row.id), &executed, data, at)
-            .await?;
+        self.mail(
+            &txn,
+            EmailKind::ChargeSucceeded,
+            format!("charge_succeeded:{}", row.id),
+            &executed,
+            data,
+            at,
+        )
+        .await?;
         txn.commit().await?;
         Ok(Attempted::Charged)
     }
@@ -106,11 +123,19 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
             .and_then(|days| failed_on.checked_add_days(Days::new(u64::from(*days))))
             .filter(|day| *day > as_of);
         let txn = begin_write(&self.db).await?;
-        let Some(failed) = self.finish(&txn, row.id, RenewalStatus::Failed, |next| {
-            next.failure_reason = Set(Some(reason.chars().take(300).collect()));
-            next.failed_on = Set(Some(failed_on));
-            next.next_retry_on = Set(next_retry_on);
-        }, at).await?
+        let Some(failed) = self
+            .finish(
+                &txn,
+                row.id,
+                RenewalStatus::Failed,
+                |next| {
+                    next.failure_reason = Set(Some(reason.chars().take(300).collect()));
+                    next.failed_on = Set(Some(failed_on));
+                    next.next_retry_on = Set(next_retry_on);
+                },
+                at,
+            )
+            .await?
         else {
             return Ok(Attempted::Skipped);
         };
@@ -143,14 +168,15 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
         change: impl FnOnce(&mut renewal::ActiveModel),
         at: DateTime<Utc>,
     ) -> Result<Option<renewal::Model>, RenewalsError> {
-        let Some(current) = renewal::Entity::find_by_id(id)
-            .filter(renewal::Column::LeaseOwner.eq(self.owner.as_str()))
-            .filter(renewal::Column::RenewStatus.is_in([
-                i16::from(RenewalStatus::Pending.code()),
-                i16::from(RenewalStatus::Failed.code()),
-            ]))
-            .one(txn)
-            .await?
+        let Some(current) =
+            renewal::Entity::find_by_id(id)
+                .filter(renewal::Column::LeaseOwner.eq(self.owner.as_str()))
+                .filter(renewal::Column::RenewStatus.is_in([
+                    i16::from(RenewalStatus::Pending.code()),
+                    i16::from(RenewalStatus::Failed.code()),
+                ]))
+                .one(txn)
+                .await?
         else {
             return Ok(None);
         };
@@ -196,6 +222,7 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
             source: Set(executed.source.clone()),
             source_code: Set(executed.source_code.clone()),
             origin_order_no: Set(Some(order_no.to_owned())),
+            creation_key: Set(Some(format!("after:{}", executed.id))),
             receiver: Set(executed.receiver.clone()),
             invoice: Set(executed.invoice.clone()),
             attempts: Set(0),
@@ -204,7 +231,8 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
             ..Default::default()
         }
         .insert(txn)
-        .await?;
+        .await
+        .map_err(|err| crate::service::key_taken(err, Some(&format!("after:{}", executed.id))))?;
         event(
             txn,
             "renewal.created",
@@ -242,7 +270,12 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
         at: DateTime<Utc>,
     ) -> Result<(), RenewalsError> {
         let to = recipient(txn, row).await?.0;
-        email::queue(txn, NewEmail { kind, dedupe_key, to, regarding: format!("renewal:{}", row.id), data }, at).await?;
+        email::queue(
+            txn,
+            NewEmail { kind, dedupe_key, to, regarding: format!("renewal:{}", row.id), data },
+            at,
+        )
+        .await?;
         Ok(())
     }
 }

@@ -26,6 +26,7 @@ pub(crate) struct Model {
     pub origin_order_no: Option<String>,
     pub failure_reason: Option<String>,
     pub superseded_by_id: Option<i64>,
+    pub creation_key: Option<String>,
     pub lease_owner: Option<String>,
     pub lease_until: Option<ChronoDateTimeUtc>,
     pub attempts: i32,

@@ -26,7 +26,12 @@ async fn created(db: &TestDb, n: usize, token: Option<&str>) -> (Renewal, String
     (renewal, customer_no, Account::parse(&account).unwrap())
 }
 
-async fn due(db: &TestDb, customer_no: &str, account: &Account, code: &str) -> (Option<NaiveDate>, Option<NaiveDate>) {
+async fn due(
+    db: &TestDb,
+    customer_no: &str,
+    account: &Account,
+    code: &str,
+) -> (Option<NaiveDate>, Option<NaiveDate>) {
     let held = entitlements::query::entitlements_of(&db.conn, Some(customer_no), Some(account), Some(code))
         .await
         .unwrap();
@@ -56,7 +61,11 @@ async fn r9_a_due_renewal_is_charged_once_and_the_next_cycle_is_created() {
         let order = orders(&db).find(&order_no).await.unwrap().unwrap();
         assert_eq!(order.source, orders::OrderSource::Auto);
         assert_eq!(order.payment_status, orders::PaymentStatus::Paid);
-        assert_eq!(order.lines.iter().map(|l| l.amount.amount()).sum::<i64>(), 3480, "R1 split of deductPrice");
+        assert_eq!(
+            order.lines.iter().map(|l| l.amount.amount()).sum::<i64>(),
+            3480,
+            "R1 split of deductPrice"
+        );
 
         // Entitlements extended (R3) and the temporary digital grant kept apart from the paid term.
         let (gcv_after, _) = due(&db, &customer_no, &account, "GCV").await;
@@ -75,8 +84,11 @@ async fn r9_a_due_renewal_is_charged_once_and_the_next_cycle_is_created() {
         assert_eq!(next.origin_order_no.as_deref(), Some(order_no.as_str()));
         assert!(next.deduct_date > day && next.has_payment_token);
         assert_eq!(
-            count(&db.conn, &format!("events WHERE event_type = 'renewal.charged' AND subject = 'renewal:{}'", first.id))
-                .await,
+            count(
+                &db.conn,
+                &format!("events WHERE event_type = 'renewal.charged' AND subject = 'renewal:{}'", first.id)
+            )
+            .await,
             1
         );
         assert_eq!(count(&db.conn, "emails WHERE kind = 'charge_succeeded'").await, 1);
@@ -125,7 +137,8 @@ async fn r9_a_declined_charge_emails_a_card_link_and_a_retry_with_a_new_card_suc
         let outcomes: Vec<bool> =
             gateway.charges().iter().map(|c| matches!(c.outcome, ChargeOutcome::Approved { .. })).collect();
         assert_eq!(outcomes, [false, true]);
-        let pending = renewals_of(&db.conn, Some(&customer_no), None, Some(RenewalStatus::Pending)).await.unwrap();
+        let pending =
+            renewals_of(&db.conn, Some(&customer_no), None, Some(RenewalStatus::Pending)).await.unwrap();
         assert_eq!(pending.len(), 1, "the next cycle");
         assert_eq!(pending[0].payment_card.as_deref(), Some("5555"), "the new card carries over");
     }
@@ -136,7 +149,11 @@ async fn r9_automatic_retries_run_on_the_configured_days() {
     for db in test_support::databases().await {
         let (first, _, _) = created(&db, 3, Some("tok_decline_x")).await;
         let gateway = SimulatedGateway::default();
-        let run = runner(&db, gateway.clone(), RenewalSettings { retry_days: vec![3, 5], ..RenewalSettings::default() });
+        let run = runner(
+            &db,
+            gateway.clone(),
+            RenewalSettings { retry_days: vec![3, 5], ..RenewalSettings::default() },
+        );
         let day = first.deduct_date;
         let plus = |n| day.checked_add_days(Days::new(n)).unwrap();
 
@@ -145,7 +162,11 @@ async fn r9_automatic_retries_run_on_the_configured_days() {
         assert_eq!(run.run(Due::Retries, plus(2), on(plus(2))).await.unwrap(), ChargeSummary::default());
         assert_eq!(run.run(Due::Retries, plus(3), on(plus(3))).await.unwrap().declined, 1, "{}", db.label());
         let again = find_renewal(&db.conn, first.id).await.unwrap().unwrap();
-        assert_eq!((again.attempts, again.next_retry_on), (2, Some(plus(5))), "days count from the first failure");
+        assert_eq!(
+            (again.attempts, again.next_retry_on),
+            (2, Some(plus(5))),
+            "days count from the first failure"
+        );
 
         update_payment(&db.conn, first.id, "tok_ok_new", None, on(plus(4))).await.unwrap();
         assert_eq!(run.run(Due::Retries, plus(5), on(plus(5))).await.unwrap().charged, 1);
@@ -278,7 +299,8 @@ async fn r9_a_runner_killed_half_way_and_restarted_charges_nothing_twice() {
     for db in test_support::databases().await {
         const RENEWALS: usize = 300;
         let (day, gateway) = seeded(&db, 8, RENEWALS, Duration::from_millis(20)).await;
-        let settings = RenewalSettings { batch: 40, concurrency: 16, lease_secs: 1, ..RenewalSettings::default() };
+        let settings =
+            RenewalSettings { batch: 40, concurrency: 16, lease_secs: 1, ..RenewalSettings::default() };
         let doomed = runner(&db, gateway.clone(), settings.clone());
         let task = tokio::spawn(async move { doomed.run(Due::Scheduled, day, on(day)).await });
         tokio::time::sleep(Duration::from_millis(300)).await;

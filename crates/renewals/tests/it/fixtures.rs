@@ -26,7 +26,13 @@ pub(crate) fn runner<G: payments::PaymentGateway + Clone + 'static>(
     gateway: G,
     settings: platform_core::settings::RenewalSettings,
 ) -> renewals::charge::ChargeRun<G> {
-    renewals::charge::ChargeRun::new(orders(db), BusinessCalendar::default(), gateway, settings, Duration::from_secs(5))
+    renewals::charge::ChargeRun::new(
+        orders(db),
+        BusinessCalendar::default(),
+        gateway,
+        settings,
+        Duration::from_secs(5),
+    )
 }
 
 pub(crate) fn orders(db: &TestDb) -> OrderService {
@@ -64,7 +70,9 @@ pub(crate) async fn paid_order(
             email: Change::Set(account.clone()),
             ..CustomerInput::default()
         })),
-        receiver: Receiver { name: "王小明".into(), phone: Some("0223456789".into()), ..Receiver::default() },
+        receiver: Receiver {
+            name: "王小明".into(), phone: Some("0223456789".into()), ..Receiver::default()
+        },
         lines: vec![LineInput { item_no: promotion.into(), quantity: 1, amount }],
         payment_method: Some("CREDIT_CARD".into()),
         payment_token: token.map(str::to_owned),

@@ -1,12 +1,12 @@
 //! R4 end to end at the service level: the five rows of seed 004's table, several pending renewals at once,
 //! R5 deduct dates from the holder's entitlements, and bad input with nothing written.
 
+use crate::fixtures::{at, holder, renewal};
 use members::Account;
 use platform_core::error::HasErrorCode;
 use platform_core::{BusinessCalendar, ErrorCode};
 use renewals::RenewalStatus;
 use renewals::service::{CreationAction, NewRenewal, create_renewal, renewals_of, stop_renewal};
-use crate::fixtures::{at, holder, renewal};
 use test_support::count;
 
 #[tokio::test]

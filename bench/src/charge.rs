@@ -1,0 +1,120 @@
+//! `batch-bench charge N`: the R9 charge run over N due renewals (one payer, member and digital pass each),
+//! through the simulated gateway answering after `LATENCY_MS` (default 0). Each round seeds N fresh
+//! renewals, runs one `ChargeRun` until nothing is due, and checks the gateway ledger holds exactly N
+//! charges. Its baseline is the ideal of a gateway-bound run, `concurrency ÷ latency` renewals/s.
+
+use crate::{Result, exec, series};
+use chrono::NaiveDate;
+use platform_core::BusinessCalendar;
+use platform_core::settings::RenewalSettings;
+use sea_orm::{DatabaseConnection, DbBackend};
+use std::time::{Duration, Instant};
+
+pub(crate) async fn charge(db: &DatabaseConnection, n: i64, rounds: usize) -> Result<()> {
+    let latency =
+        Duration::from_millis(std::env::var("LATENCY_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(0));
+    let settings = RenewalSettings {
+        concurrency: std::env::var("CONCURRENCY").ok().and_then(|v| v.parse().ok()).unwrap_or(32),
+        batch: std::env::var("BATCH").ok().and_then(|v| v.parse().ok()).unwrap_or(200),
+        ..RenewalSettings::default()
+    };
+    let day = NaiveDate::from_ymd_opt(2027, 3, 1).ok_or("date")?;
+    for round in 1..=rounds {
+        seed(db, n).await?;
+        let gateway = payments::SimulatedGateway::new(latency);
+        let orders = orders::service::OrderService::new(
+            db.clone(),
+            catalog::Catalog::new(db.clone(), Duration::from_secs(60)),
+            BusinessCalendar::default(),
+            "A01".into(),
+        );
+        let run = renewals::charge::ChargeRun::new(
+            orders,
+            BusinessCalendar::default(),
+            gateway.clone(),
+            settings.clone(),
+            Duration::from_secs(30),
+        );
+        let at = BusinessCalendar::default().start_of(day) + chrono::Duration::hours(2);
+        let started = Instant::now();
+        let summary = run.run(renewals::charge::Due::Scheduled, day, at).await?;
+        let secs = started.elapsed().as_secs_f64();
+        let charges = gateway.charges().len();
+        let ideal = if latency.is_zero() {
+            f64::INFINITY
+        } else {
+            settings.concurrency as f64 / latency.as_secs_f64()
+        };
+        println!(
+            "RESULT charge round={round} renewals={n} charged={} ledger={charges} latency_ms={} concurrency={} secs={secs:.2} per_sec={:.0} ideal_per_sec={ideal:.0} of_ideal={:.2}",
+            summary.charged,
+            latency.as_millis(),
+            settings.concurrency,
+            summary.charged as f64 / secs,
+            (summary.charged as f64 / secs) / ideal,
+        );
+        if charges as i64 != n || summary.charged as i64 != n {
+            return Err(format!("expected {n} charges, the ledger has {charges}: {summary:?}").into());
+        }
+    }
+    Ok(())
+}
+
+/// N customers `BC<n>` with members, each holding the digital pass (KCW) until 2027-03-02 and a PENDING
+/// renewal of 全閱讀 一年 (KC24010002) due 2027-03-01 with a `tok_ok` card.
+async fn seed(db: &DatabaseConnection, n: i64) -> Result<()> {
+    let backend = db.get_database_backend();
+    for table in [
+        "emails",
+        "renewal_charges",
+        "renewals",
+        "entitlement_grants",
+        "entitlements",
+        "payments",
+        "order_lines",
+        "orders",
+        "events",
+        "member_customers",
+        "customers",
+        "members",
+    ] {
+        exec(db, &format!("DELETE FROM {table}")).await?;
+    }
+    let (uuid, now, date) = match backend {
+        DbBackend::Postgres => ("gen_random_uuid()", "now()", "DATE "),
+        _ => ("randomblob(16)", "CURRENT_TIMESTAMP", ""),
+    };
+    let g = series(backend, n);
+    exec(
+        db,
+        &format!(
+            "INSERT INTO customers (customer_no, name, email, created_at, updated_at)
+         SELECT 'BC' || n, 'Bench ' || n, 'bc' || n || '@example.com', {now}, {now} FROM {g}"
+        ),
+    )
+    .await?;
+    exec(
+        db,
+        &format!(
+            "INSERT INTO members (account, uuid, email, created_at, updated_at)
+         SELECT 'bc' || n || '@example.com', {uuid}, 'bc' || n || '@example.com', {now}, {now} FROM {g}"
+        ),
+    )
+    .await?;
+    exec(db, &format!(
+        "INSERT INTO entitlements (holder_member_id, product_code, right_due_date, subscribe_status, seniority_thousandths, estimated, created_at, updated_at)
+         SELECT id, 'KCW', {date}'2027-03-02', 1, 0, false, {now}, {now} FROM members"
+    )).await?;
+    exec(db, &format!(
+        "INSERT INTO renewals (customer_id, member_id, promotion_code, product_codes, product_name, deduct_date, deduct_price,
+                               shipping_fee, payment, payment_method, payment_card, payment_token, renew_status, cycle, source,
+                               attempts, created_at, updated_at)
+         SELECT c.id, m.id, 'KC24010002', 'KCW', '全閱讀 一年', {date}'2027-03-01', 1990, 0, '信用卡', 'CREDIT_CARD', '4242',
+                'tok_ok_bench', 1, 1, 'AUTO', 0, {now}, {now}
+         FROM customers c JOIN members m ON m.account = 'bc' || substr(c.customer_no, 3) || '@example.com'"
+    )).await?;
+    if backend == DbBackend::Postgres {
+        exec(db, "VACUUM ANALYZE").await?;
+    }
+    Ok(())
+}

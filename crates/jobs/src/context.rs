@@ -1,0 +1,69 @@
+//! What a job run needs: the database, the settings, the order service, the payment gateway and the
+//! e-mail templates and mailer. Built once per process (server or CLI) and shared.
+
+use payments::SimulatedGateway;
+use platform_core::{BusinessCalendar, Settings};
+use renewals::charge::ChargeRun;
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The shared context of job runs.
+#[derive(Clone)]
+pub struct JobContext {
+    /// The database.
+    pub db: DatabaseConnection,
+    /// The settings.
+    pub settings: Arc<Settings>,
+    /// The business calendar of the settings' time zone.
+    pub calendar: BusinessCalendar,
+    /// Creates the AUTO orders of the charge run.
+    pub orders: orders::service::OrderService,
+    /// The payment gateway (the simulated one of SPEC §5; its ledger is per process).
+    pub gateway: SimulatedGateway,
+    /// The e-mail templates.
+    pub templates: Arc<notify::email::Templates>,
+    /// The e-mail dispatcher.
+    pub mailer: notify::email::Mailer,
+}
+
+impl JobContext {
+    /// The context for `settings`: loads the e-mail templates (refusing broken ones) and builds the gateway.
+    pub fn new(db: DatabaseConnection, settings: Arc<Settings>) -> anyhow::Result<JobContext> {
+        if settings.gateway.kind != "simulated" {
+            anyhow::bail!(
+                "gateway.kind: {:?} is not a known gateway (only \"simulated\")",
+                settings.gateway.kind
+            );
+        }
+        let calendar = BusinessCalendar::from(settings.as_ref());
+        let catalog = catalog::Catalog::new(db.clone(), Duration::from_millis(settings.catalog.cache_ttl_ms));
+        let orders = orders::service::OrderService::new(
+            db.clone(),
+            catalog,
+            calendar,
+            settings.orders.subinventory.clone(),
+        );
+        let templates = Arc::new(notify::email::Templates::load(settings.email.templates_dir.as_deref())?);
+        let mailer = notify::email::Mailer::new(db.clone(), &settings.email, templates.clone())?;
+        let gateway = SimulatedGateway::new(Duration::from_millis(settings.gateway.latency_ms));
+        Ok(JobContext { db, settings, calendar, orders, gateway, templates, mailer })
+    }
+
+    /// A charge runner (each with its own lease owner).
+    pub fn charge_run(&self) -> ChargeRun<SimulatedGateway> {
+        ChargeRun::new(
+            self.orders.clone(),
+            self.calendar,
+            self.gateway.clone(),
+            self.settings.renewals.clone(),
+            Duration::from_secs(self.settings.gateway.timeout_secs.max(1)),
+        )
+    }
+}
+
+impl std::fmt::Debug for JobContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JobContext").field("smtp", &self.mailer.is_configured()).finish_non_exhaustive()
+    }
+}
