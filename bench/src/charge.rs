@@ -1,5 +1,6 @@
 //! `batch-bench charge N`: the R9 charge run over N due renewals (one payer, member and digital pass each),
-//! through the simulated gateway answering after `LATENCY_MS` (default 0). Each round seeds N fresh
+//! through the simulated gateway answering after `LATENCY_MS` (default 0), with the runner's `CONCURRENCY`,
+//! `BATCH` and `IN_FLIGHT` (defaults as in the settings: 32, 200, 4). Each round seeds N fresh
 //! renewals, runs one `ChargeRun` until nothing is due, and checks the gateway ledger holds exactly N
 //! charges. Its baseline is the ideal of a gateway-bound run, `concurrency ÷ latency` renewals/s.
 
@@ -16,6 +17,7 @@ pub(crate) async fn charge(db: &DatabaseConnection, n: i64, rounds: usize) -> Re
     let settings = RenewalSettings {
         concurrency: std::env::var("CONCURRENCY").ok().and_then(|v| v.parse().ok()).unwrap_or(32),
         batch: std::env::var("BATCH").ok().and_then(|v| v.parse().ok()).unwrap_or(200),
+        batches_in_flight: std::env::var("IN_FLIGHT").ok().and_then(|v| v.parse().ok()).unwrap_or(4),
         ..RenewalSettings::default()
     };
     let day = NaiveDate::from_ymd_opt(2027, 3, 1).ok_or("date")?;
@@ -113,6 +115,30 @@ async fn seed(db: &DatabaseConnection, n: i64) -> Result<()> {
                 'tok_ok_bench', 1, 1, 'AUTO', 0, {now}, {now}
          FROM customers c JOIN members m ON m.account = 'bc' || substr(c.customer_no, 3) || '@example.com'"
     )).await?;
+    // The paid EC orders the renewals came from, so the order tables hold what they would in production
+    // (and PostgreSQL's planner sees tables of that size, not empty ones).
+    exec(db, &format!(
+        "INSERT INTO orders (order_no, idempotency_key, request_hash, source, status, payment_status, member_id, payer_customer_id,
+                             receiver_name, total_amount, shipping_fee, invoice_type, payment_method, card_last4, complimentary,
+                             paid_at, created_at, updated_at)
+         SELECT 'OB' || m.id, 'bench-origin-' || m.id, 'x', 'EC', 'CONFIRMED', 'PAID', m.id, c.id, c.name, 1990, 0, 1,
+                'CREDIT_CARD', '4242', false, {now}, {now}, {now}
+         FROM customers c JOIN members m ON m.account = 'bc' || substr(c.customer_no, 3) || '@example.com'"
+    )).await?;
+    exec(db, &format!(
+        "INSERT INTO order_lines (order_id, position, input_line, item_no, promotion_code, category, product_code, quantity, amount,
+                                  status, subinventory, created_at, updated_at)
+         SELECT id, 0, 0, 'KCW12M', 'KC24010002', (SELECT category FROM items WHERE item_no = 'KCW12M'), 'KCW', 1, 1990,
+                'CONFIRMED', 'A01', {now}, {now} FROM orders"
+    )).await?;
+    exec(
+        db,
+        &format!(
+            "INSERT INTO payments (order_id, transaction_id, status, amount, paid_at, recorded_at)
+         SELECT id, 'bench-paid-' || id, 'PAID', 1990, {now}, {now} FROM orders"
+        ),
+    )
+    .await?;
     if backend == DbBackend::Postgres {
         exec(db, "VACUUM ANALYZE").await?;
     }

@@ -83,6 +83,31 @@ pub async fn append(db: &impl ConnectionTrait, event: NewEvent, at: DateTime<Utc
     from_row(row)
 }
 
+/// Appends `events` in order with multi-row inserts (the batch jobs' many events of one transaction).
+pub async fn append_many(
+    db: &impl ConnectionTrait,
+    events: Vec<NewEvent>,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    // Five columns a row: far under SQLite's bind-parameter limit.
+    const CHUNK: usize = 1000;
+    let mut rows = events.into_iter().map(|event| entity::ActiveModel {
+        event_id: Set(Uuid::now_v7()),
+        event_type: Set(event.event_type.to_owned()),
+        subject: Set(event.subject),
+        payload: Set(event.payload.to_string()),
+        occurred_at: Set(at),
+        ..Default::default()
+    });
+    loop {
+        let chunk: Vec<_> = rows.by_ref().take(CHUNK).collect();
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        entity::Entity::insert_many(chunk).exec_without_returning(db).await?;
+    }
+}
+
 /// Up to `limit` events matching `filter` with an `id` above `after`, oldest first.
 pub async fn list(
     db: &impl ConnectionTrait,

@@ -16,7 +16,7 @@ use platform_core::events::{self, NewEvent};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter, QuerySelect,
+    QueryFilter, QuerySelect,
 };
 use serde_json::json;
 
@@ -79,14 +79,14 @@ pub async fn grant_paid_since(
 }
 
 #[derive(Debug, Clone, Copy)]
-enum Term {
+pub(crate) enum Term {
     Issues(i32),
     Months(i32),
     Days(i32),
 }
 
 impl Term {
-    fn of(item: &Item) -> Option<Term> {
+    pub(crate) fn of(item: &Item) -> Option<Term> {
         item.term_issues
             .map(Term::Issues)
             .or(item.term_months.map(Term::Months))
@@ -102,7 +102,7 @@ impl Term {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Holder {
     Customer(i64),
     Member(i64),
@@ -173,90 +173,28 @@ async fn grant_line(
         Err(err) => return Err(err.into()),
     };
     let row = locked_entitlement(&txn, holder, &product.product_code, at).await?;
-    // VOLUME terms count from the payment's business date (R3); a pass extends from today, so a digital line
-    // granted when the order is bound later loses no days.
-    let paid_on = calendar.date_of(line.paid_at);
-    let today = calendar.date_of(at);
-    let term = term.times(line.quantity.max(1));
-    let computed = match (product.kind, term) {
-        (ProductKind::Volume, Term::Issues(issues)) => {
-            let issues_of = catalog::service::issues_of(&txn, &product.product_code).await?;
-            let calendar = Calendar::new(
-                issues_of.into_iter().map(|(volume, publish_date)| Issue { volume, publish_date }).collect(),
-                product.cadence,
-            );
-            let covered = row
-                .end_volume
-                .zip(row.right_due_date)
-                .map(|(end_volume, right_due_date)| Covered { end_volume, right_due_date });
-            volume_term(&calendar, covered, paid_on, issues)
-                .map(|t| {
-                    let seniority = product.cadence.map_or(0, |c| {
-                        seniority_thousandths(SeniorityTerm::Issues(u32::try_from(issues).unwrap_or(0), c))
-                    });
-                    (
-                        Some(t.start_volume),
-                        Some(t.start_volume_date),
-                        Some(t.end_volume),
-                        Some(t.end_volume_date),
-                        t.right_due_date,
-                        t.estimated,
-                        seniority,
-                    )
-                })
-                .map_err(|e| e.to_string())
-        }
-        (ProductKind::Period, Term::Months(months)) => {
-            let months = u32::try_from(months).unwrap_or(0);
-            let due = period_due(row.right_due_date, today, Period::Months(months));
-            Ok((None, None, None, None, due, false, seniority_thousandths(SeniorityTerm::Months(months))))
-        }
-        (ProductKind::Period, Term::Days(days)) => {
-            let days = u32::try_from(days).unwrap_or(0);
-            let due = period_due(row.right_due_date, today, Period::Days(days));
-            Ok((None, None, None, None, due, false, seniority_thousandths(SeniorityTerm::Days(days))))
-        }
-        (kind, _) => Err(format!("item term does not fit a {kind:?} product")),
+    let issues = match (product.kind, term) {
+        (ProductKind::Volume, Term::Issues(_)) => Some(issue_calendar(&txn, product).await?),
+        _ => None,
     };
+    let computed = compute(&row, line, product, term, issues.as_ref(), calendar, at);
     let subject = format!("entitlement:{}", row.id);
     let base = json!({ "orderNo": line.order_no, "orderLineId": line.line_id, "productCode": product.product_code,
                        "holderCustomerId": row.holder_customer_id, "holderMemberId": row.holder_member_id });
     let outcome = match computed {
-        Ok((start_volume, start_date, end_volume, end_date, due, estimated, seniority)) => {
-            let status =
-                if line.complimentary { SubscribeStatus::Complimentary } else { SubscribeStatus::Current };
-            let mut next = row.clone().into_active_model();
-            if start_volume.is_some() {
-                next.start_volume = Set(start_volume);
-                next.start_volume_date = Set(start_date);
-                next.end_volume = Set(end_volume);
-                next.end_volume_date = Set(end_date);
-            }
-            next.right_due_date = Set(Some(due));
-            next.estimated = Set(estimated);
-            next.seniority_thousandths = Set(row.seniority_thousandths + seniority);
-            next.subscribe_status = Set(i16::from(status.code()));
-            next.updated_at = Set(at);
+        Ok(computed) => {
+            let mut next = row.clone();
+            apply(&mut next, &computed, line.complimentary, at);
+            let next = changes(&next);
             let updated = next.update(&txn).await?;
             grant::Entity::update(grant::ActiveModel {
                 id: Set(ledger.id),
                 entitlement_id: Set(Some(updated.id)),
-                outcome: Set("GRANTED".to_owned()),
-                start_volume: Set(start_volume),
-                end_volume: Set(end_volume),
-                right_due_date: Set(Some(due)),
-                seniority_thousandths: Set(seniority),
-                ..Default::default()
+                ..granted_ledger(&computed)
             })
             .exec(&txn)
             .await?;
-            let mut payload = base;
-            payload["startVolume"] = json!(updated.start_volume);
-            payload["endVolume"] = json!(updated.end_volume);
-            payload["endVolumeDate"] = json!(updated.end_volume_date);
-            payload["rightDueDate"] = json!(updated.right_due_date);
-            payload["subscribeStatusCode"] = json!(updated.subscribe_status);
-            payload["estimated"] = json!(estimated);
+            let payload = granted_payload(base, &updated);
             events::append(&txn, NewEvent { event_type: "entitlement.granted", subject, payload }, at)
                 .await?;
             true
@@ -279,4 +217,150 @@ async fn grant_line(
     };
     txn.commit().await?;
     Ok(Some(outcome))
+}
+
+/// What one line adds to an entitlement (R3).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Computed {
+    start_volume: Option<i32>,
+    start_date: Option<chrono::NaiveDate>,
+    end_volume: Option<i32>,
+    end_date: Option<chrono::NaiveDate>,
+    due: chrono::NaiveDate,
+    estimated: bool,
+    seniority: i64,
+}
+
+/// The issue calendar of VOLUME product `product`.
+pub(crate) async fn issue_calendar(
+    db: &impl ConnectionTrait,
+    product: &Product,
+) -> Result<Calendar, EntitlementsError> {
+    let issues = catalog::service::issues_of(db, &product.product_code).await?;
+    Ok(Calendar::new(
+        issues.into_iter().map(|(volume, publish_date)| Issue { volume, publish_date }).collect(),
+        product.cadence,
+    ))
+}
+
+/// **R3** for one line against the entitlement `row` as it stands: VOLUME terms count from the payment's
+/// business date against the issue calendar `issues`; a pass extends from today (so a digital line granted
+/// when the order is bound later loses no days). `Err` with the reason when the line cannot be granted.
+pub(crate) fn compute(
+    row: &entitlement::Model,
+    line: &PaidLine,
+    product: &Product,
+    term: Term,
+    issues: Option<&Calendar>,
+    calendar: BusinessCalendar,
+    at: DateTime<Utc>,
+) -> Result<Computed, String> {
+    let paid_on = calendar.date_of(line.paid_at);
+    let today = calendar.date_of(at);
+    let term = term.times(line.quantity.max(1));
+    let period = |due, seniority| Computed {
+        start_volume: None,
+        start_date: None,
+        end_volume: None,
+        end_date: None,
+        due,
+        estimated: false,
+        seniority,
+    };
+    match (product.kind, term, issues) {
+        (ProductKind::Volume, Term::Issues(count), Some(issues)) => {
+            let covered = row
+                .end_volume
+                .zip(row.right_due_date)
+                .map(|(end_volume, right_due_date)| Covered { end_volume, right_due_date });
+            let t = volume_term(issues, covered, paid_on, count).map_err(|e| e.to_string())?;
+            let seniority = product.cadence.map_or(0, |c| {
+                seniority_thousandths(SeniorityTerm::Issues(u32::try_from(count).unwrap_or(0), c))
+            });
+            Ok(Computed {
+                start_volume: Some(t.start_volume),
+                start_date: Some(t.start_volume_date),
+                end_volume: Some(t.end_volume),
+                end_date: Some(t.end_volume_date),
+                due: t.right_due_date,
+                estimated: t.estimated,
+                seniority,
+            })
+        }
+        (ProductKind::Period, Term::Months(months), _) => {
+            let months = u32::try_from(months).unwrap_or(0);
+            let due = period_due(row.right_due_date, today, Period::Months(months));
+            Ok(period(due, seniority_thousandths(SeniorityTerm::Months(months))))
+        }
+        (ProductKind::Period, Term::Days(days), _) => {
+            let days = u32::try_from(days).unwrap_or(0);
+            let due = period_due(row.right_due_date, today, Period::Days(days));
+            Ok(period(due, seniority_thousandths(SeniorityTerm::Days(days))))
+        }
+        (kind, _, _) => Err(format!("item term does not fit a {kind:?} product")),
+    }
+}
+
+/// The entitlement after `computed`: CURRENT (or COMPLIMENTARY for a gift), seniority added.
+pub(crate) fn apply(
+    row: &mut entitlement::Model,
+    computed: &Computed,
+    complimentary: bool,
+    at: DateTime<Utc>,
+) {
+    if computed.start_volume.is_some() {
+        row.start_volume = computed.start_volume;
+        row.start_volume_date = computed.start_date;
+        row.end_volume = computed.end_volume;
+        row.end_volume_date = computed.end_date;
+    }
+    row.right_due_date = Some(computed.due);
+    row.estimated = computed.estimated;
+    row.seniority_thousandths += computed.seniority;
+    let status = if complimentary { SubscribeStatus::Complimentary } else { SubscribeStatus::Current };
+    row.subscribe_status = i16::from(status.code());
+    row.updated_at = at;
+}
+
+/// The update writing what [`apply`] changed.
+pub(crate) fn changes(row: &entitlement::Model) -> entitlement::ActiveModel {
+    entitlement::ActiveModel {
+        id: Set(row.id),
+        start_volume: Set(row.start_volume),
+        start_volume_date: Set(row.start_volume_date),
+        end_volume: Set(row.end_volume),
+        end_volume_date: Set(row.end_volume_date),
+        right_due_date: Set(row.right_due_date),
+        estimated: Set(row.estimated),
+        seniority_thousandths: Set(row.seniority_thousandths),
+        subscribe_status: Set(row.subscribe_status),
+        updated_at: Set(row.updated_at),
+        ..Default::default()
+    }
+}
+
+/// The ledger fields of a granted line.
+pub(crate) fn granted_ledger(computed: &Computed) -> grant::ActiveModel {
+    grant::ActiveModel {
+        outcome: Set("GRANTED".to_owned()),
+        start_volume: Set(computed.start_volume),
+        end_volume: Set(computed.end_volume),
+        right_due_date: Set(Some(computed.due)),
+        seniority_thousandths: Set(computed.seniority),
+        ..Default::default()
+    }
+}
+
+/// The payload of `entitlement.granted`.
+pub(crate) fn granted_payload(
+    mut base: serde_json::Value,
+    updated: &entitlement::Model,
+) -> serde_json::Value {
+    base["startVolume"] = json!(updated.start_volume);
+    base["endVolume"] = json!(updated.end_volume);
+    base["endVolumeDate"] = json!(updated.end_volume_date);
+    base["rightDueDate"] = json!(updated.right_due_date);
+    base["subscribeStatusCode"] = json!(updated.subscribe_status);
+    base["estimated"] = json!(updated.estimated);
+    base
 }

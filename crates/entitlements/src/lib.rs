@@ -5,6 +5,7 @@
 //! Owns the tables `entitlements` and `entitlement_grants`. Depends on core, catalog, members and orders;
 //! renewals depend on it.
 
+pub mod batch;
 mod entity;
 mod error;
 pub mod expire;

@@ -244,6 +244,61 @@ pub async fn customer_nos_of(
     Ok(rows.into_iter().map(|c| (c.id, c.customer_no)).collect())
 }
 
+/// How to reach a customer: number, name and e-mail (the e-mail of its linked member when it has none),
+/// by customer row id, for the batch jobs' e-mails.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    /// Customer number.
+    pub customer_no: String,
+    /// Name, if known.
+    pub name: Option<String>,
+    /// E-mail, if known.
+    pub email: Option<String>,
+}
+
+/// The [`Contact`] of each `(customer id, member id)`: the member's e-mail stands in when the customer
+/// has none. A few queries whatever the number.
+pub async fn contacts_of(
+    db: &impl ConnectionTrait,
+    customers: &[(i64, Option<i64>)],
+) -> Result<HashMap<i64, Contact>, MembersError> {
+    let member_of: HashMap<i64, i64> = customers.iter().filter_map(|(c, m)| m.map(|m| (*c, m))).collect();
+    let mut found = HashMap::new();
+    let mut ids: Vec<i64> = customers.iter().map(|(c, _)| *c).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    for chunk in ids.chunks(500) {
+        let rows = customer::Entity::find()
+            .filter(customer::Column::Id.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?;
+        found.extend(
+            rows.into_iter()
+                .map(|c| (c.id, Contact { customer_no: c.customer_no, name: c.name, email: c.email })),
+        );
+    }
+    let missing: Vec<i64> = found
+        .iter()
+        .filter(|(_, c)| c.email.is_none())
+        .filter_map(|(id, _)| member_of.get(id).copied())
+        .collect();
+    for chunk in missing.chunks(500) {
+        let emails: HashMap<i64, Option<String>> = member::Entity::find()
+            .filter(member::Column::Id.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| (m.id, m.email))
+            .collect();
+        for (customer, contact) in found.iter_mut().filter(|(_, c)| c.email.is_none()) {
+            if let Some(email) = member_of.get(customer).and_then(|m| emails.get(m)).cloned().flatten() {
+                contact.email = Some(email);
+            }
+        }
+    }
+    Ok(found)
+}
+
 /// [`upsert_customer`] inside the caller's transaction; also returns the row id.
 pub async fn upsert_customer_in(
     db: &impl ConnectionTrait,

@@ -510,13 +510,18 @@ pub(crate) async fn event(
     extra: serde_json::Value,
     at: DateTime<Utc>,
 ) -> Result<(), RenewalsError> {
+    events::append(db, event_of(event_type, row, extra), at).await?;
+    Ok(())
+}
+
+/// A renewal event: the renewal's id, plan, products, status and deduct date, plus `extra`.
+pub(crate) fn event_of(event_type: &'static str, row: &renewal::Model, extra: serde_json::Value) -> NewEvent {
     let mut payload = json!({ "renewalId": row.id, "promotionCode": row.promotion_code, "productCodes": row.product_codes,
                               "renewStatus": row.renew_status, "deductDate": row.deduct_date });
     if let (Some(target), Some(extra)) = (payload.as_object_mut(), extra.as_object()) {
         target.extend(extra.clone());
     }
-    events::append(db, NewEvent { event_type, subject: format!("renewal:{}", row.id), payload }, at).await?;
-    Ok(())
+    NewEvent { event_type, subject: format!("renewal:{}", row.id), payload }
 }
 
 fn check_card(card_last4: Option<&str>) -> Result<(), RenewalsError> {

@@ -22,8 +22,11 @@ pub struct RenewalSettings {
     pub auto_create_window_days: u32,
     /// Renewals claimed per round of the charge run. Default `200`.
     pub batch: u64,
-    /// Charges in flight at once. Default `32`.
+    /// Gateway calls in flight at once, per runner. Default `32`.
     pub concurrency: usize,
+    /// Batches a charge runner works on at once (some in the database while others wait for the
+    /// gateway; `concurrency` bounds the gateway calls of all of them). Default `4`.
+    pub batches_in_flight: usize,
     /// Seconds a claim holds a renewal; a runner that dies frees it after this. Default `300`.
     pub lease_secs: u64,
     /// Seconds before a renewal whose charge failed transiently (nothing charged) is tried again. Default `600`.
@@ -40,6 +43,7 @@ impl Default for RenewalSettings {
             auto_create_window_days: 30,
             batch: 200,
             concurrency: 32,
+            batches_in_flight: 4,
             lease_secs: 300,
             transient_backoff_secs: 600,
         }

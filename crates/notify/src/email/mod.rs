@@ -102,26 +102,45 @@ pub async fn queue(
     email: NewEmail,
     at: DateTime<Utc>,
 ) -> Result<bool, NotifyError> {
-    let to = email.to.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
-    let status = if to.is_some() { EmailStatus::Queued } else { EmailStatus::NoAddress };
-    let row = email::ActiveModel {
-        kind: Set(email.kind.as_str().to_owned()),
-        dedupe_key: Set(email.dedupe_key),
-        to_address: Set(to),
-        regarding: Set(email.regarding),
-        data: Set(email.data.to_string()),
-        status: Set(status.as_str().to_owned()),
-        attempts: Set(0),
-        // Sending is scheduled in real time, whatever business time (`--as-of`) queued the e-mail.
-        next_attempt_at: Set(at.min(Utc::now())),
-        created_at: Set(at),
-        ..Default::default()
-    };
-    let inserted = email::Entity::insert(row)
-        .on_conflict(OnConflict::column(email::Column::DedupeKey).do_nothing().to_owned())
-        .exec_without_returning(db)
-        .await?;
-    Ok(inserted > 0)
+    Ok(queue_many(db, vec![email], at).await? > 0)
+}
+
+/// Queues `emails` with multi-row inserts; those whose dedupe key was queued before are skipped. Returns
+/// how many were queued.
+pub async fn queue_many(
+    db: &impl ConnectionTrait,
+    emails: Vec<NewEmail>,
+    at: DateTime<Utc>,
+) -> Result<u64, NotifyError> {
+    // Sending is scheduled in real time, whatever business time (`--as-of`) queued the e-mail.
+    let due = at.min(Utc::now());
+    let rows: Vec<email::ActiveModel> = emails
+        .into_iter()
+        .map(|email| {
+            let to = email.to.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
+            let status = if to.is_some() { EmailStatus::Queued } else { EmailStatus::NoAddress };
+            email::ActiveModel {
+                kind: Set(email.kind.as_str().to_owned()),
+                dedupe_key: Set(email.dedupe_key),
+                to_address: Set(to),
+                regarding: Set(email.regarding),
+                data: Set(email.data.to_string()),
+                status: Set(status.as_str().to_owned()),
+                attempts: Set(0),
+                next_attempt_at: Set(due),
+                created_at: Set(at),
+                ..Default::default()
+            }
+        })
+        .collect();
+    let mut queued = 0;
+    for chunk in rows.chunks(500) {
+        queued += email::Entity::insert_many(chunk.to_vec())
+            .on_conflict(OnConflict::column(email::Column::DedupeKey).do_nothing().to_owned())
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(queued)
 }
 
 /// An e-mail of the outbox, rendered with the current templates.

@@ -53,7 +53,7 @@ impl OrderService {
         }
     }
 
-    async fn expand(&self, lines: &[LineInput]) -> Result<Vec<ExpandedLine>, OrdersError> {
+    pub(super) async fn expand(&self, lines: &[LineInput]) -> Result<Vec<ExpandedLine>, OrdersError> {
         let mut expanded = Vec::with_capacity(lines.len());
         for (index, line) in lines.iter().enumerate() {
             let quantity = u32::try_from(line.quantity).unwrap_or(1);

@@ -120,6 +120,45 @@ pub async fn paid_lines(db: &impl ConnectionTrait, order_no: &str) -> Result<Vec
         .collect())
 }
 
+/// The lines of the paid orders among `order_nos`, by order then position: two queries for any number.
+pub async fn paid_lines_of(
+    db: &impl ConnectionTrait,
+    order_nos: &[String],
+) -> Result<Vec<PaidLine>, OrdersError> {
+    let mut found = Vec::new();
+    for chunk in order_nos.chunks(500) {
+        let orders: HashMap<i64, order::Model> = order::Entity::find()
+            .filter(order::Column::OrderNo.is_in(chunk.iter().map(String::as_str)))
+            .filter(order::Column::PaymentStatus.eq(crate::PaymentStatus::Paid))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|row| (row.id, row))
+            .collect();
+        let lines = order_line::Entity::find()
+            .filter(order_line::Column::OrderId.is_in(orders.keys().copied()))
+            .order_by_asc(order_line::Column::OrderId)
+            .order_by_asc(order_line::Column::Position)
+            .all(db)
+            .await?;
+        for line in lines {
+            let Some(row) = orders.get(&line.order_id) else { continue };
+            let (Some(order_no), Some(paid_at)) = (row.order_no.clone(), row.paid_at) else { continue };
+            found.push(PaidLine {
+                line_id: line.id,
+                order_no,
+                item_no: line.item_no,
+                quantity: line.quantity,
+                payer_customer_id: row.payer_customer_id,
+                member_id: row.member_id,
+                complimentary: row.complimentary,
+                paid_at,
+            });
+        }
+    }
+    Ok(found)
+}
+
 /// Numbers of the orders paid at or after `since`, oldest first (the entitlement sweep's work list).
 pub async fn paid_since(
     db: &impl ConnectionTrait,

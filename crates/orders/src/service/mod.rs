@@ -1,6 +1,7 @@
 //! Order storage: creating orders, recording payments, binding members, reading orders. Every change
 //! appends its events to the log in the same transaction (R12).
 
+mod batch;
 mod create;
 mod load;
 mod payments;
@@ -10,8 +11,10 @@ use platform_core::BusinessCalendar;
 use platform_core::events::{self, NewEvent};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 
+pub use batch::{AutoOrder, BatchPayment, Plans};
 pub use load::{
-    OrderRef, PaidLine, find_order, paid_lines, paid_since, payment_token_of, renewal_candidates,
+    OrderRef, PaidLine, find_order, paid_lines, paid_lines_of, paid_since, payment_token_of,
+    renewal_candidates,
 };
 
 /// The orders domain over one database.

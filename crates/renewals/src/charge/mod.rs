@@ -8,12 +8,16 @@
 //! 4. the answer is settled (see [`settle`]): payment recorded, entitlements extended, renewal EXECUTED and
 //!    the next cycle created, or renewal FAILED with an e-mail asking for a new card.
 //!
+//! A claimed batch of first attempts goes through these steps together, in one transaction before the
+//! gateway calls and one after ([`batch`]); everything else goes one renewal at a time.
+//!
 //! A lost answer (timeout) leaves the intent UNKNOWN. Whoever claims the renewal next — this run, the next
 //! run, another instance — first asks the gateway what happened under the open intent's key and settles
 //! that before anything else; the renewal cannot be stopped or given a new card meanwhile. A runner that
 //! dies holds its claims until the lease ends, then the next runner reconciles them the same way, so a
 //! renewal is charged at most once per cycle.
 
+mod batch;
 pub(crate) mod settle;
 
 use crate::entity::{charge, renewal};
@@ -100,6 +104,8 @@ pub struct ChargeRun<G> {
     settings: Arc<RenewalSettings>,
     gateway_timeout: Duration,
     owner: String,
+    /// Gateway calls in flight, shared by the runner's batches.
+    limit: Arc<tokio::sync::Semaphore>,
 }
 
 impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
@@ -111,7 +117,9 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
         settings: RenewalSettings,
         gateway_timeout: Duration,
     ) -> Self {
+        let limit = Arc::new(tokio::sync::Semaphore::new(settings.concurrency.max(1)));
         ChargeRun {
+            limit,
             db: orders.db().clone(),
             orders,
             calendar,
@@ -130,35 +138,31 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
         as_of: NaiveDate,
         at: DateTime<Utc>,
     ) -> Result<ChargeSummary, RenewalsError> {
-        let mut summary = ChargeSummary::default();
-        let limit = Arc::new(tokio::sync::Semaphore::new(self.settings.concurrency.max(1)));
-        loop {
-            let claimed = self.claim(Claim::Due(due, as_of)).await?;
-            if claimed.is_empty() {
-                return Ok(summary);
-            }
-            let mut tasks = tokio::task::JoinSet::new();
-            for id in claimed {
-                let run = self.clone();
-                let permit = limit.clone().acquire_owned().await.map_err(anyhow::Error::new)?;
-                tasks.spawn(async move {
-                    let result = run.charge_one(id, as_of, at).await;
-                    drop(permit);
-                    (id, result)
-                });
-            }
-            while let Some(joined) = tasks.join_next().await {
-                let (id, result) = joined.map_err(anyhow::Error::new)?;
-                match result {
-                    Ok(one) => summary.add(one),
-                    Err(err) => {
-                        // The claim stays until its lease ends; the next run reconciles this renewal.
-                        tracing::error!(renewal = id, error = %format!("{err:#}"), "renewal charge failed");
-                        summary.errors += 1;
+        // A few batches in flight: one is in the database while another waits for the gateway.
+        // SQLite has one writer: more batches would only queue for it.
+        let in_flight = match self.db.get_database_backend() {
+            DbBackend::Sqlite => 1,
+            _ => self.settings.batches_in_flight.max(1),
+        };
+        let mut pipelines = tokio::task::JoinSet::new();
+        for _ in 0..in_flight {
+            let run = self.clone();
+            pipelines.spawn(async move {
+                let mut summary = ChargeSummary::default();
+                loop {
+                    let claimed = run.claim(Claim::Due(due, as_of)).await?;
+                    if claimed.is_empty() {
+                        return Ok::<_, RenewalsError>(summary);
                     }
+                    summary.merge(run.charge_batch(claimed, as_of, at).await?);
                 }
-            }
+            });
         }
+        let mut summary = ChargeSummary::default();
+        while let Some(done) = pipelines.join_next().await {
+            summary.merge(done.map_err(anyhow::Error::new)??);
+        }
+        Ok(summary)
     }
 
     /// `retryRenewalCharge`: charges FAILED renewal `id` now (with its current card) and answers how it

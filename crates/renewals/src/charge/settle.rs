@@ -117,11 +117,7 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
         self.orders.record_payment(report, at).await?;
 
         let failed_on = row.failed_on.unwrap_or(as_of);
-        let next_retry_on = usize::try_from(intent.attempt - 1)
-            .ok()
-            .and_then(|i| self.settings.retry_days.get(i))
-            .and_then(|days| failed_on.checked_add_days(Days::new(u64::from(*days))))
-            .filter(|day| *day > as_of);
+        let next_retry_on = next_retry(&self.settings.retry_days, failed_on, intent.attempt, as_of);
         let txn = begin_write(&self.db).await?;
         let Some(failed) = self
             .finish(
@@ -204,35 +200,10 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
             tracing::warn!(renewal = executed.id, "no future due date after the charge; no next renewal");
             return Ok(None);
         };
-        let next = renewal::ActiveModel {
-            customer_id: Set(executed.customer_id),
-            member_id: Set(executed.member_id),
-            promotion_code: Set(executed.promotion_code.clone()),
-            product_codes: Set(executed.product_codes.clone()),
-            product_name: Set(executed.product_name.clone()),
-            deduct_date: Set(deduct),
-            deduct_price: Set(executed.deduct_price),
-            shipping_fee: Set(executed.shipping_fee),
-            payment: Set(executed.payment.clone()),
-            payment_method: Set(executed.payment_method.clone()),
-            payment_card: Set(executed.payment_card.clone()),
-            payment_token: Set(executed.payment_token.clone()),
-            renew_status: Set(i16::from(RenewalStatus::Pending.code())),
-            cycle: Set(executed.cycle + 1),
-            source: Set(executed.source.clone()),
-            source_code: Set(executed.source_code.clone()),
-            origin_order_no: Set(Some(order_no.to_owned())),
-            creation_key: Set(Some(format!("after:{}", executed.id))),
-            receiver: Set(executed.receiver.clone()),
-            invoice: Set(executed.invoice.clone()),
-            attempts: Set(0),
-            created_at: Set(at),
-            updated_at: Set(at),
-            ..Default::default()
-        }
-        .insert(txn)
-        .await
-        .map_err(|err| crate::service::key_taken(err, Some(&format!("after:{}", executed.id))))?;
+        let next = next_cycle_row(executed, deduct, order_no, at)
+            .insert(txn)
+            .await
+            .map_err(|err| crate::service::key_taken(err, Some(&format!("after:{}", executed.id))))?;
         event(
             txn,
             "renewal.created",
@@ -251,13 +222,8 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
         row: &renewal::Model,
         order_no: &str,
     ) -> Result<serde_json::Value, RenewalsError> {
-        Ok(json!({
-            "renewalId": row.id, "customerName": recipient(db, row).await?.1, "promotionCode": row.promotion_code,
-            "productName": row.product_name.clone().unwrap_or_else(|| row.promotion_code.clone()),
-            "deductDate": row.deduct_date, "deductPrice": row.deduct_price + row.shipping_fee,
-            "cardLast4": row.payment_card, "orderNo": order_no,
-            "cardUpdateUrl": card_update_url(&self.settings.card_update_url, row.id),
-        }))
+        let name = recipient(db, row).await?.1;
+        Ok(mail_data(row, &name, order_no, &self.settings.card_update_url))
     }
 
     async fn mail(
@@ -278,6 +244,73 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
         .await?;
         Ok(())
     }
+}
+
+/// The day of the automatic retry after failed attempt `attempt` (1 = the first charge): the
+/// `attempt`-th entry of `retry_days` counted from the cycle's first failure, if still ahead.
+pub(crate) fn next_retry(
+    retry_days: &[u32],
+    failed_on: NaiveDate,
+    attempt: i32,
+    as_of: NaiveDate,
+) -> Option<NaiveDate> {
+    usize::try_from(attempt - 1)
+        .ok()
+        .and_then(|i| retry_days.get(i))
+        .and_then(|days| failed_on.checked_add_days(Days::new(u64::from(*days))))
+        .filter(|day| *day > as_of)
+}
+
+/// The renewal of the cycle after `executed`: the same plan, card and receiver, due on `deduct`, renewing
+/// `order_no`.
+pub(crate) fn next_cycle_row(
+    executed: &renewal::Model,
+    deduct: NaiveDate,
+    order_no: &str,
+    at: DateTime<Utc>,
+) -> renewal::ActiveModel {
+    renewal::ActiveModel {
+        customer_id: Set(executed.customer_id),
+        member_id: Set(executed.member_id),
+        promotion_code: Set(executed.promotion_code.clone()),
+        product_codes: Set(executed.product_codes.clone()),
+        product_name: Set(executed.product_name.clone()),
+        deduct_date: Set(deduct),
+        deduct_price: Set(executed.deduct_price),
+        shipping_fee: Set(executed.shipping_fee),
+        payment: Set(executed.payment.clone()),
+        payment_method: Set(executed.payment_method.clone()),
+        payment_card: Set(executed.payment_card.clone()),
+        payment_token: Set(executed.payment_token.clone()),
+        renew_status: Set(i16::from(RenewalStatus::Pending.code())),
+        cycle: Set(executed.cycle + 1),
+        source: Set(executed.source.clone()),
+        source_code: Set(executed.source_code.clone()),
+        origin_order_no: Set(Some(order_no.to_owned())),
+        creation_key: Set(Some(format!("after:{}", executed.id))),
+        receiver: Set(executed.receiver.clone()),
+        invoice: Set(executed.invoice.clone()),
+        attempts: Set(0),
+        created_at: Set(at),
+        updated_at: Set(at),
+        ..Default::default()
+    }
+}
+
+/// The variables every renewal e-mail has, for the payer named `name`.
+pub(crate) fn mail_data(
+    row: &renewal::Model,
+    name: &str,
+    order_no: &str,
+    card_update_url_template: &str,
+) -> serde_json::Value {
+    json!({
+        "renewalId": row.id, "customerName": name, "promotionCode": row.promotion_code,
+        "productName": row.product_name.clone().unwrap_or_else(|| row.promotion_code.clone()),
+        "deductDate": row.deduct_date, "deductPrice": row.deduct_price + row.shipping_fee,
+        "cardLast4": row.payment_card, "orderNo": order_no,
+        "cardUpdateUrl": card_update_url(card_update_url_template, row.id),
+    })
 }
 
 /// The card-update link of the renewal: the configured template with `{renewalId}` replaced.

@@ -1,0 +1,357 @@
+//! Orders in batches, for the renewal charge run (R9): many AUTO orders written with multi-row inserts in
+//! the caller's transaction, and their payment results recorded the same way. The rules are the ones of a
+//! single order: the R1 split of the plan, R2 line statuses, order numbers from the row id, the same events.
+
+use super::create::paid_payload;
+use super::{OrderService, order_subject};
+use crate::OrdersError;
+use crate::entity::{order, order_line, payment};
+use crate::invoice::Invoice;
+use crate::model::{
+    LineInput, Order, OrderLine, OrderSource, OrderStatus, PaymentResult, PaymentStatus, Receiver,
+};
+use crate::rules::order_number;
+use chrono::{DateTime, SubsecRound, Utc};
+use members::Account;
+use platform_core::Money;
+use platform_core::events::{self, NewEvent};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use serde_json::json;
+use std::collections::HashMap;
+
+/// Rows per multi-row insert: the widest table (orders, ~35 columns) stays under SQLite's bind limit.
+const CHUNK: usize = 500;
+
+/// One AUTO order to create: the renewal plan as a single promotion line.
+#[derive(Debug, Clone)]
+pub struct AutoOrder {
+    /// Unique per charge (the renewal's key); an existing order with it is reused.
+    pub idempotency_key: String,
+    /// Where it comes from, e.g. `renewal:42`.
+    pub source_code: String,
+    /// The payer's id and number.
+    pub payer: (i64, String),
+    /// The member's id and account.
+    pub member: Option<(i64, Account)>,
+    /// Who receives it.
+    pub receiver: Receiver,
+    /// Invoice fields (validated when the origin order was).
+    pub invoice: Invoice,
+    /// The plan's promotion code.
+    pub promotion_code: String,
+    /// What the plan costs.
+    pub amount: i64,
+    /// Shipping fee.
+    pub shipping_fee: i64,
+    /// e.g. `CREDIT_CARD`.
+    pub payment_method: Option<String>,
+}
+
+/// A payment result to record.
+#[derive(Debug, Clone)]
+pub struct BatchPayment<'a> {
+    /// The order as created.
+    pub order: &'a Order,
+    /// The gateway's transaction id (or the attempt's key for a decline).
+    pub transaction_id: String,
+    /// Paid or failed.
+    pub status: PaymentResult,
+}
+
+/// The R1 split of each (plan, amount) of a batch, resolved before its transaction starts.
+#[derive(Debug, Clone, Default)]
+pub struct Plans(HashMap<(String, i64), Vec<crate::rules::ExpandedLine>>);
+
+impl OrderService {
+    /// Resolves and splits the plans of `orders` (through the catalog cache: call it before opening the
+    /// transaction of [`OrderService::create_auto_batch`], so the transaction never waits for a second
+    /// connection).
+    pub async fn plans(&self, orders: &[AutoOrder]) -> Result<Plans, OrdersError> {
+        let mut plans = HashMap::new();
+        for input in orders {
+            let key = (input.promotion_code.clone(), input.amount);
+            if let std::collections::hash_map::Entry::Vacant(slot) = plans.entry(key) {
+                let line =
+                    LineInput { item_no: input.promotion_code.clone(), quantity: 1, amount: input.amount };
+                slot.insert(self.expand(&[line]).await?);
+            }
+        }
+        Ok(Plans(plans))
+    }
+
+    /// Creates `orders` in `txn` with their `plans` (reusing any that already exist under their keys) and
+    /// returns them in the same order.
+    pub async fn create_auto_batch(
+        &self,
+        txn: &impl ConnectionTrait,
+        orders: &[AutoOrder],
+        plans: &Plans,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Order>, OrdersError> {
+        let at = at.trunc_subsecs(6);
+        let mut created = Vec::with_capacity(orders.len());
+        for chunk in orders.chunks(CHUNK) {
+            created.extend(self.create_chunk(txn, chunk, plans, at).await?);
+        }
+        Ok(created)
+    }
+
+    async fn create_chunk(
+        &self,
+        txn: &impl ConnectionTrait,
+        orders: &[AutoOrder],
+        plans: &Plans,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Order>, OrdersError> {
+        let keys: Vec<&str> = orders.iter().map(|o| o.idempotency_key.as_str()).collect();
+        let existing: HashMap<String, String> = order::Entity::find()
+            .select_only()
+            .column(order::Column::IdempotencyKey)
+            .column(order::Column::OrderNo)
+            .filter(order::Column::IdempotencyKey.is_in(keys.iter().copied()))
+            .into_tuple::<(String, Option<String>)>()
+            .all(txn)
+            .await?
+            .into_iter()
+            .filter_map(|(key, no)| no.map(|no| (key, no)))
+            .collect();
+        let fresh: Vec<&AutoOrder> =
+            orders.iter().filter(|o| !existing.contains_key(&o.idempotency_key)).collect();
+        let rows = fresh.iter().map(|input| {
+            let total = input.amount + input.shipping_fee;
+            order::ActiveModel {
+                order_no: Set(None),
+                idempotency_key: Set(input.idempotency_key.clone()),
+                request_hash: Set(format!("auto:{}:{}", input.promotion_code, total)),
+                source: Set(OrderSource::Auto),
+                source_code: Set(Some(input.source_code.clone())),
+                status: Set(OrderStatus::Created),
+                payment_status: Set(PaymentStatus::Pending),
+                member_id: Set(input.member.as_ref().map(|(id, _)| *id)),
+                payer_customer_id: Set(input.payer.0),
+                receiver_name: Set(input.receiver.name.clone()),
+                receiver_phone: Set(input.receiver.phone.clone()),
+                receiver_mobile: Set(input.receiver.mobile.clone()),
+                receiver_email: Set(input.receiver.email.clone()),
+                receiver_country: Set(input.receiver.address.country.clone()),
+                receiver_postal_code: Set(input.receiver.address.postal_code.clone()),
+                receiver_city: Set(input.receiver.address.city.clone()),
+                receiver_street: Set(input.receiver.address.street.clone()),
+                total_amount: Set(total),
+                shipping_fee: Set(input.shipping_fee),
+                invoice_type: Set(input.invoice.invoice_type),
+                invoice_title: Set(input.invoice.title.clone()),
+                invoice_issue_type: Set(input.invoice.issue_type.clone()),
+                invoice_vat: Set(input.invoice.vat.clone()),
+                invoice_carrier_type: Set(input.invoice.carrier_type.clone()),
+                invoice_carrier_code: Set(input.invoice.carrier_code.clone()),
+                invoice_donation_code: Set(input.invoice.donation_code.clone()),
+                payment_method: Set(input.payment_method.clone()),
+                payment_token: Set(None),
+                card_last4: Set(None),
+                complimentary: Set(false),
+                paid_at: Set(None),
+                created_at: Set(at),
+                updated_at: Set(at),
+                ..Default::default()
+            }
+        });
+        if !fresh.is_empty() {
+            order::Entity::insert_many(rows.collect::<Vec<_>>()).exec_without_returning(txn).await?;
+        }
+        let fresh_keys: Vec<&str> = fresh.iter().map(|o| o.idempotency_key.as_str()).collect();
+        let ids: HashMap<String, i64> = order::Entity::find()
+            .select_only()
+            .column(order::Column::IdempotencyKey)
+            .column(order::Column::Id)
+            .filter(order::Column::IdempotencyKey.is_in(fresh_keys))
+            .into_tuple::<(String, i64)>()
+            .all(txn)
+            .await?
+            .into_iter()
+            .collect();
+        let day = self.calendar.date_of(at);
+        let mut line_rows = Vec::new();
+        let mut created_events = Vec::new();
+        let mut built = HashMap::new();
+        for input in fresh {
+            let id = *ids.get(&input.idempotency_key).ok_or_else(|| anyhow::anyhow!("order vanished"))?;
+            let order_no = order_number(day, id);
+            order::Entity::update_many()
+                .col_expr(order::Column::OrderNo, Expr::value(order_no.clone()))
+                .filter(order::Column::Id.eq(id))
+                .exec(txn)
+                .await?;
+            let expanded = plans
+                .0
+                .get(&(input.promotion_code.clone(), input.amount))
+                .cloned()
+                .ok_or_else(|| anyhow::anyhow!("plan {} was not resolved", input.promotion_code))?;
+            let lines: Vec<OrderLine> = expanded
+                .iter()
+                .zip(0..)
+                .map(|(line, position)| OrderLine {
+                    position,
+                    input_line: i32::try_from(line.input_line).unwrap_or(i32::MAX),
+                    item_no: line.item_no.clone(),
+                    promotion_code: line.promotion_code.clone(),
+                    category: line.category,
+                    product_code: line.product_code.clone(),
+                    quantity: i32::try_from(line.quantity).unwrap_or(i32::MAX),
+                    amount: line.amount,
+                    status: line.status,
+                    subinventory: self.subinventory.clone(),
+                })
+                .collect();
+            line_rows.extend(lines.iter().map(|line| order_line::ActiveModel {
+                order_id: Set(id),
+                position: Set(line.position),
+                input_line: Set(line.input_line),
+                item_no: Set(line.item_no.clone()),
+                promotion_code: Set(line.promotion_code.clone()),
+                category: Set(line.category),
+                product_code: Set(line.product_code.clone()),
+                quantity: Set(line.quantity),
+                amount: Set(line.amount.amount()),
+                status: Set(line.status),
+                subinventory: Set(line.subinventory.clone()),
+                created_at: Set(at),
+                updated_at: Set(at),
+                ..Default::default()
+            }));
+            let total = input.amount + input.shipping_fee;
+            let order = Order {
+                order_no: order_no.clone(),
+                source: OrderSource::Auto,
+                source_code: Some(input.source_code.clone()),
+                status: OrderStatus::Created,
+                payment_status: PaymentStatus::Pending,
+                member_account: input.member.as_ref().map(|(_, a)| a.clone()),
+                payer_customer_no: input.payer.1.clone(),
+                receiver: input.receiver.clone(),
+                total_amount: Money::new(total),
+                shipping_fee: Money::new(input.shipping_fee),
+                invoice: input.invoice.clone(),
+                payment_method: input.payment_method.clone(),
+                has_payment_token: false,
+                card_last4: None,
+                complimentary: false,
+                lines,
+                payments: Vec::new(),
+                paid_at: None,
+                created_at: at,
+                updated_at: at,
+            };
+            created_events.push(NewEvent {
+                event_type: "order.created",
+                subject: order_subject(&order_no),
+                payload: json!({ "orderNo": order_no, "source": "AUTO", "totalAmount": total,
+                                 "customerNo": order.payer_customer_no,
+                                 "memberAccount": order.member_account.as_ref().map(Account::as_str) }),
+            });
+            built.insert(input.idempotency_key.clone(), order);
+        }
+        for chunk in line_rows.chunks(CHUNK) {
+            order_line::Entity::insert_many(chunk.to_vec()).exec_without_returning(txn).await?;
+        }
+        events::append_many(txn, created_events, at).await?;
+        let mut result = Vec::with_capacity(orders.len());
+        for input in orders {
+            let order = match built.remove(&input.idempotency_key) {
+                Some(order) => order,
+                None => {
+                    let no = existing
+                        .get(&input.idempotency_key)
+                        .ok_or_else(|| anyhow::anyhow!("order vanished"))?;
+                    super::find_order(txn, no).await?.ok_or_else(|| anyhow::anyhow!("order {no} vanished"))?
+                }
+            };
+            result.push(order);
+        }
+        Ok(result)
+    }
+
+    /// Records the results of `payments` in `txn`: the payment rows, paid orders CONFIRMED with `paid_at`,
+    /// failed ones FAILED, and `order.paid` / `order.payment_failed`. Every order must still be unpaid and
+    /// every amount its total (the charge run charges exactly that); otherwise nothing is recorded.
+    pub async fn record_batch(
+        &self,
+        txn: &impl ConnectionTrait,
+        payments: &[BatchPayment<'_>],
+        at: DateTime<Utc>,
+    ) -> Result<(), OrdersError> {
+        if payments.is_empty() {
+            return Ok(());
+        }
+        let numbers: Vec<&str> = payments.iter().map(|p| p.order.order_no.as_str()).collect();
+        let ids: HashMap<String, i64> = order::Entity::find()
+            .select_only()
+            .column(order::Column::OrderNo)
+            .column(order::Column::Id)
+            .filter(order::Column::OrderNo.is_in(numbers))
+            .filter(order::Column::PaymentStatus.ne(PaymentStatus::Paid))
+            .into_tuple::<(String, i64)>()
+            .all(txn)
+            .await?
+            .into_iter()
+            .collect();
+        if ids.len() != payments.len() {
+            return Err(OrdersError::conflict("orderNo", "an order of the batch is paid or missing"));
+        }
+        let id_of = |p: &BatchPayment<'_>| ids.get(&p.order.order_no).copied().unwrap_or_default();
+        let rows: Vec<payment::ActiveModel> = payments
+            .iter()
+            .map(|p| payment::ActiveModel {
+                order_id: Set(id_of(p)),
+                transaction_id: Set(p.transaction_id.clone()),
+                status: Set(p.status),
+                amount: Set(p.order.total_amount.amount()),
+                paid_at: Set(at),
+                recorded_at: Set(at),
+                ..Default::default()
+            })
+            .collect();
+        for chunk in rows.chunks(CHUNK) {
+            payment::Entity::insert_many(chunk.to_vec()).exec_without_returning(txn).await?;
+        }
+        let (paid, failed): (Vec<&BatchPayment<'_>>, Vec<&BatchPayment<'_>>) =
+            payments.iter().partition(|p| p.status == PaymentResult::Paid);
+        for chunk in paid.chunks(CHUNK) {
+            order::Entity::update_many()
+                .col_expr(order::Column::PaymentStatus, Expr::value(PaymentStatus::Paid))
+                .col_expr(order::Column::Status, Expr::value(OrderStatus::Confirmed))
+                .col_expr(order::Column::PaidAt, Expr::value(at))
+                .col_expr(order::Column::UpdatedAt, Expr::value(at))
+                .filter(order::Column::Id.is_in(chunk.iter().map(|p| id_of(p))))
+                .exec(txn)
+                .await?;
+        }
+        for chunk in failed.chunks(CHUNK) {
+            order::Entity::update_many()
+                .col_expr(order::Column::PaymentStatus, Expr::value(PaymentStatus::Failed))
+                .col_expr(order::Column::UpdatedAt, Expr::value(at))
+                .filter(order::Column::Id.is_in(chunk.iter().map(|p| id_of(p))))
+                .exec(txn)
+                .await?;
+        }
+        let events = payments.iter().map(|p| {
+            let no = &p.order.order_no;
+            match p.status {
+                PaymentResult::Paid => NewEvent {
+                    event_type: "order.paid",
+                    subject: order_subject(no),
+                    payload: paid_payload(p.order, Some(&p.transaction_id)),
+                },
+                PaymentResult::Failed => NewEvent {
+                    event_type: "order.payment_failed",
+                    subject: order_subject(no),
+                    payload: json!({ "orderNo": no, "transactionId": p.transaction_id,
+                                     "amount": p.order.total_amount.amount() }),
+                },
+            }
+        });
+        events::append_many(txn, events.collect(), at).await?;
+        Ok(())
+    }
+}
