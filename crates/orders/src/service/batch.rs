@@ -2,14 +2,12 @@
 //! the caller's transaction, and their payment results recorded the same way. The rules are the ones of a
 //! single order: the R1 split of the plan, R2 line statuses, order numbers from the row id, the same events.
 
-use super::create::paid_payload;
+use super::create::{order_lines, paid_payload};
 use super::{OrderService, order_subject};
 use crate::OrdersError;
 use crate::entity::{order, order_line, payment};
 use crate::invoice::Invoice;
-use crate::model::{
-    LineInput, Order, OrderLine, OrderSource, OrderStatus, PaymentResult, PaymentStatus, Receiver,
-};
+use crate::model::{LineInput, Order, OrderSource, OrderStatus, PaymentResult, PaymentStatus, Receiver};
 use crate::rules::order_number;
 use chrono::{DateTime, SubsecRound, Utc};
 use members::Account;
@@ -186,24 +184,8 @@ impl OrderService {
             let expanded = plans
                 .0
                 .get(&(input.promotion_code.clone(), input.amount))
-                .cloned()
                 .ok_or_else(|| anyhow::anyhow!("plan {} was not resolved", input.promotion_code))?;
-            let lines: Vec<OrderLine> = expanded
-                .iter()
-                .zip(0..)
-                .map(|(line, position)| OrderLine {
-                    position,
-                    input_line: i32::try_from(line.input_line).unwrap_or(i32::MAX),
-                    item_no: line.item_no.clone(),
-                    promotion_code: line.promotion_code.clone(),
-                    category: line.category,
-                    product_code: line.product_code.clone(),
-                    quantity: i32::try_from(line.quantity).unwrap_or(i32::MAX),
-                    amount: line.amount,
-                    status: line.status,
-                    subinventory: self.subinventory.clone(),
-                })
-                .collect();
+            let lines = order_lines(expanded, &self.subinventory);
             line_rows.extend(lines.iter().map(|line| order_line::ActiveModel {
                 order_id: Set(id),
                 position: Set(line.position),

@@ -186,22 +186,7 @@ impl OrderService {
             has_payment_token: row.payment_token.is_some(),
             card_last4: row.card_last4,
             complimentary: row.complimentary,
-            lines: lines
-                .iter()
-                .zip(0..)
-                .map(|(line, position)| OrderLine {
-                    position,
-                    input_line: i32::try_from(line.input_line).unwrap_or(i32::MAX),
-                    item_no: line.item_no.clone(),
-                    promotion_code: line.promotion_code.clone(),
-                    category: line.category,
-                    product_code: line.product_code.clone(),
-                    quantity: i32::try_from(line.quantity).unwrap_or(i32::MAX),
-                    amount: line.amount,
-                    status: line.status,
-                    subinventory: self.subinventory.clone(),
-                })
-                .collect(),
+            lines: order_lines(lines, &self.subinventory),
             payments: Vec::new(),
             paid_at: row.paid_at,
             created_at: row.created_at,
@@ -218,6 +203,26 @@ impl OrderService {
         txn.commit().await?;
         Ok((order, true))
     }
+}
+
+/// The order lines of expanded `lines`, numbered from 0, sent to `subinventory`.
+pub(super) fn order_lines(lines: &[ExpandedLine], subinventory: &str) -> Vec<OrderLine> {
+    lines
+        .iter()
+        .zip(0..)
+        .map(|(line, position)| OrderLine {
+            position,
+            input_line: i32::try_from(line.input_line).unwrap_or(i32::MAX),
+            item_no: line.item_no.clone(),
+            promotion_code: line.promotion_code.clone(),
+            category: line.category,
+            product_code: line.product_code.clone(),
+            quantity: i32::try_from(line.quantity).unwrap_or(i32::MAX),
+            amount: line.amount,
+            status: line.status,
+            subinventory: subinventory.to_owned(),
+        })
+        .collect()
 }
 
 /// The payload of `order.paid`: what entitlements and the EC need.

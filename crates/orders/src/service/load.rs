@@ -94,30 +94,7 @@ pub struct PaidLine {
 
 /// The lines of order `order_no` if it is paid (none otherwise), in order.
 pub async fn paid_lines(db: &impl ConnectionTrait, order_no: &str) -> Result<Vec<PaidLine>, OrdersError> {
-    let Some(row) = order_row(db, order_no).await? else {
-        return Ok(Vec::new());
-    };
-    let Some(paid_at) = row.paid_at.filter(|_| row.payment_status == crate::PaymentStatus::Paid) else {
-        return Ok(Vec::new());
-    };
-    let lines = order_line::Entity::find()
-        .filter(order_line::Column::OrderId.eq(row.id))
-        .order_by_asc(order_line::Column::Position)
-        .all(db)
-        .await?;
-    Ok(lines
-        .into_iter()
-        .map(|line| PaidLine {
-            line_id: line.id,
-            order_no: order_no.to_owned(),
-            item_no: line.item_no,
-            quantity: line.quantity,
-            payer_customer_id: row.payer_customer_id,
-            member_id: row.member_id,
-            complimentary: row.complimentary,
-            paid_at,
-        })
-        .collect())
+    paid_lines_of(db, &[order_no.to_owned()]).await
 }
 
 /// The lines of the paid orders among `order_nos`, by order then position: two queries for any number.

@@ -6,7 +6,7 @@
 //! its renewals is then settled on its own, idempotently).
 
 use super::settle::{mail_data, next_cycle_row, next_retry};
-use super::{ChargeRun, ChargeSummary, intent, mark_intent};
+use super::{ChargeRun, ChargeSummary, intent, mark_intent, new_intent};
 use crate::entity::{charge, renewal};
 use crate::service::event_of;
 use crate::{RenewalStatus, RenewalsError};
@@ -20,9 +20,7 @@ use platform_core::Money;
 use platform_core::db::begin_write;
 use platform_core::events::{self, NewEvent};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 use serde_json::json;
 use std::collections::HashMap;
 
@@ -152,16 +150,7 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
         let intents: Vec<charge::ActiveModel> = rows
             .iter()
             .zip(&orders)
-            .map(|(row, order)| charge::ActiveModel {
-                renewal_id: Set(row.id),
-                attempt: Set(1),
-                idempotency_key: Set(format!("renewal-{}-1", row.id)),
-                order_no: Set(order.order_no.clone()),
-                amount: Set(order.total_amount.amount()),
-                status: Set(intent::PENDING.to_owned()),
-                created_at: Set(at),
-                ..Default::default()
-            })
+            .map(|(row, order)| new_intent(row.id, 1, &order.order_no, order.total_amount.amount(), at))
             .collect();
         for chunk in intents.chunks(500) {
             charge::Entity::insert_many(chunk.to_vec()).exec_without_returning(&txn).await?;

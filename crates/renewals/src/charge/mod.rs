@@ -205,12 +205,15 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
             }
             Claim::One(id) => (format!("renew_status = 3 AND id = {}", p(4)), id.into()),
         };
-        // Leases are real time, whatever business date the run is for.
+        // Leases are real time, whatever business date the run is for. A runner never re-claims what it
+        // claimed itself (its lease may run out while a slow batch is still settling); a new run is a new
+        // runner.
         let now = Utc::now();
         let lease = now + Span::seconds(i64::try_from(self.settings.lease_secs).unwrap_or(300));
         let sql = format!(
             "UPDATE renewals SET lease_owner = {owner}, lease_until = {lease}
              WHERE id IN (SELECT id FROM renewals WHERE {condition} AND (lease_until IS NULL OR lease_until < {now})
+                            AND (lease_owner IS NULL OR lease_owner <> {owner})
                           ORDER BY deduct_date, id LIMIT {batch} {skip_locked})
                AND (lease_until IS NULL OR lease_until < {now})
              RETURNING id",
@@ -412,18 +415,7 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
         at: DateTime<Utc>,
     ) -> Result<charge::Model, RenewalsError> {
         let txn = platform_core::db::begin_write(&self.db).await?;
-        let intent = charge::ActiveModel {
-            renewal_id: Set(row.id),
-            attempt: Set(attempt),
-            idempotency_key: Set(format!("renewal-{}-{attempt}", row.id)),
-            order_no: Set(order_no.to_owned()),
-            amount: Set(amount),
-            status: Set(intent::PENDING.to_owned()),
-            created_at: Set(at),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
+        let intent = new_intent(row.id, attempt, order_no, amount, at).insert(&txn).await?;
         let moved = renewal::Entity::update_many()
             .col_expr(renewal::Column::Attempts, attempt.into())
             .filter(renewal::Column::Id.eq(row.id))
@@ -443,6 +435,27 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
 enum Claim {
     Due(Due, NaiveDate),
     One(i64),
+}
+
+/// The PENDING charge intent of `attempt`: its idempotency key `renewal-<id>-<attempt>` is what the
+/// gateway charges at most once.
+fn new_intent(
+    renewal_id: i64,
+    attempt: i32,
+    order_no: &str,
+    amount: i64,
+    at: DateTime<Utc>,
+) -> charge::ActiveModel {
+    charge::ActiveModel {
+        renewal_id: Set(renewal_id),
+        attempt: Set(attempt),
+        idempotency_key: Set(format!("renewal-{renewal_id}-{attempt}")),
+        order_no: Set(order_no.to_owned()),
+        amount: Set(amount),
+        status: Set(intent::PENDING.to_owned()),
+        created_at: Set(at),
+        ..Default::default()
+    }
 }
 
 /// The renewal's intent still waiting for an answer (PENDING or UNKNOWN), if any.

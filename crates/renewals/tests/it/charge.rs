@@ -303,7 +303,13 @@ async fn r9_a_runner_killed_half_way_and_restarted_charges_nothing_twice() {
             RenewalSettings { batch: 40, concurrency: 16, lease_secs: 1, ..RenewalSettings::default() };
         let doomed = runner(&db, gateway.clone(), settings.clone());
         let task = tokio::spawn(async move { doomed.run(Due::Scheduled, day, on(day)).await });
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        // Killed as soon as the first charges have gone out.
+        for _ in 0..1000 {
+            if !gateway.charges().is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
         task.abort();
         assert!(task.await.unwrap_err().is_cancelled());
         let half = gateway.charges().len();
