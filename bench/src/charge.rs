@@ -66,7 +66,7 @@ pub(crate) async fn charge(db: &DatabaseConnection, n: i64, rounds: usize) -> Re
 /// renewal of 全閱讀 一年 (KC24010002) due 2027-03-01 with a `tok_ok` card.
 async fn seed(db: &DatabaseConnection, n: i64) -> Result<()> {
     let backend = db.get_database_backend();
-    for table in [
+    let tables = [
         "emails",
         "renewal_charges",
         "renewals",
@@ -79,8 +79,14 @@ async fn seed(db: &DatabaseConnection, n: i64) -> Result<()> {
         "member_customers",
         "customers",
         "members",
-    ] {
-        exec(db, &format!("DELETE FROM {table}")).await?;
+    ];
+    if backend == DbBackend::Postgres {
+        // DELETE would check each row's foreign keys one by one (renewals reference renewals).
+        exec(db, &format!("TRUNCATE {} CASCADE", tables.join(", "))).await?;
+    } else {
+        for table in tables {
+            exec(db, &format!("DELETE FROM {table}")).await?;
+        }
     }
     let (uuid, now, date) = match backend {
         DbBackend::Postgres => ("gen_random_uuid()", "now()", "DATE "),
