@@ -12,7 +12,7 @@ use test_support::smtp::SmtpReceiver;
 
 const RUN_JOB: &str = r#"mutation($name: JobName!, $asOf: Date) { runJob(name: $name, asOf: $asOf) { name status processed failed error } }"#;
 const RENEWALS: &str = r#"{ renewals(account: "life@example.com") { id status cycle deductDate attempts failureReason
-    chargeOrderNo paymentCard originOrderNo } }"#;
+    chargeOrderNo paymentCard originOrderNo productName source shippingFee } }"#;
 
 fn day(value: &Value) -> NaiveDate {
     value.as_str().unwrap().parse().unwrap()
@@ -64,6 +64,10 @@ async fn r7_r8_r9_lifecycle_driven_by_as_of_days() {
         let first = renewals().await;
         assert_eq!(first.len(), 1, "{first:?}");
         assert_eq!(first[0]["originOrderNo"], order_no.as_str());
+        assert_eq!(
+            (first[0]["productName"].as_str(), first[0]["source"].as_str(), first[0]["shippingFee"].as_i64()),
+            (Some("天下+全閱讀 一年"), Some("AUTO"), Some(0))
+        );
         let deduct = day(&first[0]["deductDate"]);
 
         // R8: the notice a week before.

@@ -225,6 +225,21 @@ impl Renewal {
     async fn deduct_price(&self) -> i64 {
         self.0.deduct_price
     }
+    /// Added to `deductPrice` when charged.
+    async fn shipping_fee(&self) -> i64 {
+        self.0.shipping_fee
+    }
+    /// The plan's name.
+    async fn product_name(&self) -> Option<&str> {
+        self.0.product_name.as_deref()
+    }
+    /// `AUTO`, or the legacy source of an imported renewal.
+    async fn source(&self) -> &str {
+        &self.0.source
+    }
+    async fn source_code(&self) -> Option<&str> {
+        self.0.source_code.as_deref()
+    }
     /// The plan charged.
     async fn promotion_code(&self) -> &str {
         &self.0.promotion_code

@@ -53,6 +53,14 @@ pub struct Renewal {
     pub deduct_date: NaiveDate,
     /// What is charged.
     pub deduct_price: i64,
+    /// Shipping fee added to the charge.
+    pub shipping_fee: i64,
+    /// The plan's name.
+    pub product_name: Option<String>,
+    /// `AUTO` (created by the platform), or the legacy source of an imported renewal.
+    pub source: String,
+    /// The source's reference (the origin order's, or `renewal:<id>` of the previous cycle).
+    pub source_code: Option<String>,
     /// R6.
     pub status: RenewalStatus,
     /// 1 for the first renewal of an order, then +1.
@@ -562,6 +570,10 @@ async fn to_renewal(db: &impl ConnectionTrait, row: renewal::Model) -> Result<Re
         product_codes: row.product_codes.split(',').filter(|c| !c.is_empty()).map(str::to_owned).collect(),
         deduct_date: row.deduct_date,
         deduct_price: row.deduct_price,
+        shipping_fee: row.shipping_fee,
+        product_name: row.product_name,
+        source: row.source,
+        source_code: row.source_code,
         status,
         cycle: row.cycle,
         origin_order_no: row.origin_order_no,
