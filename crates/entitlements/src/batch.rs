@@ -2,11 +2,14 @@
 //! settles a few hundred renewals at once). The rules are those of the one-line path ([`crate::grant`]):
 //! the same [`compute`]/[`apply`], exactly once per order line (the ledger's unique key), the same events.
 
+use crate::EntitlementsError;
 use crate::entity::{entitlement, grant};
-use crate::grant::{Holder, Term, apply, changes, compute, granted_ledger, granted_payload, issue_calendar};
+use crate::grant::{
+    Holder, Term, apply, changes, compute, empty_row, granted_ledger, granted_payload, holder_key_columns,
+    issue_calendar,
+};
 use crate::model::GrantSummary;
 use crate::rules::Calendar;
-use crate::{EntitlementsError, SubscribeStatus};
 use catalog::{Item, Product, ProductKind};
 use chrono::{DateTime, NaiveDate, Utc};
 use members::Account;
@@ -231,33 +234,11 @@ async fn locked_rows(
         let of_kind: Vec<&(Holder, String)> =
             keys.iter().filter(|(h, _)| matches!(h, Holder::Member(_)) == member).collect();
         for chunk in of_kind.chunks(CHUNK) {
-            let (holder_column, conflict) = if member {
-                (
-                    entitlement::Column::HolderMemberId,
-                    [entitlement::Column::HolderMemberId, entitlement::Column::ProductCode],
-                )
-            } else {
-                (
-                    entitlement::Column::HolderCustomerId,
-                    [entitlement::Column::HolderCustomerId, entitlement::Column::ProductCode],
-                )
-            };
-            let rows = chunk.iter().map(|(holder, code)| {
-                let id = holder_key(*holder).1;
-                entitlement::ActiveModel {
-                    holder_customer_id: Set((!member).then_some(id)),
-                    holder_member_id: Set(member.then_some(id)),
-                    product_code: Set(code.clone()),
-                    seniority_thousandths: Set(0),
-                    subscribe_status: Set(i16::from(SubscribeStatus::Current.code())),
-                    estimated: Set(false),
-                    created_at: Set(at),
-                    updated_at: Set(at),
-                    ..Default::default()
-                }
-            });
+            let Some((first, _)) = chunk.first() else { continue };
+            let [holder_column, _] = holder_key_columns(*first);
+            let rows = chunk.iter().map(|(holder, code)| empty_row(*holder, code, at));
             entitlement::Entity::insert_many(rows.collect::<Vec<_>>())
-                .on_conflict(OnConflict::columns(conflict).do_nothing().to_owned())
+                .on_conflict(OnConflict::columns(holder_key_columns(*first)).do_nothing().to_owned())
                 .exec_without_returning(txn)
                 .await?;
             let mut codes: Vec<&str> = chunk.iter().map(|(_, c)| c.as_str()).collect();

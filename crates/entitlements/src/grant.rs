@@ -116,15 +116,25 @@ pub(crate) async fn locked_entitlement(
     product_code: &str,
     at: DateTime<Utc>,
 ) -> Result<entitlement::Model, EntitlementsError> {
+    entitlement::Entity::insert(empty_row(holder, product_code, at))
+        .on_conflict(OnConflict::columns(holder_key_columns(holder)).do_nothing().to_owned())
+        .exec_without_returning(db)
+        .await?;
+    let mut query = entitlement::Entity::find().filter(entitlement::Column::ProductCode.eq(product_code));
+    query = match holder {
+        Holder::Customer(id) => query.filter(entitlement::Column::HolderCustomerId.eq(id)),
+        Holder::Member(id) => query.filter(entitlement::Column::HolderMemberId.eq(id)),
+    };
+    query.lock_exclusive().one(db).await?.ok_or_else(|| anyhow::anyhow!("entitlement vanished").into())
+}
+
+/// A new entitlement of `holder` to `product_code`: CURRENT, nothing covered yet.
+pub(crate) fn empty_row(holder: Holder, product_code: &str, at: DateTime<Utc>) -> entitlement::ActiveModel {
     let (customer, member) = match holder {
         Holder::Customer(id) => (Some(id), None),
         Holder::Member(id) => (None, Some(id)),
     };
-    let conflict = match holder {
-        Holder::Customer(_) => [entitlement::Column::HolderCustomerId, entitlement::Column::ProductCode],
-        Holder::Member(_) => [entitlement::Column::HolderMemberId, entitlement::Column::ProductCode],
-    };
-    entitlement::Entity::insert(entitlement::ActiveModel {
+    entitlement::ActiveModel {
         holder_customer_id: Set(customer),
         holder_member_id: Set(member),
         product_code: Set(product_code.to_owned()),
@@ -134,16 +144,15 @@ pub(crate) async fn locked_entitlement(
         created_at: Set(at),
         updated_at: Set(at),
         ..Default::default()
-    })
-    .on_conflict(OnConflict::columns(conflict).do_nothing().to_owned())
-    .exec_without_returning(db)
-    .await?;
-    let mut query = entitlement::Entity::find().filter(entitlement::Column::ProductCode.eq(product_code));
-    query = match holder {
-        Holder::Customer(id) => query.filter(entitlement::Column::HolderCustomerId.eq(id)),
-        Holder::Member(id) => query.filter(entitlement::Column::HolderMemberId.eq(id)),
-    };
-    query.lock_exclusive().one(db).await?.ok_or_else(|| anyhow::anyhow!("entitlement vanished").into())
+    }
+}
+
+/// The unique key of a holder's entitlement to a product.
+pub(crate) fn holder_key_columns(holder: Holder) -> [entitlement::Column; 2] {
+    match holder {
+        Holder::Customer(_) => [entitlement::Column::HolderCustomerId, entitlement::Column::ProductCode],
+        Holder::Member(_) => [entitlement::Column::HolderMemberId, entitlement::Column::ProductCode],
+    }
 }
 
 /// Grants one line; `Some(true)` granted, `Some(false)` failed (recorded), `None` already done elsewhere.

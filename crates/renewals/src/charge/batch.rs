@@ -164,16 +164,7 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
             .map(|c| (c.renewal_id, c))
             .collect();
         for (row, order) in rows.iter().zip(&orders) {
-            let moved = renewal::Entity::update_many()
-                .col_expr(renewal::Column::Attempts, Expr::value(1))
-                .col_expr(renewal::Column::ChargeOrderNo, Expr::value(order.order_no.clone()))
-                .filter(renewal::Column::Id.eq(row.id))
-                .filter(renewal::Column::LeaseOwner.eq(self.owner.as_str()))
-                .exec(&txn)
-                .await?;
-            if moved.rows_affected != 1 {
-                return Err(anyhow::anyhow!("renewal {} was taken over by another runner", row.id).into());
-            }
+            self.record_attempt(&txn, row.id, 1, Some(&order.order_no)).await?;
         }
         txn.commit().await?;
         let mut prepared = Vec::with_capacity(rows.len());

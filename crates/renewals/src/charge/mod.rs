@@ -416,17 +416,33 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
     ) -> Result<charge::Model, RenewalsError> {
         let txn = platform_core::db::begin_write(&self.db).await?;
         let intent = new_intent(row.id, attempt, order_no, amount, at).insert(&txn).await?;
-        let moved = renewal::Entity::update_many()
-            .col_expr(renewal::Column::Attempts, attempt.into())
-            .filter(renewal::Column::Id.eq(row.id))
-            .filter(renewal::Column::LeaseOwner.eq(self.owner.as_str()))
-            .exec(&txn)
-            .await?;
-        if moved.rows_affected != 1 {
-            return Err(anyhow::anyhow!("renewal {} was taken over by another runner", row.id).into());
-        }
+        self.record_attempt(&txn, row.id, attempt, None).await?;
         txn.commit().await?;
         Ok(intent)
+    }
+
+    /// Counts `attempt` on renewal `id` (and its cycle's AUTO order when given), only while this runner
+    /// holds the claim.
+    async fn record_attempt(
+        &self,
+        txn: &impl ConnectionTrait,
+        id: i64,
+        attempt: i32,
+        order_no: Option<&str>,
+    ) -> Result<(), RenewalsError> {
+        let mut update = renewal::Entity::update_many().col_expr(renewal::Column::Attempts, attempt.into());
+        if let Some(no) = order_no {
+            update = update.col_expr(renewal::Column::ChargeOrderNo, Some(no.to_owned()).into());
+        }
+        let moved = update
+            .filter(renewal::Column::Id.eq(id))
+            .filter(renewal::Column::LeaseOwner.eq(self.owner.as_str()))
+            .exec(txn)
+            .await?;
+        if moved.rows_affected != 1 {
+            return Err(anyhow::anyhow!("renewal {id} was taken over by another runner").into());
+        }
+        Ok(())
     }
 }
 
