@@ -19,7 +19,7 @@ fn day(value: &Value) -> NaiveDate {
 }
 
 #[tokio::test]
-async fn r7_r8_r9_lifecycle_driven_by_as_of_days() {
+async fn r7_r8_r9_r13_lifecycle_driven_by_as_of_days() {
     let smtp = SmtpReceiver::start().await.unwrap();
     let url = smtp.url.clone();
     for server in servers(move |s| s.email.smtp_url = Some(Secret::new(url.clone()))).await {

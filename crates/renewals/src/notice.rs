@@ -5,7 +5,7 @@
 
 use crate::RenewalStatus;
 use crate::RenewalsError;
-use crate::charge::settle::{card_update_url, recipient};
+use crate::charge::settle::{mail_data, recipient};
 use crate::entity::renewal;
 use catalog::RenewalPeriod;
 use chrono::{DateTime, Days, NaiveDate, Utc};
@@ -81,13 +81,8 @@ async fn notify(
         return Ok(false);
     }
     let (to, name) = recipient(&txn, row).await?;
-    let data = json!({
-        "renewalId": row.id, "customerName": name, "promotionCode": row.promotion_code,
-        "productName": row.product_name.clone().unwrap_or_else(|| row.promotion_code.clone()),
-        "deductDate": row.deduct_date, "deductPrice": row.deduct_price + row.shipping_fee,
-        "cardLast4": row.payment_card, "cycle": row.cycle,
-        "cardUpdateUrl": card_update_url(&settings.card_update_url, row.id),
-    });
+    let mut data = mail_data(row, &name, None, &settings.card_update_url);
+    data["cycle"] = json!(row.cycle);
     let email = NewEmail {
         kind: EmailKind::RenewalNotice,
         dedupe_key: format!("renewal_notice:{}", row.id),

@@ -5,7 +5,7 @@
 //! intents to reconcile, retries, renewals without a card, and any batch whose settlement fails (each of
 //! its renewals is then settled on its own, idempotently).
 
-use super::settle::{mail_data, next_cycle_row, next_retry};
+use super::settle::{addressee, mail_data, next_cycle_row, next_retry};
 use super::{ChargeRun, ChargeSummary, intent, mark_intent, new_intent};
 use crate::entity::{charge, renewal};
 use crate::service::event_of;
@@ -121,27 +121,7 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
             let contact = contacts
                 .get(&row.customer_id)
                 .ok_or_else(|| anyhow::anyhow!("customer of renewal {} is missing", row.id))?;
-            let mut receiver: orders::Receiver =
-                row.receiver.as_deref().and_then(|json| serde_json::from_str(json).ok()).unwrap_or_default();
-            if receiver.name.trim().is_empty() {
-                receiver.name = contact.name.clone().unwrap_or_else(|| contact.customer_no.clone());
-            }
-            let invoice = row.invoice.as_deref().and_then(|json| serde_json::from_str(json).ok());
-            autos.push(AutoOrder {
-                idempotency_key: format!("renewal-{}", row.id),
-                source_code: format!("renewal:{}", row.id),
-                payer: (row.customer_id, contact.customer_no.clone()),
-                member: row.member_id.and_then(|id| accounts.get(&id).map(|a| (id, a.clone()))),
-                receiver,
-                invoice: invoice.unwrap_or(orders::Invoice {
-                    invoice_type: orders::invoice::PAPER,
-                    ..Default::default()
-                }),
-                promotion_code: row.promotion_code.clone(),
-                amount: row.deduct_price,
-                shipping_fee: row.shipping_fee,
-                payment_method: row.payment_method.clone(),
-            });
+            autos.push(auto_order(row, contact, &accounts));
         }
         let plans = self.orders.plans(&autos).await?;
         let txn = begin_write(&self.db).await?;
@@ -331,10 +311,8 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
         let mut charged_event: HashMap<i64, usize> = HashMap::new();
         for (index, outcome) in decided {
             let p = &prepared[*index];
-            let contact = contacts.get(&p.row.customer_id);
-            let name = contact.and_then(|c| c.name.clone()).unwrap_or_default();
-            let mut data = mail_data(&p.row, &name, &p.order.order_no, &self.settings.card_update_url);
-            let to = contact.and_then(|c| c.email.clone());
+            let (to, name) = addressee(contacts.get(&p.row.customer_id));
+            let mut data = mail_data(&p.row, &name, Some(&p.order.order_no), &self.settings.card_update_url);
             let regarding = format!("renewal:{}", p.row.id);
             match outcome {
                 ChargeOutcome::Approved { transaction_id } => {
@@ -526,6 +504,34 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
                 crate::rules::deduct_date([earliest]).map(|d| (p.row.id, d))
             })
             .collect())
+    }
+}
+
+/// The AUTO order of `row`'s cycle: its plan as one line, its payer and member, the receiver and invoice
+/// copied from the origin order (the payer's name and a paper invoice when there was none).
+pub(super) fn auto_order(
+    row: &renewal::Model,
+    contact: &members::service::Contact,
+    accounts: &HashMap<i64, Account>,
+) -> AutoOrder {
+    let mut receiver: orders::Receiver =
+        row.receiver.as_deref().and_then(|json| serde_json::from_str(json).ok()).unwrap_or_default();
+    if receiver.name.trim().is_empty() {
+        receiver.name = contact.name.clone().unwrap_or_else(|| contact.customer_no.clone());
+    }
+    let invoice = row.invoice.as_deref().and_then(|json| serde_json::from_str(json).ok());
+    AutoOrder {
+        idempotency_key: format!("renewal-{}", row.id),
+        source_code: format!("renewal:{}", row.id),
+        payer: (row.customer_id, contact.customer_no.clone()),
+        member: row.member_id.and_then(|id| accounts.get(&id).map(|a| (id, a.clone()))),
+        receiver,
+        invoice: invoice
+            .unwrap_or(orders::Invoice { invoice_type: orders::invoice::PAPER, ..Default::default() }),
+        promotion_code: row.promotion_code.clone(),
+        amount: row.deduct_price,
+        shipping_fee: row.shipping_fee,
+        payment_method: row.payment_method.clone(),
     }
 }
 

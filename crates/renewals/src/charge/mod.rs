@@ -25,7 +25,6 @@ use crate::service::{Renewal, find_renewal};
 use crate::{RenewalStatus, RenewalsError};
 use chrono::{DateTime, Duration as Span, NaiveDate, Utc};
 use orders::service::OrderService;
-use orders::{LineInput, NewOrder, OrderSource, Payer};
 use payments::{ChargeOutcome, ChargeRequest, GatewayError, PaymentGateway};
 use platform_core::settings::RenewalSettings;
 use platform_core::{BusinessCalendar, Money};
@@ -332,58 +331,30 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
         Ok(())
     }
 
-    /// The AUTO order of this cycle, created once: the renewal's plan split by R1, paid by the renewal's
-    /// customer, shipped to the receiver of the origin order.
+    /// The AUTO order of this cycle, created once (the same order as the batch path's, see
+    /// [`batch::auto_order`]).
     async fn ensure_order(&self, row: &renewal::Model, at: DateTime<Utc>) -> Result<String, RenewalsError> {
         if let Some(no) = &row.charge_order_no {
             return Ok(no.clone());
         }
-        let customer_no = members::service::customer_nos_of(&self.db, &[row.customer_id])
-            .await?
-            .remove(&row.customer_id)
-            .ok_or_else(|| {
-                anyhow::anyhow!("customer {} of renewal {} is missing", row.customer_id, row.id)
-            })?;
-        let member_account = match row.member_id {
-            Some(id) => {
-                members::service::accounts_of(&self.db, &[id]).await?.remove(&id).map(|a| a.to_string())
-            }
-            None => None,
-        };
-        let mut receiver: orders::Receiver =
-            row.receiver.as_deref().and_then(|json| serde_json::from_str(json).ok()).unwrap_or_default();
-        if receiver.name.trim().is_empty() {
-            let customer = members::service::find_customer(&self.db, &customer_no).await?;
-            receiver.name = customer.and_then(|c| c.name).unwrap_or_else(|| customer_no.clone());
-        }
-        let invoice: Option<orders::Invoice> =
-            row.invoice.as_deref().and_then(|json| serde_json::from_str(json).ok());
-        let input = NewOrder {
-            idempotency_key: format!("renewal-{}", row.id),
-            source: Some(OrderSource::Auto),
-            source_code: Some(format!("renewal:{}", row.id)),
-            member_account,
-            payer: Payer::Existing(customer_no),
-            receiver,
-            lines: vec![LineInput {
-                item_no: row.promotion_code.clone(),
-                quantity: 1,
-                amount: row.deduct_price,
-            }],
-            shipping_fee: row.shipping_fee,
-            invoice,
-            payment_method: row.payment_method.clone(),
-            payment_token: None,
-            card_last4: None,
-            complimentary: false,
-        };
-        let (order, _) = self.orders.create(input, at).await?;
+        let contacts = members::service::contacts_of(&self.db, &[(row.customer_id, row.member_id)]).await?;
+        let contact = contacts.get(&row.customer_id).ok_or_else(|| {
+            anyhow::anyhow!("customer {} of renewal {} is missing", row.customer_id, row.id)
+        })?;
+        let accounts =
+            members::service::accounts_of(&self.db, &row.member_id.into_iter().collect::<Vec<_>>()).await?;
+        let auto = [batch::auto_order(row, contact, &accounts)];
+        let plans = self.orders.plans(&auto).await?;
+        let txn = platform_core::db::begin_write(&self.db).await?;
+        let order = self.orders.create_auto_batch(&txn, &auto, &plans, at).await?.pop();
+        let order_no = order.map(|o| o.order_no).ok_or_else(|| anyhow::anyhow!("order vanished"))?;
         renewal::Entity::update_many()
-            .col_expr(renewal::Column::ChargeOrderNo, Some(order.order_no.clone()).into())
+            .col_expr(renewal::Column::ChargeOrderNo, Some(order_no.clone()).into())
             .filter(renewal::Column::Id.eq(row.id))
-            .exec(&self.db)
+            .exec(&txn)
             .await?;
-        Ok(order.order_no)
+        txn.commit().await?;
+        Ok(order_no)
     }
 
     /// R9: `temporary_days` of access to the renewal's digital products for its member while the charge is

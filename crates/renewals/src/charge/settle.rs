@@ -223,7 +223,7 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
         order_no: &str,
     ) -> Result<serde_json::Value, RenewalsError> {
         let name = recipient(db, row).await?.1;
-        Ok(mail_data(row, &name, order_no, &self.settings.card_update_url))
+        Ok(mail_data(row, &name, Some(order_no), &self.settings.card_update_url))
     }
 
     async fn mail(
@@ -301,7 +301,7 @@ pub(crate) fn next_cycle_row(
 pub(crate) fn mail_data(
     row: &renewal::Model,
     name: &str,
-    order_no: &str,
+    order_no: Option<&str>,
     card_update_url_template: &str,
 ) -> serde_json::Value {
     json!({
@@ -318,28 +318,20 @@ pub(crate) fn card_update_url(template: &str, renewal_id: i64) -> String {
     template.replace("{renewalId}", &renewal_id.to_string())
 }
 
-/// Who gets the renewal's e-mails: the paying customer's address and name, else the member's.
+/// Who gets the renewal's e-mails: the paying customer's address (else its member's) and name.
 pub(crate) async fn recipient(
     db: &impl ConnectionTrait,
     row: &renewal::Model,
 ) -> Result<(Option<String>, String), RenewalsError> {
-    let customer_no = members::service::customer_nos_of(db, &[row.customer_id])
-        .await?
-        .remove(&row.customer_id)
-        .unwrap_or_default();
-    let customer = members::service::find_customer(db, &customer_no).await?;
-    let name = customer.as_ref().and_then(|c| c.name.clone()).unwrap_or_else(|| customer_no.clone());
-    if let Some(address) = customer.and_then(|c| c.email) {
-        return Ok((Some(address), name));
-    }
-    let member_email = match row.member_id {
-        Some(id) => match members::service::accounts_of(db, &[id]).await?.remove(&id) {
-            Some(account) => members::service::find_member(db, &account).await?.and_then(|m| m.email),
-            None => None,
-        },
-        None => None,
-    };
-    Ok((member_email, name))
+    let contacts = members::service::contacts_of(db, &[(row.customer_id, row.member_id)]).await?;
+    Ok(addressee(contacts.get(&row.customer_id)))
+}
+
+/// The address and the name (the customer number when it has none) of a payer's contact.
+pub(crate) fn addressee(contact: Option<&members::service::Contact>) -> (Option<String>, String) {
+    contact.map_or((None, String::new()), |c| {
+        (c.email.clone(), c.name.clone().unwrap_or_else(|| c.customer_no.clone()))
+    })
 }
 
 async fn close_intent(
