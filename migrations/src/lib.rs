@@ -15,6 +15,7 @@ mod m20261122_000006_expiry_speed;
 mod m20261122_000007_renewals;
 mod m20261122_000008_job_runs;
 mod m20261122_000009_charge_run;
+mod m20261122_000010_instance_metadata;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000007_renewals::Migration),
             Box::new(m20261122_000008_job_runs::Migration),
             Box::new(m20261122_000009_charge_run::Migration),
+            Box::new(m20261122_000010_instance_metadata::Migration),
         ]
     }
 }

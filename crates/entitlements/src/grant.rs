@@ -241,7 +241,7 @@ pub(crate) struct Computed {
 }
 
 /// The issue calendar of VOLUME product `product`.
-pub(crate) async fn issue_calendar(
+pub async fn issue_calendar(
     db: &impl ConnectionTrait,
     product: &Product,
 ) -> Result<Calendar, EntitlementsError> {

@@ -1,6 +1,6 @@
-//! The command line: `platform serve | migrate | schema | token`.
+//! The command line: `platform serve | migrate | schema | jobs | token | import | anonymize | environment`.
 
-use crate::{auth, database, http, logging, schedule, sweep, webhooks};
+use crate::{auth, database, http, import, logging, schedule, sweep, webhooks};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use members::Role;
@@ -59,6 +59,49 @@ pub enum Command {
         #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
         ttl: Duration,
     },
+    /// Import a legacy export (R14): customers, entitlements-erp, renewals-erp, member-profiles,
+    /// member-customers or issues. Safe to re-run; exits non-zero when rows were rejected.
+    Import {
+        /// The kind of export.
+        #[arg(value_parser = parse_kind)]
+        kind: importer::Kind,
+        /// The CSV file (header on line 1).
+        file: PathBuf,
+        /// Validate and count only; nothing is written.
+        #[arg(long)]
+        dry_run: bool,
+        /// Where rejected rows go (line, reason, original fields). Default: <FILE>.rejects.csv.
+        #[arg(long, value_name = "FILE")]
+        rejects: Option<PathBuf>,
+        /// Rows per transaction.
+        #[arg(long, default_value_t = importer::DEFAULT_BATCH, value_name = "N")]
+        batch: usize,
+        /// utf-8 or big5 (CP950).
+        #[arg(long, default_value = "utf-8", value_parser = parse_encoding)]
+        encoding: importer::Encoding,
+        /// Cut-over business day statuses are backfilled against (YYYY-MM-DD). Default: today.
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<chrono::NaiveDate>,
+    },
+    /// Mask every person's data in this (non-production) copy (R15) and mark it development.
+    Anonymize,
+    /// Show the environment this database is marked with, or mark it.
+    Environment {
+        /// production, staging or development.
+        #[arg(long, value_name = "NAME")]
+        set: Option<String>,
+    },
+}
+
+fn parse_kind(raw: &str) -> Result<importer::Kind, String> {
+    importer::Kind::parse(raw).ok_or_else(|| {
+        let known: Vec<&str> = importer::Kind::ALL.iter().map(|k| k.as_str()).collect();
+        format!("{raw:?} is not an import kind: use one of {}", known.join(", "))
+    })
+}
+
+fn parse_encoding(raw: &str) -> Result<importer::Encoding, String> {
+    importer::Encoding::parse(raw).ok_or_else(|| format!("{raw:?} is not an encoding: use utf-8 or big5"))
 }
 
 /// `platform jobs …`.
@@ -116,6 +159,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let token = auth::mint(&settings, role, &sub, ttl)?;
             write_stdout(&format!("{token}\n"))
         }
+        Command::Import { kind, file, dry_run, rejects, batch, encoding, as_of } => {
+            let request = import::ImportRequest { kind, file, dry_run, rejects, batch, encoding, as_of };
+            write_stdout(&import::run(&settings, request).await?)
+        }
+        Command::Anonymize => write_stdout(&import::anonymize(&settings).await?),
+        Command::Environment { set } => write_stdout(&import::environment(&settings, set).await?),
         Command::Schema => Ok(()),
     }
 }

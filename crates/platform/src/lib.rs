@@ -5,6 +5,7 @@ pub mod auth;
 pub mod cli;
 pub mod database;
 pub mod http;
+pub mod import;
 mod logging;
 pub mod schedule;
 pub mod sweep;

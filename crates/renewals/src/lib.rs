@@ -9,6 +9,7 @@ pub mod bulk;
 pub mod charge;
 mod entity;
 mod error;
+pub mod import;
 pub mod notice;
 pub mod rules;
 pub mod service;

@@ -118,32 +118,7 @@ pub async fn create_renewal(
 ) -> Result<RenewalCreation, RenewalsError> {
     let today = calendar.date_of(at);
     check_card(input.card_last4.as_deref())?;
-    let promotion =
-        catalog::service::find_promotion(db, input.promotion_code.trim()).await?.ok_or_else(|| {
-            RenewalsError::NotFound {
-                field: "promotionCode",
-                message: format!("no promotion {}", input.promotion_code),
-            }
-        })?;
-    if !promotion.is_renewable() {
-        return Err(RenewalsError::Invalid {
-            field: "promotionCode",
-            message: format!("{} is not a renewable promotion", promotion.promotion_code),
-        });
-    }
-    let plan_code =
-        promotion.renewal_promotion_code.clone().unwrap_or_else(|| promotion.promotion_code.clone());
-    let plan = catalog::service::find_promotion(db, &plan_code).await?.ok_or_else(|| {
-        anyhow::anyhow!("renewal plan {plan_code} of {} is missing", promotion.promotion_code)
-    })?;
-    let codes: BTreeSet<String> = plan
-        .items
-        .iter()
-        .filter(|i| {
-            i.item.term_issues.is_some() || i.item.term_months.is_some() || i.item.term_days.is_some()
-        })
-        .filter_map(|i| i.item.product_code.clone())
-        .collect();
+    let (plan, codes) = renewal_plan(db, &input.promotion_code).await?;
     let customer_no = input.customer_no.trim().to_owned();
     let origin = match input.origin_order_no.as_deref().map(str::trim).filter(|no| !no.is_empty()) {
         Some(no) => Some(Origin::load(db, no, &customer_no).await?),
@@ -280,6 +255,40 @@ pub async fn create_renewal(
     let renewal = to_renewal(&txn, created).await?;
     txn.commit().await?;
     Ok(RenewalCreation { action: CreationAction::Created, renewal, superseded, rescheduled })
+}
+
+/// The renewal plan of renewable promotion `promotion_code` (its `renewalPromotionCode`, default itself)
+/// and the product codes it renews.
+pub(crate) async fn renewal_plan(
+    db: &impl ConnectionTrait,
+    promotion_code: &str,
+) -> Result<(catalog::Promotion, BTreeSet<String>), RenewalsError> {
+    let promotion = catalog::service::find_promotion(db, promotion_code.trim()).await?.ok_or_else(|| {
+        RenewalsError::NotFound {
+            field: "promotionCode",
+            message: format!("no promotion {}", promotion_code),
+        }
+    })?;
+    if !promotion.is_renewable() {
+        return Err(RenewalsError::Invalid {
+            field: "promotionCode",
+            message: format!("{} is not a renewable promotion", promotion.promotion_code),
+        });
+    }
+    let plan_code =
+        promotion.renewal_promotion_code.clone().unwrap_or_else(|| promotion.promotion_code.clone());
+    let plan = catalog::service::find_promotion(db, &plan_code).await?.ok_or_else(|| {
+        anyhow::anyhow!("renewal plan {plan_code} of {} is missing", promotion.promotion_code)
+    })?;
+    let codes: BTreeSet<String> = plan
+        .items
+        .iter()
+        .filter(|i| {
+            i.item.term_issues.is_some() || i.item.term_months.is_some() || i.item.term_days.is_some()
+        })
+        .filter_map(|i| i.item.product_code.clone())
+        .collect();
+    Ok((plan, codes))
 }
 
 /// What a renewal copies from the order it renews (R7): receiver, invoice, card and member.
@@ -456,14 +465,14 @@ async fn ensure_idle(db: &impl ConnectionTrait, row: &renewal::Model) -> Result<
 }
 
 /// The customer and member whose entitlements decide deduct dates.
-struct Holder<'a> {
-    customer_no: &'a str,
-    account: Option<&'a Account>,
+pub(crate) struct Holder<'a> {
+    pub(crate) customer_no: &'a str,
+    pub(crate) account: Option<&'a Account>,
 }
 
 impl Holder<'_> {
     /// R5 for `codes`: the day before the earliest due date among the holder's entitlements to them.
-    async fn deduct_date(
+    pub(crate) async fn deduct_date(
         &self,
         db: &impl ConnectionTrait,
         codes: &BTreeSet<String>,

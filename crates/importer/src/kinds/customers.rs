@@ -1,0 +1,103 @@
+//! `customers`: the ERP customers (訂戶) of seed 004's `localCustomer.csv`
+//! (`id, customerNo, name, email, phone, createdAt, updatedAt, parent, address, customerID`).
+//! Only the customerNos not there yet are inserted (差異化: the seed's `LEFT JOIN … WHERE c.customerNo IS
+//! NULL`); an existing customer is left as it is. `parent` is the parent's customerNo and must exist.
+
+use super::Merge;
+use crate::source::{Column, Header, Record, optional, required};
+use crate::stage::{Cell, SqlType};
+use crate::{ImportError, Loader, Options, Outcome, Parsed, parse};
+use sea_orm::DatabaseConnection;
+
+pub(crate) struct Customers;
+
+/// A customer to insert.
+pub(crate) struct Row {
+    customer_no: String,
+    cells: Vec<Cell>,
+}
+
+const COLUMNS: &[Column] = &[
+    optional("id"),
+    required("customerNo"),
+    optional("name"),
+    optional("email"),
+    optional("phone"),
+    optional("createdAt"),
+    optional("updatedAt"),
+    optional("parent"),
+    optional("address"),
+    optional("customerID"),
+];
+
+const STAGED: &[(&str, SqlType)] = &[
+    ("customer_no", SqlType::Text),
+    ("customer_id", SqlType::Text),
+    ("name", SqlType::Text),
+    ("email", SqlType::Text),
+    ("phone", SqlType::Text),
+    ("street", SqlType::Text),
+    ("parent", SqlType::Text),
+];
+
+const CHECKS: &[&str] =
+    &["UPDATE import_stage SET reject = 'parent: no customer ' || parent || ' (import it first)' \
+     WHERE reject IS NULL AND parent IS NOT NULL \
+     AND NOT EXISTS (SELECT 1 FROM customers p WHERE p.customer_no = import_stage.parent)"];
+
+const EXISTING: &str = "SELECT COUNT(*) FROM import_stage s JOIN customers c ON c.customer_no = s.customer_no \
+     WHERE s.reject IS NULL";
+
+const UPSERT: &str = "INSERT INTO customers (customer_no, customer_id, name, email, phone, street, parent_id, \
+     created_at, updated_at) \
+     SELECT s.customer_no, s.customer_id, s.name, s.email, s.phone, s.street, \
+     CASE WHEN s.parent IS NULL THEN NULL ELSE (SELECT p.id FROM customers p WHERE p.customer_no = s.parent) END, \
+     $1, $1 FROM import_stage s WHERE s.reject IS NULL ON CONFLICT (customer_no) DO NOTHING";
+
+impl Loader for Customers {
+    type Row = Row;
+
+    fn columns(&self) -> &'static [Column] {
+        COLUMNS
+    }
+
+    fn parse(&self, header: &Header, record: &Record, _options: &Options) -> Result<Parsed<Row>, String> {
+        let get = |column| header.get(record, column);
+        let customer_no = members::validate::customer_no("customerNo", get("customerNo").unwrap_or_default())
+            .map_err(|e| e.to_string())?;
+        let email = get("email")
+            .map(|v| members::validate::email("email", v))
+            .transpose()
+            .map_err(|e| e.to_string())?;
+        let phone = get("phone")
+            .map(|v| members::validate::phone("phone", v))
+            .transpose()
+            .map_err(|e| e.to_string())?;
+        let cells = vec![
+            Cell::Text(customer_no.clone()),
+            get("customerID").map(|v| parse::text("customerID", v, 32)).transpose()?.into(),
+            get("name").map(|v| parse::text("name", v, 200)).transpose()?.into(),
+            email.into(),
+            phone.into(),
+            get("address").map(|v| parse::text("address", v, 300)).transpose()?.into(),
+            get("parent").map(str::to_owned).into(),
+        ];
+        Ok(Parsed::one(Row { customer_no, cells }))
+    }
+
+    fn keys(&self, row: &Row) -> Vec<String> {
+        vec![row.customer_no.clone()]
+    }
+
+    async fn merge(
+        &self,
+        db: &DatabaseConnection,
+        batch: Vec<(u64, Row)>,
+        options: &Options,
+    ) -> Result<Outcome, ImportError> {
+        let rows = batch.into_iter().map(|(line, row)| (line, row.cells)).collect();
+        Merge { columns: STAGED, checks: CHECKS, existing: EXISTING, upserts: &[UPSERT], after: &[] }
+            .run(db, rows, options)
+            .await
+    }
+}

@@ -1,0 +1,106 @@
+//! `member-customers`: TradeVan's MEMBERSUBNO (`SERNO, USERID, SUBNO, KNOWLEDGEYN, CREATEUSER, CREATETIME,
+//! UPDATEUSER, UPDATETIME, SYSMEMO`): links member `USERID` (its account) to customer `SUBNO` (its
+//! customerNo). Both must exist; an existing link is left as it is. `CREATETIME` becomes the link's time.
+
+use super::Merge;
+use crate::source::{Column, Header, Record, optional, required};
+use crate::stage::{Cell, SqlType};
+use crate::{ImportError, Loader, Options, Outcome, Parsed, parse};
+use members::Account;
+use sea_orm::DatabaseConnection;
+
+pub(crate) struct MemberCustomers;
+
+/// A link to make.
+pub(crate) struct Row {
+    key: String,
+    cells: Vec<Cell>,
+}
+
+const COLUMNS: &[Column] = &[
+    optional("SERNO"),
+    required("USERID"),
+    required("SUBNO"),
+    optional("KNOWLEDGEYN"),
+    optional("CREATEUSER"),
+    optional("CREATETIME"),
+    optional("UPDATEUSER"),
+    optional("UPDATETIME"),
+    optional("SYSMEMO"),
+];
+
+const STAGED: &[(&str, SqlType)] = &[
+    ("account", SqlType::Text),
+    ("customer_no", SqlType::Text),
+    ("linked_at", SqlType::Text),
+    ("member_id", SqlType::Int),
+    ("customer_id", SqlType::Int),
+];
+
+const CHECKS: &[&str] = &[
+    "UPDATE import_stage SET member_id = (SELECT m.id FROM members m WHERE m.account = import_stage.account), \
+     customer_id = (SELECT c.id FROM customers c WHERE c.customer_no = import_stage.customer_no)",
+    "UPDATE import_stage SET reject = 'USERID: no member ' || account || ' (import member-profiles first)' \
+     WHERE reject IS NULL AND member_id IS NULL",
+    "UPDATE import_stage SET reject = 'SUBNO: no customer ' || customer_no || ' (import customers first)' \
+     WHERE reject IS NULL AND customer_id IS NULL",
+];
+
+const EXISTING: &str = "SELECT COUNT(*) FROM import_stage s JOIN member_customers l \
+     ON l.member_id = s.member_id AND l.customer_id = s.customer_id WHERE s.reject IS NULL";
+
+const UPSERT_POSTGRES: &str = "INSERT INTO member_customers (member_id, customer_id, linked_at) \
+     SELECT s.member_id, s.customer_id, COALESCE(s.linked_at::timestamptz, $1) FROM import_stage s \
+     WHERE s.reject IS NULL ON CONFLICT (member_id, customer_id) DO NOTHING";
+
+const UPSERT_SQLITE: &str = "INSERT INTO member_customers (member_id, customer_id, linked_at) \
+     SELECT s.member_id, s.customer_id, COALESCE(s.linked_at, $1) FROM import_stage s \
+     WHERE s.reject IS NULL ON CONFLICT (member_id, customer_id) DO NOTHING";
+
+impl Loader for MemberCustomers {
+    type Row = Row;
+
+    fn columns(&self) -> &'static [Column] {
+        COLUMNS
+    }
+
+    fn parse(&self, header: &Header, record: &Record, options: &Options) -> Result<Parsed<Row>, String> {
+        let get = |column| header.get(record, column);
+        let account =
+            Account::parse(get("USERID").unwrap_or_default()).map_err(|e| format!("USERID: {e}"))?;
+        let customer_no = members::validate::customer_no("SUBNO", get("SUBNO").unwrap_or_default())
+            .map_err(|e| e.to_string())?;
+        let linked_at = get("CREATETIME")
+            .map(|raw| parse::local_time("CREATETIME", raw, options.calendar))
+            .transpose()?;
+        let key = format!("{account}\u{1f}{customer_no}");
+        let cells = vec![
+            Cell::Text(account.to_string()),
+            Cell::Text(customer_no),
+            linked_at.map(|at| at.to_rfc3339()).into(),
+            Cell::Null,
+            Cell::Null,
+        ];
+        Ok(Parsed::one(Row { key, cells }))
+    }
+
+    fn keys(&self, row: &Row) -> Vec<String> {
+        vec![row.key.clone()]
+    }
+
+    async fn merge(
+        &self,
+        db: &DatabaseConnection,
+        batch: Vec<(u64, Row)>,
+        options: &Options,
+    ) -> Result<Outcome, ImportError> {
+        let upsert = match db.get_database_backend() {
+            sea_orm::DbBackend::Postgres => UPSERT_POSTGRES,
+            _ => UPSERT_SQLITE,
+        };
+        let rows = batch.into_iter().map(|(line, row)| (line, row.cells)).collect();
+        Merge { columns: STAGED, checks: CHECKS, existing: EXISTING, upserts: &[upsert], after: &[] }
+            .run(db, rows, options)
+            .await
+    }
+}

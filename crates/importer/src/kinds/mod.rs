@@ -1,0 +1,71 @@
+//! One module per export. Each parses its records with the seed's column names and merges a batch with
+//! the shared staged merge below (renewals, which go through the renewal rules one by one, excepted).
+
+pub(crate) mod customers;
+pub(crate) mod entitlements_erp;
+pub(crate) mod issues;
+pub(crate) mod member_customers;
+pub(crate) mod member_profiles;
+pub(crate) mod renewals_erp;
+
+use crate::stage::{Cell, STAGE, SqlType, StagedRow, Tx};
+use crate::{ImportError, Options, Outcome};
+use sea_orm::DatabaseConnection;
+
+/// A set-based merge of one staged batch.
+pub(crate) struct Merge<'a> {
+    /// The staged columns (besides `line` and `reject`).
+    pub columns: &'a [(&'a str, SqlType)],
+    /// Statements that resolve references and mark refused rows:
+    /// `UPDATE import_stage SET … / reject = '…' WHERE reject IS NULL AND …`, run in order.
+    pub checks: &'a [&'a str],
+    /// `SELECT COUNT(*)` of the valid staged rows whose record exists already.
+    pub existing: &'a str,
+    /// The upserts of the valid rows: `INSERT … SELECT … FROM import_stage WHERE reject IS NULL ON CONFLICT …`
+    /// changing only what differs. `$1` is the write time.
+    pub upserts: &'a [&'a str],
+    /// Statements after the upsert (e.g. ledger rows), with `$1` the write time.
+    pub after: &'a [&'a str],
+}
+
+impl Merge<'_> {
+    /// Stages `rows`, checks, upserts, and counts: inserted = valid − existing, updated = changed −
+    /// inserted, unchanged = existing − updated.
+    pub(crate) async fn run(
+        &self,
+        db: &DatabaseConnection,
+        rows: Vec<StagedRow>,
+        options: &Options,
+    ) -> Result<Outcome, ImportError> {
+        let mut tx = Tx::begin(db).await?;
+        tx.stage(self.columns, &rows).await?;
+        drop(rows);
+        for check in self.checks {
+            tx.execute(check, &[]).await?;
+        }
+        let valid = tx.scalar(&format!("SELECT COUNT(*) FROM {STAGE} WHERE reject IS NULL"), &[]).await?;
+        let existing = tx.scalar(self.existing, &[]).await?;
+        let at = Cell::At(options.at);
+        let mut changed = 0;
+        for upsert in self.upserts {
+            changed += i64::try_from(tx.execute(upsert, std::slice::from_ref(&at)).await?).unwrap_or(0);
+        }
+        for statement in self.after {
+            tx.execute(statement, std::slice::from_ref(&at)).await?;
+        }
+        let rejects = tx.rejects().await?;
+        tx.finish(options.dry_run).await?;
+        let inserted = (valid - existing).max(0);
+        let updated = (changed - inserted).max(0);
+        Ok(Outcome {
+            inserted: count(inserted),
+            updated: count(updated),
+            unchanged: count(existing - updated),
+            rejects,
+        })
+    }
+}
+
+fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
