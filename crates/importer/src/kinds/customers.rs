@@ -1,7 +1,8 @@
 //! `customers`: the ERP customers (訂戶) of seed 004's `localCustomer.csv`
 //! (`id, customerNo, name, email, phone, createdAt, updatedAt, parent, address, customerID`).
 //! Only the customerNos not there yet are inserted (差異化: the seed's `LEFT JOIN … WHERE c.customerNo IS
-//! NULL`); an existing customer is left as it is. `parent` is the parent's customerNo and must exist.
+//! NULL`); an existing customer is left as it is. `parent` is the parent's customerNo and must exist
+//! (earlier in the file or in the database).
 
 use super::Merge;
 use crate::source::{Column, Header, Record, optional, required};
@@ -40,19 +41,26 @@ const STAGED: &[(&str, SqlType)] = &[
     ("parent", SqlType::Text),
 ];
 
-const CHECKS: &[&str] =
-    &["UPDATE import_stage SET reject = 'parent: no customer ' || parent || ' (import it first)' \
+const CHECKS: &[&str] = &[
+    "UPDATE import_stage SET reject = 'parent: no customer ' || parent || ' (import it first)' \
      WHERE reject IS NULL AND parent IS NOT NULL \
-     AND NOT EXISTS (SELECT 1 FROM customers p WHERE p.customer_no = import_stage.parent)"];
+     AND NOT EXISTS (SELECT 1 FROM customers p WHERE p.customer_no = import_stage.parent) \
+     AND NOT EXISTS (SELECT 1 FROM import_stage p WHERE p.customer_no = import_stage.parent AND p.reject IS NULL)",
+];
 
 const EXISTING: &str = "SELECT COUNT(*) FROM import_stage s JOIN customers c ON c.customer_no = s.customer_no \
      WHERE s.reject IS NULL";
 
-const UPSERT: &str = "INSERT INTO customers (customer_no, customer_id, name, email, phone, street, parent_id, \
+const UPSERT: &str = "INSERT INTO customers (customer_no, customer_id, name, email, phone, street, \
      created_at, updated_at) \
      SELECT s.customer_no, s.customer_id, s.name, s.email, s.phone, s.street, \
-     CASE WHEN s.parent IS NULL THEN NULL ELSE (SELECT p.id FROM customers p WHERE p.customer_no = s.parent) END, \
      $1, $1 FROM import_stage s WHERE s.reject IS NULL ON CONFLICT (customer_no) DO NOTHING";
+
+/// Parents, once the batch's own customers exist; only for the customers this batch inserted.
+const PARENTS: &str = "UPDATE customers SET parent_id = (SELECT p.id FROM customers p \
+     WHERE p.customer_no = (SELECT s.parent FROM import_stage s WHERE s.customer_no = customers.customer_no)) \
+     WHERE created_at = $1 AND parent_id IS NULL AND customer_no IN \
+     (SELECT customer_no FROM import_stage WHERE parent IS NOT NULL AND reject IS NULL)";
 
 impl Loader for Customers {
     type Row = Row;
@@ -96,7 +104,7 @@ impl Loader for Customers {
         options: &Options,
     ) -> Result<Outcome, ImportError> {
         let rows = batch.into_iter().map(|(line, row)| (line, row.cells)).collect();
-        Merge { columns: STAGED, checks: CHECKS, existing: EXISTING, upserts: &[UPSERT], after: &[] }
+        Merge { columns: STAGED, checks: CHECKS, existing: EXISTING, upserts: &[UPSERT], after: &[PARENTS] }
             .run(db, rows, options)
             .await
     }

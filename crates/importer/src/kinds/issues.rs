@@ -43,6 +43,9 @@ const STAGED: &[(&str, SqlType)] = &[
 ];
 
 const CHECKS: &[&str] = &[
+    // What the row leaves empty keeps the stored value.
+    "UPDATE import_stage SET name = COALESCE(name, (SELECT i.name FROM items i WHERE i.item_no = import_stage.item_no)), \
+     sub_category = COALESCE(sub_category, (SELECT i.sub_category FROM items i WHERE i.item_no = import_stage.item_no))",
     "UPDATE import_stage SET reject = 'productCode: no VOLUME product ' || product_code \
      WHERE reject IS NULL AND NOT EXISTS (SELECT 1 FROM products p \
      WHERE p.product_code = import_stage.product_code AND p.kind = 'VOLUME')",

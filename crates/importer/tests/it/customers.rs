@@ -1,0 +1,80 @@
+//! `customers`: insert only the missing customerNos (差異化), rejects with line and reason, re-runs.
+
+use crate::{import, import_with, options, summary, text};
+use importer::Kind;
+use test_support::{count, databases};
+
+const FILE: &str = "\
+id,customerNo,name,email,phone,createdAt,updatedAt,parent,address,customerID
+1,CW0000001,陳志明,chen@example.com,0912345678,2020-10-23,2020-10-23,,100臺北市中正區忠孝東路1號,400001
+2,CW0000002,林春嬌,not-an-email,0912345679,,,,,400002
+3,CW0000003,黃家豪,huang@example.com,,,,,,400003
+4,bad no!,張怡君,,,,,,,400004
+5,CW0000005,李冠宇,,,,,CW0000001,,400005
+6,CW0000006,王雅婷,,,,,CW9999999,,400006
+7,CW0000001,陳志明(重複),,,,,,,400001
+";
+
+#[tokio::test]
+async fn r14_customers_insert_only_the_missing_and_reject_bad_rows() {
+    for db in databases().await {
+        let (first, rejects) = import(&db, Kind::Customers, FILE).await;
+        // 7 rows: 4 land (1, 3, 5 and the repeat of 1 counts as existing), 3 refused.
+        assert_eq!(first, summary(7, 3, 0, 1, 3), "{}", db.label());
+        assert_eq!(count(&db.conn, "customers").await, 3);
+        let lines: Vec<&str> = rejects.lines().collect();
+        assert_eq!(
+            lines[0],
+            "line,reason,id,customerNo,name,email,phone,createdAt,updatedAt,parent,address,customerID"
+        );
+        assert!(
+            lines[1].starts_with("3,")
+                && lines[1].contains("not an e-mail address")
+                && lines[1].ends_with(",400002"),
+            "{}",
+            lines[1]
+        );
+        assert!(lines[2].starts_with("5,") && lines[2].contains("customerNo"), "{}", lines[2]);
+        assert!(
+            lines[3].starts_with("7,") && lines[3].contains("parent: no customer CW9999999"),
+            "{}",
+            lines[3]
+        );
+        assert_eq!(lines.len(), 4);
+        // The parent resolves to the customer of line 2; the ERP id and address land.
+        assert_eq!(
+            text(&db, "SELECT p.customer_no FROM customers c JOIN customers p ON p.id = c.parent_id WHERE c.customer_no = 'CW0000005'").await.as_deref(),
+            Some("CW0000001")
+        );
+        assert_eq!(
+            text(&db, "SELECT street FROM customers WHERE customer_no = 'CW0000001'").await.as_deref(),
+            Some("100臺北市中正區忠孝東路1號")
+        );
+        assert_eq!(
+            text(&db, "SELECT customer_id FROM customers WHERE customer_no = 'CW0000003'").await.as_deref(),
+            Some("400003")
+        );
+
+        // A re-run imports nothing twice; an existing customer keeps its own data (insert only missing).
+        let (again, _) = import(&db, Kind::Customers, FILE).await;
+        assert_eq!(again, summary(7, 0, 0, 4, 3), "{}", db.label());
+        assert_eq!(count(&db.conn, "customers").await, 3);
+        assert_eq!(
+            text(&db, "SELECT name FROM customers WHERE customer_no = 'CW0000001'").await.as_deref(),
+            Some("陳志明")
+        );
+    }
+}
+
+#[tokio::test]
+async fn r14_a_dry_run_counts_and_writes_nothing() {
+    for db in databases().await {
+        let dry = importer::Options { dry_run: true, ..options() };
+        let (result, rejects) = import_with(&db, Kind::Customers, FILE.as_bytes(), &dry).await;
+        let counted = result.unwrap();
+        assert_eq!((counted.read, counted.rejected), (7, 3), "{}", db.label());
+        assert!(counted.inserted >= 3);
+        assert_eq!(rejects.lines().count(), 4, "the rejects are reported in a dry run too");
+        assert_eq!(count(&db.conn, "customers").await, 0, "{}: a dry run writes nothing", db.label());
+    }
+}

@@ -1,0 +1,95 @@
+//! `renewals-erp`: seed defaults, R5 deduct dates, last 4 digits only, NO_PAYMENT_METHOD, tokens later.
+
+use crate::entitlements_erp::{erp_file, gcv_issues, holders};
+use crate::{at, cutover, import, text};
+use chrono::Duration;
+use importer::Kind;
+use test_support::{count, databases};
+
+const HEADER: &str = "CUSTOMER_NUMBER,CUSTOMER_ID,GC_ORDER_NUMBER,PROD_TYPE,SEGMENT1,PROMOTION,CREDIT_CARD_NUMBER,C_CARD_EXP_DATE,SH_MOBILE,SH_EMAIL,GC_SUB_END_DATE,GC_SUB_END_VOLUMN,KC_SUB_END_DATE,CUSTOMER_NAME,COUNTRY,POSTAL_CODE,TOWN_OR_CITY,SHIP_ADDRESS,FREIGHT_CHARGE";
+
+fn file(token: Option<&str>) -> String {
+    let header = match token {
+        Some(_) => format!("{HEADER},PAYMENT_TOKEN"),
+        None => HEADER.to_owned(),
+    };
+    let token = token.map(|t| format!(",{t}")).unwrap_or_default();
+    let far = (cutover() + Duration::days(90)).format("%Y/%-m/%-d");
+    format!(
+        "{header}\n\
+         CW0000001,400001,601038327,P+E,KCW000015,GC18080026,4311-9522-2222-2222,2028/9/1,0910588882,kuo88888@gmail.com,,736,,郭小明,台灣,106,臺北市大安區,復興南路1號,60{token}\n\
+         CW0000009,400009,601038328,P,GCV000001,GC18080026,570224,2028/9/1,0910588883,new@example.com,{far},,,新客戶,台灣,100,臺北市中正區,忠孝東路1號,0{token}\n\
+         CW0000002,400002,601038329,P,GCV000001,NOPE,,,,,,,,,,,,,{token}\n\
+         CW0000003,400003,601038330,P,GCV000001,GC18080026,,,,,,,,,,,,,{token}\n"
+    )
+}
+
+#[tokio::test]
+async fn r14_r5_r9_erp_renewals_follow_the_live_rules_and_fail_without_a_card_token() {
+    for db in databases().await {
+        holders(&db).await;
+        let issues = gcv_issues(&db).await;
+        let future = issues.iter().find(|(_, d)| *d > cutover()).unwrap().0 + 3;
+        import(&db, Kind::EntitlementsErp, &erp_file(future, future, future)).await;
+
+        let (first, rejects) = import(&db, Kind::RenewalsErp, &file(None)).await;
+        assert_eq!((first.read, first.inserted, first.rejected), (4, 2, 2), "{}: {rejects}", db.label());
+        assert!(rejects.contains("4,") && rejects.contains("no promotion NOPE"), "{rejects}");
+        assert!(rejects.contains("5,") && rejects.contains("no end date"), "{rejects}");
+
+        // R5: the day before the earliest due date of the plan's products (GCV on the customer, KCW on the member).
+        let gcv_due = issues.iter().find(|(v, _)| *v == future + 1).unwrap().1;
+        let deduct = gcv_due.min(chrono::NaiveDate::from_ymd_opt(2027, 3, 31).unwrap()) - Duration::days(1);
+        let row = text(&db, "SELECT CAST(r.deduct_date AS TEXT) || ' ' || CAST(r.deduct_price AS TEXT) || ' ' || CAST(r.shipping_fee AS TEXT) || ' ' || r.payment_card || ' ' || r.product_name || ' ' || r.origin_order_no || ' ' || CAST(r.renew_status AS TEXT) FROM renewals r JOIN customers c ON c.id = r.customer_id WHERE c.customer_no = 'CW0000001'").await;
+        assert_eq!(row, Some(format!("{deduct} 3480 60 2222 P+E 601038327 1")), "{}", db.label());
+        // A customer the platform did not know is created from the row; the export's date is its deduct date.
+        assert_eq!(
+            text(&db, "SELECT name FROM customers WHERE customer_no = 'CW0000009'").await.as_deref(),
+            Some("新客戶")
+        );
+        // Only the last 4 digits of a card survive.
+        assert_eq!(
+            count(&db.conn, "renewals WHERE payment_card = '0224' AND payment_token IS NULL").await,
+            1
+        );
+        assert_eq!(
+            count(&db.conn, "renewals WHERE payment_card LIKE '%9522%' OR receiver LIKE '%4311%'").await,
+            0
+        );
+
+        let (again, _) = import(&db, Kind::RenewalsErp, &file(None)).await;
+        assert_eq!((again.inserted, again.updated, again.unchanged), (0, 0, 2), "{}", db.label());
+
+        // R9: a migrated renewal without a token fails with NO_PAYMENT_METHOD on its deduct date.
+        let runner = renewals::charge::ChargeRun::new(
+            orders::service::OrderService::new(
+                db.conn.clone(),
+                catalog::Catalog::new(db.conn.clone(), std::time::Duration::from_secs(5)),
+                platform_core::BusinessCalendar::default(),
+                "A01".into(),
+            ),
+            platform_core::BusinessCalendar::default(),
+            payments::SimulatedGateway::new(std::time::Duration::ZERO),
+            platform_core::settings::RenewalSettings::default(),
+            std::time::Duration::from_secs(5),
+        );
+        let when = platform_core::BusinessCalendar::default().start_of(deduct) + Duration::hours(10);
+        runner.run(renewals::charge::Due::Scheduled, deduct, when).await.unwrap();
+        assert_eq!(
+            count(&db.conn, "renewals WHERE renew_status = 3 AND failure_reason LIKE '%NO_PAYMENT_METHOD%'")
+                .await,
+            1,
+            "{}",
+            db.label()
+        );
+
+        // When the gateway has converted the cards, a re-run with PAYMENT_TOKEN fills in the pending one.
+        let (tokens, _) = import(&db, Kind::RenewalsErp, &file(Some("tok_ok_migrated"))).await;
+        assert_eq!((tokens.inserted, tokens.updated, tokens.unchanged), (0, 1, 1), "{}", db.label());
+        assert_eq!(
+            count(&db.conn, "renewals WHERE payment_token = 'tok_ok_migrated' AND renew_status = 1").await,
+            1
+        );
+        let _ = at();
+    }
+}
