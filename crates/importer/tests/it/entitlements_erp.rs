@@ -67,7 +67,7 @@ async fn r14_r3_erp_entitlements_take_their_dates_from_the_issue_calendar_and_st
         );
         let lapsed = text(&db, &format!("SELECT CAST(e.subscribe_status AS TEXT) {gcv} = 'CW0000002'")).await;
         assert_eq!(lapsed.as_deref(), Some("2"), "{}: ended before the cut-over → LAPSED", db.label());
-        assert_eq!(count(&db.conn, &format!("entitlements e JOIN customers c ON c.id = e.holder_customer_id WHERE e.product_code = 'GCV' AND e.estimated AND c.customer_no = 'CW0000004'")).await, 1);
+        assert_eq!(count(&db.conn, "entitlements e JOIN customers c ON c.id = e.holder_customer_id WHERE e.product_code = 'GCV' AND e.estimated AND c.customer_no = 'CW0000004'").await, 1);
         // 全閱讀 is held by the member linked to the customer.
         let kcw = text(&db, "SELECT CAST(e.right_due_date AS TEXT) || ' ' || CAST(e.seniority_thousandths AS TEXT) FROM entitlements e JOIN members m ON m.id = e.holder_member_id WHERE e.product_code = 'KCW'").await;
         assert_eq!(kcw.as_deref(), Some("2027-03-31 2500"));

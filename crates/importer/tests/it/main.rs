@@ -1,7 +1,7 @@
 //! Imports (R14) and anonymize (R15) against real databases: SQLite always, PostgreSQL when
 //! TEST_DATABASE_URL is set. Batches are tiny (3 rows) so that every file spans several transactions.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test helpers fail the test loudly")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test helpers fail the test loudly")]
 
 mod anonymize;
 mod customers;
