@@ -1,7 +1,12 @@
 //! Imports (R14) and anonymize (R15) against real databases: SQLite always, PostgreSQL when
 //! TEST_DATABASE_URL is set. Batches are tiny (3 rows) so that every file spans several transactions.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test helpers fail the test loudly")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers fail the test loudly"
+)]
 
 mod anonymize;
 mod customers;
@@ -72,4 +77,37 @@ pub(crate) async fn text(db: &TestDb, sql: &str) -> Option<String> {
         .await
         .unwrap_or_else(|e| panic!("{sql}: {e}"))?;
     row.try_get_by_index::<Option<String>>(0).unwrap()
+}
+
+mod examples {
+    //! The sample files of `examples/import`, in cut-over order, land without a reject — twice.
+
+    use crate::{demo, import};
+    use importer::Kind;
+    use test_support::databases;
+
+    #[tokio::test]
+    async fn r14_the_example_files_import_cleanly_and_rerun_as_unchanged() {
+        let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/import");
+        for db in databases().await {
+            demo(&db).await;
+            for round in 0..2 {
+                for kind in Kind::ALL {
+                    let file =
+                        std::fs::read_to_string(folder.join(format!("{}.csv", kind.as_str()))).unwrap();
+                    let (summary, rejects) = import(&db, kind, &file).await;
+                    assert_eq!(summary.rejected, 0, "{} {}: {rejects}", kind.as_str(), db.label());
+                    assert!(summary.read > 0);
+                    if round == 1 {
+                        assert_eq!(
+                            summary.inserted + summary.updated,
+                            0,
+                            "{} re-run: {summary:?}",
+                            kind.as_str()
+                        );
+                    }
+                }
+            }
+        }
+    }
 }
