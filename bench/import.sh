@@ -4,7 +4,7 @@
 # measurement; take the median of the rounds.
 #
 #   bench/import.sh                      # 3 rounds: 800,000 customers, 358,274 member-customers
-#   ROUNDS=5 CUSTOMERS=800000 LINKS=358274 bench/import.sh
+#   ROUNDS=5 CUSTOMERS=800000 LINKS=358274 BATCH=50000 bench/import.sh
 #
 # Needs a release build (cargo build --release -p platform -p bench), psql, and PostgreSQL on
 # 127.0.0.1:5432 with trust auth (PG_ADMIN_URL to change). Peak memory is the max RSS of `platform import`.
@@ -35,7 +35,7 @@ import() { # import URL KIND FILE — prints "seconds max_rss_mb"
   local url=$1 kind=$2 file=$3 start end
   start=$(date +%s.%N)
   /usr/bin/time -f "%M" -o "$WORK/rss" "$BIN/platform" --database-url "$url" import "$kind" "$file" \
-    --rejects "$WORK/rejects.csv" > /dev/null 2> "$WORK/stderr" || { cat "$WORK/stderr" >&2; return 1; }
+    --batch "${BATCH:-10000}" --rejects "$WORK/rejects.csv" > /dev/null 2> "$WORK/stderr" || { cat "$WORK/stderr" >&2; return 1; }
   end=$(date +%s.%N)
   echo "$(echo "$end - $start" | bc) $(( $(cat "$WORK/rss") / 1024 ))"
 }
