@@ -48,19 +48,17 @@ const CHECKS: &[&str] = &[
      AND NOT EXISTS (SELECT 1 FROM import_stage p WHERE p.customer_no = import_stage.parent AND p.reject IS NULL)",
 ];
 
-const EXISTING: &str = "SELECT COUNT(*) FROM import_stage s JOIN customers c ON c.customer_no = s.customer_no \
-     WHERE s.reject IS NULL";
-
 const UPSERT: &str = "INSERT INTO customers (customer_no, customer_id, name, email, phone, street, \
      created_at, updated_at) \
      SELECT s.customer_no, s.customer_id, s.name, s.email, s.phone, s.street, \
      $1, $1 FROM import_stage s WHERE s.reject IS NULL ON CONFLICT (customer_no) DO NOTHING";
 
 /// Parents, once the batch's own customers exist; only for the customers this batch inserted.
-const PARENTS: &str = "UPDATE customers SET parent_id = (SELECT p.id FROM customers p \
-     WHERE p.customer_no = (SELECT s.parent FROM import_stage s WHERE s.customer_no = customers.customer_no)) \
-     WHERE created_at = $1 AND parent_id IS NULL AND customer_no IN \
-     (SELECT customer_no FROM import_stage WHERE parent IS NOT NULL AND reject IS NULL)";
+/// Driven from the staged rows that name a parent (usually none), never by scanning `customers`.
+const PARENTS: &str = "UPDATE customers SET parent_id = p.id FROM import_stage s \
+     JOIN customers p ON p.customer_no = s.parent \
+     WHERE s.parent IS NOT NULL AND s.reject IS NULL AND customers.customer_no = s.customer_no \
+     AND customers.created_at = $1 AND customers.parent_id IS NULL";
 
 impl Loader for Customers {
     type Row = Row;
@@ -104,7 +102,7 @@ impl Loader for Customers {
         options: &Options,
     ) -> Result<Outcome, ImportError> {
         let rows = batch.into_iter().map(|(line, row)| (line, row.cells)).collect();
-        Merge { columns: STAGED, checks: CHECKS, existing: EXISTING, upserts: &[UPSERT], after: &[PARENTS] }
+        Merge { columns: STAGED, checks: CHECKS, existing: None, upserts: &[UPSERT], after: &[PARENTS] }
             .run(db, rows, options)
             .await
     }

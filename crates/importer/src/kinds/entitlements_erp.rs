@@ -355,7 +355,7 @@ impl Loader for EntitlementsErp {
     ) -> Result<Outcome, ImportError> {
         let rows = batch.into_iter().map(|(line, row)| (line, row.cells)).collect();
         let upserts = [self.upserts[0].as_str(), self.upserts[1].as_str()];
-        Merge { columns: STAGED, checks: CHECKS, existing: EXISTING, upserts: &upserts, after: &[] }
+        Merge { columns: STAGED, checks: CHECKS, existing: Some(EXISTING), upserts: &upserts, after: &[] }
             .run(db, rows, options)
             .await
     }

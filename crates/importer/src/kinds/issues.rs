@@ -146,7 +146,7 @@ impl Loader for Issues {
         Merge {
             columns: STAGED,
             checks: CHECKS,
-            existing: EXISTING,
+            existing: Some(EXISTING),
             upserts: &[UPSERT],
             after: &[CORRECT_ESTIMATES],
         }

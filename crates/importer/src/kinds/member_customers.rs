@@ -29,32 +29,22 @@ const COLUMNS: &[Column] = &[
     optional("SYSMEMO"),
 ];
 
-const STAGED: &[(&str, SqlType)] = &[
-    ("account", SqlType::Text),
-    ("customer_no", SqlType::Text),
-    ("linked_at", SqlType::Text),
-    ("member_id", SqlType::Int),
-    ("customer_id", SqlType::Int),
-];
+const STAGED: &[(&str, SqlType)] =
+    &[("account", SqlType::Text), ("customer_no", SqlType::Text), ("linked_at", SqlType::Text)];
 
+// Anti-joins on the unique indexes: only the refused rows are written to.
 const CHECKS: &[&str] = &[
-    "UPDATE import_stage SET member_id = (SELECT m.id FROM members m WHERE m.account = import_stage.account), \
-     customer_id = (SELECT c.id FROM customers c WHERE c.customer_no = import_stage.customer_no)",
     "UPDATE import_stage SET reject = 'USERID: no member ' || account || ' (import member-profiles first)' \
-     WHERE reject IS NULL AND member_id IS NULL",
+     WHERE reject IS NULL AND NOT EXISTS (SELECT 1 FROM members m WHERE m.account = import_stage.account)",
     "UPDATE import_stage SET reject = 'SUBNO: no customer ' || customer_no || ' (import customers first)' \
-     WHERE reject IS NULL AND customer_id IS NULL",
+     WHERE reject IS NULL \
+     AND NOT EXISTS (SELECT 1 FROM customers c WHERE c.customer_no = import_stage.customer_no)",
 ];
 
-const EXISTING: &str = "SELECT COUNT(*) FROM import_stage s JOIN member_customers l \
-     ON l.member_id = s.member_id AND l.customer_id = s.customer_id WHERE s.reject IS NULL";
-
-const UPSERT_POSTGRES: &str = "INSERT INTO member_customers (member_id, customer_id, linked_at) \
-     SELECT s.member_id, s.customer_id, COALESCE(s.linked_at::timestamptz, $1) FROM import_stage s \
-     WHERE s.reject IS NULL ON CONFLICT (member_id, customer_id) DO NOTHING";
-
-const UPSERT_SQLITE: &str = "INSERT INTO member_customers (member_id, customer_id, linked_at) \
-     SELECT s.member_id, s.customer_id, COALESCE(s.linked_at, $1) FROM import_stage s \
+/// `{linked_at}` is the staged text as a timestamp (a cast on PostgreSQL, stored as is on SQLite).
+const UPSERT: &str = "INSERT INTO member_customers (member_id, customer_id, linked_at) \
+     SELECT m.id, c.id, COALESCE({linked_at}, $1) FROM import_stage s \
+     JOIN members m ON m.account = s.account JOIN customers c ON c.customer_no = s.customer_no \
      WHERE s.reject IS NULL ON CONFLICT (member_id, customer_id) DO NOTHING";
 
 impl Loader for MemberCustomers {
@@ -78,8 +68,6 @@ impl Loader for MemberCustomers {
             Cell::Text(account.to_string()),
             Cell::Text(customer_no),
             linked_at.map(|at| at.to_rfc3339()).into(),
-            Cell::Null,
-            Cell::Null,
         ];
         Ok(Parsed::one(Row { key, cells }))
     }
@@ -94,12 +82,15 @@ impl Loader for MemberCustomers {
         batch: Vec<(u64, Row)>,
         options: &Options,
     ) -> Result<Outcome, ImportError> {
-        let upsert = match db.get_database_backend() {
-            sea_orm::DbBackend::Postgres => UPSERT_POSTGRES,
-            _ => UPSERT_SQLITE,
-        };
+        let upsert = UPSERT.replace(
+            "{linked_at}",
+            match db.get_database_backend() {
+                sea_orm::DbBackend::Postgres => "s.linked_at::timestamptz",
+                _ => "s.linked_at",
+            },
+        );
         let rows = batch.into_iter().map(|(line, row)| (line, row.cells)).collect();
-        Merge { columns: STAGED, checks: CHECKS, existing: EXISTING, upserts: &[upsert], after: &[] }
+        Merge { columns: STAGED, checks: CHECKS, existing: None, upserts: &[&upsert], after: &[] }
             .run(db, rows, options)
             .await
     }

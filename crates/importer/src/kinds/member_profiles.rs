@@ -140,7 +140,7 @@ impl Loader for MemberProfiles {
         options: &Options,
     ) -> Result<Outcome, ImportError> {
         let rows = batch.into_iter().map(|(line, row)| (line, row.cells)).collect();
-        Merge { columns: STAGED, checks: CHECKS, existing: EXISTING, upserts: &[UPSERT], after: &[] }
+        Merge { columns: STAGED, checks: CHECKS, existing: Some(EXISTING), upserts: &[UPSERT], after: &[] }
             .run(db, rows, options)
             .await
     }

@@ -19,8 +19,9 @@ pub(crate) struct Merge<'a> {
     /// Statements that resolve references and mark refused rows:
     /// `UPDATE import_stage SET … / reject = '…' WHERE reject IS NULL AND …`, run in order.
     pub checks: &'a [&'a str],
-    /// `SELECT COUNT(*)` of the valid staged rows whose record exists already.
-    pub existing: &'a str,
+    /// `SELECT COUNT(*)` of the valid staged rows whose record exists already; `None` for insert-only
+    /// kinds (`ON CONFLICT DO NOTHING`), where every valid row not inserted existed.
+    pub existing: Option<&'a str>,
     /// The upserts of the valid rows: `INSERT … SELECT … FROM import_stage WHERE reject IS NULL ON CONFLICT …`
     /// changing only what differs. `$1` is the write time.
     pub upserts: &'a [&'a str],
@@ -44,12 +45,16 @@ impl Merge<'_> {
             tx.execute(check, &[]).await?;
         }
         let valid = tx.scalar(&format!("SELECT COUNT(*) FROM {STAGE} WHERE reject IS NULL"), &[]).await?;
-        let existing = tx.scalar(self.existing, &[]).await?;
+        let existing = match self.existing {
+            Some(sql) => Some(tx.scalar(sql, &[]).await?),
+            None => None,
+        };
         let at = Cell::At(options.at);
         let mut changed = 0;
         for upsert in self.upserts {
             changed += i64::try_from(tx.execute(upsert, std::slice::from_ref(&at)).await?).unwrap_or(0);
         }
+        let existing = existing.unwrap_or(valid - changed);
         for statement in self.after {
             tx.execute(statement, std::slice::from_ref(&at)).await?;
         }
