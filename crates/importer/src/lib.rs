@@ -252,56 +252,39 @@ pub async fn import<R: Read>(
     rejects: &mut Rejects,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Summary, ImportError> {
-    use kinds::*;
     match kind {
-        Kind::Customers => run(db, customers::Customers, input, options, rejects, progress).await,
+        Kind::Customers => run(db, &kinds::customers::Customers, input, options, rejects, progress).await,
         Kind::MemberCustomers => {
-            run(db, member_customers::MemberCustomers, input, options, rejects, progress).await
+            run(db, &kinds::member_customers::MemberCustomers, input, options, rejects, progress).await
         }
         Kind::MemberProfiles => {
-            run(db, member_profiles::MemberProfiles, input, options, rejects, progress).await
+            run(db, &kinds::member_profiles::MemberProfiles, input, options, rejects, progress).await
         }
-        Kind::Issues => run(db, issues::Issues, input, options, rejects, progress).await,
+        Kind::Issues => run(db, &kinds::issues::Issues, input, options, rejects, progress).await,
         Kind::EntitlementsErp => {
-            let loader = entitlements_erp::EntitlementsErp::load(db).await?;
-            run(db, loader, input, options, rejects, progress).await
+            let loader = kinds::entitlements_erp::EntitlementsErp::load(db).await?;
+            run(db, &loader, input, options, rejects, progress).await
         }
-        Kind::RenewalsErp => run(db, renewals_erp::RenewalsErp, input, options, rejects, progress).await,
+        Kind::RenewalsErp => {
+            run(db, &kinds::renewals_erp::RenewalsErp, input, options, rejects, progress).await
+        }
     }
 }
 
-/// Reads, parses and batches on the caller's task while the previous batch merges on another (one batch
-/// in flight, so the database works while the next batch is parsed); batches still commit in file order.
-async fn run<L, R>(
+async fn run<L: Loader, R: Read>(
     db: &DatabaseConnection,
-    loader: L,
+    loader: &L,
     input: R,
     options: &Options,
     rejects: &mut Rejects,
     progress: &mut dyn FnMut(Progress),
-) -> Result<Summary, ImportError>
-where
-    L: Loader + Send + Sync + 'static,
-    L::Row: 'static,
-    R: Read,
-{
-    let loader = std::sync::Arc::new(loader);
+) -> Result<Summary, ImportError> {
     let mut source = source::Source::open(input, options.encoding, loader.columns())?;
     rejects.start(source.header().names())?;
     let batch_size = options.batch.max(1);
     let mut summary = Summary::default();
     let mut batch = Batch::default();
-    let mut in_flight: Option<InFlight> = None;
-    loop {
-        let record = match source.next_record() {
-            Ok(Some(record)) => record,
-            Ok(None) => break,
-            Err(err) => {
-                // What was read before the broken line is merged before the error is reported.
-                settle(in_flight.take(), rejects, &mut summary).await?;
-                return Err(err);
-            }
-        };
+    while let Some(record) = source.next_record()? {
         summary.read += 1;
         match loader.parse(source.header(), &record, options) {
             Ok(parsed) => {
@@ -313,8 +296,7 @@ where
                 if parsed.rows.iter().any(|row| loader.keys(row).iter().any(|k| batch.keys.contains(k)))
                     || batch.rows.len() >= batch_size
                 {
-                    settle(in_flight.take(), rejects, &mut summary).await?;
-                    in_flight = batch.start(db, &loader, options);
+                    batch.flush(db, loader, options, rejects, &mut summary).await?;
                     progress(Progress { summary, bytes: source.bytes_read() });
                 }
                 if !parsed.rows.is_empty() {
@@ -331,35 +313,10 @@ where
             }
         }
     }
-    settle(in_flight.take(), rejects, &mut summary).await?;
-    settle(batch.start(db, &loader, options), rejects, &mut summary).await?;
+    batch.flush(db, loader, options, rejects, &mut summary).await?;
     progress(Progress { summary, bytes: source.bytes_read() });
     rejects.finish()?;
     Ok(summary)
-}
-
-/// A batch merging on its own task, with its records for the rejects file.
-type InFlight = (tokio::task::JoinHandle<Result<Outcome, ImportError>>, Vec<source::Record>);
-
-/// Waits for the batch in flight and accounts for it.
-async fn settle(
-    in_flight: Option<InFlight>,
-    rejects: &mut Rejects,
-    summary: &mut Summary,
-) -> Result<(), ImportError> {
-    let Some((task, records)) = in_flight else {
-        return Ok(());
-    };
-    let outcome = task.await.map_err(|e| anyhow::anyhow!("a batch's merge did not finish: {e}"))??;
-    summary.add(&outcome);
-    for (line, reason) in &outcome.rejects {
-        summary.rejected += 1;
-        match records.binary_search_by_key(line, |r| r.line) {
-            Ok(at) => rejects.write(*line, reason, &records[at].fields)?,
-            Err(_) => rejects.write(*line, reason, &csv::StringRecord::new())?,
-        }
-    }
-    Ok(())
 }
 
 /// The rows waiting to be merged, with their records for the rejects file.
@@ -375,21 +332,29 @@ impl<T> Default for Batch<T> {
     }
 }
 
-impl<T: Send + 'static> Batch<T> {
-    /// Starts merging the batch on a task of its own and empties it; `None` when it is empty.
-    fn start<L: Loader<Row = T> + Send + Sync + 'static>(
+impl<T: Send> Batch<T> {
+    async fn flush<L: Loader<Row = T>>(
         &mut self,
         db: &DatabaseConnection,
-        loader: &std::sync::Arc<L>,
+        loader: &L,
         options: &Options,
-    ) -> Option<InFlight> {
-        self.keys.clear();
+        rejects: &mut Rejects,
+        summary: &mut Summary,
+    ) -> Result<(), ImportError> {
         if self.rows.is_empty() {
-            return None;
+            return Ok(());
         }
-        let rows = std::mem::take(&mut self.rows);
-        let (db, loader, options) = (db.clone(), loader.clone(), options.clone());
-        let task = tokio::spawn(async move { loader.merge(&db, rows, &options).await });
-        Some((task, std::mem::take(&mut self.records)))
+        let outcome = loader.merge(db, std::mem::take(&mut self.rows), options).await?;
+        summary.add(&outcome);
+        for (line, reason) in &outcome.rejects {
+            summary.rejected += 1;
+            match self.records.binary_search_by_key(line, |r| r.line) {
+                Ok(at) => rejects.write(*line, reason, &self.records[at].fields)?,
+                Err(_) => rejects.write(*line, reason, &csv::StringRecord::new())?,
+            }
+        }
+        self.records.clear();
+        self.keys.clear();
+        Ok(())
     }
 }
