@@ -32,7 +32,7 @@ const COLUMNS: &[Column] = &[
 const STAGED: &[(&str, SqlType)] =
     &[("account", SqlType::Text), ("customer_no", SqlType::Text), ("linked_at", SqlType::Text)];
 
-// Anti-joins on the unique indexes: only the refused rows are written to.
+// SQLite: anti-joins on the unique indexes; only the refused rows are written to.
 const CHECKS: &[&str] = &[
     "UPDATE import_stage SET reject = 'USERID: no member ' || account || ' (import member-profiles first)' \
      WHERE reject IS NULL AND NOT EXISTS (SELECT 1 FROM members m WHERE m.account = import_stage.account)",
@@ -41,11 +41,24 @@ const CHECKS: &[&str] = &[
      AND NOT EXISTS (SELECT 1 FROM customers c WHERE c.customer_no = import_stage.customer_no)",
 ];
 
-/// `{linked_at}` is the staged text as a timestamp (a cast on PostgreSQL, stored as is on SQLite).
-const UPSERT: &str = "INSERT INTO member_customers (member_id, customer_id, linked_at) \
-     SELECT m.id, c.id, COALESCE({linked_at}, $1) FROM import_stage s \
+/// SQLite: after [`CHECKS`], the links of the rows left.
+const UPSERT_SQLITE: &str = "INSERT INTO member_customers (member_id, customer_id, linked_at) \
+     SELECT m.id, c.id, COALESCE(s.linked_at, $1) FROM import_stage s \
      JOIN members m ON m.account = s.account JOIN customers c ON c.customer_no = s.customer_no \
      WHERE s.reject IS NULL ON CONFLICT (member_id, customer_id) DO NOTHING";
+
+/// PostgreSQL: one statement resolves both references once per row, marks the rows that fail and inserts
+/// the others (the checks and the insert would otherwise look every row up twice).
+const UPSERT_POSTGRES: &str = "WITH resolved AS MATERIALIZED (SELECT s.line, m.id AS member_id, \
+     c.id AS customer_id, s.linked_at FROM import_stage s LEFT JOIN members m ON m.account = s.account \
+     LEFT JOIN customers c ON c.customer_no = s.customer_no WHERE s.reject IS NULL), \
+     marked AS (UPDATE import_stage SET reject = CASE WHEN r.member_id IS NULL \
+     THEN 'USERID: no member ' || import_stage.account || ' (import member-profiles first)' \
+     ELSE 'SUBNO: no customer ' || import_stage.customer_no || ' (import customers first)' END \
+     FROM resolved r WHERE r.line = import_stage.line AND (r.member_id IS NULL OR r.customer_id IS NULL)) \
+     INSERT INTO member_customers (member_id, customer_id, linked_at) \
+     SELECT member_id, customer_id, COALESCE(linked_at::timestamptz, $1) FROM resolved \
+     WHERE member_id IS NOT NULL AND customer_id IS NOT NULL ON CONFLICT (member_id, customer_id) DO NOTHING";
 
 impl Loader for MemberCustomers {
     type Row = Row;
@@ -82,15 +95,12 @@ impl Loader for MemberCustomers {
         batch: Vec<(u64, Row)>,
         options: &Options,
     ) -> Result<Outcome, ImportError> {
-        let upsert = UPSERT.replace(
-            "{linked_at}",
-            match db.get_database_backend() {
-                sea_orm::DbBackend::Postgres => "s.linked_at::timestamptz",
-                _ => "s.linked_at",
-            },
-        );
+        let (checks, upsert) = match db.get_database_backend() {
+            sea_orm::DbBackend::Postgres => (&[][..], UPSERT_POSTGRES),
+            _ => (CHECKS, UPSERT_SQLITE),
+        };
         let rows = batch.into_iter().map(|(line, row)| (line, row.cells)).collect();
-        Merge { columns: STAGED, checks: CHECKS, existing: None, upserts: &[&upsert], after: &[] }
+        Merge { columns: STAGED, checks, existing: None, upserts: &[upsert], after: &[] }
             .run(db, rows, options)
             .await
     }

@@ -44,7 +44,6 @@ impl Merge<'_> {
         for check in self.checks {
             tx.execute(check, &[]).await?;
         }
-        let valid = tx.scalar(&format!("SELECT COUNT(*) FROM {STAGE} WHERE reject IS NULL"), &[]).await?;
         let existing = match self.existing {
             Some(sql) => Some(tx.scalar(sql, &[]).await?),
             None => None,
@@ -54,6 +53,8 @@ impl Merge<'_> {
         for upsert in self.upserts {
             changed += i64::try_from(tx.execute(upsert, std::slice::from_ref(&at)).await?).unwrap_or(0);
         }
+        // Counted after the upserts: an upsert may mark rows too.
+        let valid = tx.scalar(&format!("SELECT COUNT(*) FROM {STAGE} WHERE reject IS NULL"), &[]).await?;
         let existing = existing.unwrap_or(valid - changed);
         for statement in self.after {
             tx.execute(statement, std::slice::from_ref(&at)).await?;
