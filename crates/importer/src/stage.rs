@@ -80,7 +80,13 @@ impl Tx {
     /// Begins a write transaction (on SQLite `BEGIN IMMEDIATE`, so it queues behind other writers).
     pub(crate) async fn begin(db: &DatabaseConnection) -> Result<Tx, sqlx::Error> {
         Ok(match db.get_database_backend() {
-            DbBackend::Postgres => Tx::Postgres(db.get_postgres_connection_pool().begin().await?),
+            DbBackend::Postgres => {
+                let mut tx = db.get_postgres_connection_pool().begin().await?;
+                // A batch lost to a crash right after its commit is imported again by the re-run (every kind
+                // is idempotent), so the commit need not wait for the WAL flush.
+                sqlx::raw_sql("SET LOCAL synchronous_commit = off").execute(&mut *tx).await?;
+                Tx::Postgres(tx)
+            }
             _ => Tx::Sqlite(db.get_sqlite_connection_pool().begin_with("BEGIN IMMEDIATE").await?),
         })
     }
