@@ -178,3 +178,73 @@ fn jobs_run_expiry_and_grant_sweep_from_the_command_line() {
     let bad = run(&["jobs", "run", "expire-entitlements", "--as-of", "yesterday"]);
     assert_eq!(bad.status.code(), Some(2), "clap refuses a bad date");
 }
+
+/// R14/R15 through the real binary: the summary on stdout, exit 1 and a rejects file when rows were
+/// refused, exit 0 on a clean re-run, `--dry-run` writing nothing, and `anonymize` refused on production.
+#[test]
+fn r14_r15_import_and_anonymize_from_the_command_line() {
+    let folder = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        Command::new(BIN)
+            .current_dir(folder.path())
+            .env("DATABASE_URL", format!("sqlite://{}/cli.db?mode=rwc", folder.path().display()))
+            .env("PLATFORM_LOG__FILTER", "warn")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let file = folder.path().join("customers.csv");
+    std::fs::write(
+        &file,
+        "customerNo,name,email\nCW0000001,陳志明,chen@example.com\nCW0000002,林春嬌,broken\n",
+    )
+    .unwrap();
+    let file = file.to_str().unwrap();
+
+    let dry = run(&["import", "customers", file, "--dry-run"]);
+    assert_eq!(dry.status.code(), Some(1), "{}", String::from_utf8_lossy(&dry.stderr));
+    let stdout = String::from_utf8_lossy(&dry.stdout);
+    assert!(
+        stdout.starts_with("dry run, nothing written — customers: read 2, inserted 1"),
+        "{stdout} {}",
+        String::from_utf8_lossy(&dry.stderr)
+    );
+
+    let first = run(&["import", "customers", file]);
+    assert_eq!(first.status.code(), Some(1), "a rejected row makes the exit code 1");
+    let stdout = String::from_utf8_lossy(&first.stdout);
+    assert!(
+        stdout.starts_with("customers: read 2, inserted 1, updated 0, unchanged 0, rejected 1"),
+        "{stdout}"
+    );
+    let stderr = String::from_utf8_lossy(&first.stderr);
+    assert!(
+        stderr.contains("1 row(s) rejected: see") && stderr.contains("customers.csv.rejects.csv"),
+        "{stderr}"
+    );
+    let rejects = std::fs::read_to_string(format!("{file}.rejects.csv")).unwrap();
+    assert!(rejects.starts_with("line,reason,customerNo,name,email\n3,"), "{rejects}");
+    assert!(rejects.contains("林春嬌,broken"), "{rejects}");
+
+    std::fs::write(file, "customerNo,name,email\nCW0000001,陳志明,chen@example.com\n").unwrap();
+    let again = run(&["import", "customers", file]);
+    assert_eq!(again.status.code(), Some(0), "{}", String::from_utf8_lossy(&again.stderr));
+    assert!(
+        String::from_utf8_lossy(&again.stdout).contains("inserted 0, updated 0, unchanged 1, rejected 0")
+    );
+
+    let unknown = run(&["import", "customer", file]);
+    assert_eq!(unknown.status.code(), Some(2), "clap refuses an unknown kind");
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("member-customers"));
+
+    assert!(run(&["environment", "--set", "production"]).status.success());
+    let refused = run(&["anonymize"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("marked production"));
+    assert!(run(&["environment", "--set", "development"]).status.success());
+    let masked = run(&["anonymize"]);
+    assert!(masked.status.success(), "{}", String::from_utf8_lossy(&masked.stderr));
+    assert!(String::from_utf8_lossy(&masked.stdout).contains("customers: 1 row(s)"));
+    let shown = run(&["environment"]);
+    assert_eq!(String::from_utf8_lossy(&shown.stdout), "development\n");
+}
