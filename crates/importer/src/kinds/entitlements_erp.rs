@@ -12,6 +12,7 @@
 //! `rightDueDate` = `KC_SUB_END_DATE`. Statuses are backfilled as seed 004 step 5 does against the cut-over
 //! day (`--as-of`): CURRENT when the end date is on or after it, LAPSED before, COMPLIMENTARY_ENDED without
 //! a date. An import never moves an entitlement backwards: a stored term that reaches further is kept.
+//! Each entitlement written gets a ledger row of kind IMPORT naming the line.
 
 use super::Merge;
 use crate::source::{Column, Header, Record, optional, required};
@@ -165,6 +166,16 @@ const UPSERT: &str = "INSERT INTO entitlements ({holder}, product_code, end_volu
      OR entitlements.seniority_thousandths IS DISTINCT FROM excluded.seniority_thousandths \
      OR entitlements.subscribe_status IS DISTINCT FROM excluded.subscribe_status \
      OR entitlements.estimated IS DISTINCT FROM excluded.estimated)";
+
+/// One append-only ledger row (kind IMPORT) per entitlement this batch inserted or changed: those whose
+/// `updated_at` is this import's write time. An unchanged row (a re-run) writes none.
+const LEDGER: &str = "INSERT INTO entitlement_grants (entitlement_id, kind, outcome, reason, start_volume, \
+     end_volume, right_due_date, seniority_thousandths, granted_at) \
+     SELECT e.id, 'IMPORT', 'GRANTED', 'entitlements-erp line ' || s.line, e.start_volume, e.end_volume, \
+     e.right_due_date, e.seniority_thousandths, $1 FROM import_stage s JOIN entitlements e \
+     ON e.product_code = s.product_code AND ((NOT s.member_holder AND e.holder_customer_id = s.customer_ref) \
+     OR (s.member_holder AND e.holder_member_id = s.member_ref)) \
+     WHERE s.reject IS NULL AND e.updated_at = $1";
 
 /// The loader, with the issue calendars of the magazine products.
 pub(crate) struct EntitlementsErp {
@@ -355,7 +366,7 @@ impl Loader for EntitlementsErp {
     ) -> Result<Outcome, ImportError> {
         let rows = batch.into_iter().map(|(line, row)| (line, row.cells)).collect();
         let upserts = [self.upserts[0].as_str(), self.upserts[1].as_str()];
-        Merge { columns: STAGED, checks: CHECKS, existing: Some(EXISTING), upserts: &upserts, after: &[] }
+        Merge { columns: STAGED, checks: CHECKS, existing: Some(EXISTING), upserts: &upserts, after: &[LEDGER] }
             .run(db, rows, options)
             .await
     }
