@@ -214,10 +214,16 @@ impl<T> Parsed<T> {
     }
 }
 
+/// A parsed row's keys: two rows of one batch must not share one (such rows are merged in separate batches,
+/// in order, as if imported one by one).
+pub(crate) trait Keyed {
+    fn keys(&self) -> Vec<String>;
+}
+
 /// One kind's parsing and merging.
 pub(crate) trait Loader {
     /// What one record becomes.
-    type Row: Send;
+    type Row: Keyed + Send;
 
     /// The columns of the export.
     fn columns(&self) -> &'static [source::Column];
@@ -229,10 +235,6 @@ pub(crate) trait Loader {
         record: &source::Record,
         options: &Options,
     ) -> Result<Parsed<Self::Row>, String>;
-
-    /// The keys two rows of one batch must not share (such rows are merged in separate batches, in order,
-    /// as if imported one by one).
-    fn keys(&self, row: &Self::Row) -> Vec<String>;
 
     /// Writes a batch of (line, row) and says what happened.
     fn merge(
@@ -293,7 +295,7 @@ async fn run<L: Loader, R: Read>(
                     summary.rejected += 1;
                     rejects.write(record.line, &reason, &record.fields)?;
                 }
-                if parsed.rows.iter().any(|row| loader.keys(row).iter().any(|k| batch.keys.contains(k)))
+                if parsed.rows.iter().any(|row| row.keys().iter().any(|k| batch.keys.contains(k)))
                     || batch.rows.len() >= batch_size
                 {
                     batch.flush(db, loader, options, rejects, &mut summary).await?;
@@ -303,7 +305,7 @@ async fn run<L: Loader, R: Read>(
                     batch.records.push(record.clone());
                 }
                 for row in parsed.rows {
-                    batch.keys.extend(loader.keys(&row));
+                    batch.keys.extend(row.keys());
                     batch.rows.push((record.line, row));
                 }
             }

@@ -4,19 +4,13 @@
 //! NULL`); an existing customer is left as it is. `parent` is the parent's customerNo and must exist
 //! (earlier in the file or in the database).
 
-use super::Merge;
+use super::{Merge, Staged};
 use crate::source::{Column, Header, Record, optional, required};
 use crate::stage::{Cell, SqlType};
 use crate::{ImportError, Loader, Options, Outcome, Parsed, parse};
 use sea_orm::DatabaseConnection;
 
 pub(crate) struct Customers;
-
-/// A customer to insert.
-pub(crate) struct Row {
-    customer_no: String,
-    cells: Vec<Cell>,
-}
 
 const COLUMNS: &[Column] = &[
     optional("id"),
@@ -61,13 +55,13 @@ const PARENTS: &str = "UPDATE customers SET parent_id = p.id FROM import_stage s
      AND customers.created_at = $1 AND customers.parent_id IS NULL";
 
 impl Loader for Customers {
-    type Row = Row;
+    type Row = Staged;
 
     fn columns(&self) -> &'static [Column] {
         COLUMNS
     }
 
-    fn parse(&self, header: &Header, record: &Record, _options: &Options) -> Result<Parsed<Row>, String> {
+    fn parse(&self, header: &Header, record: &Record, _options: &Options) -> Result<Parsed<Staged>, String> {
         let get = |column| header.get(record, column);
         let customer_no = members::validate::customer_no("customerNo", get("customerNo").unwrap_or_default())
             .map_err(|e| e.to_string())?;
@@ -88,22 +82,17 @@ impl Loader for Customers {
             get("address").map(|v| parse::text("address", v, 300)).transpose()?.into(),
             get("parent").map(str::to_owned).into(),
         ];
-        Ok(Parsed::one(Row { customer_no, cells }))
-    }
-
-    fn keys(&self, row: &Row) -> Vec<String> {
-        vec![row.customer_no.clone()]
+        Ok(Parsed::one(Staged { keys: vec![customer_no], cells }))
     }
 
     async fn merge(
         &self,
         db: &DatabaseConnection,
-        batch: Vec<(u64, Row)>,
+        batch: Vec<(u64, Staged)>,
         options: &Options,
     ) -> Result<Outcome, ImportError> {
-        let rows = batch.into_iter().map(|(line, row)| (line, row.cells)).collect();
         Merge { columns: STAGED, checks: CHECKS, existing: None, upserts: &[UPSERT], after: &[PARENTS] }
-            .run(db, rows, options)
+            .run(db, batch, options)
             .await
     }
 }

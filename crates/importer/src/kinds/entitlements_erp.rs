@@ -14,7 +14,7 @@
 //! a date. An import never moves an entitlement backwards: a stored term that reaches further is kept.
 //! Each entitlement written gets a ledger row of kind IMPORT naming the line.
 
-use super::Merge;
+use super::{Merge, Staged};
 use crate::source::{Column, Header, Record, optional, required};
 use crate::stage::{Cell, SqlType};
 use crate::{ImportError, Loader, Options, Outcome, Parsed, parse};
@@ -183,12 +183,6 @@ pub(crate) struct EntitlementsErp {
     upserts: [String; 2],
 }
 
-/// One entitlement to upsert.
-pub(crate) struct Row {
-    key: String,
-    cells: Vec<Cell>,
-}
-
 impl EntitlementsErp {
     /// Reads the calendars of the mapped VOLUME products.
     pub(crate) async fn load(db: &DatabaseConnection) -> Result<Self, ImportError> {
@@ -308,13 +302,13 @@ struct Term {
 }
 
 impl Loader for EntitlementsErp {
-    type Row = Row;
+    type Row = Staged;
 
     fn columns(&self) -> &'static [Column] {
         COLUMNS
     }
 
-    fn parse(&self, header: &Header, record: &Record, options: &Options) -> Result<Parsed<Row>, String> {
+    fn parse(&self, header: &Header, record: &Record, options: &Options) -> Result<Parsed<Staged>, String> {
         let get = |column: &str| header.get(record, column);
         let erp_id = parse::text("CUSTOMER_ID", get("CUSTOMER_ID").ok_or("CUSTOMER_ID: missing")?, 32)?;
         let customer_no = get("CUSTOMER_NO")
@@ -340,8 +334,11 @@ impl Loader for EntitlementsErp {
                 continue;
             };
             match self.product(prefix, code, values, options.as_of) {
-                Ok(Some(term)) => parsed.rows.push(Row {
-                    key: format!("{erp_id}\u{1f}{}\u{1f}{code}", customer_no.as_deref().unwrap_or_default()),
+                Ok(Some(term)) => parsed.rows.push(Staged {
+                    keys: vec![format!(
+                        "{erp_id}\u{1f}{}\u{1f}{code}",
+                        customer_no.as_deref().unwrap_or_default()
+                    )],
                     cells: term.cells(&erp_id, customer_no.as_deref(), code),
                 }),
                 Ok(None) => {}
@@ -354,21 +351,22 @@ impl Loader for EntitlementsErp {
         Ok(parsed)
     }
 
-    fn keys(&self, row: &Row) -> Vec<String> {
-        vec![row.key.clone()]
-    }
-
     async fn merge(
         &self,
         db: &DatabaseConnection,
-        batch: Vec<(u64, Row)>,
+        batch: Vec<(u64, Staged)>,
         options: &Options,
     ) -> Result<Outcome, ImportError> {
-        let rows = batch.into_iter().map(|(line, row)| (line, row.cells)).collect();
         let upserts = [self.upserts[0].as_str(), self.upserts[1].as_str()];
-        Merge { columns: STAGED, checks: CHECKS, existing: Some(EXISTING), upserts: &upserts, after: &[LEDGER] }
-            .run(db, rows, options)
-            .await
+        Merge {
+            columns: STAGED,
+            checks: CHECKS,
+            existing: Some(EXISTING),
+            upserts: &upserts,
+            after: &[LEDGER],
+        }
+        .run(db, batch, options)
+        .await
     }
 }
 

@@ -5,20 +5,13 @@
 //! calendar has them; 雜誌 and 數位 accepted), `itemStatus` to ACTIVE (the seed's `Active`). The product must be a VOLUME product. Issues that extend the calendar correct the entitlements
 //! whose dates were estimated past its end (R3).
 
-use super::Merge;
+use super::{Merge, Staged};
 use crate::source::{Column, Header, Record, optional, required};
 use crate::stage::{Cell, SqlType};
 use crate::{ImportError, Loader, Options, Outcome, Parsed, parse};
 use sea_orm::DatabaseConnection;
 
 pub(crate) struct Issues;
-
-/// An issue to upsert.
-pub(crate) struct Row {
-    item_no: String,
-    volume_key: String,
-    cells: Vec<Cell>,
-}
 
 const COLUMNS: &[Column] = &[
     optional("itemNo"),
@@ -87,13 +80,13 @@ const CORRECT_ESTIMATES: &str = "UPDATE entitlements SET \
      AND i.mz_volume = entitlements.end_volume + 1)";
 
 impl Loader for Issues {
-    type Row = Row;
+    type Row = Staged;
 
     fn columns(&self) -> &'static [Column] {
         COLUMNS
     }
 
-    fn parse(&self, header: &Header, record: &Record, _options: &Options) -> Result<Parsed<Row>, String> {
+    fn parse(&self, header: &Header, record: &Record, _options: &Options) -> Result<Parsed<Staged>, String> {
         let get = |column| header.get(record, column);
         let product_code = get("productCode").unwrap_or_default().to_uppercase();
         let volume = parse::int("mzVolume", get("mzVolume").unwrap_or_default())?;
@@ -129,20 +122,15 @@ impl Loader for Issues {
             Cell::Date(publish_date),
             Cell::Text(status.to_owned()),
         ];
-        Ok(Parsed::one(Row { item_no, volume_key, cells }))
-    }
-
-    fn keys(&self, row: &Row) -> Vec<String> {
-        vec![row.item_no.clone(), row.volume_key.clone()]
+        Ok(Parsed::one(Staged { keys: vec![item_no, volume_key], cells }))
     }
 
     async fn merge(
         &self,
         db: &DatabaseConnection,
-        batch: Vec<(u64, Row)>,
+        batch: Vec<(u64, Staged)>,
         options: &Options,
     ) -> Result<Outcome, ImportError> {
-        let rows = batch.into_iter().map(|(line, row)| (line, row.cells)).collect();
         Merge {
             columns: STAGED,
             checks: CHECKS,
@@ -150,7 +138,7 @@ impl Loader for Issues {
             upserts: &[UPSERT],
             after: &[CORRECT_ESTIMATES],
         }
-        .run(db, rows, options)
+        .run(db, batch, options)
         .await
     }
 }

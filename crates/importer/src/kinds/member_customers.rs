@@ -2,7 +2,7 @@
 //! UPDATEUSER, UPDATETIME, SYSMEMO`): links member `USERID` (its account) to customer `SUBNO` (its
 //! customerNo). Both must exist; an existing link is left as it is. `CREATETIME` becomes the link's time.
 
-use super::Merge;
+use super::{Merge, Staged};
 use crate::source::{Column, Header, Record, optional, required};
 use crate::stage::{Cell, SqlType};
 use crate::{ImportError, Loader, Options, Outcome, Parsed, parse};
@@ -10,12 +10,6 @@ use members::Account;
 use sea_orm::DatabaseConnection;
 
 pub(crate) struct MemberCustomers;
-
-/// A link to make.
-pub(crate) struct Row {
-    key: String,
-    cells: Vec<Cell>,
-}
 
 const COLUMNS: &[Column] = &[
     optional("SERNO"),
@@ -61,13 +55,13 @@ const UPSERT_POSTGRES: &str = "WITH resolved AS MATERIALIZED (SELECT s.line, m.i
      WHERE member_id IS NOT NULL AND customer_id IS NOT NULL ON CONFLICT (member_id, customer_id) DO NOTHING";
 
 impl Loader for MemberCustomers {
-    type Row = Row;
+    type Row = Staged;
 
     fn columns(&self) -> &'static [Column] {
         COLUMNS
     }
 
-    fn parse(&self, header: &Header, record: &Record, options: &Options) -> Result<Parsed<Row>, String> {
+    fn parse(&self, header: &Header, record: &Record, options: &Options) -> Result<Parsed<Staged>, String> {
         let get = |column| header.get(record, column);
         let account =
             Account::parse(get("USERID").unwrap_or_default()).map_err(|e| format!("USERID: {e}"))?;
@@ -82,26 +76,21 @@ impl Loader for MemberCustomers {
             Cell::Text(customer_no),
             linked_at.map(|at| at.to_rfc3339()).into(),
         ];
-        Ok(Parsed::one(Row { key, cells }))
-    }
-
-    fn keys(&self, row: &Row) -> Vec<String> {
-        vec![row.key.clone()]
+        Ok(Parsed::one(Staged { keys: vec![key], cells }))
     }
 
     async fn merge(
         &self,
         db: &DatabaseConnection,
-        batch: Vec<(u64, Row)>,
+        batch: Vec<(u64, Staged)>,
         options: &Options,
     ) -> Result<Outcome, ImportError> {
         let (checks, upsert) = match db.get_database_backend() {
             sea_orm::DbBackend::Postgres => (&[][..], UPSERT_POSTGRES),
             _ => (CHECKS, UPSERT_SQLITE),
         };
-        let rows = batch.into_iter().map(|(line, row)| (line, row.cells)).collect();
         Merge { columns: STAGED, checks, existing: None, upserts: &[upsert], after: &[] }
-            .run(db, rows, options)
+            .run(db, batch, options)
             .await
     }
 }

@@ -6,7 +6,7 @@
 //! exists is updated where the export differs (an empty EMAIL keeps the stored one); its UUID never
 //! changes.
 
-use super::Merge;
+use super::{Merge, Staged};
 use crate::source::{Column, Header, Record, optional, required};
 use crate::stage::{Cell, SqlType};
 use crate::{ImportError, Loader, Options, Outcome, Parsed, parse};
@@ -15,12 +15,6 @@ use members::model::TradeVanMemberInfo;
 use sea_orm::DatabaseConnection;
 
 pub(crate) struct MemberProfiles;
-
-/// A member to upsert.
-pub(crate) struct Row {
-    account: String,
-    cells: Vec<Cell>,
-}
 
 const COLUMNS: &[Column] = &[
     optional("SERNO"),
@@ -74,13 +68,13 @@ const UPSERT: &str = "INSERT INTO members (account, uuid, email, marketing_opt_i
      OR excluded.trade_van_member_info IS DISTINCT FROM members.trade_van_member_info";
 
 impl Loader for MemberProfiles {
-    type Row = Row;
+    type Row = Staged;
 
     fn columns(&self) -> &'static [Column] {
         COLUMNS
     }
 
-    fn parse(&self, header: &Header, record: &Record, _options: &Options) -> Result<Parsed<Row>, String> {
+    fn parse(&self, header: &Header, record: &Record, _options: &Options) -> Result<Parsed<Staged>, String> {
         let get = |column| header.get(record, column);
         let account =
             Account::parse(get("USERID").unwrap_or_default()).map_err(|e| format!("USERID: {e}"))?;
@@ -126,22 +120,17 @@ impl Loader for MemberProfiles {
             Cell::Bool(flag("VERIFYSTATUS")?),
             info.into(),
         ];
-        Ok(Parsed::one(Row { account: account.to_string(), cells }))
-    }
-
-    fn keys(&self, row: &Row) -> Vec<String> {
-        vec![row.account.clone()]
+        Ok(Parsed::one(Staged { keys: vec![account.to_string()], cells }))
     }
 
     async fn merge(
         &self,
         db: &DatabaseConnection,
-        batch: Vec<(u64, Row)>,
+        batch: Vec<(u64, Staged)>,
         options: &Options,
     ) -> Result<Outcome, ImportError> {
-        let rows = batch.into_iter().map(|(line, row)| (line, row.cells)).collect();
         Merge { columns: STAGED, checks: CHECKS, existing: Some(EXISTING), upserts: &[UPSERT], after: &[] }
-            .run(db, rows, options)
+            .run(db, batch, options)
             .await
     }
 }

@@ -9,8 +9,20 @@ pub(crate) mod member_profiles;
 pub(crate) mod renewals_erp;
 
 use crate::stage::{Cell, STAGE, SqlType, StagedRow, Tx};
-use crate::{ImportError, Options, Outcome};
+use crate::{ImportError, Keyed, Options, Outcome};
 use sea_orm::DatabaseConnection;
+
+/// A row of a staged kind: its keys and its cells in the order of the kind's staged columns.
+pub(crate) struct Staged {
+    pub keys: Vec<String>,
+    pub cells: Vec<Cell>,
+}
+
+impl Keyed for Staged {
+    fn keys(&self) -> Vec<String> {
+        self.keys.clone()
+    }
+}
 
 /// A set-based merge of one staged batch.
 pub(crate) struct Merge<'a> {
@@ -35,9 +47,10 @@ impl Merge<'_> {
     pub(crate) async fn run(
         &self,
         db: &DatabaseConnection,
-        rows: Vec<StagedRow>,
+        batch: Vec<(u64, Staged)>,
         options: &Options,
     ) -> Result<Outcome, ImportError> {
+        let rows: Vec<StagedRow> = batch.into_iter().map(|(line, row)| (line, row.cells)).collect();
         let mut tx = Tx::begin(db).await?;
         tx.stage(self.columns, &rows).await?;
         drop(rows);

@@ -15,6 +15,13 @@ use sea_orm::{DatabaseConnection, TransactionTrait};
 
 pub(crate) struct RenewalsErp;
 
+impl crate::Keyed for ErpRenewal {
+    fn keys(&self) -> Vec<String> {
+        // The renewal's key, and the customer: rows of one customer are imported in file order.
+        vec![format!("order:{:?}", self.erp_order_no), format!("customer:{}", self.customer_no)]
+    }
+}
+
 const COLUMNS: &[Column] = &[
     required("CUSTOMER_NUMBER"),
     optional("CUSTOMER_ID"),
@@ -98,11 +105,6 @@ impl Loader for RenewalsErp {
             shipping_fee: shipping_fee.unwrap_or(0),
             exported_due_dates,
         }))
-    }
-
-    fn keys(&self, row: &ErpRenewal) -> Vec<String> {
-        // The renewal's key, and the customer: rows of one customer are imported in file order.
-        vec![format!("order:{:?}", row.erp_order_no), format!("customer:{}", row.customer_no)]
     }
 
     async fn merge(
