@@ -90,6 +90,27 @@ async fn r14_r5_r9_erp_renewals_follow_the_live_rules_and_fail_without_a_card_to
             count(&db.conn, "renewals WHERE payment_token = 'tok_ok_migrated' AND renew_status = 1").await,
             1
         );
+
+        // …and the migrated subscriber renews like a native one: charged on its deduct date (the export's
+        // date, as CW0000009 held nothing), an AUTO order paid, the next cycle pending.
+        let due = cutover() + Duration::days(90);
+        let when = platform_core::BusinessCalendar::default().start_of(due) + Duration::hours(10);
+        let charged = runner.run(renewals::charge::Due::Scheduled, due, when).await.unwrap();
+        assert_eq!(charged.charged, 1, "{}: {charged:?}", db.label());
+        let renewed = "renewals r JOIN customers c ON c.id = r.customer_id WHERE c.customer_no = 'CW0000009'";
+        assert_eq!(count(&db.conn, &format!("{renewed} AND r.renew_status = 2 AND r.cycle = 1")).await, 1);
+        assert_eq!(count(&db.conn, &format!("{renewed} AND r.renew_status = 1 AND r.cycle = 2")).await, 1);
+        assert_eq!(
+            count(&db.conn, "orders o JOIN customers c ON c.id = o.payer_customer_id WHERE c.customer_no = 'CW0000009' AND o.source = 'AUTO' AND o.payment_status = 'PAID' AND o.total_amount = 3480").await,
+            1,
+            "{}",
+            db.label()
+        );
+        assert_eq!(
+            count(&db.conn, "entitlements e JOIN customers c ON c.id = e.holder_customer_id WHERE c.customer_no = 'CW0000009' AND e.product_code = 'GCV' AND e.subscribe_status = 1").await,
+            1,
+            "the paid renewal granted the magazine"
+        );
         let _ = at();
     }
 }
