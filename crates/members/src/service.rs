@@ -231,6 +231,33 @@ pub async fn customer_id(db: &impl ConnectionTrait, customer_no: &str) -> Result
     Ok(customer_row(db, customer_no).await?.map(|c| c.id))
 }
 
+/// The row ids of the customers with these ERP ids (`customerID`) or customer numbers.
+pub async fn customer_ids_matching(
+    db: &impl ConnectionTrait,
+    erp_ids: &[String],
+    customer_nos: &[String],
+) -> Result<Vec<i64>, MembersError> {
+    let mut ids = Vec::new();
+    // Chunks stay under SQLite's bound-parameter limit.
+    for chunk in erp_ids.chunks(5_000) {
+        let rows = customer::Entity::find()
+            .filter(customer::Column::CustomerId.is_in(chunk.to_vec()))
+            .all(db)
+            .await?;
+        ids.extend(rows.into_iter().map(|c| c.id));
+    }
+    for chunk in customer_nos.chunks(5_000) {
+        let rows = customer::Entity::find()
+            .filter(customer::Column::CustomerNo.is_in(chunk.to_vec()))
+            .all(db)
+            .await?;
+        ids.extend(rows.into_iter().map(|c| c.id));
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
+}
+
 /// The customer numbers of customer row ids.
 pub async fn customer_nos_of(
     db: &impl ConnectionTrait,

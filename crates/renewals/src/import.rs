@@ -5,12 +5,16 @@
 //! `NO_PAYMENT_METHOD` (R9), which asks the payer for a card. A re-run that brings a token fills it in.
 
 use crate::entity::renewal;
-use crate::service::{Holder, event, renewal_plan};
+use crate::service::{Holder, event, holder_deduct_date, renewal_plan};
 use crate::{RenewalStatus, RenewalsError};
 use chrono::{DateTime, NaiveDate, Utc};
 use members::service as members_service;
 use members::{Address, Change, CustomerInput};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use platform_core::db::begin_write;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter,
+};
 use serde_json::json;
 
 /// One row of the ERP export, parsed.
@@ -145,6 +149,41 @@ pub async fn import_erp_renewal(
     )
     .await?;
     Ok(Imported::Inserted)
+}
+
+/// **R5** after imported entitlements changed: each PENDING renewal of these customers that is not being
+/// charged takes the deduct date its holder's entitlements now give (`renewal.rescheduled`). Returns how
+/// many moved.
+pub async fn reschedule_after_import(
+    db: &DatabaseConnection,
+    customer_ids: &[i64],
+    at: DateTime<Utc>,
+) -> Result<u64, RenewalsError> {
+    let mut moved = 0;
+    for chunk in customer_ids.chunks(5_000) {
+        let pending = renewal::Entity::find()
+            .filter(renewal::Column::CustomerId.is_in(chunk.to_vec()))
+            .filter(renewal::Column::RenewStatus.eq(i16::from(RenewalStatus::Pending.code())))
+            .filter(renewal::Column::LeaseUntil.is_null())
+            .all(db)
+            .await?;
+        for row in pending {
+            let txn = begin_write(db).await?;
+            let Some(deduct) = holder_deduct_date(&txn, &row).await? else { continue };
+            if deduct == row.deduct_date {
+                continue;
+            }
+            let from = row.deduct_date;
+            let mut next: renewal::ActiveModel = row.into();
+            next.deduct_date = Set(deduct);
+            next.updated_at = Set(at);
+            let updated = next.update(&txn).await?;
+            event(&txn, "renewal.rescheduled", &updated, json!({ "from": from, "to": deduct }), at).await?;
+            txn.commit().await?;
+            moved += 1;
+        }
+    }
+    Ok(moved)
 }
 
 /// A re-run: a PENDING renewal not being charged takes the row's token, card, receiver and fee.

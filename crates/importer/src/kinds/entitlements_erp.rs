@@ -12,7 +12,8 @@
 //! `rightDueDate` = `KC_SUB_END_DATE`. Statuses are backfilled as seed 004 step 5 does against the cut-over
 //! day (`--as-of`): CURRENT when the end date is on or after it, LAPSED before, COMPLIMENTARY_ENDED without
 //! a date. An import never moves an entitlement backwards: a stored term that reaches further is kept.
-//! Each entitlement written gets a ledger row of kind IMPORT naming the line.
+//! Each entitlement written gets a ledger row of kind IMPORT naming the line, and the customer's PENDING
+//! renewals take the deduct date the new entitlements give (R5).
 
 use super::{Merge, Staged};
 use crate::source::{Column, Header, Record, optional, required};
@@ -358,15 +359,35 @@ impl Loader for EntitlementsErp {
         options: &Options,
     ) -> Result<Outcome, ImportError> {
         let upserts = [self.upserts[0].as_str(), self.upserts[1].as_str()];
-        Merge {
+        let (mut erp_ids, mut customer_nos) = (Vec::new(), Vec::new());
+        for (_, row) in &batch {
+            if let Some(Cell::Text(id)) = row.cells.first() {
+                erp_ids.push(id.clone());
+            }
+            if let Some(Cell::Text(no)) = row.cells.get(1) {
+                customer_nos.push(no.clone());
+            }
+        }
+        let merge = Merge {
             columns: STAGED,
             checks: CHECKS,
             existing: Some(EXISTING),
             upserts: &upserts,
             after: &[LEDGER],
+        };
+        let outcome = merge.run(db, batch, options).await?;
+        if !options.dry_run && outcome.inserted + outcome.updated > 0 {
+            // R5: pending renewals follow the entitlements they are dated by.
+            erp_ids.dedup();
+            customer_nos.dedup();
+            let customers = members::service::customer_ids_matching(db, &erp_ids, &customer_nos)
+                .await
+                .map_err(anyhow::Error::new)?;
+            renewals::import::reschedule_after_import(db, &customers, options.at)
+                .await
+                .map_err(anyhow::Error::new)?;
         }
-        .run(db, batch, options)
-        .await
+        Ok(outcome)
     }
 }
 

@@ -57,6 +57,16 @@ async fn r14_r5_r9_erp_renewals_follow_the_live_rules_and_fail_without_a_card_to
             0
         );
 
+        // R5 again when a later export moves the magazine on by two issues: the pending renewal follows.
+        let moved = format!("CUSTOMER_ID,GC_SUB_END_VOLUMN\n400001,{}\n", future + 2);
+        let (extended, _) = import(&db, Kind::EntitlementsErp, &moved).await;
+        assert_eq!(extended.updated, 1);
+        let gcv_due = issues.iter().find(|(v, _)| *v == future + 3).unwrap().1;
+        let deduct = gcv_due.min(chrono::NaiveDate::from_ymd_opt(2027, 3, 31).unwrap()) - Duration::days(1);
+        let rescheduled = text(&db, "SELECT CAST(r.deduct_date AS TEXT) FROM renewals r JOIN customers c ON c.id = r.customer_id WHERE c.customer_no = 'CW0000001'").await;
+        assert_eq!(rescheduled, Some(deduct.to_string()), "{}", db.label());
+        assert_eq!(count(&db.conn, "events WHERE event_type = 'renewal.rescheduled'").await, 1);
+
         let (again, _) = import(&db, Kind::RenewalsErp, &file(None)).await;
         assert_eq!((again.inserted, again.updated, again.unchanged), (0, 0, 2), "{}", db.label());
 
