@@ -35,6 +35,9 @@ const STAGED: &[(&str, SqlType)] = &[
     ("parent", SqlType::Text),
 ];
 
+/// Where `parent` sits in a row's cells.
+const PARENT: usize = 6;
+
 const CHECKS: &[&str] = &[
     "UPDATE import_stage SET reject = 'parent: no customer ' || parent || ' (import it first)' \
      WHERE reject IS NULL AND parent IS NOT NULL \
@@ -91,8 +94,13 @@ impl Loader for Customers {
         batch: Vec<(u64, Staged)>,
         options: &Options,
     ) -> Result<Outcome, ImportError> {
-        Merge { columns: STAGED, checks: CHECKS, existing: None, upserts: &[UPSERT], after: &[PARENTS] }
-            .run(db, batch, options)
-            .await
+        let merge =
+            Merge { columns: STAGED, checks: CHECKS, existing: None, upserts: &[UPSERT], after: &[PARENTS] };
+        // A parent may be another row of the batch: only a batch without parents is split.
+        let independent = batch.iter().all(|(_, row)| row.cells.get(PARENT) == Some(&Cell::Null));
+        if independent && db.get_database_backend() == sea_orm::DbBackend::Postgres {
+            return merge.run_in_halves(db, batch, options).await;
+        }
+        merge.run(db, batch, options).await
     }
 }

@@ -85,12 +85,19 @@ impl Loader for MemberCustomers {
         batch: Vec<(u64, Staged)>,
         options: &Options,
     ) -> Result<Outcome, ImportError> {
-        let (checks, upsert) = match db.get_database_backend() {
-            sea_orm::DbBackend::Postgres => (&[][..], UPSERT_POSTGRES),
-            _ => (CHECKS, UPSERT_SQLITE),
-        };
-        Merge { columns: STAGED, checks, existing: None, upserts: &[upsert], after: &[] }
-            .run(db, batch, options)
-            .await
+        if db.get_database_backend() != sea_orm::DbBackend::Postgres {
+            let merge = Merge {
+                columns: STAGED,
+                checks: CHECKS,
+                existing: None,
+                upserts: &[UPSERT_SQLITE],
+                after: &[],
+            };
+            return merge.run(db, batch, options).await;
+        }
+        // Links are a set and the halves of a batch share no key: their order does not matter.
+        let merge =
+            Merge { columns: STAGED, checks: &[], existing: None, upserts: &[UPSERT_POSTGRES], after: &[] };
+        merge.run_in_halves(db, batch, options).await
     }
 }

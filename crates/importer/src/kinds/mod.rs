@@ -85,6 +85,29 @@ impl Merge<'_> {
     }
 }
 
+impl Merge<'_> {
+    /// PostgreSQL: the two halves of the batch merge at once on two connections, so that the server's
+    /// per-row work (foreign-key checks, index upkeep) uses two cores (four parts measured slower on 2
+    /// cores). Only for kinds whose rows do not depend on each other. A half that fails leaves the other
+    /// committed, which the re-run reports as unchanged.
+    pub(crate) async fn run_in_halves(
+        &self,
+        db: &DatabaseConnection,
+        batch: Vec<(u64, Staged)>,
+        options: &Options,
+    ) -> Result<Outcome, ImportError> {
+        let mut first = batch;
+        let second = first.split_off(first.len() / 2);
+        let (first, second) = tokio::join!(self.run(db, first, options), self.run(db, second, options));
+        let (mut total, second) = (first?, second?);
+        total.inserted += second.inserted;
+        total.updated += second.updated;
+        total.unchanged += second.unchanged;
+        total.rejects.extend(second.rejects);
+        Ok(total)
+    }
+}
+
 fn count(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
