@@ -295,19 +295,16 @@ async fn run<L: Loader, R: Read>(
                     summary.rejected += 1;
                     rejects.write(record.line, &reason, &record.fields)?;
                 }
-                if parsed.rows.iter().any(|row| row.keys().iter().any(|k| batch.keys.contains(k)))
-                    || batch.rows.len() >= batch_size
-                {
+                let keys: Vec<String> = parsed.rows.iter().flat_map(Keyed::keys).collect();
+                if keys.iter().any(|k| batch.keys.contains(k)) || batch.rows.len() >= batch_size {
                     batch.flush(db, loader, options, rejects, &mut summary).await?;
                     progress(Progress { summary, bytes: source.bytes_read() });
                 }
                 if !parsed.rows.is_empty() {
                     batch.records.push(record.clone());
                 }
-                for row in parsed.rows {
-                    batch.keys.extend(row.keys());
-                    batch.rows.push((record.line, row));
-                }
+                batch.keys.extend(keys);
+                batch.rows.extend(parsed.rows.into_iter().map(|row| (record.line, row)));
             }
             Err(reason) => {
                 summary.rejected += 1;
