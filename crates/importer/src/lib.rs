@@ -282,7 +282,7 @@ async fn run<L: Loader, R: Read>(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Summary, ImportError> {
     let mut source = source::Source::open(input, options.encoding, loader.columns())?;
-    rejects.start(source.header().names())?;
+    rejects.start(source.header().names());
     let batch_size = options.batch.max(1);
     let mut summary = Summary::default();
     let mut batch = Batch::default();
@@ -300,11 +300,12 @@ async fn run<L: Loader, R: Read>(
                     batch.flush(db, loader, options, rejects, &mut summary).await?;
                     progress(Progress { summary, bytes: source.bytes_read() });
                 }
+                let line = record.line;
                 if !parsed.rows.is_empty() {
-                    batch.records.push(record.clone());
+                    batch.records.push(record);
                 }
                 batch.keys.extend(keys);
-                batch.rows.extend(parsed.rows.into_iter().map(|row| (record.line, row)));
+                batch.rows.extend(parsed.rows.into_iter().map(|row| (line, row)));
             }
             Err(reason) => {
                 summary.rejected += 1;

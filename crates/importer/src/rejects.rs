@@ -38,17 +38,8 @@ impl Rejects {
         }
     }
 
-    /// The file, for file rejects.
-    pub fn path(&self) -> Option<&std::path::Path> {
-        match &self.target {
-            Target::File(path) => Some(path),
-            Target::Memory(_) => None,
-        }
-    }
-
-    pub(crate) fn start(&mut self, header: &[String]) -> std::io::Result<()> {
+    pub(crate) fn start(&mut self, header: &[String]) {
         self.header = header.to_vec();
-        Ok(())
     }
 
     pub(crate) fn write(

@@ -5,7 +5,7 @@
 //! `NO_PAYMENT_METHOD` (R9), which asks the payer for a card. A re-run that brings a token fills it in.
 
 use crate::entity::renewal;
-use crate::service::{Holder, event, holder_deduct_date, renewal_plan};
+use crate::service::{Holder, ensure_idle, event, holder_deduct_date, move_deduct_date, renewal_plan};
 use crate::{RenewalStatus, RenewalsError};
 use chrono::{DateTime, NaiveDate, Utc};
 use members::service as members_service;
@@ -164,21 +164,18 @@ pub async fn reschedule_after_import(
         let pending = renewal::Entity::find()
             .filter(renewal::Column::CustomerId.is_in(chunk.to_vec()))
             .filter(renewal::Column::RenewStatus.eq(i16::from(RenewalStatus::Pending.code())))
-            .filter(renewal::Column::LeaseUntil.is_null())
             .all(db)
             .await?;
         for row in pending {
             let txn = begin_write(db).await?;
+            if ensure_idle(&txn, &row).await.is_err() {
+                continue;
+            }
             let Some(deduct) = holder_deduct_date(&txn, &row).await? else { continue };
             if deduct == row.deduct_date {
                 continue;
             }
-            let from = row.deduct_date;
-            let mut next: renewal::ActiveModel = row.into();
-            next.deduct_date = Set(deduct);
-            next.updated_at = Set(at);
-            let updated = next.update(&txn).await?;
-            event(&txn, "renewal.rescheduled", &updated, json!({ "from": from, "to": deduct }), at).await?;
+            move_deduct_date(&txn, row, deduct, at).await?;
             txn.commit().await?;
             moved += 1;
         }
@@ -194,8 +191,8 @@ async fn update_existing(
     receiver: String,
     at: DateTime<Utc>,
 ) -> Result<Imported, RenewalsError> {
-    let pending =
-        existing.renew_status == i16::from(RenewalStatus::Pending.code()) && existing.lease_until.is_none();
+    let pending = existing.renew_status == i16::from(RenewalStatus::Pending.code())
+        && ensure_idle(db, &existing).await.is_ok();
     let token = row.payment_token.clone().or_else(|| existing.payment_token.clone());
     let card = row.card_last4.clone().or_else(|| existing.payment_card.clone());
     let same = token == existing.payment_token

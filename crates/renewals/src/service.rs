@@ -453,7 +453,10 @@ pub async fn update_payment(
 }
 
 /// Refuses to touch a renewal while a charge of it is under way or its answer is not settled yet.
-async fn ensure_idle(db: &impl ConnectionTrait, row: &renewal::Model) -> Result<(), RenewalsError> {
+pub(crate) async fn ensure_idle(
+    db: &impl ConnectionTrait,
+    row: &renewal::Model,
+) -> Result<(), RenewalsError> {
     let leased = row.lease_until.is_some_and(|until| until > Utc::now());
     if leased || crate::charge::open_intent(db, row.id).await?.is_some() {
         return Err(RenewalsError::Conflict(format!(
@@ -511,6 +514,16 @@ async fn reschedule(
     let codes: BTreeSet<String> =
         existing.product_codes.split(',').filter(|c| !c.is_empty()).map(str::to_owned).collect();
     let Some(deduct) = holder.deduct_date(db, &codes).await? else { return Ok(existing) };
+    move_deduct_date(db, existing, deduct, at).await
+}
+
+/// Sets `existing`'s deduct date to `deduct` and records `renewal.rescheduled`.
+pub(crate) async fn move_deduct_date(
+    db: &impl ConnectionTrait,
+    existing: renewal::Model,
+    deduct: NaiveDate,
+    at: DateTime<Utc>,
+) -> Result<renewal::Model, RenewalsError> {
     let from = existing.deduct_date;
     let mut next = existing.into_active_model();
     next.deduct_date = Set(deduct);
