@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Import benchmark (R14): `platform import` against `psql \copy` of the same file into a bare table,
-# measured in the same round, on a fresh PostgreSQL database per round; then SQLite. Prints one line per
+# measured in the same round, on a fresh PostgreSQL database per round; then SQLite. Also the floors: the
+# same rows, already resolved, inserted by one INSERT … SELECT into the keyed tables. Prints one line per
 # measurement; take the median of the rounds.
 #
 #   bench/import.sh                      # 3 rounds: 800,000 customers, 358,274 member-customers
@@ -54,6 +55,20 @@ for round in $(seq 1 "$ROUNDS"); do
   copy_links=$(seconds psql "$url" -qc "\\copy bare_links FROM '$WORK/links.csv' CSV HEADER")
   read -r ours_links rss_links < <(import "$url" member-customers "$WORK/links.csv")
   read -r rerun_links _ < <(import "$url" member-customers "$WORK/links.csv")
+  # Floors: the same rows, already parsed and resolved, inserted by one INSERT … SELECT into the real tables
+  # with their indexes and foreign keys: the writing alone, on one core, with nothing read, parsed or checked
+  # (the import's two connections could at best halve it on two cores).
+  psql "$url" -qc "CREATE TABLE resolved_links AS SELECT member_id, customer_id, linked_at FROM member_customers" \
+    -c "CREATE TABLE resolved_customers AS SELECT customer_no, customer_id, name, email, phone, street, created_at,
+    updated_at FROM customers ORDER BY id" -c "TRUNCATE member_customers"
+  floor_links=$(seconds psql "$url" -qc "INSERT INTO member_customers (member_id, customer_id, linked_at)
+    SELECT * FROM resolved_links")
+  psql "$url" -qc "TRUNCATE customers CASCADE" 2> /dev/null
+  floor_customers=$(seconds psql "$url" -qc "INSERT INTO customers (customer_no, customer_id, name, email, phone,
+    street, created_at, updated_at) SELECT * FROM resolved_customers")
+  printf 'round %s postgres floors: customers %s s (%.2f x \\copy), member-customers %s s (%.2f x \\copy)\n' \
+    "$round" "$floor_customers" "$(echo "$floor_customers / $copy_customers" | bc -l)" \
+    "$floor_links" "$(echo "$floor_links / $copy_links" | bc -l)"
   printf 'round %s postgres: customers %s s (\\copy %s s, ratio %.2f, rss %s MB); member-profiles %s s (rss %s MB); member-customers %s s (\\copy %s s, ratio %.2f, rss %s MB), re-run %s s\n' \
     "$round" "$ours_customers" "$copy_customers" "$(echo "$ours_customers / $copy_customers" | bc -l)" "$rss_customers" \
     "$ours_members" "$rss_members" "$ours_links" "$copy_links" "$(echo "$ours_links / $copy_links" | bc -l)" "$rss_links" "$rerun_links"
