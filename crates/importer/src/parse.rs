@@ -89,12 +89,11 @@ pub(crate) fn card_last4(column: &str, raw: &str) -> Result<String, String> {
     Ok(digits[digits.len() - 4..].to_owned())
 }
 
-/// Free text of at most `max` characters.
+/// Free text under the live field rule (`members::validate::text`): trimmed, non-empty, at most `max`
+/// characters, no control characters (so an address with a line break inside its quotes is refused, as the
+/// API would refuse it).
 pub(crate) fn text(column: &str, raw: &str, max: usize) -> Result<String, String> {
-    if raw.chars().count() > max {
-        return Err(format!("{column}: longer than {max} characters"));
-    }
-    Ok(raw.to_owned())
+    members::validate::text(column, raw, max).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
@@ -108,6 +107,17 @@ mod tests {
         assert_eq!(date("D", "2023-04-19").ok(), day);
         assert_eq!(date("D", "2023-04-19 00:00:00.000").ok(), day);
         assert!(date("D", "19/04/2023").is_err());
+    }
+
+    #[test]
+    fn text_follows_the_live_field_rule() {
+        assert_eq!(text("name", " 黃家豪 ", 200), Ok("黃家豪".to_owned()));
+        assert_eq!(text("name", "黃家豪", 3), Ok("黃家豪".to_owned()));
+        assert_eq!(text("name", "黃家豪", 2), Err("name: must be at most 2 characters".to_owned()));
+        assert_eq!(
+            text("address", "臺北市\n中正區", 300),
+            Err("address: must not contain control characters".to_owned())
+        );
     }
 
     #[test]

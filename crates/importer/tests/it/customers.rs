@@ -13,14 +13,15 @@ id,customerNo,name,email,phone,createdAt,updatedAt,parent,address,customerID
 5,CW0000005,李冠宇,,,,,CW0000001,,400005
 6,CW0000006,王雅婷,,,,,CW9999999,,400006
 7,CW0000001,陳志明(重複),,,,,,,400001
+8,CW0000008,王\t小明,,,,,,,400008
 ";
 
 #[tokio::test]
 async fn r14_customers_insert_only_the_missing_and_reject_bad_rows() {
     for db in databases().await {
         let (first, rejects) = import(&db, Kind::Customers, FILE).await;
-        // 7 rows: 4 land (1, 3, 5 and the repeat of 1 counts as existing), 3 refused.
-        assert_eq!(first, summary(7, 3, 0, 1, 3), "{}", db.label());
+        // 8 rows: 4 land (1, 3, 5 and the repeat of 1 counts as existing), 4 refused.
+        assert_eq!(first, summary(8, 3, 0, 1, 4), "{}", db.label());
         assert_eq!(count(&db.conn, "customers").await, 3);
         let lines: Vec<&str> = rejects.lines().collect();
         assert_eq!(
@@ -35,12 +36,18 @@ async fn r14_customers_insert_only_the_missing_and_reject_bad_rows() {
             lines[1]
         );
         assert!(lines[2].starts_with("5,") && lines[2].contains("customerNo"), "{}", lines[2]);
+        // Parse rejects are written as found, the database's at the end of their batch.
         assert!(
-            lines[3].starts_with("7,") && lines[3].contains("parent: no customer CW9999999"),
-            "{}",
+            lines[3].starts_with("9,") && lines[3].contains("name: must not contain control characters"),
+            "the live field rule: {}",
             lines[3]
         );
-        assert_eq!(lines.len(), 4);
+        assert!(
+            lines[4].starts_with("7,") && lines[4].contains("parent: no customer CW9999999"),
+            "{}",
+            lines[4]
+        );
+        assert_eq!(lines.len(), 5);
         // The parent resolves to the customer of line 2; the ERP id and address land.
         assert_eq!(
             text(&db, "SELECT p.customer_no FROM customers c JOIN customers p ON p.id = c.parent_id WHERE c.customer_no = 'CW0000005'").await.as_deref(),
@@ -57,7 +64,7 @@ async fn r14_customers_insert_only_the_missing_and_reject_bad_rows() {
 
         // A re-run imports nothing twice; an existing customer keeps its own data (insert only missing).
         let (again, _) = import(&db, Kind::Customers, FILE).await;
-        assert_eq!(again, summary(7, 0, 0, 4, 3), "{}", db.label());
+        assert_eq!(again, summary(8, 0, 0, 4, 4), "{}", db.label());
         assert_eq!(count(&db.conn, "customers").await, 3);
         assert_eq!(
             text(&db, "SELECT name FROM customers WHERE customer_no = 'CW0000001'").await.as_deref(),
@@ -72,9 +79,9 @@ async fn r14_a_dry_run_counts_and_writes_nothing() {
         let dry = importer::Options { dry_run: true, ..options() };
         let (result, rejects) = import_with(&db, Kind::Customers, FILE.as_bytes(), &dry).await;
         let counted = result.unwrap();
-        assert_eq!((counted.read, counted.rejected), (7, 3), "{}", db.label());
+        assert_eq!((counted.read, counted.rejected), (8, 4), "{}", db.label());
         assert!(counted.inserted >= 3);
-        assert_eq!(rejects.lines().count(), 4, "the rejects are reported in a dry run too");
+        assert_eq!(rejects.lines().count(), 5, "the rejects are reported in a dry run too");
         assert_eq!(count(&db.conn, "customers").await, 0, "{}: a dry run writes nothing", db.label());
     }
 }
