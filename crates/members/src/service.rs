@@ -226,6 +226,33 @@ pub async fn accounts_of(
         .collect()
 }
 
+/// The row id and account of the first member (by account) linked to customer row `customer_id`.
+pub async fn first_member_of(
+    db: &impl ConnectionTrait,
+    customer_id: i64,
+) -> Result<Option<(i64, Account)>, MembersError> {
+    let ids: Vec<i64> = member_customer::Entity::find()
+        .filter(member_customer::Column::CustomerId.eq(customer_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|link| link.member_id)
+        .collect();
+    if ids.is_empty() {
+        return Ok(None);
+    }
+    let Some(m) = member::Entity::find()
+        .filter(member::Column::Id.is_in(ids))
+        .order_by_asc(member::Column::Account)
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let account = Account::parse(&m.account).map_err(|e| anyhow::anyhow!("member {}: stored {e}", m.id))?;
+    Ok(Some((m.id, account)))
+}
+
 /// The row id of the customer with this number, or `None`.
 pub async fn customer_id(db: &impl ConnectionTrait, customer_no: &str) -> Result<Option<i64>, MembersError> {
     Ok(customer_row(db, customer_no).await?.map(|c| c.id))

@@ -82,11 +82,9 @@ pub async fn import_erp_renewal(
         Some(id) => id,
         None => create_customer(db, &row, at).await?,
     };
-    let member = members_service::members_of_customer(db, &row.customer_no).await?.into_iter().next();
-    let account = member.as_ref().map(|m| m.account.clone());
-    let member_id = match &account {
-        Some(account) => members_service::member_id(db, account).await?,
-        None => None,
+    let (member_id, account) = match members_service::first_member_of(db, customer_id).await? {
+        Some((id, account)) => (Some(id), Some(account)),
+        None => (None, None),
     };
     let holder = Holder { customer_no: &row.customer_no, account: account.as_ref() };
     let deduct = match holder.deduct_date(db, &codes).await? {

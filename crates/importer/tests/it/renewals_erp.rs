@@ -42,6 +42,27 @@ async fn r14_r5_r9_erp_renewals_follow_the_live_rules_and_fail_without_a_card_to
         let deduct = gcv_due.min(chrono::NaiveDate::from_ymd_opt(2027, 3, 31).unwrap()) - Duration::days(1);
         let row = text(&db, "SELECT CAST(r.deduct_date AS TEXT) || ' ' || CAST(r.deduct_price AS TEXT) || ' ' || CAST(r.shipping_fee AS TEXT) || ' ' || r.payment_card || ' ' || r.product_name || ' ' || r.origin_order_no || ' ' || CAST(r.renew_status AS TEXT) FROM renewals r JOIN customers c ON c.id = r.customer_id WHERE c.customer_no = 'CW0000001'").await;
         assert_eq!(row, Some(format!("{deduct} 3480 60 2222 P+E 601038327 1")), "{}", db.label());
+        // The renewal is the linked member's too; the new customer has none.
+        assert_eq!(
+            count(
+                &db.conn,
+                "renewals r JOIN customers c ON c.id = r.customer_id JOIN member_customers mc \
+                 ON mc.customer_id = c.id AND mc.member_id = r.member_id WHERE c.customer_no = 'CW0000001'"
+            )
+            .await,
+            1,
+            "{}",
+            db.label()
+        );
+        assert_eq!(
+            count(
+                &db.conn,
+                "renewals r JOIN customers c ON c.id = r.customer_id \
+                 WHERE c.customer_no = 'CW0000009' AND r.member_id IS NULL"
+            )
+            .await,
+            1
+        );
         // A customer the platform did not know is created from the row; the export's date is its deduct date.
         assert_eq!(
             text(&db, "SELECT name FROM customers WHERE customer_no = 'CW0000009'").await.as_deref(),
