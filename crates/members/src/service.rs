@@ -156,13 +156,7 @@ pub async fn members_of_customer(
     let Some(customer) = customer_row(db, customer_no).await? else {
         return Ok(Vec::new());
     };
-    let ids: Vec<i64> = member_customer::Entity::find()
-        .filter(member_customer::Column::CustomerId.eq(customer.id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|link| link.member_id)
-        .collect();
+    let ids = linked_member_ids(db, customer.id).await?;
     member::Entity::find()
         .filter(member::Column::Id.is_in(ids))
         .order_by_asc(member::Column::Account)
@@ -231,13 +225,7 @@ pub async fn first_member_of(
     db: &impl ConnectionTrait,
     customer_id: i64,
 ) -> Result<Option<(i64, Account)>, MembersError> {
-    let ids: Vec<i64> = member_customer::Entity::find()
-        .filter(member_customer::Column::CustomerId.eq(customer_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|link| link.member_id)
-        .collect();
+    let ids = linked_member_ids(db, customer_id).await?;
     if ids.is_empty() {
         return Ok(None);
     }
@@ -251,6 +239,17 @@ pub async fn first_member_of(
     };
     let account = Account::parse(&m.account).map_err(|e| anyhow::anyhow!("member {}: stored {e}", m.id))?;
     Ok(Some((m.id, account)))
+}
+
+/// The row ids of the members linked to customer row `customer_id`.
+async fn linked_member_ids(db: &impl ConnectionTrait, customer_id: i64) -> Result<Vec<i64>, DbErr> {
+    Ok(member_customer::Entity::find()
+        .filter(member_customer::Column::CustomerId.eq(customer_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|link| link.member_id)
+        .collect())
 }
 
 /// The row id of the customer with this number, or `None`.
