@@ -264,20 +264,14 @@ pub async fn customer_ids_matching(
     customer_nos: &[String],
 ) -> Result<Vec<i64>, MembersError> {
     let mut ids = Vec::new();
-    // Chunks stay under SQLite's bound-parameter limit.
-    for chunk in erp_ids.chunks(5_000) {
-        let rows = customer::Entity::find()
-            .filter(customer::Column::CustomerId.is_in(chunk.to_vec()))
-            .all(db)
-            .await?;
-        ids.extend(rows.into_iter().map(|c| c.id));
-    }
-    for chunk in customer_nos.chunks(5_000) {
-        let rows = customer::Entity::find()
-            .filter(customer::Column::CustomerNo.is_in(chunk.to_vec()))
-            .all(db)
-            .await?;
-        ids.extend(rows.into_iter().map(|c| c.id));
+    for (column, values) in
+        [(customer::Column::CustomerId, erp_ids), (customer::Column::CustomerNo, customer_nos)]
+    {
+        // Chunks stay under SQLite's bound-parameter limit.
+        for chunk in values.chunks(5_000) {
+            let rows = customer::Entity::find().filter(column.is_in(chunk.to_vec())).all(db).await?;
+            ids.extend(rows.into_iter().map(|c| c.id));
+        }
     }
     ids.sort_unstable();
     ids.dedup();

@@ -83,9 +83,7 @@ impl Merge<'_> {
             rejects,
         })
     }
-}
 
-impl Merge<'_> {
     /// PostgreSQL: the two halves of the batch merge at once on two connections, so that the server's
     /// per-row work (foreign-key checks, index upkeep) uses two cores (four parts measured slower on 2
     /// cores). Only for kinds whose rows do not depend on each other. A half that fails leaves the other
