@@ -55,6 +55,96 @@ fn bad_settings_stop_start_up_with_a_clear_message() {
     assert!(stderr.starts_with("error: settings:") && stderr.contains("listn"), "{stderr}");
 }
 
+/// A `platform serve --demo` process in `folder`, on a free port.
+struct Served {
+    child: std::process::Child,
+    /// `http://127.0.0.1:<port>`.
+    base: String,
+    /// The "listening" line.
+    line: String,
+    /// The admin token printed under it.
+    admin_token: String,
+}
+
+fn serve_demo(folder: &std::path::Path) -> Served {
+    let mut child = Command::new(BIN)
+        .current_dir(folder)
+        .env_remove("DATABASE_URL")
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let base = line.split_whitespace().find(|w| w.starts_with("http://")).unwrap().to_owned();
+    let mut heading = String::new();
+    stdout.read_line(&mut heading).unwrap();
+    assert!(heading.starts_with("admin token (valid 24 h"), "{heading}");
+    let mut admin_token = String::new();
+    stdout.read_line(&mut admin_token).unwrap();
+    Served { child, base, line, admin_token: admin_token.trim().to_owned() }
+}
+
+/// The resident memory of a process, in KiB (Linux).
+fn resident_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+/// Issue #14 against the real binary: the deep-value crash, the fragment bomb and a fuzz of random
+/// nesting. Every request is answered, the process is still running afterwards and serves the seed
+/// query, and its memory has not grown by more than a few MB.
+#[tokio::test]
+async fn hostile_requests_do_not_stop_or_bloat_the_real_binary() {
+    use crate::hostile::{SEED_QUERY, deep_value_query, fragment_bomb};
+    platform::install_tls_provider();
+    let folder = tempfile::tempdir().unwrap();
+    let Served { mut child, base, .. } = serve_demo(folder.path());
+    let client = reqwest::Client::new();
+    let post = |query: String| {
+        let request = client.post(format!("{base}/graphql")).json(&serde_json::json!({ "query": query }));
+        async move { request.send().await.unwrap().json::<serde_json::Value>().await.unwrap() }
+    };
+    assert_eq!(post(SEED_QUERY.to_owned()).await["data"]["promotion"]["totalAmount"], 3480);
+    let before = resident_kib(child.id());
+    for _ in 0..3 {
+        for query in [
+            deep_value_query(1_800),
+            deep_value_query(50_000),
+            fragment_bomb(24, "__typename"),
+            fragment_bomb(29, "__typename"),
+        ] {
+            let body = post(query).await;
+            assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body}");
+        }
+    }
+    // Random nesting: brackets, braces, parentheses, strings and names in random order and depth.
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let pieces =
+        ["[", "]", "{", "}", "(", ")", "\"x\"", "a:", "$v", "...F", "fragment", " ", "#c\n", "\"\"\""];
+    for _ in 0..300 {
+        let length = 1 + (next() % 3_000) as usize;
+        let query: String = (0..length).map(|_| pieces[(next() % pieces.len() as u64) as usize]).collect();
+        let body = post(format!("{{ promotion(promotionCode: {query}) {{ name }} }}")).await;
+        assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body}");
+    }
+    assert!(child.try_wait().unwrap().is_none(), "the server is still running");
+    assert_eq!(post(SEED_QUERY.to_owned()).await["data"]["promotion"]["totalAmount"], 3480);
+    let after = resident_kib(child.id());
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(after < before + 64 * 1024, "resident memory grew from {before} KiB to {after} KiB");
+}
+
 /// `platform serve --demo` with no configuration: creates the SQLite file, migrates, loads the demo,
 /// generates a token secret and prints an admin token that works, and answers the seed query; a second
 /// start over the same file keeps working (the demo load is idempotent, the secret is reused, so a token
@@ -64,24 +154,7 @@ async fn serve_demo_from_an_empty_folder() {
     platform::install_tls_provider();
     let folder = tempfile::tempdir().unwrap();
     for round in 0..2 {
-        let mut child = Command::new(BIN)
-            .current_dir(folder.path())
-            .env_remove("DATABASE_URL")
-            .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        stdout.read_line(&mut line).unwrap();
-        let base = line.split_whitespace().find(|w| w.starts_with("http://")).unwrap().to_owned();
-        let mut heading = String::new();
-        stdout.read_line(&mut heading).unwrap();
-        assert!(heading.starts_with("admin token (valid 24 h"), "{heading}");
-        let mut printed_token = String::new();
-        stdout.read_line(&mut printed_token).unwrap();
-        let printed_token = printed_token.trim().to_owned();
+        let Served { mut child, base, line, admin_token: printed_token } = serve_demo(folder.path());
         let minted = Command::new(BIN)
             .current_dir(folder.path())
             .args(["token", "--role", "service", "--sub", "ec-backend", "--ttl", "5m"])

@@ -7,6 +7,7 @@ mod access;
 mod binary;
 mod catalog;
 mod entitlements;
+mod hostile;
 mod lifecycle;
 mod limits;
 mod members;

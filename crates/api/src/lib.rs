@@ -31,6 +31,7 @@ mod catalog;
 mod entitlement;
 pub mod error;
 mod events;
+pub mod guard;
 mod job;
 mod mail;
 mod membership;
@@ -100,8 +101,11 @@ pub struct Limits {
     pub max_depth: usize,
     /// Highest complexity.
     pub max_complexity: usize,
-    /// Whether introspection is answered.
+    /// Whether introspection is answered, and unknown names get "did you mean" suggestions (which would
+    /// reveal the schema as surely as introspection does).
     pub introspection: bool,
+    /// What a request must stay within before it is parsed.
+    pub bounds: guard::RequestBounds,
     /// How long public catalog responses are kept.
     pub catalog_ttl: std::time::Duration,
 }
@@ -112,6 +116,12 @@ impl From<&Settings> for Limits {
             max_depth: settings.graphql.max_depth,
             max_complexity: settings.graphql.max_complexity,
             introspection: settings.introspection_enabled(),
+            bounds: guard::RequestBounds {
+                max_tokens: settings.graphql.max_tokens,
+                max_nesting: settings.graphql.max_nesting,
+                max_fields: settings.graphql.max_fields,
+                max_string_chars: settings.graphql.max_string_chars,
+            },
             catalog_ttl: std::time::Duration::from_millis(settings.catalog.cache_ttl_ms),
         }
     }
@@ -124,9 +134,9 @@ pub fn build_schema(state: ApiState, limits: Limits) -> GraphqlService {
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity);
     if !limits.introspection {
-        builder = builder.disable_introspection();
+        builder = builder.disable_introspection().disable_suggestions();
     }
-    GraphqlService::new(builder.finish(), limits.catalog_ttl)
+    GraphqlService::new(builder.finish(), limits.bounds, limits.catalog_ttl)
 }
 
 /// The schema in SDL, as checked in at `schema.graphql`.

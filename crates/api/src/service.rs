@@ -9,8 +9,9 @@
 
 use crate::AppSchema;
 use crate::error::fill_error_codes;
+use crate::guard::{self, RequestBounds};
 use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection};
-use async_graphql::{Request, Response};
+use async_graphql::{Request, Response, ServerError};
 use platform_core::cache::TtlCache;
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,22 +31,34 @@ pub struct GraphqlService {
     schema: AppSchema,
     documents: Arc<TtlCache<ExecutableDocument>>,
     responses: Arc<TtlCache<String>>,
+    bounds: RequestBounds,
 }
 
 impl GraphqlService {
-    /// A service over `schema`, keeping public catalog responses for `catalog_ttl`.
-    pub fn new(schema: AppSchema, catalog_ttl: Duration) -> Self {
+    /// A service over `schema`, refusing requests outside `bounds` before parsing them and keeping
+    /// public catalog responses for `catalog_ttl`.
+    pub fn new(schema: AppSchema, bounds: RequestBounds, catalog_ttl: Duration) -> Self {
         GraphqlService {
             schema,
             documents: Arc::new(TtlCache::new(Duration::from_secs(3600), MAX_DOCUMENTS)),
             responses: Arc::new(TtlCache::new(catalog_ttl, MAX_RESPONSES)),
+            bounds,
         }
     }
 
     /// Executes one request and serialises the response, answering public catalog queries from the
-    /// response cache when it can.
+    /// response cache when it can. A request outside the [`RequestBounds`] is answered `BAD_USER_INPUT`
+    /// before anything parses it.
     pub async fn execute_json(&self, mut request: Request) -> String {
+        if let Err(refused) = guard::scan(&request.query, &self.bounds) {
+            return self.serialise(&refusal(refused));
+        }
         let document = self.parsed(&request.query);
+        if let Some(document) = &document
+            && let Err(refused) = guard::check_document(document, &request.variables, &self.bounds)
+        {
+            return self.serialise(&refusal(refused));
+        }
         let cache_key =
             document.as_ref().filter(|d| is_public_catalog_query(d)).map(|_| response_key(&request));
         if let Some(body) = cache_key.as_deref().and_then(|key| self.responses.get(key)) {
@@ -55,14 +68,7 @@ impl GraphqlService {
             request.set_parsed_query(document);
         }
         let response = self.run(request).await;
-        let body = match serde_json::to_string(&response) {
-            Ok(body) => body,
-            Err(err) => {
-                tracing::error!(error = %err, "serialising a response");
-                r#"{"data":null,"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}"#
-                    .to_owned()
-            }
-        };
+        let body = self.serialise(&response);
         if let Some(key) = cache_key
             && response.errors.is_empty()
         {
@@ -71,25 +77,42 @@ impl GraphqlService {
         body
     }
 
+    fn serialise(&self, response: &Response) -> String {
+        match serde_json::to_string(response) {
+            Ok(body) => body,
+            Err(err) => {
+                tracing::error!(error = %err, "serialising a response");
+                r#"{"data":null,"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}"#
+                    .to_owned()
+            }
+        }
+    }
+
     async fn run(&self, request: Request) -> Response {
         let mut response = self.schema.execute(request).await;
         fill_error_codes(&mut response);
         response
     }
 
-    /// The parsed document of `query`, from the cache or freshly parsed; `None` when it does not parse
-    /// (the schema then reports the syntax error).
+    /// The parsed document of `query`, from the cache or freshly parsed (long queries are not kept);
+    /// `None` when it does not parse (the schema then reports the syntax error).
     fn parsed(&self, query: &str) -> Option<ExecutableDocument> {
-        if query.len() > MAX_CACHED_QUERY_BYTES {
-            return None;
-        }
         if let Some(document) = self.documents.get(query) {
             return Some(document);
         }
         let document = async_graphql::parser::parse_query(query).ok()?;
-        self.documents.put(query, document.clone());
+        if query.len() <= MAX_CACHED_QUERY_BYTES {
+            self.documents.put(query, document.clone());
+        }
         Some(document)
     }
+}
+
+/// The response to a request the guard refused.
+fn refusal(refused: guard::Refused) -> Response {
+    let mut response = Response::from_errors(vec![ServerError::new(refused.0, None)]);
+    fill_error_codes(&mut response);
+    response
 }
 
 /// One query operation selecting public catalog fields only, without fragments or directives.

@@ -82,6 +82,15 @@ pub struct GraphqlSettings {
     pub introspection: Option<bool>,
     /// Largest accepted request body in bytes. Default `262144` (256 KiB).
     pub max_body_bytes: usize,
+    /// Most lexical tokens in a query, counted before it is parsed. Default `5000`.
+    pub max_tokens: usize,
+    /// Deepest nesting of `{`, `[` and `(` in a query (selections and argument values alike), and of
+    /// lists and objects in variables, checked before parsing. Default `64`.
+    pub max_nesting: usize,
+    /// Most fields an operation may select once its fragment spreads are expanded. Default `2000`.
+    pub max_fields: usize,
+    /// Longest string input (argument or variable), in characters. Default `4096`.
+    pub max_string_chars: usize,
 }
 
 /// Catalog settings.
@@ -268,6 +277,10 @@ impl Default for GraphqlSettings {
             graphiql: None,
             introspection: None,
             max_body_bytes: 256 * 1024,
+            max_tokens: 5_000,
+            max_nesting: 64,
+            max_fields: 2_000,
+            max_string_chars: 4_096,
         }
     }
 }

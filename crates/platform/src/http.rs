@@ -65,6 +65,21 @@ pub fn router(settings: &Settings, db: DatabaseConnection, auth: Authenticator) 
         .layer(TraceLayer::new_for_http()))
 }
 
+/// The media types a GraphQL POST may carry. A browser sends a cross-site form or `text/plain` post
+/// without asking first (no CORS preflight); `application/json` needs a preflight, which this server never
+/// grants, so no page on another site can make a visitor's browser run a mutation.
+const GRAPHQL_MEDIA_TYPES: [&str; 2] = ["application/json", "application/graphql-response+json"];
+
+/// Whether the request's `Content-Type` is one of [`GRAPHQL_MEDIA_TYPES`] (parameters such as `charset`
+/// allowed).
+fn is_graphql_media_type(headers: &HeaderMap) -> bool {
+    let Some(value) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let media_type = value.split(';').next().unwrap_or_default().trim();
+    GRAPHQL_MEDIA_TYPES.iter().any(|allowed| media_type.eq_ignore_ascii_case(allowed))
+}
+
 /// Executes a GraphQL request. A body that is not a GraphQL request at all (bad JSON, wrong content type)
 /// still gets a GraphQL-shaped error with a code.
 async fn execute_graphql(
@@ -72,6 +87,13 @@ async fn execute_graphql(
     headers: HeaderMap,
     request: Result<GraphQLRequest, GraphQLRejection>,
 ) -> Response {
+    if !is_graphql_media_type(&headers) {
+        let body = json!({ "errors": [{
+            "message": "POST /graphql takes Content-Type: application/json",
+            "extensions": { "code": "BAD_USER_INPUT" },
+        }]});
+        return (StatusCode::UNSUPPORTED_MEDIA_TYPE, Json(body)).into_response();
+    }
     let authorization = headers.get(header::AUTHORIZATION).map(|v| v.to_str().unwrap_or("<not text>"));
     let principal = match state.auth.principal(authorization) {
         Ok(principal) => principal,
