@@ -10,6 +10,7 @@ use crate::{RenewalStatus, RenewalsError};
 use chrono::{DateTime, NaiveDate, Utc};
 use members::service as members_service;
 use members::{Address, Change, CustomerInput};
+use platform_core::Money;
 use platform_core::db::begin_write;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -68,6 +69,11 @@ pub async fn import_erp_renewal(
     at: DateTime<Utc>,
 ) -> Result<Imported, RenewalsError> {
     let (plan, codes) = renewal_plan(db, &row.promotion_code).await?;
+    // What one cycle will charge: the plan's price plus the shipping fee, within the bound of every amount.
+    Money::new(row.shipping_fee).bounded_add(plan.total_amount).map_err(|e| RenewalsError::Invalid {
+        field: "FREIGHT_CHARGE",
+        message: format!("the plan's price plus the shipping fee {e}"),
+    })?;
     let key = match &row.erp_order_no {
         Some(no) => format!("erp:{no}"),
         None => format!("erp:{}:{}", row.customer_no, row.promotion_code),

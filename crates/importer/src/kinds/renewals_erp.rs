@@ -78,8 +78,8 @@ impl Loader for RenewalsErp {
             }
         }
         let shipping_fee = get("FREIGHT_CHARGE").map(|raw| parse::int("FREIGHT_CHARGE", raw)).transpose()?;
-        if shipping_fee.is_some_and(|fee| fee < 0) {
-            return Err("FREIGHT_CHARGE: must not be negative".into());
+        if let Some(fee) = shipping_fee {
+            platform_core::Money::bounded(fee).map_err(|e| format!("FREIGHT_CHARGE: {e}"))?;
         }
         Ok(Parsed::one(ErpRenewal {
             customer_no,

@@ -145,3 +145,52 @@ async fn r14_r5_r9_erp_renewals_follow_the_live_rules_and_fail_without_a_card_to
         let _ = at();
     }
 }
+
+/// Issue #14: a `FREIGHT_CHARGE` past the amount bound (it was charged as NT$100,000,003,479) is a reject,
+/// and the rejects file of refused rows holds no card number, no token and no live formula, and is readable
+/// by its owner only.
+#[tokio::test]
+async fn amounts_are_bounded_and_the_rejects_file_keeps_no_secret() {
+    for db in databases().await {
+        holders(&db).await;
+        let far = (cutover() + Duration::days(90)).format("%Y/%-m/%-d");
+        let csv = format!(
+            "{HEADER},PAYMENT_TOKEN\n\
+             CW0000009,400009,601038401,P,GCV000001,GC18080026,4311-9522-2222-2222,2028/9/1,,,{far},,,新客戶,台灣,100,臺北市,忠孝東路1號,99999999999,tok_ok_secret_one\n\
+             CW0000009,400009,601038402,P,GCV000001,GC18080026,4311952222222222,2028/9/1,,,{far},,,新客戶,台灣,100,臺北市,忠孝東路1號,99999000,tok_ok_secret_two\n\
+             CW0000009,400009,601038403,P,GCV000001,NOPE,4111 1111 1111 1111,2028/9/1,,,{far},,,=HYPERLINK(\"http://x\"),台灣,100,臺北市,@SUM(A1),0,tok_ok_secret_three\n"
+        );
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("renewals.rejects.csv");
+        std::fs::write(&path, "stale\n").unwrap();
+        #[cfg(unix)]
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+        let mut rejects = importer::Rejects::to_file(&path);
+        let summary = importer::import(
+            &db.conn,
+            Kind::RenewalsErp,
+            csv.as_bytes(),
+            &crate::options(),
+            &mut rejects,
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+        assert_eq!((summary.read, summary.inserted, summary.rejected), (3, 0, 3), "{}", db.label());
+        assert_eq!(count(&db.conn, "renewals").await, 0, "{}", db.label());
+        let written = std::fs::read_to_string(&path).unwrap();
+        assert!(written.contains("FREIGHT_CHARGE: must be between 0 and 100000000 TWD"), "{written}");
+        assert!(written.contains("the plan's price plus the shipping fee must be between"), "{written}");
+        for secret in ["tok_ok_secret", "9522", "4311", "4111 1111"] {
+            assert!(!written.contains(secret), "{secret} in {written}");
+        }
+        assert!(written.contains("****2222") && written.contains("****1111"), "{written}");
+        assert!(written.contains("'=HYPERLINK") && written.contains("'@SUM(A1)"), "{written}");
+        assert!(!written.contains(",=HYPERLINK") && !written.contains("stale"), "{written}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+    }
+}

@@ -31,12 +31,7 @@ impl OrderService {
         let at = at.trunc_subsecs(6);
         let checked = Checked::new(input)?;
         let lines = self.expand(&checked.lines).await?;
-        let mut total = checked.shipping_fee;
-        for line in &lines {
-            total = total
-                .checked_add(line.amount)
-                .ok_or_else(|| OrdersError::invalid("lines", "amounts are too large"))?;
-        }
+        let total = order_total(checked.shipping_fee, &lines)?;
         match self.write(&checked, &lines, total, at).await {
             Err(OrdersError::Unexpected(err))
                 if err
@@ -322,14 +317,12 @@ impl Checked {
                     format!("must be 1-{MAX_QUANTITY}"),
                 ));
             }
-            if line.amount < 0 {
-                return Err(OrdersError::invalid(format!("lines[{index}].amount"), "must not be negative"));
-            }
+            Money::bounded(line.amount)
+                .map_err(|e| OrdersError::invalid(format!("lines[{index}].amount"), e.to_string()))?;
             lines.push(LineInput { item_no, ..line });
         }
-        if input.shipping_fee < 0 {
-            return Err(OrdersError::invalid("shippingFee", "must not be negative"));
-        }
+        let shipping_fee = Money::bounded(input.shipping_fee)
+            .map_err(|e| OrdersError::invalid("shippingFee", e.to_string()))?;
         let invoice = Invoice::validate(
             input.invoice.unwrap_or(Invoice { invoice_type: invoice::PAPER, ..Invoice::default() }),
             &receiver.name,
@@ -360,7 +353,7 @@ impl Checked {
             payer,
             receiver,
             lines,
-            shipping_fee: Money::new(input.shipping_fee),
+            shipping_fee,
             invoice,
             payment_method: optional_text("paymentMethod", input.payment_method, 32)?,
             payment_token,
@@ -403,6 +396,16 @@ impl Checked {
         ]);
         hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
     }
+}
+
+/// Σ line amounts + shipping fee, itself an amount within [`Money::MAX`] (so a payment can always carry it).
+pub(super) fn order_total(shipping_fee: Money, lines: &[ExpandedLine]) -> Result<Money, OrdersError> {
+    lines.iter().try_fold(shipping_fee, |total, line| total.bounded_add(line.amount)).map_err(|_| {
+        OrdersError::invalid(
+            "lines",
+            format!("the order's total must be at most {} TWD", Money::MAX.amount()),
+        )
+    })
 }
 
 fn check_receiver(receiver: Receiver) -> Result<Receiver, OrdersError> {

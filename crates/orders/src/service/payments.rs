@@ -8,10 +8,17 @@ use crate::entity::{order, payment};
 use crate::model::{Order, OrderStatus, PaymentReport, PaymentResult, PaymentStatus};
 use chrono::{DateTime, Utc};
 use members::{Account, service as members_service};
+use platform_core::Money;
 use platform_core::db::begin_write;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
+
+/// How far ahead of now a reported `paidAt` may be (the payment service's clock may run a little fast).
+const PAID_AT_AHEAD: chrono::Duration = chrono::Duration::minutes(60);
+/// How far back: a callback is late by minutes, not months; an older date would start entitlements (R3)
+/// in the past.
+const PAID_AT_BEHIND: chrono::Duration = chrono::Duration::days(90);
 
 impl OrderService {
     /// Records a payment result. Idempotent per transaction id (the same report again returns the order);
@@ -27,8 +34,19 @@ impl OrderService {
         if transaction_id.is_empty() || transaction_id.len() > 128 {
             return Err(OrdersError::invalid("transactionId", "must be 1-128 characters"));
         }
-        if report.amount < 0 {
-            return Err(OrdersError::invalid("amount", "must not be negative"));
+        members::validate::text("transactionId", &transaction_id, 128)?;
+        Money::bounded(report.amount).map_err(|e| OrdersError::invalid("amount", e.to_string()))?;
+        if let Some(paid_at) = report.paid_at
+            && (paid_at > at + PAID_AT_AHEAD || paid_at < at - PAID_AT_BEHIND)
+        {
+            return Err(OrdersError::invalid(
+                "paidAt",
+                format!(
+                    "must be within {} days before and {} minutes after now",
+                    PAID_AT_BEHIND.num_days(),
+                    PAID_AT_AHEAD.num_minutes()
+                ),
+            ));
         }
         let report = PaymentReport { transaction_id, ..report };
         match self.try_record(&report, at).await {

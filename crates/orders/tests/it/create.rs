@@ -177,3 +177,57 @@ async fn an_order_of_total_zero_is_paid_at_once() {
         assert_eq!(count(&db.conn, "events WHERE event_type = 'order.paid'").await, 1, "{}", db.label());
     }
 }
+
+/// SPEC §3: every amount is at most NT$100,000,000 — each line, the shipping fee and the total — so the
+/// total always fits the `Int` a payment carries. Before, two lines of 2,147,483,647 made a total no
+/// `recordPayment` could match.
+#[tokio::test]
+async fn amounts_past_the_bound_are_refused_and_nothing_written() {
+    for db in test_support::databases().await {
+        let orders = service(&db).await;
+        let max = platform_core::Money::MAX.amount();
+        let cases: Vec<(NewOrder, &str)> = vec![
+            (order("m1", &[("BK0002", 1, 2_147_483_647), ("BK0002", 1, 2_147_483_647)]), "lines[0].amount: "),
+            (order("m2", &[("BK0002", 1, max + 1)]), "lines[0].amount: must be between 0 and 100000000 TWD"),
+            (
+                order("m3", &[("BK0002", 1, 60_000_000), ("BK0002", 1, 60_000_000)]),
+                "lines: the order's total",
+            ),
+            (NewOrder { shipping_fee: max + 1, ..order("m4", &[("BK0002", 1, 100)]) }, "shippingFee: "),
+            (NewOrder { shipping_fee: 1, ..order("m5", &[("BK0002", 1, max)]) }, "lines: the order's total"),
+        ];
+        for (input, message) in cases {
+            let err = orders.create(input, at(6)).await.unwrap_err();
+            assert_eq!(err.code(), ErrorCode::BadUserInput, "{}: {err}", db.label());
+            assert!(err.to_string().starts_with(message), "expected {message:?}, got {err}");
+        }
+        for table in ["orders", "order_lines", "customers", "events"] {
+            assert_eq!(count(&db.conn, table).await, 0, "{table}: nothing written");
+        }
+        let (largest, _) = orders.create(order("m6", &[("BK0002", 1, max)]), at(6)).await.unwrap();
+        assert_eq!(largest.total_amount.amount(), max, "the bound itself is allowed");
+    }
+}
+
+/// The database enforces the same bound (a CHECK on PostgreSQL, a trigger on SQLite), whatever writes.
+#[tokio::test]
+async fn the_database_refuses_amounts_past_the_bound() {
+    use sea_orm::ConnectionTrait;
+    for db in test_support::databases().await {
+        let orders = service(&db).await;
+        let (created, _) = orders.create(order("d1", &[("BK0002", 1, 700)]), at(6)).await.unwrap();
+        for statement in [
+            "UPDATE orders SET total_amount = 100000001",
+            "UPDATE orders SET shipping_fee = -1",
+            "UPDATE order_lines SET amount = 99999999999",
+            "UPDATE promotions SET total_amount = 100000001",
+            "UPDATE promotion_items SET selling_price = 100000001",
+        ] {
+            let err = db.conn.execute_unprepared(statement).await.unwrap_err().to_string();
+            assert!(err.contains("_bound"), "{}: {statement}: {err}", db.label());
+        }
+        let found = orders.find(&created.order_no).await.unwrap().unwrap();
+        assert_eq!(found.total_amount.amount(), 700);
+        db.conn.execute_unprepared("UPDATE orders SET total_amount = 100000000").await.unwrap();
+    }
+}

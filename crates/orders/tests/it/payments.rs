@@ -145,3 +145,45 @@ async fn binding_a_member_is_idempotent_and_rebinding_is_conflict() {
         assert!(orders.list(&filter, None, 10).await.unwrap().is_empty());
     }
 }
+
+/// Issue #14: a payment's amount is bounded like every amount, its `paidAt` (which drives R3's start) must
+/// be near now — not 2999, not 1970 — and its transaction id is plain text. Nothing is recorded on refusal.
+#[tokio::test]
+async fn payment_reports_outside_the_bounds_are_refused_and_nothing_recorded() {
+    for db in test_support::databases().await {
+        let orders = service(&db).await;
+        let (created, _) = orders.create(order("w-1", &[("GC18080026", 1, 3480)]), at(3)).await.unwrap();
+        let no = created.order_no.as_str();
+        let year = |y: i32| chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, y, 1, 1, 0, 0, 0).unwrap();
+        let cases = [
+            (PaymentReport { amount: 100_000_001, ..report(no, "W-1", PaymentResult::Paid, 0) }, "amount: "),
+            (PaymentReport { amount: -1, ..report(no, "W-2", PaymentResult::Paid, 0) }, "amount: "),
+            (
+                PaymentReport { paid_at: Some(year(2999)), ..report(no, "W-3", PaymentResult::Paid, 3480) },
+                "paidAt: ",
+            ),
+            (
+                PaymentReport { paid_at: Some(year(1970)), ..report(no, "W-4", PaymentResult::Paid, 3480) },
+                "paidAt: ",
+            ),
+            (
+                PaymentReport {
+                    paid_at: Some(at(3) + chrono::Duration::hours(2)),
+                    ..report(no, "W-5", PaymentResult::Paid, 3480)
+                },
+                "paidAt: ",
+            ),
+            (report(no, "W-6\u{0}", PaymentResult::Paid, 3480), "transactionId: "),
+            (report(no, "W-7\r\nX-Injected: 1", PaymentResult::Paid, 3480), "transactionId: "),
+        ];
+        for (input, message) in cases {
+            let err = orders.record_payment(input, at(3)).await.unwrap_err();
+            assert_eq!(err.code(), ErrorCode::BadUserInput, "{}: {err}", db.label());
+            assert!(err.to_string().starts_with(message), "expected {message:?}, got {err}");
+        }
+        assert_eq!(count(&db.conn, "payments").await, 0, "{}", db.label());
+        let earlier = PaymentReport { paid_at: Some(at(1)), ..report(no, "W-8", PaymentResult::Paid, 3480) };
+        let paid = orders.record_payment(earlier, at(3)).await.unwrap();
+        assert_eq!(paid.paid_at, Some(at(1)), "a callback a little late keeps its time");
+    }
+}
