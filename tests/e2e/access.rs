@@ -131,7 +131,7 @@ const OPERATIONS: &[Operation] = &[
     },
     Operation {
         name: "createWebhookEndpoint",
-        query: r#"mutation { createWebhookEndpoint(input: { url: "http://127.0.0.1:9/hook", events: ["*"] }) { id } }"#,
+        query: r#"mutation { createWebhookEndpoint(input: { url: "https://93.184.215.14/hook", events: ["*"] }) { id } }"#,
         expect: [Unauth, Allow, Forbidden, Forbidden, Forbidden],
     },
     Operation {

@@ -139,7 +139,6 @@ async fn bad_member_input_is_refused_with_the_field_named_and_nothing_written() 
                 "BAD_USER_INPUT",
                 "a string input is longer than 4096 characters",
             ),
-
             (
                 json!({ "account": "new@example.com", "nineOneMemberInfo": { "email": "nope" } }),
                 "BAD_USER_INPUT",

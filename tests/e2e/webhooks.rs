@@ -8,6 +8,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use members::Role;
+use platform_core::events;
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 
@@ -29,7 +30,7 @@ async fn receiver() -> (String, Log) {
 
 #[tokio::test]
 async fn paid_orders_reach_a_registered_receiver_signed() {
-    for server in servers(|_| {}).await {
+    for server in servers(|s| s.webhooks.allow_private_networks = true).await {
         let (url, log) = receiver().await;
         let admin = server.token(Role::Admin, "ops");
         let service = server.token(Role::Service, "ec-backend");
@@ -52,8 +53,11 @@ async fn paid_orders_reach_a_registered_receiver_signed() {
         let pay = r#"mutation($no: String!) { recordPayment(input: { orderNo: $no, transactionId: "T-wh-1", status: PAID, amount: 2280 }) { paymentStatus } }"#;
         assert!(server.graphql_as(&service, pay, json!({ "no": order_no })).await["errors"].is_null());
 
-        let dispatcher =
-            notify::Dispatcher::new(server.db.conn.clone(), notify::DispatchSettings::default()).unwrap();
+        let dispatcher = notify::Dispatcher::new(
+            server.db.conn.clone(),
+            notify::DispatchSettings::from(&server.settings.webhooks),
+        )
+        .unwrap();
         for _ in 0..3 {
             dispatcher.run_once(chrono::Utc::now()).await.unwrap();
         }
@@ -127,6 +131,90 @@ async fn r13_admins_run_jobs_and_read_their_runs() {
         assert_eq!(
             error_codes(&server.graphql_as(&service, "{ jobRuns { id } }", json!({})).await),
             ["FORBIDDEN"]
+        );
+    }
+}
+
+/// Issue #14 (SSRF): with the default settings no endpoint may point at this machine, a private network or
+/// a metadata service, however the address is spelled; the refusal names no port or service.
+#[tokio::test]
+async fn webhook_endpoints_on_private_or_disguised_addresses_are_refused() {
+    for server in servers(|_| {}).await {
+        let admin = server.token(Role::Admin, "ops");
+        let register = r#"mutation($url: String!) { createWebhookEndpoint(input: { url: $url, events: ["*"] }) { id } }"#;
+        for url in [
+            "http://127.0.0.1:5432/",
+            "http://[::1]:8080/",
+            "http://169.254.169.254/latest/meta-data/",
+            "http://metadata.google.internal/computeMetadata/v1/",
+            "http://10.0.0.5/hook",
+            "http://192.168.1.10/hook",
+            "http://0.0.0.0:22/",
+            "http://2130706433/",
+            "http://0x7f.0.0.1/",
+            "http://127.1:6379/",
+            "http://[::ffff:127.0.0.1]/",
+            "http://localhost:5432/",
+        ] {
+            let body = server.graphql_as(&admin, register, json!({ "url": url })).await;
+            assert_eq!(error_codes(&body), ["BAD_USER_INPUT"], "{}: {url}: {body}", server.label());
+            let message = body["errors"][0]["message"].as_str().unwrap();
+            assert!(message.starts_with("url: "), "{url}: {message}");
+        }
+        let listed = server.graphql_as(&admin, "{ webhookEndpoints { id } }", json!({})).await;
+        assert_eq!(listed["data"]["webhookEndpoints"], json!([]), "nothing registered: {listed}");
+    }
+}
+
+/// DNS rebinding and endpoints stored before the rule: the check runs again at every connection, so an
+/// endpoint whose host now resolves to loopback is refused without a request being made, and the recorded
+/// error does not tell an open port from a closed one.
+#[tokio::test]
+async fn webhooks_are_checked_again_at_each_connection() {
+    for server in servers(|s| s.webhooks.allow_private_networks = true).await {
+        let (url, log) = receiver().await;
+        let admin = server.token(Role::Admin, "ops");
+        let register = r#"mutation($url: String!) { createWebhookEndpoint(input: { url: $url, events: ["*"] }) { id } }"#;
+        // Registered while allowed (as if the name had resolved elsewhere then): a live receiver, a name
+        // that resolves to loopback, and a closed port.
+        let by_name = url.replace("127.0.0.1", "localhost");
+        for url in [url.as_str(), by_name.as_str(), "http://127.0.0.1:1/"] {
+            let body = server.graphql_as(&admin, register, json!({ "url": url })).await;
+            assert!(body["errors"].is_null(), "{body}");
+        }
+        events::append(
+            &server.db.conn,
+            events::NewEvent { event_type: "order.paid", subject: "order:x".into(), payload: json!({}) },
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+        let strict = notify::DispatchSettings {
+            schedule: vec![std::time::Duration::from_secs(3600); 9],
+            ..notify::DispatchSettings::default()
+        };
+        let dispatcher = notify::Dispatcher::new(server.db.conn.clone(), strict).unwrap();
+        dispatcher.run_once(chrono::Utc::now()).await.unwrap();
+        assert!(log.lock().unwrap().is_empty(), "{}: nothing reached the loopback receiver", server.label());
+        let deliveries = server
+            .graphql_as(
+                &admin,
+                "{ webhookDeliveries { edges { node { status lastStatusCode lastError } } } }",
+                json!({}),
+            )
+            .await;
+        let errors: Vec<String> = deliveries["data"]["webhookDeliveries"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"]["lastError"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        assert_eq!(errors.len(), 3, "{deliveries}");
+        assert!(errors.iter().all(|e| e.starts_with("refused: ")), "{errors:?}");
+        assert_eq!(errors.iter().collect::<std::collections::HashSet<_>>().len(), 2, "{errors:?}");
+        assert!(
+            deliveries.to_string().matches("\"lastStatusCode\":null").count() == 3,
+            "no status reveals an answering port: {deliveries}"
         );
     }
 }

@@ -73,9 +73,13 @@ impl WebhooksMutation {
     ) -> Result<WebhookEndpoint> {
         let state = ctx.data::<ApiState>()?;
         let new = NewEndpoint { url: input.url, events: input.events, secret: input.secret };
-        let (endpoint, secret) = notify::endpoints::create_endpoint(&state.db, new, state.clock.now())
-            .await
-            .map_err(from_domain)?;
+        let policy = notify::OutboundPolicy {
+            allow_private_networks: state.jobs.settings.webhooks.allow_private_networks,
+        };
+        let (endpoint, secret) =
+            notify::endpoints::create_endpoint(&state.db, new, policy, state.clock.now())
+                .await
+                .map_err(from_domain)?;
         Ok(WebhookEndpoint::from_endpoint(endpoint, Some(secret)))
     }
 

@@ -150,6 +150,10 @@ pub struct WebhookSettings {
     /// Waits after each failed attempt, in seconds; after the last the delivery is dead. Default the SPEC's
     /// `[5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400]` (with ±10 % jitter).
     pub retry_schedule_secs: Vec<u64>,
+    /// Let endpoints (and every other outbound request) reach loopback, private, link-local and metadata
+    /// addresses. Off, an endpoint on such an address is refused at registration and at each connection
+    /// (SSRF). Turn it on for receivers on this machine or a private network. Default `false`.
+    pub allow_private_networks: bool,
 }
 
 impl Default for WebhookSettings {
@@ -160,6 +164,7 @@ impl Default for WebhookSettings {
             concurrency: 32,
             timeout_secs: 15,
             retry_schedule_secs: vec![5, 300, 1800, 7200, 18_000, 36_000, 50_400, 72_000, 86_400],
+            allow_private_networks: false,
         }
     }
 }

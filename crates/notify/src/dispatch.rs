@@ -8,6 +8,7 @@
 
 use crate::NotifyError;
 use crate::entity::endpoint;
+use crate::outbound::{Forbidden, OutboundPolicy};
 use crate::signature;
 use chrono::{DateTime, Utc};
 use platform_core::events;
@@ -43,6 +44,8 @@ pub struct DispatchSettings {
     pub lease: Duration,
     /// Waits after each failed attempt; after the last, the delivery is dead.
     pub schedule: Vec<Duration>,
+    /// Which addresses receivers may be on.
+    pub outbound: OutboundPolicy,
 }
 
 impl From<&platform_core::settings::WebhookSettings> for DispatchSettings {
@@ -53,6 +56,7 @@ impl From<&platform_core::settings::WebhookSettings> for DispatchSettings {
             timeout: Duration::from_secs(s.timeout_secs.max(1)),
             lease: Duration::from_secs(s.timeout_secs.max(1) * 4),
             schedule: s.retry_schedule_secs.iter().map(|secs| Duration::from_secs(*secs)).collect(),
+            outbound: OutboundPolicy { allow_private_networks: s.allow_private_networks },
         }
     }
 }
@@ -65,6 +69,7 @@ impl Default for DispatchSettings {
             timeout: Duration::from_secs(15),
             lease: Duration::from_secs(60),
             schedule: DEFAULT_SCHEDULE_SECS.iter().map(|s| Duration::from_secs(*s)).collect(),
+            outbound: OutboundPolicy::default(),
         }
     }
 }
@@ -108,16 +113,10 @@ enum Failure {
 }
 
 impl Dispatcher {
-    /// A dispatcher over `db`. Redirects are not followed (they count as failures).
+    /// A dispatcher over `db`, sending through the outbound policy's client (redirects are not followed:
+    /// they count as failures).
     pub fn new(db: DatabaseConnection, settings: DispatchSettings) -> anyhow::Result<Self> {
-        // Every TLS user of the process shares the ring provider; installing it twice is harmless.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
-            .timeout(settings.timeout)
-            .connect_timeout(settings.timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent("platform-webhooks/1")
-            .build()?;
+        let client = settings.outbound.client(settings.timeout, "platform-webhooks/1")?;
         Ok(Dispatcher { db, client, settings: Arc::new(settings) })
     }
 
@@ -314,6 +313,9 @@ impl Dispatcher {
                 "the endpoint has no usable secret; nothing is sent unsigned".to_owned(),
             ));
         }
+        if let Err(forbidden) = self.settings.outbound.check_literal(&endpoint.url) {
+            return Err(Failure::Failed(None, format!("refused: {forbidden}")));
+        }
         let request = self
             .client
             .post(&endpoint.url)
@@ -338,11 +340,19 @@ impl Dispatcher {
                     Err(Failure::Failed(Some(status.as_u16()), format!("answered {status}")))
                 }
             }
-            Err(err) if err.is_timeout() => {
-                Err(Failure::Failed(None, format!("no answer within {} s", self.settings.timeout.as_secs())))
+            Err(err) => {
+                if let Some(forbidden) = forbidden_in(&err) {
+                    return Err(Failure::Failed(None, format!("refused: {forbidden}")));
+                }
+                // One message for a refused connection, a reset, a timeout or a peer that does not speak
+                // HTTP: what an admin reads must not map which ports of a host answer. The cause is in the
+                // log for whoever runs the server.
+                tracing::debug!(endpoint = endpoint.id, error = %err.without_url(), "webhook not delivered");
+                Err(Failure::Failed(
+                    None,
+                    format!("no HTTP response within {} s", self.settings.timeout.as_secs()),
+                ))
             }
-            Err(err) if err.is_connect() => Err(Failure::Failed(None, "connection failed".to_owned())),
-            Err(err) => Err(Failure::Failed(None, format!("request failed: {}", err.without_url()))),
         }
     }
 
@@ -454,4 +464,16 @@ pub async fn backlog(db: &impl ConnectionTrait) -> Result<u64, NotifyError> {
     use crate::entity::delivery::{Column, Entity};
     use sea_orm::PaginatorTrait;
     Ok(Entity::find().filter(Column::Status.is_in(["PENDING", "FAILED"])).count(db).await?)
+}
+
+/// The outbound policy's refusal somewhere in a request error's causes (raised by its resolver).
+fn forbidden_in(err: &reqwest::Error) -> Option<&Forbidden> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(err);
+    while let Some(cause) = source {
+        if let Some(forbidden) = cause.downcast_ref::<Forbidden>() {
+            return Some(forbidden);
+        }
+        source = cause.source();
+    }
+    None
 }

@@ -2,6 +2,7 @@
 
 use crate::entity::{delivery, endpoint};
 use crate::model::{Delivery, DeliveryStatus, Endpoint, NewEndpoint};
+use crate::outbound::OutboundPolicy;
 use crate::{NotifyError, signature};
 use chrono::{DateTime, Utc};
 use platform_core::events;
@@ -11,13 +12,20 @@ use sea_orm::{
 };
 
 /// Registers an endpoint for the events of the given types from now on. Returns it with its signing secret
-/// (generated unless given), which is shown this once.
+/// (generated unless given), which is shown this once. The URL's host must resolve to addresses `policy`
+/// allows (no loopback, private or metadata address unless it allows private networks).
 pub async fn create_endpoint(
     db: &impl ConnectionTrait,
     input: NewEndpoint,
+    policy: OutboundPolicy,
     at: DateTime<Utc>,
 ) -> Result<(Endpoint, String), NotifyError> {
     let url = check_url(&input.url)?;
+    policy
+        .check_url(&url)
+        .await
+        .map_err(|e| NotifyError::Invalid { field: "url", message: e.to_string() })?;
+    let url = url.to_string();
     let events = check_patterns(input.events)?;
     let secret = secret_or_generated(input.secret)?;
     let start = events::last_id(db).await?;
@@ -124,7 +132,8 @@ fn secret_or_generated(given: Option<String>) -> Result<String, NotifyError> {
     }
 }
 
-fn check_url(raw: &str) -> Result<String, NotifyError> {
+/// The URL parsed (WHATWG rules: `2130706433` and `127.1` become `127.0.0.1`) and checked for shape.
+fn check_url(raw: &str) -> Result<url::Url, NotifyError> {
     let invalid = |message: String| NotifyError::Invalid { field: "url", message };
     let url = url::Url::parse(raw.trim()).map_err(|e| invalid(format!("{raw:?} is not a URL: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") {
@@ -139,7 +148,7 @@ fn check_url(raw: &str) -> Result<String, NotifyError> {
     if url.as_str().len() > 2048 {
         return Err(invalid("must be at most 2048 characters".to_owned()));
     }
-    Ok(url.to_string())
+    Ok(url)
 }
 
 fn check_patterns(events: Vec<String>) -> Result<Vec<String>, NotifyError> {

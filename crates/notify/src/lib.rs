@@ -10,8 +10,10 @@ pub mod endpoints;
 mod entity;
 mod error;
 pub mod model;
+pub mod outbound;
 pub mod signature;
 
 pub use dispatch::{DispatchSettings, DispatchSummary, Dispatcher};
 pub use error::NotifyError;
 pub use model::{Delivery, DeliveryStatus, Endpoint, NewEndpoint};
+pub use outbound::OutboundPolicy;
