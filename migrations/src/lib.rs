@@ -17,6 +17,7 @@ mod m20261122_000008_job_runs;
 mod m20261122_000009_charge_run;
 mod m20261122_000010_instance_metadata;
 mod m20261202_000011_amount_bounds;
+mod m20261202_000012_job_run_requests;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000009_charge_run::Migration),
             Box::new(m20261122_000010_instance_metadata::Migration),
             Box::new(m20261202_000011_amount_bounds::Migration),
+            Box::new(m20261202_000012_job_run_requests::Migration),
         ]
     }
 }

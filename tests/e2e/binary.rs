@@ -250,6 +250,22 @@ fn jobs_run_expiry_and_grant_sweep_from_the_command_line() {
     );
     let bad = run(&["jobs", "run", "expire-entitlements", "--as-of", "yesterday"]);
     assert_eq!(bad.status.code(), Some(2), "clap refuses a bad date");
+    let production = |args: &[&str]| {
+        Command::new(BIN)
+            .current_dir(folder.path())
+            .env_remove("DATABASE_URL")
+            .env("PLATFORM_PRODUCTION", "true")
+            .env("USER", "alice")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let far = production(&["jobs", "run", "charge-renewals", "--as-of", "9999-12-31"]);
+    assert_eq!(far.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&far.stderr).contains("pass force to run it anyway"), "{far:?}");
+    let forced = production(&["jobs", "run", "expire-entitlements", "--as-of", "2030-01-01", "--force"]);
+    assert!(forced.status.success(), "{}", String::from_utf8_lossy(&forced.stderr));
+    assert!(String::from_utf8_lossy(&forced.stdout).ends_with("(run 4, forced by cli:alice)\n"), "{forced:?}");
 }
 
 /// R14/R15 through the real binary: the summary on stdout, exit 1 and a rejects file when rows were

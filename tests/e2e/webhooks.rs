@@ -218,3 +218,43 @@ async fn webhooks_are_checked_again_at_each_connection() {
         );
     }
 }
+
+/// Issue #14: in production a run as of a far-future day (a typo such as 9999-12-31 charged renewals due a
+/// year ahead and lapsed current subscribers) is refused unless forced, and a forced run names who forced it.
+#[tokio::test]
+async fn r13_far_future_runs_need_force_in_production_and_record_who_forced_them() {
+    for server in servers(|s| s.production = true).await {
+        let admin = server.token(Role::Admin, "ops-alice");
+        for name in ["CHARGE_RENEWALS", "EXPIRE_ENTITLEMENTS"] {
+            let run = format!(r#"mutation {{ runJob(name: {name}, asOf: "9999-12-31") {{ id }} }}"#);
+            let body = server.graphql_as(&admin, &run, json!({})).await;
+            assert_eq!(error_codes(&body), ["BAD_USER_INPUT"], "{}: {body}", server.label());
+            assert!(
+                body["errors"][0]["message"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("asOf: 9999-12-31 is more than 1 day")
+            );
+        }
+        let runs = server.graphql_as(&admin, "{ jobRuns { id } }", json!({})).await;
+        assert_eq!(runs["data"]["jobRuns"], json!([]), "nothing ran: {runs}");
+        let tomorrow = (chrono::Utc::now().date_naive() + chrono::Duration::days(1)).to_string();
+        let body = server
+            .graphql_as(&admin, "mutation($d: Date) { runJob(name: EXPIRE_ENTITLEMENTS, asOf: $d) { status forced requestedBy } }", json!({ "d": tomorrow }))
+            .await;
+        assert_eq!(body["data"]["runJob"]["forced"], false, "a day ahead needs no force: {body}");
+        let forced = r#"mutation { runJob(name: EXPIRE_ENTITLEMENTS, asOf: "2030-01-01", force: true) { status forced requestedBy } }"#;
+        let body = server.graphql_as(&admin, forced, json!({})).await;
+        assert_eq!(
+            body["data"]["runJob"],
+            json!({ "status": "SUCCEEDED", "forced": true, "requestedBy": "ops-alice" }),
+            "{body}"
+        );
+    }
+    for server in servers(|_| {}).await {
+        let admin = server.token(Role::Admin, "ops");
+        let run = r#"mutation { runJob(name: EXPIRE_ENTITLEMENTS, asOf: "2030-01-01") { status forced } }"#;
+        let body = server.graphql_as(&admin, run, json!({})).await;
+        assert_eq!(body["data"]["runJob"]["forced"], false, "outside production the clock is free: {body}");
+    }
+}

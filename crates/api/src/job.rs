@@ -1,7 +1,7 @@
 //! Jobs for admins: `runJob(name, asOf)` and `jobRuns(name, first)` (R13).
 
 use crate::access::Require;
-use crate::error::{coded, internal};
+use crate::error::{coded, from_domain, internal};
 use crate::{ApiState, Date};
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -37,13 +37,22 @@ pub(crate) struct JobsMutation;
 
 #[Object]
 impl JobsMutation {
-    /// Runs a job now as of `asOf` (default today) and returns its recorded run. Admins only.
+    /// Runs a job now as of `asOf` (default today) and returns its recorded run, which names who asked.
+    /// In production an `asOf` more than `jobs.max_days_ahead` (1) days after today is refused unless
+    /// `force: true`. Admins only.
     #[graphql(guard = "Require::Admin")]
-    async fn run_job(&self, ctx: &Context<'_>, name: JobName, as_of: Option<Date>) -> Result<JobRun> {
+    async fn run_job(
+        &self,
+        ctx: &Context<'_>,
+        name: JobName,
+        as_of: Option<Date>,
+        #[graphql(default = false)] force: bool,
+    ) -> Result<JobRun> {
         let state = ctx.data::<ApiState>()?;
-        let run = jobs::run(&state.jobs, name.into(), as_of.map(|d| d.0), state.clock.now())
-            .await
-            .map_err(internal)?;
+        let requested_by = crate::access::principal(ctx).subject().to_owned();
+        let request = jobs::RunRequest { as_of: as_of.map(|d| d.0), force, requested_by };
+        let run =
+            jobs::run(&state.jobs, name.into(), request, state.clock.now()).await.map_err(from_domain)?;
         Ok(run.into())
     }
 }
@@ -79,6 +88,10 @@ pub(crate) struct JobRun {
     processed: i64,
     failed: i64,
     error: Option<String>,
+    /// Who asked for the run: an admin token's subject, `cli:<user>`, or `schedule`.
+    requested_by: Option<String>,
+    /// Whether it was forced past `jobs.max_days_ahead`.
+    forced: bool,
 }
 
 impl From<jobs::JobRun> for JobRun {
@@ -97,6 +110,8 @@ impl From<jobs::JobRun> for JobRun {
             processed: run.processed,
             failed: run.failed,
             error: run.error,
+            requested_by: run.requested_by,
+            forced: run.forced,
         }
     }
 }

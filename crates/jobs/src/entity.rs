@@ -15,6 +15,8 @@ pub(crate) struct Model {
     pub processed: i64,
     pub failed: i64,
     pub error: Option<String>,
+    pub requested_by: Option<String>,
+    pub forced: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -111,17 +111,73 @@ pub struct JobRun {
     pub failed: i64,
     /// The error that stopped it, without secrets.
     pub error: Option<String>,
+    /// Who asked for it: an admin, `cli:<user>`, or `schedule`.
+    pub requested_by: Option<String>,
+    /// Whether it was forced past `jobs.max_days_ahead`.
+    pub forced: bool,
 }
 
-/// Runs `name` as of business date `as_of` (default today) and records the run.
+/// A run asked for on demand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunRequest {
+    /// The business date to run as; default today.
+    pub as_of: Option<NaiveDate>,
+    /// Run even when `as_of` is further ahead than `jobs.max_days_ahead` (production only).
+    pub force: bool,
+    /// Who asked: an admin token's subject, `cli:<user>`.
+    pub requested_by: String,
+}
+
+/// Why a run was not started.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// In production, `as_of` is further ahead than allowed and the run was not forced.
+    #[error(
+        "asOf: {as_of} is more than {max_days} day(s) after today ({today}) and would act on everything due          until then; pass force to run it anyway (the run records who forced it)"
+    )]
+    TooFarAhead {
+        /// Asked for.
+        as_of: NaiveDate,
+        /// Today in the business time zone.
+        today: NaiveDate,
+        /// `jobs.max_days_ahead`.
+        max_days: u32,
+    },
+    /// Recording the run failed.
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl platform_core::error::HasErrorCode for RunError {
+    fn code(&self) -> platform_core::ErrorCode {
+        match self {
+            RunError::TooFarAhead { .. } => platform_core::ErrorCode::BadUserInput,
+            RunError::Unexpected(_) => platform_core::ErrorCode::Internal,
+        }
+    }
+}
+
+/// Runs `name` as `request` asks (default as of today) and records the run with who asked. In production
+/// a run as of a day more than `jobs.max_days_ahead` ahead is refused unless forced: a typo such as
+/// 9999-12-31 would otherwise charge renewals due a year ahead or lapse current subscribers, irreversibly.
 pub async fn run(
     ctx: &JobContext,
     name: JobName,
-    as_of: Option<NaiveDate>,
+    request: RunRequest,
     now: DateTime<Utc>,
-) -> anyhow::Result<JobRun> {
+) -> Result<JobRun, RunError> {
     let db = &ctx.db;
-    let as_of = as_of.unwrap_or_else(|| ctx.calendar.date_of(now));
+    let today = ctx.calendar.date_of(now);
+    let as_of = request.as_of.unwrap_or(today);
+    let max_days = ctx.settings.jobs.max_days_ahead;
+    let too_far = ctx.settings.production
+        && today.checked_add_days(Days::new(u64::from(max_days))).is_some_and(|limit| as_of > limit);
+    if too_far && !request.force {
+        return Err(RunError::TooFarAhead { as_of, today, max_days });
+    }
+    if too_far {
+        tracing::warn!(job = name.as_str(), %as_of, requested_by = %request.requested_by, "forced run ahead of today");
+    }
     let started = entity::ActiveModel {
         name: Set(name.as_str().to_owned()),
         as_of: Set(as_of),
@@ -129,10 +185,13 @@ pub async fn run(
         started_at: Set(now),
         processed: Set(0),
         failed: Set(0),
+        requested_by: Set(Some(request.requested_by.chars().take(200).collect())),
+        forced: Set(too_far),
         ..Default::default()
     }
     .insert(db)
-    .await?;
+    .await
+    .map_err(anyhow::Error::from)?;
     let outcome = execute(ctx, name, as_of, run_time(ctx.calendar, as_of, now)).await;
     let mut finished: entity::ActiveModel = started.into();
     finished.finished_at = Set(Some(Utc::now()));
@@ -147,7 +206,7 @@ pub async fn run(
             finished.error = Set(Some(format!("{err:#}").chars().take(500).collect()));
         }
     }
-    let row = finished.update(db).await?;
+    let row = finished.update(db).await.map_err(anyhow::Error::from)?;
     if let Err(err) = outcome {
         tracing::error!(job = name.as_str(), error = %format!("{err:#}"), "job failed");
     }
@@ -179,6 +238,7 @@ pub async fn run_if_busy(
         processed: Set(processed),
         failed: Set(failed),
         error: Set(error),
+        requested_by: Set(Some("schedule".to_owned())),
         ..Default::default()
     }
     .insert(&ctx.db)
@@ -286,5 +346,7 @@ fn from_row(row: entity::Model) -> JobRun {
         processed: row.processed,
         failed: row.failed,
         error: row.error,
+        requested_by: row.requested_by,
+        forced: row.forced,
     }
 }

@@ -94,6 +94,15 @@ impl Principal {
         }
     }
 
+    /// Who, for the audit trail: the token's subject (a member's account), or `anonymous`.
+    pub fn subject(&self) -> &str {
+        match self {
+            Principal::Anonymous => "anonymous",
+            Principal::Admin { subject } | Principal::Service { subject } => subject,
+            Principal::Member { account } => account.as_str(),
+        }
+    }
+
     /// Admins only.
     pub fn require_admin(&self) -> Result<(), AccessError> {
         match self {

@@ -117,6 +117,10 @@ pub enum JobsCommand {
         /// Business date to run as (YYYY-MM-DD). Default: today in the business time zone.
         #[arg(long, value_name = "DATE")]
         as_of: Option<chrono::NaiveDate>,
+        /// In production, run even though DATE is more than `jobs.max_days_ahead` days after today (the
+        /// run records `cli:$USER` as who forced it).
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -154,7 +158,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let applied = database::migrate(&conn).await?;
             write_stdout(&format!("{applied} migration(s) applied\n"))
         }
-        Command::Jobs { command: JobsCommand::Run { name, as_of } } => run_job(&settings, name, as_of).await,
+        Command::Jobs { command: JobsCommand::Run { name, as_of, force } } => {
+            run_job(&settings, name, as_of, force).await
+        }
         Command::Token { role, sub, ttl } => {
             let token = auth::mint(&settings, role, &sub, ttl)?;
             write_stdout(&format!("{token}\n"))
@@ -173,12 +179,19 @@ async fn run_job(
     settings: &Settings,
     name: jobs::JobName,
     as_of: Option<chrono::NaiveDate>,
+    force: bool,
 ) -> anyhow::Result<()> {
     let db = database::open_migrated(settings).await?;
     let ctx = jobs::JobContext::new(db, std::sync::Arc::new(settings.clone()))?;
-    let run = jobs::run(&ctx, name, as_of, Clock::System.now()).await?;
+    let requested_by = format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned()));
+    let request = jobs::RunRequest { as_of, force, requested_by };
+    let run = jobs::run(&ctx, name, request, Clock::System.now()).await?;
+    let forced = match (&run.requested_by, run.forced) {
+        (Some(who), true) => format!(", forced by {who}"),
+        _ => String::new(),
+    };
     let line = format!(
-        "{} as of {}: {:?}, {} processed, {} failed (run {})\n",
+        "{} as of {}: {:?}, {} processed, {} failed (run {}{forced})\n",
         run.name, run.as_of, run.status, run.processed, run.failed, run.id
     );
     write_stdout(&line)?;

@@ -130,6 +130,10 @@ pub struct JobSettings {
     pub expire_entitlements: JobSchedule,
     /// R12 e-mail outbox. Default every 10 s.
     pub dispatch_emails: JobSchedule,
+    /// In production, how many days after today a run's `asOf` may be without `force` (a charge run as of
+    /// 9999-12-31 would charge every renewal due a year ahead; an expiry would lapse current subscribers).
+    /// Default `1`.
+    pub max_days_ahead: u32,
 }
 
 impl Default for JobSettings {
@@ -141,6 +145,7 @@ impl Default for JobSettings {
             retry_renewals: JobSchedule::every(3600),
             expire_entitlements: JobSchedule::every(3600),
             dispatch_emails: JobSchedule::every(10),
+            max_days_ahead: 1,
         }
     }
 }
