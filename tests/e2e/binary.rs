@@ -265,7 +265,10 @@ fn jobs_run_expiry_and_grant_sweep_from_the_command_line() {
     assert!(String::from_utf8_lossy(&far.stderr).contains("pass force to run it anyway"), "{far:?}");
     let forced = production(&["jobs", "run", "expire-entitlements", "--as-of", "2030-01-01", "--force"]);
     assert!(forced.status.success(), "{}", String::from_utf8_lossy(&forced.stderr));
-    assert!(String::from_utf8_lossy(&forced.stdout).ends_with("(run 4, forced by cli:alice)\n"), "{forced:?}");
+    assert!(
+        String::from_utf8_lossy(&forced.stdout).ends_with("(run 4, forced by cli:alice)\n"),
+        "{forced:?}"
+    );
 }
 
 /// R14/R15 through the real binary: the summary on stdout, exit 1 and a rejects file when rows were

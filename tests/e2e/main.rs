@@ -11,6 +11,7 @@ mod hostile;
 mod lifecycle;
 mod limits;
 mod members;
+mod nested;
 mod orders;
 mod renewals;
 mod support;

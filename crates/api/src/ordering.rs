@@ -170,17 +170,23 @@ impl Order {
     async fn shipping_fee(&self) -> i64 {
         self.0.shipping_fee.amount()
     }
-    /// The bound member.
+    /// The bound member. Under the rule of `member(account:)`: a member token sees only itself here.
     async fn member(&self, ctx: &Context<'_>) -> Result<Option<Member>> {
         let Some(account) = &self.0.member_account else {
             return Ok(None);
         };
+        principal(ctx).require_owner(account).map_err(from_domain)?;
         let state = ctx.data::<ApiState>()?;
         Ok(members_service::find_member(&state.db, account).await.map_err(from_domain)?.map(Member))
     }
-    /// The paying customer.
+    /// The paying customer. Under the rule of `customer(customerNo:)`: a member token sees it only when
+    /// that customer is linked to it (an order bound to a member may be paid by someone else's customer,
+    /// whose name and address are not the member's to read); otherwise `null` with `FORBIDDEN` here.
     async fn payer(&self, ctx: &Context<'_>) -> Result<Option<Customer>> {
         let state = ctx.data::<ApiState>()?;
+        members_service::authorize_customer(&state.db, principal(ctx), &self.0.payer_customer_no)
+            .await
+            .map_err(from_domain)?;
         let found = members_service::find_customer(&state.db, &self.0.payer_customer_no)
             .await
             .map_err(from_domain)?;
