@@ -43,6 +43,14 @@ fn present(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
+/// A free-text field: trimmed, empty meaning none, at most `max` characters, no control character.
+fn text(field: &str, value: Option<String>, max: usize) -> Result<Option<String>, OrdersError> {
+    present(value)
+        .map(|v| members::validate::text(&format!("invoice.{field}"), &v, max))
+        .transpose()
+        .map_err(OrdersError::from)
+}
+
 impl Invoice {
     /// Checks and normalises invoice input; `receiver_name` is the default title.
     pub fn validate(input: Invoice, receiver_name: &str) -> Result<Invoice, OrdersError> {
@@ -53,14 +61,11 @@ impl Invoice {
         let vat = present(input.vat);
         let carrier_code = present(input.carrier_code);
         let donation_code = present(input.donation_code);
-        let title = present(input.title).or_else(|| Some(receiver_name.to_owned()));
+        let title = text("title", input.title, 200)?.or_else(|| Some(receiver_name.to_owned()));
         if let Some(vat) = &vat
             && !valid_vat(vat)
         {
             return Err(invalid("vat", format!("{vat:?} is not a valid 統一編號 (8 digits, check digit)")));
-        }
-        if title.as_ref().is_some_and(|t| t.chars().count() > 200) {
-            return Err(invalid("title", "must be at most 200 characters"));
         }
         let carrier_type = match invoice_type {
             MOBILE_BARCODE => {
@@ -85,7 +90,9 @@ impl Invoice {
                 }
                 Some("CQ0001".to_owned())
             }
-            MEMBER_CARRIER => Some(present(input.carrier_type).unwrap_or_else(|| "MEMBER".to_owned())),
+            MEMBER_CARRIER => {
+                Some(text("carrierType", input.carrier_type, 32)?.unwrap_or_else(|| "MEMBER".to_owned()))
+            }
             _ => {
                 if carrier_code.is_some() {
                     return Err(invalid(
@@ -114,10 +121,7 @@ impl Invoice {
                 format!("only with a donated invoice (type 6), not type {invoice_type}"),
             ));
         }
-        let issue_type = present(input.issue_type);
-        if issue_type.as_ref().is_some_and(|t| t.len() > 32) {
-            return Err(invalid("issueType", "must be at most 32 characters"));
-        }
+        let issue_type = text("issueType", input.issue_type, 32)?;
         Ok(Invoice { invoice_type, title, issue_type, vat, carrier_type, carrier_code, donation_code })
     }
 }

@@ -421,10 +421,10 @@ pub async fn update_payment(
     at: DateTime<Utc>,
 ) -> Result<Renewal, RenewalsError> {
     let token = payment_token.trim();
-    if token.is_empty() || token.len() > 256 {
+    if token.is_empty() || token.len() > 256 || token.chars().any(char::is_control) {
         return Err(RenewalsError::Invalid {
             field: "paymentToken",
-            message: "must be 1-256 characters".into(),
+            message: "must be 1-256 characters, without control characters".into(),
         });
     }
     check_card(card_last4)?;

@@ -334,8 +334,12 @@ impl Checked {
             return Err(OrdersError::invalid("cardLast4", "must be the last 4 digits of the card"));
         }
         let payment_token = input.payment_token.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
-        if payment_token.as_ref().is_some_and(|t| t.len() > 256) {
-            return Err(OrdersError::invalid("paymentToken", "must be at most 256 characters"));
+        if payment_token.as_ref().is_some_and(|t| t.len() > 256 || t.chars().any(char::is_control)) {
+            // The token is never echoed, not even in an error.
+            return Err(OrdersError::invalid(
+                "paymentToken",
+                "must be at most 256 characters, without control characters",
+            ));
         }
         let optional_text = |field: &str, value: Option<String>, max: usize| {
             value.map(|v| validate::text(field, &v, max)).transpose().map_err(OrdersError::from)

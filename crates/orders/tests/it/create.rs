@@ -231,3 +231,55 @@ async fn the_database_refuses_amounts_past_the_bound() {
         db.conn.execute_unprepared("UPDATE orders SET total_amount = 100000000").await.unwrap();
     }
 }
+
+/// Issue #14: free-text invoice fields and the payment token refuse control characters (a NUL, CR/LF) and
+/// are bounded — also when a caller other than the GraphQL edge (an import, a job) builds the order.
+#[tokio::test]
+async fn invoice_text_and_tokens_refuse_control_characters_and_are_bounded() {
+    for db in test_support::databases().await {
+        let orders = service(&db).await;
+        let invoice =
+            |invoice: Invoice| NewOrder { invoice: Some(invoice), ..order("i", &[("BK0002", 1, 100)]) };
+        let cases: Vec<(NewOrder, &str)> = vec![
+            (
+                invoice(Invoice { invoice_type: 1, title: Some("ACME\u{0}".into()), ..Invoice::default() }),
+                "invoice.title: ",
+            ),
+            (
+                invoice(Invoice { invoice_type: 1, title: Some("A\r\nB".into()), ..Invoice::default() }),
+                "invoice.title: ",
+            ),
+            (
+                invoice(Invoice { invoice_type: 1, issue_type: Some("x\n".repeat(3)), ..Invoice::default() }),
+                "invoice.issueType: ",
+            ),
+            (
+                invoice(Invoice {
+                    invoice_type: 2,
+                    carrier_type: Some("M".repeat(33)),
+                    ..Invoice::default()
+                }),
+                "invoice.carrierType: ",
+            ),
+            (
+                invoice(Invoice {
+                    invoice_type: 2,
+                    carrier_type: Some("M\u{7}".into()),
+                    ..Invoice::default()
+                }),
+                "invoice.carrierType: ",
+            ),
+            (
+                NewOrder { payment_token: Some("tok_ok\u{0}x".into()), ..order("t", &[("BK0002", 1, 100)]) },
+                "paymentToken: ",
+            ),
+        ];
+        for (input, message) in cases {
+            let err = orders.create(input, at(6)).await.unwrap_err();
+            assert_eq!(err.code(), ErrorCode::BadUserInput, "{}: {err}", db.label());
+            assert!(err.to_string().starts_with(message), "expected {message:?}, got {err}");
+            assert!(!err.to_string().contains("tok_ok"), "the token is not echoed: {err}");
+        }
+        assert_eq!(count(&db.conn, "orders").await, 0);
+    }
+}
