@@ -613,7 +613,12 @@ async fn write_customer(
             return Err(MembersError::invalid("parentCustomerNo", "a customer cannot be its own parent"));
         }
         Change::Set(no) => match customer_row(db, &no).await? {
-            Some(parent) => Change::Set(parent.id),
+            Some(parent) => {
+                if let Some(child) = &existing {
+                    refuse_parent_cycle(db, child, &parent).await?;
+                }
+                Change::Set(parent.id)
+            }
             None => {
                 return Err(MembersError::invalid(
                     "parentCustomerNo",
@@ -706,6 +711,39 @@ async fn member_row_by_account(
     account: &Account,
 ) -> Result<Option<member::Model>, DbErr> {
     member::Entity::find().filter(member::Column::Account.eq(account.as_str())).one(db).await
+}
+
+/// Ancestors followed at most (a deeper hierarchy is refused as if it were a cycle).
+const MAX_PARENT_DEPTH: usize = 64;
+
+/// Refuses making `parent` the parent of `child` when `child` is among `parent`'s ancestors (A→B→A), so
+/// the hierarchy stays a tree.
+async fn refuse_parent_cycle(
+    db: &impl ConnectionTrait,
+    child: &customer::Model,
+    parent: &customer::Model,
+) -> Result<(), MembersError> {
+    let mut path = vec![child.customer_no.clone(), parent.customer_no.clone()];
+    let mut next = parent.parent_id;
+    while let Some(id) = next {
+        if id == child.id {
+            path.push(child.customer_no.clone());
+            return Err(MembersError::invalid(
+                "parentCustomerNo",
+                format!("would make a cycle ({})", path[1..].join(" → ")),
+            ));
+        }
+        if path.len() > MAX_PARENT_DEPTH {
+            return Err(MembersError::invalid(
+                "parentCustomerNo",
+                format!("the hierarchy would be deeper than {MAX_PARENT_DEPTH} levels"),
+            ));
+        }
+        let Some(ancestor) = customer::Entity::find_by_id(id).one(db).await? else { break };
+        path.push(ancestor.customer_no.clone());
+        next = ancestor.parent_id;
+    }
+    Ok(())
 }
 
 async fn customer_row(

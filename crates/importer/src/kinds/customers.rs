@@ -85,6 +85,9 @@ impl Loader for Customers {
             get("address").map(|v| parse::text("address", v, 300)).transpose()?.into(),
             get("parent").map(str::to_owned).into(),
         ];
+        if get("parent").is_some_and(|parent| parent.trim() == customer_no) {
+            return Err("parent: a customer cannot be its own parent".to_owned());
+        }
         Ok(Parsed::one(Staged { keys: vec![customer_no], cells }))
     }
 
@@ -94,13 +97,67 @@ impl Loader for Customers {
         batch: Vec<(u64, Staged)>,
         options: &Options,
     ) -> Result<Outcome, ImportError> {
+        let (batch, cycles) = without_parent_cycles(batch);
         let merge =
             Merge { columns: STAGED, checks: CHECKS, existing: None, upserts: &[UPSERT], after: &[PARENTS] };
         // A parent may be another row of the batch: only a batch without parents is split.
         let independent = batch.iter().all(|(_, row)| row.cells.get(PARENT) == Some(&Cell::Null));
-        if independent && db.get_database_backend() == sea_orm::DbBackend::Postgres {
-            return merge.run_in_halves(db, batch, options).await;
-        }
-        merge.run(db, batch, options).await
+        let mut outcome = if independent && db.get_database_backend() == sea_orm::DbBackend::Postgres {
+            merge.run_in_halves(db, batch, options).await?
+        } else {
+            merge.run(db, batch, options).await?
+        };
+        outcome.rejects.extend(cycles);
+        Ok(outcome)
     }
+}
+
+/// The rows of `batch` whose `parent` chain within the batch comes back to themselves (A → B → A) are taken
+/// out and returned as rejects: the hierarchy must stay a tree. A parent outside the batch is already
+/// stored, and the import never changes a stored customer's parent, so only the batch can close a cycle.
+fn without_parent_cycles(batch: Vec<(u64, Staged)>) -> (Vec<(u64, Staged)>, Vec<(u64, String)>) {
+    use std::collections::{HashMap, HashSet};
+    let text = |cell: Option<&Cell>| match cell {
+        Some(Cell::Text(value)) => Some(value.clone()),
+        _ => None,
+    };
+    let parents: HashMap<String, String> = batch
+        .iter()
+        .filter_map(|(_, row)| Some((text(row.cells.first())?, text(row.cells.get(PARENT))?)))
+        .collect();
+    // Follow each chain once: `done` holds customers already known to reach no cycle or to be in one.
+    let (mut in_cycle, mut done) = (HashSet::new(), HashSet::new());
+    for start in parents.keys() {
+        let mut path: Vec<&String> = Vec::new();
+        let mut on_path = HashSet::new();
+        let mut at = Some(start);
+        while let Some(no) = at {
+            if done.contains(no) {
+                break;
+            }
+            if !on_path.insert(no) {
+                let from = path.iter().position(|p| *p == no).unwrap_or(0);
+                in_cycle.extend(path[from..].iter().map(|p| (*p).clone()));
+                break;
+            }
+            path.push(no);
+            at = parents.get(no);
+        }
+        done.extend(path.into_iter().cloned());
+    }
+    if in_cycle.is_empty() {
+        return (batch, Vec::new());
+    }
+    let (cyclic, kept): (Vec<_>, Vec<_>) = batch
+        .into_iter()
+        .partition(|(_, row)| text(row.cells.first()).is_some_and(|no| in_cycle.contains(&no)));
+    let rejects = cyclic
+        .into_iter()
+        .map(|(line, row)| {
+            let no = text(row.cells.first()).unwrap_or_default();
+            let parent = text(row.cells.get(PARENT)).unwrap_or_default();
+            (line, format!("parent: {no} → {parent} makes a cycle of parents"))
+        })
+        .collect();
+    (kept, rejects)
 }

@@ -85,3 +85,44 @@ async fn r14_a_dry_run_counts_and_writes_nothing() {
         assert_eq!(count(&db.conn, "customers").await, 0, "{}: a dry run writes nothing", db.label());
     }
 }
+
+/// Issue #14: parents that make a cycle — a customer its own parent, two or three customers naming each
+/// other — are rejected with their lines; the rest of the batch lands and the hierarchy stays a tree.
+#[tokio::test]
+async fn parent_cycles_in_a_file_are_rejected() {
+    let file = "customerNo,parent\n\
+                CY0000001,CY0000001\n\
+                CY0000002,CY0000003\n\
+                CY0000003,CY0000002\n\
+                CY0000004,CY0000005\n\
+                CY0000005,CY0000006\n\
+                CY0000006,CY0000004\n\
+                CY0000007,\n\
+                CY0000008,CY0000007\n";
+    for db in databases().await {
+        let big = importer::Options { batch: 100, ..options() };
+        let (result, rejects) = import_with(&db, Kind::Customers, file.as_bytes(), &big).await;
+        let outcome = result.unwrap();
+        assert_eq!(
+            (outcome.read, outcome.inserted, outcome.rejected),
+            (8, 2, 6),
+            "{}: {rejects}",
+            db.label()
+        );
+        assert!(
+            rejects.contains("2,a customer cannot be its own parent") || rejects.contains("own parent"),
+            "{rejects}"
+        );
+        for line in ["3,", "4,", "5,", "6,", "7,"] {
+            assert!(
+                rejects.lines().any(|l| l.starts_with(line) && l.contains("cycle of parents")),
+                "{line} {rejects}"
+            );
+        }
+        assert_eq!(
+            count(&db.conn, "customers WHERE parent_id IS NOT NULL").await,
+            1,
+            "only CY0000008 has a parent"
+        );
+    }
+}

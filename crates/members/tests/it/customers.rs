@@ -146,3 +146,30 @@ async fn links_are_idempotent_and_decide_which_customers_a_member_sees() {
         assert_eq!(linked_events, 2, "one event per new link, none for the repeat");
     }
 }
+
+/// Issue #14: the customer hierarchy stays a tree — a parent that would close a cycle (A→B→A, or longer)
+/// is refused and nothing changes.
+#[tokio::test]
+async fn parent_cycles_are_refused() {
+    for db in test_support::databases().await {
+        for no in ["P1", "P2", "P3"] {
+            upsert_customer(&db.conn, customer(Some(no), "x"), at(22)).await.unwrap();
+        }
+        let parent = |child: &str, parent: &str| CustomerInput {
+            parent_customer_no: Change::Set(parent.to_owned()),
+            ..CustomerInput { customer_no: Some(child.to_owned()), ..CustomerInput::default() }
+        };
+        upsert_customer(&db.conn, parent("P1", "P2"), at(22)).await.unwrap();
+        upsert_customer(&db.conn, parent("P2", "P3"), at(22)).await.unwrap();
+        for (child, to, path) in [("P2", "P1", "P1 → P2"), ("P3", "P1", "P1 → P2 → P3")] {
+            let err = upsert_customer(&db.conn, parent(child, to), at(22)).await.unwrap_err();
+            assert_eq!(err.code(), ErrorCode::BadUserInput, "{}: {err}", db.label());
+            assert!(
+                err.to_string().starts_with("parentCustomerNo: would make a cycle")
+                    && err.to_string().contains(path),
+                "{err}"
+            );
+        }
+        assert_eq!(count(&db.conn, "customers WHERE parent_id IS NULL").await, 1, "only P3 is a root");
+    }
+}
