@@ -112,10 +112,13 @@ impl Loader for Customers {
     }
 }
 
+/// Rows refused: (line, reason).
+type Rejected = Vec<(u64, String)>;
+
 /// The rows of `batch` whose `parent` chain within the batch comes back to themselves (A → B → A) are taken
 /// out and returned as rejects: the hierarchy must stay a tree. A parent outside the batch is already
 /// stored, and the import never changes a stored customer's parent, so only the batch can close a cycle.
-fn without_parent_cycles(batch: Vec<(u64, Staged)>) -> (Vec<(u64, Staged)>, Vec<(u64, String)>) {
+fn without_parent_cycles(batch: Vec<(u64, Staged)>) -> (Vec<(u64, Staged)>, Rejected) {
     use std::collections::{HashMap, HashSet};
     let text = |cell: Option<&Cell>| match cell {
         Some(Cell::Text(value)) => Some(value.clone()),
