@@ -335,6 +335,25 @@ async fn bad_tokens_are_unauthenticated() {
             ("RS256 to an HS256 server", rs256, "signature or algorithm"),
             ("tampered payload", tampered, "signature"),
             ("garbage", "not.a.token".to_owned(), "malformed"),
+            (
+                "issuer as an array",
+                hs256(&with(good.clone(), "iss", json!(["platform"])), secret),
+                "issuer must be a string",
+            ),
+            (
+                "ten-year lifetime",
+                hs256(&with(good.clone(), "exp", json!(now() + 315_360_000)), secret),
+                "lifetime",
+            ),
+            (
+                "crit header (RFC 7515 §4.1.11)",
+                {
+                    let mut header = Header::new(Algorithm::HS256);
+                    header.crit = Some(vec!["exp".to_owned()]);
+                    encode(&header, &good, &EncodingKey::from_secret(secret)).unwrap()
+                },
+                "crit",
+            ),
         ];
         for (case, token, message) in &cases {
             assert_refused(&server, token, case, message).await;

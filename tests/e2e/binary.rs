@@ -221,6 +221,9 @@ fn token_command_checks_its_arguments() {
     assert!(String::from_utf8_lossy(&bad_role.stderr).contains("use admin, service or member"));
     let bad_ttl = run(&["token", "--role", "admin", "--sub", "x", "--ttl", "soon"]);
     assert!(!bad_ttl.status.success());
+    let forever = run(&["token", "--role", "admin", "--sub", "x", "--ttl", "31d"]);
+    assert_eq!(forever.status.code(), Some(1), "longer than auth.max_token_ttl_secs");
+    assert!(String::from_utf8_lossy(&forever.stderr).contains("at most 2592000 s"), "{forever:?}");
     let bad_member = run(&["token", "--role", "member", "--sub", "has space"]);
     assert_eq!(bad_member.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad_member.stderr).contains("member subject"));

@@ -57,6 +57,14 @@ pub struct Claims {
 struct VerifiedClaims {
     sub: Option<String>,
     role: Option<String>,
+    /// RFC 7519 allows only a string; the validation alone would also take an array. (Missing claims
+    /// are the validation's to report, so these default.)
+    #[serde(default)]
+    iss: serde_json::Value,
+    #[serde(default)]
+    exp: i64,
+    #[serde(default)]
+    nbf: i64,
 }
 
 /// A configuration that cannot verify tokens.
@@ -89,6 +97,7 @@ impl HasErrorCode for TokenError {
 /// Verifies tokens and mints them.
 #[derive(Clone)]
 pub struct Authenticator {
+    max_ttl_secs: i64,
     algorithm: Algorithm,
     decoding: DecodingKey,
     encoding: Option<EncodingKey>,
@@ -165,7 +174,14 @@ impl Authenticator {
         validation.validate_exp = true;
         validation.validate_nbf = true;
         validation.leeway = settings.leeway_secs;
+        if settings.max_token_ttl_secs == 0 {
+            return Err(AuthConfigError::Invalid {
+                field: "max_token_ttl_secs",
+                message: "must be at least 1".to_owned(),
+            });
+        }
         Ok(Authenticator {
+            max_ttl_secs: i64::try_from(settings.max_token_ttl_secs).unwrap_or(i64::MAX),
             algorithm,
             decoding,
             encoding,
@@ -191,9 +207,35 @@ impl Authenticator {
 
     /// Verifies one token.
     pub fn verify(&self, token: &str) -> Result<Principal, TokenError> {
+        self.verify_at(token, chrono::Utc::now())
+    }
+
+    /// Verifies one token as of `now` (the signature, the algorithm and `exp`/`nbf` are checked by the
+    /// library against the system clock; `now` bounds the lifetime).
+    fn verify_at(&self, token: &str, now: DateTime<Utc>) -> Result<Principal, TokenError> {
         let data = jsonwebtoken::decode::<VerifiedClaims>(token, &self.decoding, &self.validation)
             .map_err(|e| TokenError(describe(e.kind()).to_owned()))?;
+        // RFC 7515 §4.1.11: a recipient must refuse a token whose `crit` names extensions it does not
+        // understand; this one understands none.
+        if data.header.crit.is_some() {
+            return Err(TokenError(
+                "token header names critical extensions (crit), which are not supported".into(),
+            ));
+        }
         let claims = data.claims;
+        if !claims.iss.is_string() {
+            return Err(TokenError("token issuer must be a string".to_owned()));
+        }
+        // RFC 8725 §3.10 asks for bounded lifetimes: a token that lives longer than the configured maximum
+        // (from nbf, or from now) is refused whoever signed it.
+        if claims.exp.saturating_sub(claims.nbf) > self.max_ttl_secs
+            || claims.exp.saturating_sub(now.timestamp()) > self.max_ttl_secs
+        {
+            return Err(TokenError(format!(
+                "token lifetime exceeds auth.max_token_ttl_secs ({} s)",
+                self.max_ttl_secs
+            )));
+        }
         let role = claims
             .role
             .as_deref()
@@ -236,6 +278,12 @@ impl Authenticator {
             _ => subject.trim().to_owned(),
         };
         let ttl = i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX);
+        if ttl > self.max_ttl_secs {
+            return Err(AuthConfigError::CannotMint(format!(
+                "a token may live at most {} s (auth.max_token_ttl_secs)",
+                self.max_ttl_secs
+            )));
+        }
         let claims = Claims {
             sub: subject,
             role: role.as_str().to_owned(),
@@ -310,5 +358,53 @@ mod tests {
         assert!(auth.principal(Some(&token)).is_err(), "the Bearer scheme is required");
         let expired = auth.mint(Role::Admin, "ops", Duration::from_secs(0), now - chrono::Duration::hours(1));
         assert_eq!(auth.verify(&expired.unwrap()), Err(TokenError("token expired".into())));
+    }
+
+    /// Signs `claims` with the test secret and `header`.
+    fn signed(header: &Header, claims: &serde_json::Value) -> String {
+        jsonwebtoken::encode(header, claims, &EncodingKey::from_secret(&[b'x'; 32])).unwrap()
+    }
+
+    fn claims(lifetime: i64) -> serde_json::Value {
+        let now = Utc::now().timestamp();
+        serde_json::json!({ "sub": "ops", "role": "admin", "iss": "platform", "aud": "platform-api",
+                            "nbf": now, "iat": now, "exp": now + lifetime })
+    }
+
+    #[test]
+    fn rfc_7515_crit_headers_are_refused() {
+        let auth = Authenticator::new(&settings(), secret()).unwrap();
+        assert!(auth.verify(&signed(&Header::new(Algorithm::HS256), &claims(60))).is_ok());
+        let mut critical = Header::new(Algorithm::HS256);
+        critical.crit = Some(vec!["exp".to_owned()]);
+        let err = auth.verify(&signed(&critical, &claims(60))).unwrap_err();
+        assert!(err.0.contains("crit"), "{err}");
+    }
+
+    #[test]
+    fn the_issuer_must_be_a_string() {
+        let auth = Authenticator::new(&settings(), secret()).unwrap();
+        let mut array = claims(60);
+        array["iss"] = serde_json::json!(["platform", "elsewhere"]);
+        let err = auth.verify(&signed(&Header::new(Algorithm::HS256), &array)).unwrap_err();
+        assert!(err.0.contains("issuer"), "{err}");
+    }
+
+    #[test]
+    fn token_lifetimes_are_bounded_when_minting_and_verifying() {
+        let auth = Authenticator::new(&settings(), secret()).unwrap();
+        let max = AuthSettings::default().max_token_ttl_secs;
+        assert_eq!(max, 30 * 24 * 3600);
+        let too_long = auth.mint(Role::Admin, "ops", Duration::from_secs(max + 1), Utc::now()).unwrap_err();
+        assert!(too_long.to_string().contains("at most 2592000 s"), "{too_long}");
+        assert!(auth.mint(Role::Admin, "ops", Duration::from_secs(max), Utc::now()).is_ok());
+        let forever = signed(&Header::new(Algorithm::HS256), &claims(10 * 365 * 24 * 3600));
+        let err = auth.verify(&forever).unwrap_err();
+        assert!(err.0.contains("lifetime"), "{err}");
+        // nbf far in the past does not stretch the window: exp is measured from now as well.
+        let mut late = claims(0);
+        late["nbf"] = serde_json::json!(Utc::now().timestamp() - 100);
+        late["exp"] = serde_json::json!(Utc::now().timestamp() + i64::try_from(max).unwrap() + 100);
+        assert!(auth.verify(&signed(&Header::new(Algorithm::HS256), &late)).is_err());
     }
 }

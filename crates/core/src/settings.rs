@@ -188,6 +188,9 @@ pub struct AuthSettings {
     pub audience: String,
     /// Clock skew tolerated on `exp` and `nbf`, in seconds, at most 30. Default `5`.
     pub leeway_secs: u64,
+    /// Longest lifetime of a token, in seconds: `platform token` mints no longer one, and a token whose
+    /// `exp` is further than this from its `nbf` (or from now) is refused. Default `2592000` (30 days).
+    pub max_token_ttl_secs: u64,
 }
 
 /// The signing algorithms a deployment may pin.
@@ -306,6 +309,7 @@ impl Default for AuthSettings {
             issuer: "platform".to_owned(),
             audience: "platform-api".to_owned(),
             leeway_secs: 5,
+            max_token_ttl_secs: 30 * 24 * 3600,
         }
     }
 }

@@ -29,6 +29,17 @@ pub fn authenticator(settings: &Settings) -> anyhow::Result<(Authenticator, KeyS
     let auth = &settings.auth;
     let (keys, source) = match auth.algorithm {
         TokenAlgorithm::HS256 => match &auth.secret {
+            Some(secret)
+                if settings.production
+                    && secret.expose().len() >= api::auth::MIN_SECRET_BYTES
+                    && estimated_bits(secret.expose().as_bytes()) < MIN_SECRET_BITS =>
+            {
+                anyhow::bail!(
+                    "production mode refuses a weak auth.secret (about {:.0} bits of entropy, at least \
+                     {MIN_SECRET_BITS:.0} needed): use e.g. `openssl rand -hex 32`",
+                    estimated_bits(secret.expose().as_bytes())
+                )
+            }
             Some(secret) => (Keys::Secret(secret.expose().as_bytes().to_vec()), KeySource::Configured),
             None if settings.production => anyhow::bail!(
                 "production mode needs auth.secret (at least {} bytes, e.g. PLATFORM_AUTH__SECRET); \
@@ -49,6 +60,34 @@ pub fn authenticator(settings: &Settings) -> anyhow::Result<(Authenticator, KeyS
         }
     };
     Ok((Authenticator::new(auth, keys)?, source))
+}
+
+/// Entropy a production HS256 secret must show at least, in bits (by [`estimated_bits`]).
+const MIN_SECRET_BITS: f64 = 96.0;
+
+/// An estimate of a secret's entropy: the length of its shortest repeating unit times the Shannon entropy
+/// of that unit's byte frequencies. It cannot see that a secret is a dictionary phrase, but it catches the
+/// weak ones people type — one character repeated, `abab…`, `password` four times, `0123456789` over and
+/// over — while 32 random bytes in hex score about 240.
+fn estimated_bits(secret: &[u8]) -> f64 {
+    let period = (1..=secret.len())
+        .find(|&p| secret.iter().enumerate().all(|(i, b)| *b == secret[i % p]))
+        .unwrap_or(secret.len());
+    let secret = &secret[..period];
+    let mut counts = [0usize; 256];
+    for byte in secret {
+        counts[usize::from(*byte)] += 1;
+    }
+    let length = secret.len() as f64;
+    let per_byte: f64 = counts
+        .iter()
+        .filter(|c| **c > 0)
+        .map(|c| {
+            let p = *c as f64 / length;
+            -p * p.log2()
+        })
+        .sum();
+    per_byte * length
 }
 
 /// Mints a token for `role` and `subject`, valid for `ttl` from now.
@@ -127,5 +166,23 @@ mod tests {
         assert!(!err.contains("too-short"), "the secret is never echoed: {err}");
         settings.auth.secret = Some(Secret::new("a-long-enough-secret-for-production-use"));
         assert!(authenticator(&settings).is_ok());
+    }
+
+    #[test]
+    fn production_refuses_a_weak_secret() {
+        let mut settings = Settings { production: true, ..Settings::default() };
+        for weak in ["x".repeat(32), "ab".repeat(16), "password".repeat(4), "0123456789".repeat(4)] {
+            settings.auth.secret = Some(Secret::new(weak.clone()));
+            let err = authenticator(&settings).unwrap_err().to_string();
+            assert!(err.contains("weak auth.secret"), "{weak}: {err}");
+            assert!(!err.contains(&weak), "the secret is never echoed: {err}");
+        }
+        settings.auth.secret =
+            Some(Secret::new("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"));
+        assert!(authenticator(&settings).is_ok(), "32 random bytes in hex");
+        let development = Settings { production: false, ..settings.clone() };
+        let mut development = development;
+        development.auth.secret = Some(Secret::new("x".repeat(32)));
+        assert!(authenticator(&development).is_ok(), "outside production only the length is checked");
     }
 }
