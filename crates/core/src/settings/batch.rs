@@ -31,6 +31,10 @@ pub struct RenewalSettings {
     pub lease_secs: u64,
     /// Seconds before a renewal whose charge failed transiently (nothing charged) is tried again. Default `600`.
     pub transient_backoff_secs: u64,
+    /// Most charge attempts of one renewal in a business day, counting the scheduled or automatic one:
+    /// `retryRenewalCharge` is refused (`CONFLICT`) beyond it, so nobody can hammer the gateway (or a
+    /// card) with retries. Default `4`.
+    pub max_attempts_per_day: u32,
 }
 
 impl Default for RenewalSettings {
@@ -46,6 +50,7 @@ impl Default for RenewalSettings {
             batches_in_flight: 4,
             lease_secs: 300,
             transient_backoff_secs: 600,
+            max_attempts_per_day: 4,
         }
     }
 }

@@ -30,7 +30,7 @@ use platform_core::settings::RenewalSettings;
 use platform_core::{BusinessCalendar, Money};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend,
-    EntityTrait, QueryFilter, QueryOrder, Statement,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Statement,
 };
 use std::sync::Arc;
 use std::time::Duration;
@@ -176,10 +176,22 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
                 "renewal {id} is {status:?}; only a failed renewal is retried"
             )));
         }
+        let today = self.calendar.date_of(at);
+        let attempts_today = charge::Entity::find()
+            .filter(charge::Column::RenewalId.eq(id))
+            .filter(charge::Column::CreatedAt.gte(self.calendar.start_of(today)))
+            .count(&self.db)
+            .await?;
+        if attempts_today >= u64::from(self.settings.max_attempts_per_day) {
+            return Err(RenewalsError::Conflict(format!(
+                "renewal {id} was charged {attempts_today} times today, the most a day allows \
+                 (renewals.max_attempts_per_day); try again tomorrow"
+            )));
+        }
         if self.claim(Claim::One(id)).await?.is_empty() {
             return Err(RenewalsError::Conflict(format!("renewal {id} is being charged right now")));
         }
-        match self.charge_one(id, self.calendar.date_of(at), at).await {
+        match self.charge_one(id, today, at).await {
             Ok(_) => find_renewal(&self.db, id)
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("renewal {id} vanished").into()),

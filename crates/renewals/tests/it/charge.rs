@@ -322,3 +322,29 @@ async fn r9_a_runner_killed_half_way_and_restarted_charges_nothing_twice() {
         assert_eq!(count(&db.conn, "renewals WHERE renew_status = 2").await, RENEWALS as i64);
     }
 }
+
+/// Issue #14: retries of one renewal are bounded per business day (`renewals.max_attempts_per_day`,
+/// counting the day's scheduled charge), so a member cannot call the gateway without limit; the next day
+/// the retries are open again.
+#[tokio::test]
+async fn r9_retries_of_one_renewal_are_limited_per_day() {
+    for db in test_support::databases().await {
+        let (first, _, _) = created(&db, 3, Some("tok_decline_0003")).await;
+        let gateway = SimulatedGateway::default();
+        let settings = RenewalSettings { max_attempts_per_day: 3, ..RenewalSettings::default() };
+        let run = runner(&db, gateway.clone(), settings);
+        let day = first.deduct_date;
+        assert_eq!(run.run(Due::Scheduled, day, on(day)).await.unwrap().declined, 1, "{}", db.label());
+        for _ in 0..2 {
+            let retried = run.retry_now(first.id, on(day)).await.unwrap();
+            assert_eq!(retried.status, RenewalStatus::Failed);
+        }
+        let err = run.retry_now(first.id, on(day)).await.unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Conflict, "{}: {err}", db.label());
+        assert!(err.to_string().contains("3 times today"), "{err}");
+        assert_eq!(gateway.charges().len(), 3, "the refused retry reached no gateway");
+        let next_day = day + chrono::Duration::days(1);
+        assert_eq!(run.retry_now(first.id, on(next_day)).await.unwrap().status, RenewalStatus::Failed);
+        assert_eq!(gateway.charges().len(), 4);
+    }
+}
