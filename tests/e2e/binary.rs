@@ -328,6 +328,20 @@ fn r14_r15_import_and_anonymize_from_the_command_line() {
         String::from_utf8_lossy(&again.stdout).contains("inserted 0, updated 0, unchanged 1, rejected 0")
     );
 
+    // Bad bytes half-way: the lines before land, the summary says so, and the error names the line.
+    let mut broken = b"customerNo,name\nCW0000003,a\nCW0000004,b\n".to_vec();
+    broken.extend_from_slice(b"CW0000005,\xff\n");
+    let broken_file = folder.path().join("broken.csv");
+    std::fs::write(&broken_file, broken).unwrap();
+    let stopped = run(&["import", "customers", broken_file.to_str().unwrap(), "--batch", "1"]);
+    assert_eq!(stopped.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&stopped.stdout).starts_with("customers: read 2, inserted 2"),
+        "{stopped:?}"
+    );
+    let stderr = String::from_utf8_lossy(&stopped.stderr);
+    assert!(stderr.contains("stopped at line 4") && stderr.contains("re-run the file to resume"), "{stderr}");
+
     let unknown = run(&["import", "customer", file]);
     assert_eq!(unknown.status.code(), Some(2), "clap refuses an unknown kind");
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("member-customers"));
@@ -339,7 +353,7 @@ fn r14_r15_import_and_anonymize_from_the_command_line() {
     assert!(run(&["environment", "--set", "development"]).status.success());
     let masked = run(&["anonymize"]);
     assert!(masked.status.success(), "{}", String::from_utf8_lossy(&masked.stderr));
-    assert!(String::from_utf8_lossy(&masked.stdout).contains("customers: 1 row(s)"));
+    assert!(String::from_utf8_lossy(&masked.stdout).contains("customers: 3 row(s)"));
     let shown = run(&["environment"]);
     assert_eq!(String::from_utf8_lossy(&shown.stdout), "development\n");
 }

@@ -177,6 +177,18 @@ pub enum ImportError {
         /// What is wrong.
         message: String,
     },
+    /// The file turned malformed at `line` after its header: every row before it was merged (committed,
+    /// unless a dry run) and `committed` says what that did. Fix the line and re-run the file: the rows
+    /// already in report as unchanged.
+    #[error("line {line}: {message}")]
+    Stopped {
+        /// The first line not imported.
+        line: u64,
+        /// What is wrong with it.
+        message: String,
+        /// What the lines before it did.
+        committed: Summary,
+    },
     /// Reading the input or writing the rejects failed.
     #[error(transparent)]
     Io(#[from] std::io::Error),
@@ -286,7 +298,20 @@ async fn run<L: Loader, R: Read>(
     let batch_size = options.batch.max(1);
     let mut summary = Summary::default();
     let mut batch = Batch::default();
-    while let Some(record) = source.next_record()? {
+    loop {
+        let record = match source.next_record() {
+            Ok(Some(record)) => record,
+            Ok(None) => break,
+            Err(ImportError::Malformed { line, message }) => {
+                // Everything before the bad line lands (the pending batch too), and the caller learns
+                // what did and where to resume.
+                batch.flush(db, loader, options, rejects, &mut summary).await?;
+                progress(Progress { summary, bytes: source.bytes_read() });
+                rejects.finish()?;
+                return Err(ImportError::Stopped { line, message, committed: summary });
+            }
+            Err(other) => return Err(other),
+        };
         summary.read += 1;
         match loader.parse(source.header(), &record, options) {
             Ok(parsed) => {

@@ -58,6 +58,19 @@ pub async fn run(settings: &Settings, request: ImportRequest) -> anyhow::Result<
     )
     .await;
     reporter.finish();
+    if let Err(importer::ImportError::Stopped { line, message, committed }) = &result {
+        // What landed before the bad line goes to stdout as a summary; where to resume follows.
+        let text = summary_text(request.kind, committed, started.elapsed(), request.dry_run);
+        let mut out = std::io::stdout().lock();
+        std::io::Write::write_all(&mut out, text.as_bytes())?;
+        std::io::Write::flush(&mut out)?;
+        let done = if request.dry_run { "were checked" } else { "are committed" };
+        anyhow::bail!(
+            "importing {}: stopped at line {line}: {message}. The lines before it {done} (above); fix line \
+             {line} and re-run the file to resume (rows already imported report as unchanged)",
+            request.file.display()
+        );
+    }
     let summary = result.with_context(|| format!("importing {}", request.file.display()))?;
     let text = summary_text(request.kind, &summary, started.elapsed(), request.dry_run);
     tracing::info!(kind = request.kind.as_str(), ?summary, "import finished");

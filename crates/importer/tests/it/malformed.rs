@@ -6,7 +6,9 @@ use test_support::{count, databases};
 
 fn malformed(result: Result<importer::Summary, ImportError>) -> (u64, String) {
     match result {
-        Err(ImportError::Malformed { line, message }) => (line, message),
+        Err(ImportError::Malformed { line, message } | ImportError::Stopped { line, message, .. }) => {
+            (line, message)
+        }
         other => panic!("expected a malformed-file error, got {other:?}"),
     }
 }
@@ -35,12 +37,20 @@ async fn r14_a_truncated_line_stops_naming_it_and_a_rerun_after_the_fix_complete
         let (line, message) = malformed(result);
         assert_eq!(line, 6, "{message}");
         assert!(message.contains("2 field(s) where the header has 3"), "{message}");
-        // The batch before the broken line (3 rows) is committed; the fixed file completes the import.
-        assert_eq!(count(&db.conn, "customers").await, 3, "{}", db.label());
+        // Every line before the broken one is committed, the pending batch too (issue #14: it was lost);
+        // the error says what was, and the fixed file completes the import.
+        assert_eq!(count(&db.conn, "customers").await, 4, "{}", db.label());
+        let (result, _) = import_with(&db, Kind::Customers, broken.as_bytes(), &options()).await;
+        match result {
+            Err(ImportError::Stopped { line: 6, committed, .. }) => {
+                assert_eq!((committed.read, committed.unchanged), (4, 4), "{committed:?}");
+            }
+            other => panic!("{other:?}"),
+        }
         let fixed = broken.replace("CW5,e\n", "CW5,e,\n");
         let (result, _) = import_with(&db, Kind::Customers, fixed.as_bytes(), &options()).await;
         let summary = result.unwrap();
-        assert_eq!((summary.inserted, summary.unchanged), (2, 3));
+        assert_eq!((summary.inserted, summary.unchanged), (1, 4));
     }
 }
 
@@ -65,5 +75,25 @@ async fn r14_big5_exports_are_decoded_and_misdeclared_encodings_are_refused() {
         let with_bom = format!("\u{feff}{text}");
         let (result, _) = import_with(&db, Kind::Customers, with_bom.as_bytes(), &options()).await;
         assert_eq!(result.unwrap().unchanged, 2);
+    }
+}
+
+/// Issue #14: with `--batch 1`, the valid line just before bad bytes was silently not committed; now it is,
+/// and the error carries the summary of what was.
+#[tokio::test]
+async fn a_stop_half_way_commits_every_line_before_it_even_with_batches_of_one() {
+    for db in databases().await {
+        let mut bytes = b"customerNo,name\nCW1,a\nCW2,b\n".to_vec();
+        bytes.extend_from_slice(b"CW3,\xff\xfe\n");
+        let one = importer::Options { batch: 1, ..options() };
+        let (result, _) = import_with(&db, Kind::Customers, &bytes, &one).await;
+        match result {
+            Err(ImportError::Stopped { line, committed, .. }) => {
+                assert_eq!(line, 4, "{}", db.label());
+                assert_eq!((committed.read, committed.inserted), (2, 2), "{committed:?}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(count(&db.conn, "customers").await, 2, "{}: CW2 is committed too", db.label());
     }
 }
