@@ -33,10 +33,15 @@ start_bare() { # port
 }
 
 start_platform() { # name port [VAR=value…]
-  local name=$1 port=$2; shift 2
+  start_binary "$target/platform" "$@"
+}
+
+# Like start_platform, with another build of `platform` (an earlier commit's, to compare in one run).
+start_binary() { # binary name port [VAR=value…]
+  local binary=$1 name=$2 port=$3; shift 3
   ensure_free "$port"
   mkdir -p "$work/$name"
-  (cd "$work/$name" && exec env PLATFORM_LOG__FILTER=warn "$@" "$target/platform" serve --demo --listen "127.0.0.1:$port") \
+  (cd "$work/$name" && exec env PLATFORM_LOG__FILTER=warn "$@" "$binary" serve --demo --listen "127.0.0.1:$port") \
     >/dev/null 2>"$work/$name.log" &
   pids+=($!)
   wait_port "$port" $!
