@@ -357,3 +357,40 @@ fn r14_r15_import_and_anonymize_from_the_command_line() {
     let shown = run(&["environment"]);
     assert_eq!(String::from_utf8_lossy(&shown.stdout), "development\n");
 }
+
+/// Several instances starting at once on a fresh database (issue #15 item 5): three `platform migrate`
+/// at the same time all succeed, and every migration is applied exactly once, on SQLite and PostgreSQL.
+#[test]
+fn concurrent_first_starts_migrate_once() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let fresh = runtime.block_on(test_support::empty_databases());
+    for (url, _cleanup) in &fresh {
+        let folder = tempfile::tempdir().unwrap();
+        let children: Vec<_> = (0..3)
+            .map(|_| {
+                Command::new(BIN)
+                    .current_dir(folder.path())
+                    .env("DATABASE_URL", url)
+                    .env("PLATFORM_LOG__FILTER", "warn")
+                    .arg("migrate")
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for child in children {
+            let output = child.wait_with_output().unwrap();
+            assert!(output.status.success(), "{url}: {}", String::from_utf8_lossy(&output.stderr));
+        }
+        let applied = runtime.block_on(async {
+            let settings = platform_core::settings::DatabaseSettings::default();
+            let conn = platform_core::db::connect(url, &settings).await.unwrap();
+            let count = test_support::count(&conn, "seaql_migrations").await;
+            conn.close().await.unwrap();
+            count
+        });
+        let expected = <migration::Migrator as migration::MigratorTrait>::migrations().len();
+        assert_eq!(applied, i64::try_from(expected).unwrap(), "{url}");
+    }
+}

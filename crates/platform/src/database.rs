@@ -17,13 +17,12 @@ pub async fn open(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
     Ok(conn)
 }
 
-/// Applies pending migrations and returns how many there were.
+/// Applies pending migrations and returns how many there were. Several instances may start at once: the
+/// check for pending migrations and their application happen under one lock — a PostgreSQL advisory lock
+/// taken first (even creating the migrations table races otherwise), or SQLite's write lock
+/// (`BEGIN IMMEDIATE`) — so each migration is applied exactly once and the others find nothing to do.
 pub async fn migrate(conn: &DatabaseConnection) -> anyhow::Result<usize> {
-    let pending = Migrator::get_pending_migrations(conn).await?.len();
-    if pending == 0 {
-        return Ok(0);
-    }
-    match conn.get_database_backend() {
+    let txn = match conn.get_database_backend() {
         DbBackend::Postgres => {
             let txn = conn.begin().await?;
             txn.execute_raw(Statement::from_string(
@@ -31,13 +30,18 @@ pub async fn migrate(conn: &DatabaseConnection) -> anyhow::Result<usize> {
                 format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"),
             ))
             .await?;
-            Migrator::up(&txn, None).await?;
-            txn.commit().await?;
+            txn
         }
-        // SQLite takes a write lock for the whole migration transaction by itself.
-        _ => Migrator::up(conn, None).await?,
+        _ => db::begin_write(conn).await?,
+    };
+    let pending = Migrator::get_pending_migrations(&txn).await?.len();
+    if pending > 0 {
+        Migrator::up(&txn, None).await?;
     }
-    tracing::info!(applied = pending, "migrations applied");
+    txn.commit().await?;
+    if pending > 0 {
+        tracing::info!(applied = pending, "migrations applied");
+    }
     Ok(pending)
 }
 

@@ -60,6 +60,22 @@ pub async fn databases() -> Vec<TestDb> {
     all
 }
 
+/// One fresh database per backend under test, as [`databases`], but empty (no migrations, no connection
+/// open): its URL, and a value that removes it when dropped. For tests of the first start; on SQLite the
+/// file does not exist yet.
+pub async fn empty_databases() -> Vec<(String, impl Drop)> {
+    let folder = tempfile::tempdir().unwrap_or_else(|e| panic!("temporary folder: {e}"));
+    let url = format!("sqlite://{}?mode=rwc", folder.path().join("fresh.db").display());
+    let mut all = vec![(url, Cleanup::Folder(folder))];
+    if let Ok(admin_url) = std::env::var(TEST_DATABASE_URL)
+        && !admin_url.trim().is_empty()
+    {
+        let (url, cleanup) = create_postgres(admin_url.trim()).await;
+        all.push((url, cleanup));
+    }
+    all
+}
+
 /// A fresh migrated SQLite database in a temporary folder.
 pub async fn sqlite() -> TestDb {
     let folder = tempfile::tempdir().unwrap_or_else(|e| panic!("temporary folder: {e}"));
@@ -70,6 +86,13 @@ pub async fn sqlite() -> TestDb {
 
 /// A fresh migrated PostgreSQL database on the server of `admin_url`.
 pub async fn postgres(admin_url: &str) -> TestDb {
+    let (url, cleanup) = create_postgres(admin_url).await;
+    let conn = open_migrated(&url).await;
+    TestDb { conn, url, _cleanup: cleanup }
+}
+
+/// An empty database of its own on the server of `admin_url`, dropped with the cleanup.
+async fn create_postgres(admin_url: &str) -> (String, Cleanup) {
     let name = format!("t_{}", uuid::Uuid::new_v4().simple());
     let admin = sea_orm::Database::connect(admin_url)
         .await
@@ -79,9 +102,7 @@ pub async fn postgres(admin_url: &str) -> TestDb {
         .await
         .unwrap_or_else(|e| panic!("create test database: {e}"));
     let _ = admin.close().await;
-    let url = with_database(admin_url, &name);
-    let conn = open_migrated(&url).await;
-    TestDb { conn, url, _cleanup: Cleanup::Postgres { admin_url: admin_url.to_owned(), name } }
+    (with_database(admin_url, &name), Cleanup::Postgres { admin_url: admin_url.to_owned(), name })
 }
 
 async fn open_migrated(url: &str) -> DatabaseConnection {
