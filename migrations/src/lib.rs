@@ -18,6 +18,7 @@ mod m20261122_000009_charge_run;
 mod m20261122_000010_instance_metadata;
 mod m20261202_000011_amount_bounds;
 mod m20261202_000012_job_run_requests;
+mod m20261202_000013_job_run_heartbeat;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000010_instance_metadata::Migration),
             Box::new(m20261202_000011_amount_bounds::Migration),
             Box::new(m20261202_000012_job_run_requests::Migration),
+            Box::new(m20261202_000013_job_run_heartbeat::Migration),
         ]
     }
 }

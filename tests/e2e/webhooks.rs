@@ -258,3 +258,64 @@ async fn r13_far_future_runs_need_force_in_production_and_record_who_forced_them
         assert_eq!(body["data"]["runJob"]["forced"], false, "outside production the clock is free: {body}");
     }
 }
+
+/// Issue #15 item 2: a `runJob` that outlasts `jobs.wait_secs` answers RUNNING at once and goes on in the
+/// background (it used to die with the 30 s HTTP timeout, its row RUNNING forever); polling `jobRuns`
+/// shows it SUCCEEDED with its counts.
+#[tokio::test]
+async fn r13_a_long_run_job_answers_running_and_finishes_in_the_background() {
+    for server in servers(|s| {
+        s.webhooks.allow_private_networks = true;
+        s.webhooks.dispatch_interval_ms = 0;
+        s.jobs.wait_secs = 1;
+    })
+    .await
+    {
+        let log: Log = Arc::default();
+        let slow = axum::Router::new()
+            .route(
+                "/hook",
+                axum::routing::post(|State(log): State<Log>, headers: HeaderMap, body: Bytes| async move {
+                    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+                    receive(State(log), headers, body).await
+                }),
+            )
+            .with_state(Arc::clone(&log));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, slow).await });
+        let admin = server.token(Role::Admin, "ops");
+        let register = r#"mutation($url: String!) { createWebhookEndpoint(input: { url: $url, events: ["*"] }) { id } }"#;
+        assert!(server.graphql_as(&admin, register, json!({ "url": url })).await["errors"].is_null());
+        events::append(
+            &server.db.conn,
+            events::NewEvent { event_type: "order.paid", subject: "order:slow".into(), payload: json!({}) },
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+        let started = std::time::Instant::now();
+        let body = server
+            .graphql_as(&admin, "mutation { runJob(name: DISPATCH_WEBHOOKS) { id status } }", json!({}))
+            .await;
+        assert_eq!(body["data"]["runJob"]["status"], "RUNNING", "{}: {body}", server.label());
+        assert!(started.elapsed() < std::time::Duration::from_secs(3), "answered before the work ended");
+        let id = body["data"]["runJob"]["id"].clone();
+        let mut finished = Value::Null;
+        for _ in 0..50 {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            let runs = server
+                .graphql_as(&admin, "{ jobRuns(name: DISPATCH_WEBHOOKS) { id status processed } }", json!({}))
+                .await;
+            let run =
+                runs["data"]["jobRuns"].as_array().unwrap().iter().find(|r| r["id"] == id).cloned().unwrap();
+            if run["status"] != "RUNNING" {
+                finished = run;
+                break;
+            }
+        }
+        assert_eq!(finished["status"], "SUCCEEDED", "{finished}");
+        assert_eq!(finished["processed"], 1, "{finished}");
+        assert_eq!(log.lock().unwrap().len(), 1);
+    }
+}

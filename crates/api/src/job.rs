@@ -37,8 +37,9 @@ pub(crate) struct JobsMutation;
 
 #[Object]
 impl JobsMutation {
-    /// Runs a job now as of `asOf` (default today) and returns its recorded run, which names who asked.
-    /// In production an `asOf` more than `jobs.max_days_ahead` (1) days after today is refused unless
+    /// Runs a job now as of `asOf` (default today) and returns its recorded run, which names who asked. A
+    /// run still at work after `jobs.wait_secs` (20 s) is returned RUNNING and goes on in the background:
+    /// poll `jobRuns` for how it ended. In production an `asOf` more than `jobs.max_days_ahead` (1) days after today is refused unless
     /// `force: true`. Admins only.
     #[graphql(guard = "Require::Admin")]
     async fn run_job(
@@ -51,8 +52,10 @@ impl JobsMutation {
         let state = ctx.data::<ApiState>()?;
         let requested_by = crate::access::principal(ctx).subject().to_owned();
         let request = jobs::RunRequest { as_of: as_of.map(|d| d.0), force, requested_by };
-        let run =
-            jobs::run(&state.jobs, name.into(), request, state.clock.now()).await.map_err(from_domain)?;
+        let wait = std::time::Duration::from_secs(state.jobs.settings.jobs.wait_secs);
+        let run = jobs::run_in_background(&state.jobs, name.into(), request, state.clock.now(), wait)
+            .await
+            .map_err(from_domain)?;
         Ok(run.into())
     }
 }
@@ -74,6 +77,9 @@ pub(crate) enum JobRunStatus {
     Succeeded,
     /// Stopped on an error.
     Failed,
+    /// Recorded as running, but its process died before recording how it ended (no heartbeat for a
+    /// minute).
+    Abandoned,
 }
 
 /// One recorded job run.
@@ -104,6 +110,7 @@ impl From<jobs::JobRun> for JobRun {
                 jobs::RunStatus::Running => JobRunStatus::Running,
                 jobs::RunStatus::Succeeded => JobRunStatus::Succeeded,
                 jobs::RunStatus::Failed => JobRunStatus::Failed,
+                jobs::RunStatus::Abandoned => JobRunStatus::Abandoned,
             },
             started_at: run.started_at,
             finished_at: run.finished_at,

@@ -17,6 +17,7 @@ pub(crate) struct Model {
     pub error: Option<String>,
     pub requested_by: Option<String>,
     pub forced: bool,
+    pub heartbeat_at: Option<ChronoDateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -139,6 +139,9 @@ pub struct JobSettings {
     /// 9999-12-31 would charge every renewal due a year ahead; an expiry would lapse current subscribers).
     /// Default `1`.
     pub max_days_ahead: u32,
+    /// How long `runJob` waits for its run to finish before answering with the run still RUNNING (it goes
+    /// on in the background; poll `jobRuns`). Below the 30 s request timeout. Default `20`.
+    pub wait_secs: u64,
 }
 
 impl Default for JobSettings {
@@ -151,6 +154,7 @@ impl Default for JobSettings {
             expire_entitlements: JobSchedule::every(3600),
             dispatch_emails: JobSchedule::every(10),
             max_days_ahead: 1,
+            wait_secs: 20,
         }
     }
 }

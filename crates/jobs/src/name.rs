@@ -1,0 +1,56 @@
+//! The jobs by name (SPEC §4's `JobName`).
+
+/// The jobs (SPEC §4's `JobName`, plus the R3 grant sweep).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JobName {
+    /// R7: create the renewals of paid orders of renewable promotions.
+    CreateRenewals,
+    /// R8: queue the deduct notices that are due.
+    SendNotices,
+    /// R9: charge the renewals whose deduct date has come.
+    ChargeRenewals,
+    /// R9: retry the failed renewals whose automatic retry day has come.
+    RetryRenewals,
+    /// R10: lapse entitlements whose due date has passed, as of a business date.
+    ExpireEntitlements,
+    /// R3: grant the paid orders of the last seven days that still have lines to grant.
+    GrantEntitlements,
+    /// R12: fan new events out to webhook endpoints and send what is due, until nothing is due now.
+    DispatchWebhooks,
+    /// R12: send the queued e-mails over SMTP (when configured).
+    DispatchEmails,
+}
+
+impl JobName {
+    /// Every job.
+    pub const ALL: [JobName; 8] = [
+        JobName::CreateRenewals,
+        JobName::SendNotices,
+        JobName::ChargeRenewals,
+        JobName::RetryRenewals,
+        JobName::ExpireEntitlements,
+        JobName::GrantEntitlements,
+        JobName::DispatchWebhooks,
+        JobName::DispatchEmails,
+    ];
+
+    /// The stored and displayed name, as in SPEC §4's `JobName`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            JobName::CreateRenewals => "CREATE_RENEWALS",
+            JobName::SendNotices => "SEND_NOTICES",
+            JobName::ChargeRenewals => "CHARGE_RENEWALS",
+            JobName::RetryRenewals => "RETRY_RENEWALS",
+            JobName::ExpireEntitlements => "EXPIRE_ENTITLEMENTS",
+            JobName::GrantEntitlements => "GRANT_ENTITLEMENTS",
+            JobName::DispatchWebhooks => "DISPATCH_WEBHOOKS",
+            JobName::DispatchEmails => "DISPATCH_EMAILS",
+        }
+    }
+
+    /// From the stored name, or its kebab-case form (`charge-renewals`).
+    pub fn parse(raw: &str) -> Option<JobName> {
+        let name = raw.trim().to_ascii_uppercase().replace('-', "_");
+        JobName::ALL.into_iter().find(|j| j.as_str() == name)
+    }
+}
