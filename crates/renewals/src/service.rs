@@ -391,7 +391,7 @@ pub async fn stop_renewal(
         .await?
         .ok_or_else(|| RenewalsError::NotFound { field: "renewalId", message: format!("no renewal {id}") })?;
     ensure_idle(&txn, &row).await?;
-    let status = status_of(&row);
+    let status = status_of(&row)?;
     if status == RenewalStatus::Stopped {
         drop(txn);
         return find_renewal(db, id).await?.ok_or_else(|| anyhow::anyhow!("renewal vanished").into());
@@ -434,7 +434,7 @@ pub async fn update_payment(
         .await?
         .ok_or_else(|| RenewalsError::NotFound { field: "renewalId", message: format!("no renewal {id}") })?;
     ensure_idle(&txn, &row).await?;
-    let status = status_of(&row);
+    let status = status_of(&row)?;
     if !matches!(status, RenewalStatus::Pending | RenewalStatus::Failed) {
         return Err(RenewalsError::Conflict(format!(
             "renewal {id} is {status:?}; only pending or failed renewals take a new card"
@@ -566,8 +566,33 @@ fn check_card(card_last4: Option<&str>) -> Result<(), RenewalsError> {
     }
 }
 
-pub(crate) fn status_of(row: &renewal::Model) -> RenewalStatus {
-    u8::try_from(row.renew_status).ok().and_then(RenewalStatus::from_code).unwrap_or(RenewalStatus::Pending)
+/// The status of a stored renewal. The column's CHECK keeps it to the seed codes 0–5; a code outside them
+/// is corrupt data and an error, never silently PENDING (which would have it charged).
+pub(crate) fn status_of(row: &renewal::Model) -> Result<RenewalStatus, RenewalsError> {
+    stored_status(row.id, row.renew_status)
+}
+
+fn stored_status(id: i64, code: i16) -> Result<RenewalStatus, RenewalsError> {
+    u8::try_from(code).ok().and_then(RenewalStatus::from_code).ok_or_else(|| {
+        RenewalsError::Unexpected(anyhow::anyhow!("renewal {id} has the unknown status code {code}"))
+    })
+}
+
+#[cfg(test)]
+mod status_tests {
+    use super::*;
+
+    #[test]
+    fn r6_stored_codes_map_to_statuses_and_an_unknown_code_is_an_error() {
+        for code in 0..=5 {
+            assert_eq!(stored_status(1, code).unwrap().code(), u8::try_from(code).unwrap());
+        }
+        for code in [-1, 6, 99] {
+            let err = stored_status(7, code).unwrap_err();
+            assert!(err.to_string().contains("unknown status code"), "{err}");
+            assert_eq!(platform_core::error::HasErrorCode::code(&err), platform_core::ErrorCode::Internal);
+        }
+    }
 }
 
 fn join(codes: &BTreeSet<String>) -> String {
@@ -583,7 +608,7 @@ async fn to_renewal(db: &impl ConnectionTrait, row: renewal::Model) -> Result<Re
         Some(id) => members_service::accounts_of(db, &[id]).await?.remove(&id).map(|a| a.to_string()),
         None => None,
     };
-    let status = status_of(&row);
+    let status = status_of(&row)?;
     Ok(Renewal {
         id: row.id,
         customer_no,

@@ -170,7 +170,7 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
         let row = renewal::Entity::find_by_id(id).one(&self.db).await?.ok_or_else(|| {
             RenewalsError::NotFound { field: "renewalId", message: format!("no renewal {id}") }
         })?;
-        let status = crate::service::status_of(&row);
+        let status = crate::service::status_of(&row)?;
         if status != RenewalStatus::Failed {
             return Err(RenewalsError::Conflict(format!(
                 "renewal {id} is {status:?}; only a failed renewal is retried"
