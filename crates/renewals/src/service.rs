@@ -578,23 +578,6 @@ fn stored_status(id: i64, code: i16) -> Result<RenewalStatus, RenewalsError> {
     })
 }
 
-#[cfg(test)]
-mod status_tests {
-    use super::*;
-
-    #[test]
-    fn r6_stored_codes_map_to_statuses_and_an_unknown_code_is_an_error() {
-        for code in 0..=5 {
-            assert_eq!(stored_status(1, code).unwrap().code(), u8::try_from(code).unwrap());
-        }
-        for code in [-1, 6, 99] {
-            let err = stored_status(7, code).unwrap_err();
-            assert!(err.to_string().contains("unknown status code"), "{err}");
-            assert_eq!(platform_core::error::HasErrorCode::code(&err), platform_core::ErrorCode::Internal);
-        }
-    }
-}
-
 fn join(codes: &BTreeSet<String>) -> String {
     codes.iter().map(String::as_str).collect::<Vec<_>>().join(",")
 }
@@ -633,4 +616,21 @@ async fn to_renewal(db: &impl ConnectionTrait, row: renewal::Model) -> Result<Re
         charge_order_no: row.charge_order_no,
         created_at: row.created_at,
     })
+}
+
+#[cfg(test)]
+mod status_tests {
+    use super::*;
+
+    #[test]
+    fn r6_stored_codes_map_to_statuses_and_an_unknown_code_is_an_error() {
+        for code in 0..=5 {
+            assert_eq!(stored_status(1, code).unwrap().code(), u8::try_from(code).unwrap());
+        }
+        for code in [-1, 6, 99] {
+            let err = stored_status(7, code).unwrap_err();
+            assert!(err.to_string().contains("unknown status code"), "{err}");
+            assert_eq!(platform_core::error::HasErrorCode::code(&err), platform_core::ErrorCode::Internal);
+        }
+    }
 }
