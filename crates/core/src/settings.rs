@@ -145,6 +145,9 @@ pub struct WebhookSettings {
     pub batch: u64,
     /// Requests in flight at once. Default `32`.
     pub concurrency: usize,
+    /// Requests in flight at once to one endpoint, so that a slow receiver cannot hold every slot; an
+    /// endpoint that gives no HTTP response is skipped for the rest of the round. Default `16` (half the slots).
+    pub per_endpoint_concurrency: usize,
     /// Per-request timeout in seconds. Default `15`.
     pub timeout_secs: u64,
     /// Waits after each failed attempt, in seconds; after the last the delivery is dead. Default the SPEC's
@@ -162,6 +165,7 @@ impl Default for WebhookSettings {
             dispatch_interval_ms: 1000,
             batch: 500,
             concurrency: 32,
+            per_endpoint_concurrency: 16,
             timeout_secs: 15,
             retry_schedule_secs: vec![5, 300, 1800, 7200, 18_000, 36_000, 50_400, 72_000, 86_400],
             allow_private_networks: false,

@@ -38,6 +38,8 @@ pub struct DispatchSettings {
     pub batch: u64,
     /// Requests in flight at once.
     pub concurrency: usize,
+    /// Requests in flight at once to one endpoint, so a slow endpoint cannot take every slot.
+    pub per_endpoint_concurrency: usize,
     /// Per-request timeout (15 s).
     pub timeout: Duration,
     /// How long a claim holds before another dispatcher may take the delivery over.
@@ -53,6 +55,7 @@ impl From<&platform_core::settings::WebhookSettings> for DispatchSettings {
         DispatchSettings {
             batch: s.batch.max(1),
             concurrency: s.concurrency.max(1),
+            per_endpoint_concurrency: s.per_endpoint_concurrency.max(1),
             timeout: Duration::from_secs(s.timeout_secs.max(1)),
             lease: Duration::from_secs(s.timeout_secs.max(1) * 4),
             schedule: s.retry_schedule_secs.iter().map(|secs| Duration::from_secs(*secs)).collect(),
@@ -66,6 +69,7 @@ impl Default for DispatchSettings {
         DispatchSettings {
             batch: 500,
             concurrency: 32,
+            per_endpoint_concurrency: 16,
             timeout: Duration::from_secs(15),
             lease: Duration::from_secs(60),
             schedule: DEFAULT_SCHEDULE_SECS.iter().map(|s| Duration::from_secs(*s)).collect(),
@@ -87,6 +91,9 @@ pub struct DispatchSummary {
     pub failed: u64,
     /// Given up.
     pub dead: u64,
+    /// Not sent this round because their endpoint gave no HTTP response to an earlier delivery of the
+    /// round; released for the next round without counting an attempt.
+    pub deferred: u64,
 }
 
 /// Sends webhooks.
@@ -110,6 +117,16 @@ enum Failure {
     Gone,
     /// Anything else: the status if there was one, and what happened.
     Failed(Option<u16>, String),
+    /// No HTTP response at all (refused, reset, timed out): the endpoint is skipped for the rest of the
+    /// round.
+    NoResponse(String),
+}
+
+/// What one send task came back with.
+enum Sent {
+    Answered(Result<u16, Failure>),
+    /// Not sent: its endpoint gave no response earlier in the round.
+    Deferred,
 }
 
 impl Dispatcher {
@@ -137,7 +154,13 @@ impl Dispatcher {
         let ids: Vec<i64> = claimed.iter().map(|c| c.event_id).collect();
         let events: HashMap<i64, events::Event> =
             events::by_ids(&self.db, &ids).await?.into_iter().map(|e| (e.id, e)).collect();
+        // One endpoint may hold at most `per_endpoint_concurrency` of the `concurrency` slots (a task waits
+        // for its endpoint's permit before it takes a shared one), and an endpoint that gives no response is
+        // skipped for the rest of the round: a hanging receiver costs the round one timeout, not one per
+        // delivery, and never holds up the other endpoints' sends.
         let limit = Arc::new(tokio::sync::Semaphore::new(self.settings.concurrency.max(1)));
+        let mut per_endpoint: HashMap<i64, Arc<tokio::sync::Semaphore>> = HashMap::new();
+        let unreachable: Arc<std::sync::Mutex<std::collections::HashSet<i64>>> = Arc::default();
         let mut tasks = tokio::task::JoinSet::new();
         for delivery in claimed {
             let (Some(endpoint), Some(event)) =
@@ -149,15 +172,42 @@ impl Dispatcher {
             let endpoint = endpoint.clone();
             let event = event.clone();
             let limit = Arc::clone(&limit);
+            let own = Arc::clone(per_endpoint.entry(endpoint.id).or_insert_with(|| {
+                Arc::new(tokio::sync::Semaphore::new(self.settings.per_endpoint_concurrency.max(1)))
+            }));
+            let unreachable = Arc::clone(&unreachable);
             tasks.spawn(async move {
-                let _permit = limit.acquire_owned().await;
+                let skipped = |unreachable: &std::sync::Mutex<std::collections::HashSet<i64>>| {
+                    unreachable.lock().map(|set| set.contains(&endpoint.id)).unwrap_or(false)
+                };
+                let _own = own.acquire_owned().await;
+                if skipped(&unreachable) {
+                    return (delivery, endpoint, Sent::Deferred);
+                }
+                let _shared = limit.acquire_owned().await;
+                if skipped(&unreachable) {
+                    return (delivery, endpoint, Sent::Deferred);
+                }
                 let outcome = this.send(&endpoint, &event).await;
-                (delivery, endpoint, outcome)
+                if matches!(outcome, Err(Failure::NoResponse(_)))
+                    && let Ok(mut set) = unreachable.lock()
+                {
+                    set.insert(endpoint.id);
+                }
+                (delivery, endpoint, Sent::Answered(outcome))
             });
         }
         let mut delivered = Vec::new();
+        let mut deferred = Vec::new();
         while let Some(joined) = tasks.join_next().await {
-            let (delivery, endpoint, outcome) = joined.map_err(|e| anyhow::anyhow!("delivery task: {e}"))?;
+            let (delivery, endpoint, sent) = joined.map_err(|e| anyhow::anyhow!("delivery task: {e}"))?;
+            let outcome = match sent {
+                Sent::Answered(outcome) => outcome,
+                Sent::Deferred => {
+                    deferred.push(delivery.id);
+                    continue;
+                }
+            };
             summary.attempted += 1;
             match outcome {
                 // Successes are recorded together below: one statement per round, not per delivery.
@@ -172,6 +222,7 @@ impl Dispatcher {
             .record_delivered(&delivered)
             .await
             .map_err(|e| anyhow::anyhow!("recording deliveries: {e}"))?;
+        summary.deferred = self.release(&deferred).await?;
         Ok(summary)
     }
 
@@ -348,12 +399,26 @@ impl Dispatcher {
                 // HTTP: what an admin reads must not map which ports of a host answer. The cause is in the
                 // log for whoever runs the server.
                 tracing::debug!(endpoint = endpoint.id, error = %err.without_url(), "webhook not delivered");
-                Err(Failure::Failed(
-                    None,
-                    format!("no HTTP response within {} s", self.settings.timeout.as_secs()),
-                ))
+                Err(Failure::NoResponse(format!(
+                    "no HTTP response within {} s",
+                    self.settings.timeout.as_secs()
+                )))
             }
         }
+    }
+
+    /// Gives up this round's lease on deliveries that were not sent, for the next round to claim.
+    async fn release(&self, ids: &[i64]) -> Result<u64, NotifyError> {
+        use crate::entity::delivery::{Column, Entity};
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let released = Entity::update_many()
+            .col_expr(Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+            .filter(Column::Id.is_in(ids.iter().copied()))
+            .exec(&self.db)
+            .await?;
+        Ok(released.rows_affected)
     }
 
     /// Marks the deliveries accepted in this round, grouped by HTTP status (almost always one group).
@@ -401,8 +466,14 @@ impl Dispatcher {
             .col_expr(Column::UpdatedAt, Expr::value(now))
             .filter(Column::Id.eq(claimed.id))
             .filter(Column::Attempts.eq(claimed.attempts));
-        let status = match failure {
-            Failure::Gone => {
+        // `None`: 410 Gone; otherwise the status (if any) and the error.
+        let failed = match failure {
+            Failure::Gone => None,
+            Failure::Failed(code, error) => Some((code, error)),
+            Failure::NoResponse(error) => Some((None, error)),
+        };
+        let status = match failed {
+            None => {
                 endpoint::Entity::update_many()
                     .col_expr(endpoint::Column::Status, Expr::value("DISABLED"))
                     .col_expr(
@@ -418,7 +489,7 @@ impl Dispatcher {
                     .col_expr(Column::LastError, Expr::value("410 Gone: endpoint disabled"));
                 DeliveryStatus::Dead
             }
-            Failure::Failed(code, error) => {
+            Some((code, error)) => {
                 update = update
                     .col_expr(Column::LastStatusCode, Expr::value(code.map(i32::from)))
                     .col_expr(Column::LastError, Expr::value(error));

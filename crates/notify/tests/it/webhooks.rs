@@ -313,3 +313,40 @@ async fn r12_during_a_rotation_deliveries_carry_both_signatures() {
         assert_eq!(err.code(), ErrorCode::BadUserInput);
     }
 }
+
+/// Issue #15 item 3: a receiver that hangs holds up no other endpoint. It gets at most
+/// `per_endpoint_concurrency` sends in a round; once one of them gives no response, the rest of its
+/// deliveries wait for the next round (no attempt counted), while the healthy endpoint's are all sent.
+#[tokio::test]
+async fn r12_a_hanging_endpoint_does_not_hold_up_the_others() {
+    for db in test_support::databases().await {
+        let hanging = Receiver::start(SECRET, &[], Duration::from_secs(10)).await;
+        let healthy = Receiver::start(SECRET, &[], Duration::ZERO).await;
+        let hanging_id = endpoint(&db.conn, &hanging.url, &["slow.*"]).await;
+        endpoint(&db.conn, &healthy.url, &["fast.*"]).await;
+        for n in 0..20 {
+            append(&db.conn, "slow.tick", &format!("slow:{n}"), n).await;
+            append(&db.conn, "fast.tick", &format!("fast:{n}"), n).await;
+        }
+        let settings = DispatchSettings {
+            concurrency: 8,
+            per_endpoint_concurrency: 4,
+            schedule: vec![Duration::from_secs(3600); 9],
+            ..settings()
+        };
+        let dispatcher = Dispatcher::new(db.conn.clone(), settings).unwrap();
+        let round = dispatcher.run_once(Utc::now()).await.unwrap();
+        assert_eq!(round.delivered, 20, "{}: {round:?}", db.label());
+        assert_eq!(healthy.received().len(), 20);
+        assert!(round.failed <= 4 && round.failed >= 1, "{round:?}");
+        assert_eq!(round.deferred, 20 - round.failed, "{round:?}");
+        let of_hanging = deliveries(&db.conn, Some(hanging_id), None, None, 100).await.unwrap();
+        assert_eq!(of_hanging.iter().filter(|d| d.attempts == 1).count() as u64, round.failed);
+        assert!(
+            of_hanging.iter().filter(|d| d.attempts == 0).all(|d| d.status == DeliveryStatus::Pending),
+            "deferred ones wait, with no attempt counted"
+        );
+        let next = dispatcher.run_once(Utc::now()).await.unwrap();
+        assert!(next.attempted >= 1 && next.attempted <= 4, "the next round tries again: {next:?}");
+    }
+}
