@@ -1,8 +1,9 @@
 //! A real SMTP listener for tests: speaks enough of RFC 5321 (EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP,
 //! QUIT) on an ephemeral port of 127.0.0.1 and keeps each accepted message. It can be told to answer the
-//! next DATA commands with a temporary failure (451), to prove retries.
+//! next DATA commands with a temporary failure (451), to prove retries, and to take its time over each
+//! message, to play a slow mail server.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
@@ -25,6 +26,7 @@ pub struct SmtpReceiver {
     pub url: String,
     received: Arc<Mutex<Vec<Received>>>,
     fail_next: Arc<AtomicUsize>,
+    delay_ms: Arc<AtomicU64>,
 }
 
 impl SmtpReceiver {
@@ -35,6 +37,7 @@ impl SmtpReceiver {
             url: format!("smtp://{}", listener.local_addr()?),
             received: Arc::default(),
             fail_next: Arc::default(),
+            delay_ms: Arc::default(),
         };
         let shared = receiver.clone();
         tokio::spawn(async move {
@@ -49,6 +52,11 @@ impl SmtpReceiver {
     /// Every message accepted so far.
     pub fn received(&self) -> Vec<Received> {
         self.received.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// Waits `delay` after each message's data before answering (a slow mail server).
+    pub fn answer_after(&self, delay: std::time::Duration) {
+        self.delay_ms.store(u64::try_from(delay.as_millis()).unwrap_or(u64::MAX), Ordering::SeqCst);
     }
 
     /// Answers the next `n` messages with `451` (try again later).
@@ -80,6 +88,10 @@ impl SmtpReceiver {
                     }
                     data.push_str(line.strip_prefix('.').unwrap_or(&line));
                     data.push('\n');
+                }
+                let delay = self.delay_ms.load(Ordering::SeqCst);
+                if delay > 0 {
+                    tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
                 }
                 let failing = self
                     .fail_next

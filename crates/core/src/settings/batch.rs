@@ -88,6 +88,9 @@ pub struct EmailSettings {
     /// Waits after each failed send, in seconds; after the last the e-mail is FAILED. Default
     /// `[60, 300, 1800, 7200, 21600, 86400]`.
     pub retry_schedule_secs: Vec<u64>,
+    /// Seconds for which a dispatcher holds the one e-mail it is sending (each e-mail is claimed just
+    /// before it is sent); must outlast the SMTP timeout (30 s). Default `120`.
+    pub lease_secs: u64,
 }
 
 impl Default for EmailSettings {
@@ -98,6 +101,7 @@ impl Default for EmailSettings {
             templates_dir: None,
             batch: 100,
             retry_schedule_secs: vec![60, 300, 1800, 7200, 21600, 86400],
+            lease_secs: 120,
         }
     }
 }

@@ -1,21 +1,25 @@
-//! Sending the outbox over SMTP (lettre). Safe with several instances: a round claims its e-mails with a
-//! lease (a conditional update, `FOR UPDATE SKIP LOCKED` on PostgreSQL) and holds no transaction while the
-//! SMTP server answers. A temporary failure is retried on the schedule; a permanent refusal or the end of
+//! Sending the outbox over SMTP (lettre). Safe with several instances: each e-mail is claimed just before
+//! it is sent, with a lease (a conditional update, `FOR UPDATE SKIP LOCKED` on PostgreSQL) that outlasts the
+//! one send it covers, and its outcome is recorded only by the holder of that lease (the lease's instant is
+//! the fencing token). A round of many slow sends therefore never lets another instance take over e-mails
+//! it still means to send. No transaction is held while the SMTP server answers; the Message-ID is stable
+//! (`<email-<id>.<created>@platform>`), so a resend after a crash is recognisable. A temporary failure is retried on the schedule; a permanent refusal or the end of
 //! the schedule marks the e-mail FAILED. Nothing is lost while the mail server is down.
 
 use super::{EmailKind, EmailStatus, Templates, data_of};
 use crate::NotifyError;
 use crate::entity::email;
+use chrono::SubsecRound;
 use chrono::{DateTime, Utc};
 use lettre::message::{Mailbox, header::ContentType};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use platform_core::settings::EmailSettings;
-use sea_orm::{ActiveValue::Set, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult, Statement};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult, QueryFilter, Statement,
+};
 use std::sync::Arc;
 use std::time::Duration;
-
-/// How long a claim holds an e-mail before another instance may take it over.
-const LEASE: Duration = Duration::from_secs(120);
 
 /// The e-mail dispatcher.
 #[derive(Clone)]
@@ -26,6 +30,7 @@ pub struct Mailer {
     from: Mailbox,
     batch: u64,
     schedule: Vec<Duration>,
+    lease: Duration,
 }
 
 /// What one round did.
@@ -64,7 +69,8 @@ impl Mailer {
             None => None,
         };
         let schedule = settings.retry_schedule_secs.iter().map(|s| Duration::from_secs(*s)).collect();
-        Ok(Mailer { db, templates, transport, from, batch: settings.batch.max(1), schedule })
+        let lease = Duration::from_secs(settings.lease_secs.max(1));
+        Ok(Mailer { db, templates, transport, from, batch: settings.batch.max(1), schedule, lease })
     }
 
     /// Whether SMTP is configured.
@@ -72,20 +78,26 @@ impl Mailer {
         self.transport.is_some()
     }
 
-    /// Sends the due e-mails of one round.
+    /// Sends the due e-mails of one round (at most `batch`), claiming each just before sending it.
     pub async fn run_once(&self, now: DateTime<Utc>) -> Result<MailSummary, NotifyError> {
         let Some(transport) = &self.transport else { return Ok(MailSummary::default()) };
         let mut summary = MailSummary::default();
-        for row in self.claim(now).await? {
+        for _ in 0..self.batch {
+            let Some((row, lease)) = self.claim_one(now).await? else { break };
             let result = self.send(transport, &row).await;
             let attempts = row.attempts + 1;
-            let mut next =
-                email::ActiveModel { id: Set(row.id), attempts: Set(attempts), ..Default::default() };
+            let mut next = email::Entity::update_many()
+                .col_expr(email::Column::Attempts, Expr::value(attempts))
+                .filter(email::Column::Id.eq(row.id))
+                .filter(email::Column::Status.eq(EmailStatus::Queued.as_str()))
+                // Fenced: a dispatcher whose lease ran out (another took the e-mail over) records nothing.
+                .filter(email::Column::NextAttemptAt.eq(lease));
             match result {
                 Ok(()) => {
-                    next.status = Set(EmailStatus::Sent.as_str().to_owned());
-                    next.sent_at = Set(Some(Utc::now()));
-                    next.last_error = Set(None);
+                    next = next
+                        .col_expr(email::Column::Status, Expr::value(EmailStatus::Sent.as_str()))
+                        .col_expr(email::Column::SentAt, Expr::value(Some(Utc::now())))
+                        .col_expr(email::Column::LastError, Expr::value(Option::<String>::None));
                     summary.sent += 1;
                 }
                 Err((permanent, message)) => {
@@ -93,18 +105,27 @@ impl Mailer {
                     let wait = usize::try_from(row.attempts).ok().and_then(|i| self.schedule.get(i));
                     match wait.filter(|_| !permanent) {
                         Some(wait) => {
-                            next.next_attempt_at = Set(now + *wait);
+                            next = next.col_expr(email::Column::NextAttemptAt, Expr::value(now + *wait));
                             summary.retrying += 1;
                         }
                         None => {
-                            next.status = Set(EmailStatus::Failed.as_str().to_owned());
+                            next = next
+                                .col_expr(email::Column::Status, Expr::value(EmailStatus::Failed.as_str()));
                             summary.failed += 1;
                         }
                     }
-                    next.last_error = Set(Some(message.chars().take(500).collect()));
+                    next = next.col_expr(
+                        email::Column::LastError,
+                        Expr::value(Some(message.chars().take(500).collect::<String>())),
+                    );
                 }
             }
-            email::Entity::update(next).exec(&self.db).await?;
+            if next.exec(&self.db).await?.rows_affected == 0 {
+                tracing::warn!(
+                    email = row.id,
+                    "the lease ran out before the send was recorded; another dispatcher has it"
+                );
+            }
         }
         Ok(summary)
     }
@@ -133,24 +154,28 @@ impl Mailer {
         transport.send(message).await.map(|_| ()).map_err(|e| (e.is_permanent(), e.to_string()))
     }
 
-    async fn claim(&self, now: DateTime<Utc>) -> Result<Vec<email::Model>, NotifyError> {
+    /// Takes a lease on the oldest due e-mail: it and the lease's instant (the fencing token).
+    async fn claim_one(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(email::Model, DateTime<Utc>)>, NotifyError> {
         let backend = self.db.get_database_backend();
         let p = |n: usize| if backend == DbBackend::Postgres { format!("${n}") } else { format!("?{n}") };
         let skip_locked = if backend == DbBackend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
         let sql = format!(
             "UPDATE emails SET next_attempt_at = {lease}
              WHERE id IN (SELECT id FROM emails WHERE status = 'QUEUED' AND next_attempt_at <= {now}
-                          ORDER BY id LIMIT {batch} {skip_locked})
+                          ORDER BY id LIMIT 1 {skip_locked})
                AND status = 'QUEUED' AND next_attempt_at <= {now}
              RETURNING *",
             lease = p(1),
             now = p(2),
-            batch = self.batch,
         );
-        let lease = now + LEASE;
+        // The lease counts from the claim itself, not the round's start: it covers one send. Stored
+        // timestamps keep microseconds, so the token compares equal when read back.
+        let lease = (Utc::now().max(now) + self.lease).trunc_subsecs(6);
         let statement = Statement::from_sql_and_values(backend, sql, [lease.into(), now.into()]);
-        let mut rows = email::Model::find_by_statement(statement).all(&self.db).await?;
-        rows.sort_by_key(|r| r.id);
-        Ok(rows)
+        let row = email::Model::find_by_statement(statement).one(&self.db).await?;
+        Ok(row.map(|row| (row, lease)))
     }
 }

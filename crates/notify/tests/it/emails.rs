@@ -123,3 +123,55 @@ async fn r12_a_bad_smtp_url_is_refused_without_echoing_it() {
         .to_string();
     assert!(err.contains("smtp_url") && !err.contains("hunter2"), "{err}");
 }
+
+/// Issue #15 item 4: two dispatchers against a slow mail server send every e-mail exactly once. A round
+/// used to claim its whole batch under one lease shorter than the round, so the other instance took over
+/// e-mails still waiting their turn and sent them again; now each e-mail is claimed just before its send, the
+/// lease covers that one send, and the outcome is fenced by the lease.
+#[tokio::test]
+async fn r12_two_dispatchers_and_a_slow_mail_server_send_each_email_once() {
+    for db in test_support::databases().await {
+        let templates = Arc::new(Templates::load(None).unwrap());
+        let now = Utc::now();
+        for n in 0..6 {
+            assert!(
+                email::queue(&db.conn, notice(100 + n, Some(&format!("m{n}@example.com"))), now)
+                    .await
+                    .unwrap()
+            );
+        }
+        let smtp = SmtpReceiver::start().await.unwrap();
+        smtp.answer_after(std::time::Duration::from_millis(300));
+        // A lease of 1 s: longer than one send (0.3 s), shorter than a round of six (1.8 s).
+        let short = EmailSettings { lease_secs: 1, ..settings(Some(&smtp.url)) };
+        let first = Mailer::new(db.conn.clone(), &short, templates.clone()).unwrap();
+        let second = Mailer::new(db.conn.clone(), &short, templates.clone()).unwrap();
+        let later = |mailer: Mailer, delay: u64| async move {
+            tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+            let mut sent = 0;
+            for _ in 0..3 {
+                sent += mailer.run_once(Utc::now()).await.unwrap().sent;
+            }
+            sent
+        };
+        let (a, b) = tokio::join!(later(first, 0), later(second, 1_100));
+        let received = smtp.received();
+        let mut recipients: Vec<&str> = received.iter().map(|r| r.to[0].as_str()).collect();
+        recipients.sort_unstable();
+        recipients.dedup();
+        assert_eq!(
+            (received.len(), recipients.len()),
+            (6, 6),
+            "{}: each exactly once: {received:?}",
+            db.label()
+        );
+        assert_eq!(a + b, 6);
+        let message_ids: std::collections::HashSet<String> = received
+            .iter()
+            .filter_map(|r| {
+                r.data.lines().find(|l| l.to_ascii_lowercase().starts_with("message-id:")).map(str::to_owned)
+            })
+            .collect();
+        assert_eq!(message_ids.len(), 6, "a stable Message-ID per e-mail");
+    }
+}
