@@ -162,14 +162,23 @@ impl Mailer {
         let backend = self.db.get_database_backend();
         let p = |n: usize| if backend == DbBackend::Postgres { format!("${n}") } else { format!("?{n}") };
         let skip_locked = if backend == DbBackend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
+        // The candidate is picked once, in a materialised CTE. As a subquery (`id IN (SELECT … LIMIT 1 FOR
+        // UPDATE SKIP LOCKED)`, or in FROM) PostgreSQL may plan it as the inner side of a nested loop and
+        // rescan it for every row, each rescan skipping the row just leased: one claim then leased every
+        // due e-mail, of which this dispatcher sends only the first (seen in the test below).
         let sql = format!(
-            "UPDATE emails SET next_attempt_at = {lease}
-             WHERE id IN (SELECT id FROM emails WHERE status = 'QUEUED' AND next_attempt_at <= {now}
-                          ORDER BY id LIMIT 1 {skip_locked})
-               AND status = 'QUEUED' AND next_attempt_at <= {now}
-             RETURNING *",
+            "WITH candidate AS MATERIALIZED (
+                 SELECT id FROM emails WHERE status = 'QUEUED' AND next_attempt_at <= {now}
+                 ORDER BY id LIMIT 1 {skip_locked})
+             UPDATE emails SET next_attempt_at = {lease}
+             FROM candidate
+             WHERE emails.id = candidate.id AND emails.status = 'QUEUED' AND emails.next_attempt_at <= {now}
+             RETURNING {returning}",
             lease = p(1),
             now = p(2),
+            // PostgreSQL's `*` would add the CTE's `id`; SQLite's is the target's columns and refuses
+            // `emails.*`.
+            returning = if backend == DbBackend::Postgres { "emails.*" } else { "*" },
         );
         // The lease counts from the claim itself, not the round's start: it covers one send. Stored
         // timestamps keep microseconds, so the token compares equal when read back.
