@@ -23,7 +23,7 @@ pub(crate) async fn charge(db: &DatabaseConnection, n: i64, rounds: usize) -> Re
     let day = NaiveDate::from_ymd_opt(2027, 3, 1).ok_or("date")?;
     for round in 1..=rounds {
         seed(db, n).await?;
-        let gateway = payments::SimulatedGateway::new(latency);
+        let gateway = payments::SimulatedGateway::new(db.clone(), latency);
         let orders = orders::service::OrderService::new(
             db.clone(),
             catalog::Catalog::new(db.clone(), Duration::from_secs(60)),
@@ -41,7 +41,7 @@ pub(crate) async fn charge(db: &DatabaseConnection, n: i64, rounds: usize) -> Re
         let started = Instant::now();
         let summary = run.run(renewals::charge::Due::Scheduled, day, at).await?;
         let secs = started.elapsed().as_secs_f64();
-        let charges = gateway.charges().len();
+        let charges = gateway.charges().await?.len();
         let ideal = if latency.is_zero() {
             f64::INFINITY
         } else {
@@ -67,6 +67,7 @@ pub(crate) async fn charge(db: &DatabaseConnection, n: i64, rounds: usize) -> Re
 async fn seed(db: &DatabaseConnection, n: i64) -> Result<()> {
     let backend = db.get_database_backend();
     let tables = [
+        "simulated_charges",
         "emails",
         "renewal_charges",
         "renewals",

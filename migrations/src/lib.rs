@@ -19,6 +19,8 @@ mod m20261122_000010_instance_metadata;
 mod m20261202_000011_amount_bounds;
 mod m20261202_000012_job_run_requests;
 mod m20261202_000013_job_run_heartbeat;
+mod m20261202_000014_simulated_gateway;
+mod m20261202_000015_delivery_lease_owner;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -40,6 +42,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000011_amount_bounds::Migration),
             Box::new(m20261202_000012_job_run_requests::Migration),
             Box::new(m20261202_000013_job_run_heartbeat::Migration),
+            Box::new(m20261202_000014_simulated_gateway::Migration),
+            Box::new(m20261202_000015_delivery_lease_owner::Migration),
         ]
     }
 }

@@ -8,6 +8,7 @@ mod binary;
 mod catalog;
 mod entitlements;
 mod hostile;
+mod job_runs;
 mod lifecycle;
 mod limits;
 mod members;

@@ -36,7 +36,8 @@ pub(crate) async fn servers(configure: impl Fn(&mut Settings)) -> Vec<TestServer
         settings.auth.secret = Some(Secret::new(TEST_SECRET));
         configure(&mut settings);
         let (auth, _) = platform::auth::authenticator(&settings).unwrap();
-        let server = platform::http::Server::bind(&settings, db.conn.clone(), auth).await.unwrap();
+        let services = jobs::JobContext::new(db.conn.clone(), std::sync::Arc::new(settings.clone())).unwrap();
+        let server = platform::http::Server::bind(&settings, &services, auth).await.unwrap();
         let base = format!("http://{}", server.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(server.run(async {

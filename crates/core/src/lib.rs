@@ -7,11 +7,14 @@ pub mod cache;
 pub mod db;
 pub mod error;
 pub mod events;
+pub mod lease;
 pub mod money;
+pub mod progress;
 pub mod settings;
 pub mod time;
 
 pub use error::ErrorCode;
 pub use money::Money;
+pub use progress::Progress;
 pub use settings::Settings;
 pub use time::{BusinessCalendar, Clock};

@@ -1,5 +1,7 @@
-//! What a job run needs: the database, the settings, the order service, the payment gateway and the
-//! e-mail templates and mailer. Built once per process (server or CLI) and shared.
+//! What a job run needs: the database, the settings, the catalog, the order service, the payment gateway
+//! and the e-mail templates and mailer. Built once per process (server or CLI) and shared: the server's
+//! API, its scheduler and its `runJob` use the same one (one catalog cache, one order service, one
+//! gateway).
 
 use payments::SimulatedGateway;
 use platform_core::{BusinessCalendar, Settings};
@@ -17,9 +19,11 @@ pub struct JobContext {
     pub settings: Arc<Settings>,
     /// The business calendar of the settings' time zone.
     pub calendar: BusinessCalendar,
+    /// The catalog, with its cache.
+    pub catalog: catalog::Catalog,
     /// Creates the AUTO orders of the charge run.
     pub orders: orders::service::OrderService,
-    /// The payment gateway (the simulated one of SPEC §5; its ledger is per process).
+    /// The payment gateway (the simulated one of SPEC §5, its ledger in the database).
     pub gateway: SimulatedGateway,
     /// The e-mail templates.
     pub templates: Arc<notify::email::Templates>,
@@ -40,14 +44,14 @@ impl JobContext {
         let catalog = catalog::Catalog::new(db.clone(), Duration::from_millis(settings.catalog.cache_ttl_ms));
         let orders = orders::service::OrderService::new(
             db.clone(),
-            catalog,
+            catalog.clone(),
             calendar,
             settings.orders.subinventory.clone(),
         );
         let templates = Arc::new(notify::email::Templates::load(settings.email.templates_dir.as_deref())?);
         let mailer = notify::email::Mailer::new(db.clone(), &settings.email, templates.clone())?;
-        let gateway = SimulatedGateway::new(Duration::from_millis(settings.gateway.latency_ms));
-        Ok(JobContext { db, settings, calendar, orders, gateway, templates, mailer })
+        let gateway = SimulatedGateway::new(db.clone(), Duration::from_millis(settings.gateway.latency_ms));
+        Ok(JobContext { db, settings, calendar, catalog, orders, gateway, templates, mailer })
     }
 
     /// A charge runner (each with its own lease owner).

@@ -4,6 +4,7 @@
 use crate::work::{execute, run_time};
 use crate::{JobContext, JobName, entity};
 use chrono::{DateTime, Days, NaiveDate, Utc};
+use platform_core::Progress;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect,
@@ -174,7 +175,8 @@ async fn work_and_record(
     now: DateTime<Utc>,
 ) -> anyhow::Result<JobRun> {
     let (id, as_of) = (started.id, started.as_of);
-    let work = execute(&ctx, name, as_of, run_time(ctx.calendar, as_of, now));
+    let progress = Progress::default();
+    let work = execute(&ctx, name, as_of, run_time(ctx.calendar, as_of, now), &progress);
     tokio::pin!(work);
     let mut beat = tokio::time::interval(HEARTBEAT);
     beat.tick().await;
@@ -182,8 +184,12 @@ async fn work_and_record(
         tokio::select! {
             outcome = &mut work => break outcome,
             _ = beat.tick() => {
+                // Alive, and how far it has got.
+                let (processed, failed) = counts(&progress);
                 let alive = entity::Entity::update_many()
                     .col_expr(entity::Column::HeartbeatAt, sea_orm::sea_query::Expr::value(Utc::now()))
+                    .col_expr(entity::Column::Processed, sea_orm::sea_query::Expr::value(processed))
+                    .col_expr(entity::Column::Failed, sea_orm::sea_query::Expr::value(failed))
                     .filter(entity::Column::Id.eq(id))
                     .exec(&ctx.db)
                     .await;
@@ -196,12 +202,12 @@ async fn work_and_record(
     let mut finished: entity::ActiveModel = started.into();
     finished.finished_at = Set(Some(Utc::now()));
     finished.heartbeat_at = Set(Some(Utc::now()));
+    // What it did, whether it finished or failed half-way.
+    let (processed, failed) = counts(&progress);
+    finished.processed = Set(processed);
+    finished.failed = Set(failed);
     match &outcome {
-        Ok((processed, failed)) => {
-            finished.status = Set("SUCCEEDED".to_owned());
-            finished.processed = Set(*processed);
-            finished.failed = Set(*failed);
-        }
+        Ok(()) => finished.status = Set("SUCCEEDED".to_owned()),
         Err(err) => {
             finished.status = Set("FAILED".to_owned());
             finished.error = Set(Some(format!("{err:#}").chars().take(500).collect()));
@@ -222,14 +228,13 @@ pub async fn run_if_busy(
     now: DateTime<Utc>,
 ) -> anyhow::Result<Option<JobRun>> {
     let as_of = ctx.calendar.date_of(now);
-    let outcome = execute(ctx, name, as_of, now).await;
-    if matches!(outcome, Ok((0, 0))) {
+    let progress = Progress::default();
+    let outcome = execute(ctx, name, as_of, now, &progress).await;
+    let (processed, failed) = counts(&progress);
+    if outcome.is_ok() && (processed, failed) == (0, 0) {
         return Ok(None);
     }
-    let (processed, failed, error) = match &outcome {
-        Ok((processed, failed)) => (*processed, *failed, None),
-        Err(err) => (0, 0, Some(format!("{err:#}").chars().take(500).collect::<String>())),
-    };
+    let error = outcome.err().map(|err| format!("{err:#}").chars().take(500).collect::<String>());
     let row = entity::ActiveModel {
         name: Set(name.as_str().to_owned()),
         as_of: Set(as_of),
@@ -245,6 +250,12 @@ pub async fn run_if_busy(
     .insert(&ctx.db)
     .await?;
     Ok(Some(from_row(row, Utc::now())))
+}
+
+/// The counts of `progress` as stored.
+fn counts(progress: &Progress) -> (i64, i64) {
+    let (processed, failed) = progress.counts();
+    (i64::try_from(processed).unwrap_or(i64::MAX), i64::try_from(failed).unwrap_or(i64::MAX))
 }
 
 /// The latest runs, newest first, optionally of one job.

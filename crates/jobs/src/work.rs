@@ -2,7 +2,7 @@
 
 use crate::{JobContext, JobName};
 use chrono::{DateTime, Days, NaiveDate, Utc};
-use platform_core::BusinessCalendar;
+use platform_core::{BusinessCalendar, Progress};
 use renewals::charge::Due;
 use sea_orm::DatabaseConnection;
 
@@ -15,63 +15,57 @@ pub fn run_time(calendar: BusinessCalendar, as_of: NaiveDate, now: DateTime<Utc>
     if as_of == today { now } else { calendar.start_of(as_of) + (now - calendar.start_of(today)) }
 }
 
+/// Does the work of job `name` as of `as_of`, counting into `progress` as it goes: what it did is known
+/// even when it fails half-way.
 pub(crate) async fn execute(
     ctx: &JobContext,
     name: JobName,
     as_of: NaiveDate,
     at: DateTime<Utc>,
-) -> anyhow::Result<(i64, i64)> {
-    let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    progress: &Progress,
+) -> anyhow::Result<()> {
     let (db, settings) = (&ctx.db, &ctx.settings);
     match name {
         JobName::CreateRenewals => {
             let summary = renewals::auto::create_due(db, ctx.calendar, &settings.renewals, as_of, at).await?;
-            Ok((count(summary.created), count(summary.failed)))
+            progress.add(summary.created, summary.failed);
         }
         JobName::SendNotices => {
-            Ok((count(renewals::notice::send_due(db, &settings.renewals, as_of, at).await?), 0))
+            progress.add(renewals::notice::send_due(db, &settings.renewals, as_of, at).await?, 0);
         }
         JobName::ChargeRenewals | JobName::RetryRenewals => {
             let due = if name == JobName::ChargeRenewals { Due::Scheduled } else { Due::Retries };
-            let summary = ctx.charge_run().run(due, as_of, at).await?;
-            Ok((count(summary.charged + summary.declined), count(summary.errors + summary.unknown)))
+            ctx.charge_run().with_progress(progress.clone()).run(due, as_of, at).await?;
         }
         JobName::ExpireEntitlements => {
             let summary =
                 entitlements::expire::expire(db, as_of, settings.entitlements.period_grace_days, at).await?;
-            Ok((count(summary.lapsed + summary.complimentary_ended), 0))
+            progress.add(summary.lapsed + summary.complimentary_ended, 0);
         }
         JobName::GrantEntitlements => {
             let summary = grant_sweep(db, ctx.calendar, at).await?;
-            Ok((i64::from(summary.granted), i64::from(summary.failed)))
+            progress.add(u64::from(summary.granted), u64::from(summary.failed));
         }
         JobName::DispatchWebhooks => {
             let dispatcher =
                 notify::Dispatcher::new(db.clone(), notify::DispatchSettings::from(&settings.webhooks))?;
-            let (mut delivered, mut failed) = (0, 0);
             loop {
                 let round = dispatcher.run_once(Utc::now()).await?;
-                delivered += round.delivered;
-                failed += round.failed + round.dead;
+                progress.add(round.delivered, round.failed + round.dead);
                 if round.attempted == 0 {
                     break;
                 }
             }
-            Ok((count(delivered), count(failed)))
         }
-        JobName::DispatchEmails => {
-            let (mut sent, mut failed) = (0, 0);
-            loop {
-                let round = ctx.mailer.run_once(Utc::now()).await?;
-                sent += round.sent;
-                failed += round.failed + round.retrying;
-                if round.sent + round.failed + round.retrying == 0 {
-                    break;
-                }
+        JobName::DispatchEmails => loop {
+            let round = ctx.mailer.run_once(Utc::now()).await?;
+            progress.add(round.sent, round.failed + round.retrying);
+            if round.sent + round.failed + round.retrying == 0 {
+                break;
             }
-            Ok((count(sent), count(failed)))
-        }
+        },
     }
+    Ok(())
 }
 
 /// The R3 sweep without a run record (the server runs it every minute): grants the paid orders of the

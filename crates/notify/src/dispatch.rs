@@ -2,8 +2,10 @@
 //! it, and delivers with Standard Webhooks signatures, retrying on the spec's schedule.
 //!
 //! Safe with several instances: fan-out inserts are unique per endpoint and event; a delivery is claimed
-//! with a lease (a conditional update, `FOR UPDATE SKIP LOCKED` on PostgreSQL) before it is sent, and no
-//! database transaction is held while a receiver answers. Deliveries of one subject go out in event order:
+//! with a lease ([`platform_core::lease`]) before it is sent, and no database transaction is held while a
+//! receiver answers. Each round is a lease owner of its own: it renews its leases while it works (a round
+//! may outlast one lease when receivers are slow), and only the owner records an outcome (a fencing
+//! token), so another instance never takes over a delivery a live round still holds. Deliveries of one subject go out in event order:
 //! a delivery is not claimed while an earlier one of its subject is still open for that endpoint.
 
 use crate::NotifyError;
@@ -14,8 +16,7 @@ use chrono::{DateTime, Utc};
 use platform_core::events;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QuerySelect,
-    Statement, Value,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QuerySelect, Value,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -145,10 +146,44 @@ impl Dispatcher {
             // with the planner's estimates of an empty table until autovacuum comes by.
             self.db.execute_unprepared("ANALYZE webhook_deliveries").await?;
         }
-        let claimed = self.claim(now).await?;
+        let owner = format!("round-{}", uuid::Uuid::new_v4().simple());
+        let claimed = self.claim(now, &owner).await?;
         if claimed.is_empty() {
             return Ok(summary);
         }
+        // Stopped when the round ends, or is dropped half-way.
+        let _renewing = AbortOnDrop(tokio::spawn(self.clone().renew_leases(owner.clone(), now)));
+        self.deliver(claimed, &owner, &mut summary).await?;
+        Ok(summary)
+    }
+
+    /// Renews the round's leases every third of a lease until the round ends (the task is aborted).
+    async fn renew_leases(self, owner: String, round_now: DateTime<Utc>) {
+        use crate::entity::delivery::{Column, Entity};
+        let every = (self.settings.lease / 3).max(Duration::from_millis(50));
+        let lease = chrono::Duration::from_std(self.settings.lease).unwrap_or(chrono::Duration::seconds(60));
+        let mut tick = tokio::time::interval(every);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            let renewed = Entity::update_many()
+                .col_expr(Column::LockedUntil, Expr::value(Utc::now().max(round_now) + lease))
+                .filter(Column::LeaseOwner.eq(owner.as_str()))
+                .exec(&self.db)
+                .await;
+            if let Err(err) = renewed {
+                tracing::warn!(error = %err, "renewing webhook delivery leases failed");
+            }
+        }
+    }
+
+    /// Sends the claimed deliveries and records their outcomes, as their lease `owner`.
+    async fn deliver(
+        &self,
+        claimed: Vec<Claimed>,
+        owner: &str,
+        summary: &mut DispatchSummary,
+    ) -> Result<(), NotifyError> {
         let endpoints: HashMap<i64, endpoint::Model> =
             endpoint::Entity::find().all(&self.db).await?.into_iter().map(|e| (e.id, e)).collect();
         let ids: Vec<i64> = claimed.iter().map(|c| c.event_id).collect();
@@ -212,18 +247,18 @@ impl Dispatcher {
             match outcome {
                 // Successes are recorded together below: one statement per round, not per delivery.
                 Ok(code) => delivered.push((delivery.id, code)),
-                Err(failure) => match self.record_failure(&delivery, &endpoint, failure).await? {
+                Err(failure) => match self.record_failure(&delivery, &endpoint, failure, owner).await? {
                     crate::model::DeliveryStatus::Dead => summary.dead += 1,
                     _ => summary.failed += 1,
                 },
             }
         }
         summary.delivered = self
-            .record_delivered(&delivered)
+            .record_delivered(&delivered, owner)
             .await
             .map_err(|e| anyhow::anyhow!("recording deliveries: {e}"))?;
-        summary.deferred = self.release(&deferred).await?;
-        Ok(summary)
+        summary.deferred = self.release(&deferred, owner).await?;
+        Ok(())
     }
 
     /// Creates the deliveries of events past each active endpoint's cursor that the endpoint wants.
@@ -283,47 +318,41 @@ impl Dispatcher {
         Ok(created)
     }
 
-    /// Takes a lease on up to `batch` due deliveries whose subject has no earlier open delivery.
-    async fn claim(&self, now: DateTime<Utc>) -> Result<Vec<Claimed>, NotifyError> {
-        let backend = self.db.get_database_backend();
-        let p = |n: usize| if backend == DbBackend::Postgres { format!("${n}") } else { format!("?{n}") };
-        let skip_locked = if backend == DbBackend::Postgres { "FOR UPDATE OF d SKIP LOCKED" } else { "" };
+    /// Takes a lease for `owner` on up to `batch` due deliveries whose subject has no earlier open
+    /// delivery.
+    async fn claim(&self, now: DateTime<Utc>, owner: &str) -> Result<Vec<Claimed>, NotifyError> {
         // Candidates are the oldest due deliveries, a bounded window, so a round costs the same whatever the
         // backlog; among them, only the first open delivery of each subject is taken.
-        let sql = format!(
-            "UPDATE webhook_deliveries SET locked_until = {lease}, updated_at = {now}
-             WHERE id IN (
-               SELECT d.id FROM webhook_deliveries AS d
-               JOIN webhook_endpoints AS ep ON ep.id = d.endpoint_id
-               WHERE d.id IN (
-                   SELECT c.id FROM webhook_deliveries AS c
-                   WHERE c.status IN ('PENDING', 'FAILED') AND c.next_attempt_at <= {now}
-                   ORDER BY c.id LIMIT {window})
-                 AND (d.locked_until IS NULL OR d.locked_until < {now}) AND ep.status = 'ACTIVE'
-                 AND NOT EXISTS (
-                   SELECT 1 FROM webhook_deliveries AS o
-                   WHERE o.endpoint_id = d.endpoint_id AND o.subject = d.subject AND o.event_id < d.event_id
-                     AND o.status IN ('PENDING', 'FAILED'))
-               ORDER BY d.id LIMIT {batch} {skip_locked})
-             AND (locked_until IS NULL OR locked_until < {now})
-             RETURNING id, endpoint_id, event_id, attempts",
-            lease = p(1),
-            now = p(2),
+        let candidates = format!(
+            "SELECT d.id AS claimed_id FROM webhook_deliveries AS d
+             JOIN webhook_endpoints AS ep ON ep.id = d.endpoint_id
+             WHERE d.id IN (
+                 SELECT c.id FROM webhook_deliveries AS c
+                 WHERE c.status IN ('PENDING', 'FAILED') AND c.next_attempt_at <= ?2
+                 ORDER BY c.id LIMIT {window})
+               AND (d.locked_until IS NULL OR d.locked_until < ?2) AND ep.status = 'ACTIVE'
+               AND NOT EXISTS (
+                 SELECT 1 FROM webhook_deliveries AS o
+                 WHERE o.endpoint_id = d.endpoint_id AND o.subject = d.subject AND o.event_id < d.event_id
+                   AND o.status IN ('PENDING', 'FAILED'))
+             ORDER BY d.id LIMIT {batch}",
             // Integers from the settings, not input: written into the statement (SQLite refuses a bound
             // LIMIT inside this subquery as a datatype mismatch).
             window = self.settings.batch.saturating_mul(10),
             batch = self.settings.batch,
         );
+        let claim = platform_core::lease::LeaseClaim {
+            table: "webhook_deliveries",
+            candidates: &candidates,
+            lock_of: Some("d"),
+            set: "locked_until = ?1, lease_owner = ?3, updated_at = ?2",
+            still_free: "(webhook_deliveries.locked_until IS NULL OR webhook_deliveries.locked_until < ?2)",
+            returning: "id, endpoint_id, event_id, attempts",
+        };
         let lease_until =
             now + chrono::Duration::from_std(self.settings.lease).unwrap_or(chrono::Duration::seconds(60));
-        let values: Vec<Value> = vec![
-            lease_until.into(),
-            now.into(),
-            Value::BigInt(Some(i64::try_from(self.settings.batch).unwrap_or(100))),
-        ];
-        let rows = self
-            .db
-            .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+        let values: Vec<Value> = vec![lease_until.into(), now.into(), owner.into()];
+        let rows = platform_core::lease::claim(&self.db, &claim, values)
             .await
             .map_err(|e| anyhow::anyhow!("claiming deliveries: {e}"))?;
         let mut claimed = Vec::with_capacity(rows.len());
@@ -408,21 +437,23 @@ impl Dispatcher {
     }
 
     /// Gives up this round's lease on deliveries that were not sent, for the next round to claim.
-    async fn release(&self, ids: &[i64]) -> Result<u64, NotifyError> {
+    async fn release(&self, ids: &[i64], owner: &str) -> Result<u64, NotifyError> {
         use crate::entity::delivery::{Column, Entity};
         if ids.is_empty() {
             return Ok(0);
         }
         let released = Entity::update_many()
             .col_expr(Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+            .col_expr(Column::LeaseOwner, Expr::value(Option::<String>::None))
             .filter(Column::Id.is_in(ids.iter().copied()))
+            .filter(Column::LeaseOwner.eq(owner))
             .exec(&self.db)
             .await?;
         Ok(released.rows_affected)
     }
 
     /// Marks the deliveries accepted in this round, grouped by HTTP status (almost always one group).
-    async fn record_delivered(&self, delivered: &[(i64, u16)]) -> Result<u64, NotifyError> {
+    async fn record_delivered(&self, delivered: &[(i64, u16)], owner: &str) -> Result<u64, NotifyError> {
         use crate::entity::delivery::{Column, Entity};
         use sea_orm::sea_query::ExprTrait;
         let now = Utc::now();
@@ -436,12 +467,15 @@ impl Dispatcher {
                 .col_expr(Column::Status, Expr::value("DELIVERED"))
                 .col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1))
                 .col_expr(Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+                .col_expr(Column::LeaseOwner, Expr::value(Option::<String>::None))
                 .col_expr(Column::LastStatusCode, Expr::value(i32::from(code)))
                 .col_expr(Column::LastError, Expr::value(Option::<String>::None))
                 .col_expr(Column::DeliveredAt, Expr::value(now))
                 .col_expr(Column::UpdatedAt, Expr::value(now))
                 .filter(Column::Id.is_in(ids))
                 .filter(Column::Status.is_in(["PENDING", "FAILED"]))
+                // Fenced: only the lease's holder records.
+                .filter(Column::LeaseOwner.eq(owner))
                 .exec(&self.db)
                 .await?
                 .rows_affected;
@@ -455,6 +489,7 @@ impl Dispatcher {
         claimed: &Claimed,
         endpoint: &endpoint::Model,
         failure: Failure,
+        owner: &str,
     ) -> Result<crate::model::DeliveryStatus, NotifyError> {
         use crate::entity::delivery::{Column, Entity};
         use crate::model::DeliveryStatus;
@@ -463,9 +498,12 @@ impl Dispatcher {
         let mut update = Entity::update_many()
             .col_expr(Column::Attempts, Expr::value(attempts))
             .col_expr(Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+            .col_expr(Column::LeaseOwner, Expr::value(Option::<String>::None))
             .col_expr(Column::UpdatedAt, Expr::value(now))
             .filter(Column::Id.eq(claimed.id))
-            .filter(Column::Attempts.eq(claimed.attempts));
+            .filter(Column::Attempts.eq(claimed.attempts))
+            // Fenced: only the lease's holder records.
+            .filter(Column::LeaseOwner.eq(owner));
         // `None`: 410 Gone; otherwise the status (if any) and the error.
         let failed = match failure {
             Failure::Gone => None,
@@ -504,6 +542,15 @@ impl Dispatcher {
         };
         update.col_expr(Column::Status, Expr::value(status.as_str())).exec(&self.db).await?;
         Ok(status)
+    }
+}
+
+/// A task aborted when this is dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

@@ -114,6 +114,8 @@ pub async fn replay(db: &impl ConnectionTrait, id: i64, at: DateTime<Utc>) -> Re
     next.attempts = Set(0);
     next.next_attempt_at = Set(at);
     next.locked_until = Set(None);
+    // An in-flight round's outcome for the old attempt is not recorded over the replay.
+    next.lease_owner = Set(None);
     next.updated_at = Set(at);
     Ok(delivery_from(next.update(db).await?))
 }

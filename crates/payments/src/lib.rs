@@ -4,7 +4,8 @@
 //!
 //! A charge carries an idempotency key (derived by the caller from the renewal and the attempt); a gateway
 //! must charge a key at most once and answer a repeated key with the first result. [`PaymentGateway::lookup`]
-//! lets a reconciler settle an attempt whose answer was lost (a timeout). Owns no table; depends on core.
+//! lets a reconciler settle an attempt whose answer was lost (a timeout). Owns the simulated gateway's
+//! ledger (`simulated_charges`); depends on core.
 
 mod simulated;
 

@@ -1,15 +1,41 @@
 //! The simulated gateway (SPEC §5): the token decides — `tok_ok…` approves, `tok_decline…` declines,
 //! `tok_error…` fails transiently (nothing charged), `tok_timeout…` charges but answers too late; anything
-//! else is declined as an unknown token. A configurable latency stands for the network. It keeps a ledger
-//! of the charges it made so tests can count them.
+//! else is declined as an unknown token. A configurable latency stands for the network.
+//!
+//! Like a real gateway it keeps its own ledger, in the `simulated_charges` table: one row per key it
+//! decided, so a repeated key answers the first decision and a lost answer can be looked up from any
+//! process (the scheduler, a `runJob`, the CLI, another instance).
 
 use crate::{ChargeOutcome, ChargeRequest, GatewayError, PaymentGateway};
+use chrono::Utc;
 use platform_core::Money;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait, QueryOrder};
 use std::time::Duration;
 
-/// One charge the simulated gateway made.
+mod ledger {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "simulated_charges")]
+    pub(super) struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub idempotency_key: String,
+        pub amount: i64,
+        pub approved: bool,
+        pub transaction_id: Option<String>,
+        pub reason: Option<String>,
+        pub created_at: ChronoDateTimeUtc,
+        pub updated_at: ChronoDateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub(super) enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// One charge the simulated gateway decided.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Charge {
     /// The caller's key.
@@ -20,57 +46,99 @@ pub struct Charge {
     pub outcome: ChargeOutcome,
 }
 
-/// The embedded gateway. Cheap to clone; clones share the ledger.
-#[derive(Debug, Clone, Default)]
+/// The embedded gateway over the platform's database. Cheap to clone; every clone, in any process, sees
+/// the same ledger.
+#[derive(Debug, Clone)]
 pub struct SimulatedGateway {
+    db: DatabaseConnection,
     latency: Duration,
-    ledger: Arc<Mutex<Ledger>>,
-}
-
-#[derive(Debug, Default)]
-struct Ledger {
-    by_key: HashMap<String, ChargeOutcome>,
-    charges: Vec<Charge>,
 }
 
 impl SimulatedGateway {
-    /// A gateway answering after `latency`.
-    pub fn new(latency: Duration) -> Self {
-        SimulatedGateway { latency, ledger: Arc::default() }
+    /// A gateway keeping its ledger in `db`, answering after `latency`.
+    pub fn new(db: DatabaseConnection, latency: Duration) -> Self {
+        SimulatedGateway { db, latency }
     }
 
     /// Every decision made, in order (one per idempotency key).
-    pub fn charges(&self) -> Vec<Charge> {
-        self.ledger.lock().unwrap_or_else(PoisonError::into_inner).charges.clone()
+    pub async fn charges(&self) -> Result<Vec<Charge>, sea_orm::DbErr> {
+        let rows = ledger::Entity::find()
+            .order_by_asc(ledger::Column::CreatedAt)
+            .order_by_asc(ledger::Column::IdempotencyKey)
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| Charge {
+                idempotency_key: row.idempotency_key.clone(),
+                amount: Money::new(row.amount),
+                outcome: outcome_of(row),
+            })
+            .collect())
     }
 
     /// How many charges were approved.
-    pub fn approved_count(&self) -> usize {
-        self.charges().iter().filter(|c| matches!(c.outcome, ChargeOutcome::Approved { .. })).count()
+    pub async fn approved_count(&self) -> Result<usize, sea_orm::DbErr> {
+        Ok(self
+            .charges()
+            .await?
+            .iter()
+            .filter(|c| matches!(c.outcome, ChargeOutcome::Approved { .. }))
+            .count())
     }
 
-    fn decide(&self, request: &ChargeRequest) -> Result<(ChargeOutcome, bool), GatewayError> {
-        let mut ledger = self.ledger.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(first) = ledger.by_key.get(&request.idempotency_key) {
-            return Ok((first.clone(), false));
-        }
+    /// The first decision for the request's key, made now if there is none yet: one statement for a new
+    /// key (the insert decides), two for a repeated one.
+    async fn decide(&self, request: &ChargeRequest) -> Result<ChargeOutcome, GatewayError> {
         let token = request.payment_token.as_str();
-        let outcome = if token.starts_with("tok_error") {
-            return Err(GatewayError::Transient("simulated processor error".to_owned()));
+        let (approved, transaction_id, reason) = if token.starts_with("tok_error") {
+            // Nothing is charged; a key decided earlier still answers its decision.
+            return match self.lookup(&request.idempotency_key).await? {
+                Some(first) => Ok(first),
+                None => Err(GatewayError::Transient("simulated processor error".to_owned())),
+            };
         } else if token.starts_with("tok_ok") || token.starts_with("tok_timeout") {
-            ChargeOutcome::Approved { transaction_id: format!("sim_{}", uuid::Uuid::new_v4().simple()) }
+            (true, Some(format!("sim_{}", uuid::Uuid::new_v4().simple())), None)
         } else if token.starts_with("tok_decline") {
-            ChargeOutcome::Declined { reason: "card_declined".to_owned() }
+            (false, None, Some("card_declined"))
         } else {
-            ChargeOutcome::Declined { reason: "unknown_token".to_owned() }
+            (false, None, Some("unknown_token"))
         };
-        ledger.by_key.insert(request.idempotency_key.clone(), outcome.clone());
-        ledger.charges.push(Charge {
-            idempotency_key: request.idempotency_key.clone(),
-            amount: request.amount,
-            outcome: outcome.clone(),
-        });
-        Ok((outcome, true))
+        let now = Utc::now();
+        let row = ledger::ActiveModel {
+            idempotency_key: Set(request.idempotency_key.clone()),
+            amount: Set(request.amount.amount()),
+            approved: Set(approved),
+            transaction_id: Set(transaction_id),
+            reason: Set(reason.map(str::to_owned)),
+            created_at: Set(now),
+            updated_at: Set(now),
+        };
+        // A key seen before, or two callers of one key at once: the first insert decides, the others read
+        // that decision.
+        let inserted = ledger::Entity::insert(row)
+            .on_conflict(OnConflict::column(ledger::Column::IdempotencyKey).do_nothing().to_owned())
+            .exec_with_returning(&self.db)
+            .await;
+        match inserted {
+            Ok(row) => Ok(outcome_of(row)),
+            // Not inserted (sea-orm reports the conflict as an error) or not written: the stored decision, if
+            // any, else the caller must look the key up later.
+            Err(err) => match self.lookup(&request.idempotency_key).await? {
+                Some(first) => Ok(first),
+                None => {
+                    tracing::warn!(error = %err, "simulated gateway: ledger write failed");
+                    Err(GatewayError::Timeout)
+                }
+            },
+        }
+    }
+}
+
+fn outcome_of(row: ledger::Model) -> ChargeOutcome {
+    match (row.approved, row.transaction_id) {
+        (true, Some(transaction_id)) => ChargeOutcome::Approved { transaction_id },
+        _ => ChargeOutcome::Declined { reason: row.reason.unwrap_or_else(|| "declined".to_owned()) },
     }
 }
 
@@ -79,7 +147,7 @@ impl PaymentGateway for SimulatedGateway {
         if !self.latency.is_zero() {
             tokio::time::sleep(self.latency).await;
         }
-        let (outcome, _) = self.decide(request)?;
+        let outcome = self.decide(request).await?;
         if request.payment_token.starts_with("tok_timeout") {
             // Charged, but the answer is lost: the caller must reconcile with `lookup`.
             return Err(GatewayError::Timeout);
@@ -88,74 +156,11 @@ impl PaymentGateway for SimulatedGateway {
     }
 
     async fn lookup(&self, idempotency_key: &str) -> Result<Option<ChargeOutcome>, GatewayError> {
-        Ok(self.ledger.lock().unwrap_or_else(PoisonError::into_inner).by_key.get(idempotency_key).cloned())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn request(key: &str, token: &str) -> ChargeRequest {
-        ChargeRequest {
-            idempotency_key: key.to_owned(),
-            payment_token: token.to_owned(),
-            amount: Money::new(3480),
-        }
-    }
-
-    #[tokio::test]
-    async fn tokens_decide_the_outcome() {
-        let gateway = SimulatedGateway::default();
-        assert!(matches!(
-            gateway.charge(&request("a", "tok_ok_4242")).await,
-            Ok(ChargeOutcome::Approved { .. })
-        ));
-        assert_eq!(
-            gateway.charge(&request("b", "tok_decline_0002")).await,
-            Ok(ChargeOutcome::Declined { reason: "card_declined".into() })
-        );
-        assert!(matches!(
-            gateway.charge(&request("c", "tok_error_x")).await,
-            Err(GatewayError::Transient(_))
-        ));
-        assert_eq!(gateway.lookup("c").await, Ok(None), "a transient error charges nothing");
-        assert_eq!(
-            gateway.charge(&request("d", "4111111111111111")).await,
-            Ok(ChargeOutcome::Declined { reason: "unknown_token".into() })
-        );
-        assert_eq!(gateway.approved_count(), 1);
-    }
-
-    #[tokio::test]
-    async fn a_key_is_charged_once_and_a_lost_answer_can_be_looked_up() {
-        let gateway = SimulatedGateway::default();
-        let first = gateway.charge(&request("renewal-7-attempt-1", "tok_ok")).await.unwrap();
-        let again = gateway.charge(&request("renewal-7-attempt-1", "tok_ok")).await.unwrap();
-        assert_eq!(first, again);
-        assert_eq!(gateway.charges().len(), 1);
-
-        assert_eq!(
-            gateway.charge(&request("renewal-8-attempt-1", "tok_timeout")).await,
-            Err(GatewayError::Timeout)
-        );
-        assert!(matches!(
-            gateway.lookup("renewal-8-attempt-1").await,
-            Ok(Some(ChargeOutcome::Approved { .. }))
-        ));
-        assert_eq!(gateway.approved_count(), 2);
-    }
-
-    #[tokio::test]
-    async fn concurrent_charges_of_one_key_charge_once() {
-        let gateway = SimulatedGateway::new(Duration::from_millis(5));
-        let mut tasks = tokio::task::JoinSet::new();
-        for _ in 0..16 {
-            let gateway = gateway.clone();
-            tasks.spawn(async move { gateway.charge(&request("same", "tok_ok")).await });
-        }
-        let results: Vec<_> = tasks.join_all().await;
-        assert!(results.windows(2).all(|w| w[0] == w[1]), "every caller sees the one decision");
-        assert_eq!(gateway.charges().len(), 1);
+        let row =
+            ledger::Entity::find_by_id(idempotency_key.to_owned()).one(&self.db).await.map_err(|err| {
+                tracing::warn!(error = %err, "simulated gateway: ledger read failed");
+                GatewayError::Transient("the simulated gateway's ledger cannot be read".to_owned())
+            })?;
+        Ok(row.map(outcome_of))
     }
 }

@@ -222,8 +222,10 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     };
     tokio::spawn(sweep::run_in_server(db.clone(), settings.clone()));
     tokio::spawn(webhooks::run_in_server(db.clone(), settings.clone()));
-    schedule::start(&jobs::JobContext::new(db.clone(), std::sync::Arc::new(settings.clone()))?);
-    let server = http::Server::bind(&settings, db, authenticator).await?;
+    // One set of services for the API, the scheduler and `runJob`.
+    let services = jobs::JobContext::new(db, std::sync::Arc::new(settings.clone()))?;
+    schedule::start(&services);
+    let server = http::Server::bind(&settings, &services, authenticator).await?;
     let addr = server.local_addr()?;
     let graphiql = if settings.graphiql_enabled() {
         format!(" (GraphiQL: http://{addr}/graphql)")

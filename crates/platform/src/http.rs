@@ -14,9 +14,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use catalog::Catalog;
-use orders::service::OrderService;
-use platform_core::{BusinessCalendar, Clock, Settings};
+use jobs::JobContext;
+use platform_core::{Clock, Settings};
 use sea_orm::DatabaseConnection;
 use serde_json::json;
 use std::net::SocketAddr;
@@ -39,30 +38,28 @@ struct AppState {
 }
 
 /// The router of the whole service over an open, migrated database.
-pub fn router(settings: &Settings, db: DatabaseConnection, auth: Authenticator) -> anyhow::Result<Router> {
+/// The router of the whole service over the process's shared services (see [`jobs::JobContext`]).
+pub fn router(settings: &Settings, services: &JobContext, auth: Authenticator) -> Router {
     let limits = Limits::from(settings);
-    let catalog = Catalog::new(db.clone(), limits.catalog_ttl);
-    let calendar = BusinessCalendar::from(settings);
-    let orders =
-        OrderService::new(db.clone(), catalog.clone(), calendar, settings.orders.subinventory.clone());
+    let db = services.db.clone();
     let state = ApiState {
-        catalog,
+        catalog: services.catalog.clone(),
         db: db.clone(),
         clock: Clock::System,
-        orders,
-        calendar,
-        jobs: jobs::JobContext::new(db.clone(), std::sync::Arc::new(settings.clone()))?,
+        orders: services.orders.clone(),
+        calendar: services.calendar,
+        jobs: services.clone(),
     };
     let graphql = api::build_schema(state, limits);
     let state = AppState { graphql, db, auth, graphiql: settings.graphiql_enabled() };
-    Ok(Router::new()
+    Router::new()
         .route("/graphql", get(graphiql).post(execute_graphql))
         .route("/healthz", get(healthz))
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(settings.graphql.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .layer(CatchPanicLayer::new())
-        .layer(TraceLayer::new_for_http()))
+        .layer(TraceLayer::new_for_http())
 }
 
 /// The media types a GraphQL POST may carry. A browser sends a cross-site form or `text/plain` post
@@ -150,13 +147,13 @@ impl Server {
     /// Binds `settings.listen` (port 0 picks a free port).
     pub async fn bind(
         settings: &Settings,
-        db: DatabaseConnection,
+        services: &JobContext,
         auth: Authenticator,
     ) -> anyhow::Result<Server> {
         let listener = TcpListener::bind(settings.listen)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.listen))?;
-        Ok(Server { listener, router: router(settings, db, auth)? })
+        Ok(Server { listener, router: router(settings, services, auth) })
     }
 
     /// The address actually bound.

@@ -5,7 +5,8 @@
 //! `NO_PAYMENT_METHOD` (R9), which asks the payer for a card. A re-run that brings a token fills it in.
 
 use crate::entity::renewal;
-use crate::service::{Holder, ensure_idle, event, holder_deduct_date, move_deduct_date, renewal_plan};
+use crate::service::{Holder, ensure_idle, holder_deduct_date, move_deduct_date, renewal_plan};
+use crate::store::event;
 use crate::{RenewalStatus, RenewalsError};
 use chrono::{DateTime, NaiveDate, Utc};
 use members::service as members_service;

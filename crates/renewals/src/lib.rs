@@ -1,8 +1,9 @@
 //! Renewals (續訂單): one future automatic charge of a renewable promotion for a customer.
 //!
-//! Owns the `renewals` table: `createRenewal` with the R4 supersede rules and R5 deduct dates, reading and
-//! stopping renewals (issue #6, first part). Notices, the charge run, the gateway and e-mails are still to
-//! come. Depends on core, catalog, members, orders and entitlements, never the other way round.
+//! Owns the `renewals` and `renewal_charges` tables: `createRenewal` with the R4 supersede rules and R5
+//! deduct dates, reading, stopping and re-carding renewals, R7 creation from paid orders, R8 notices and
+//! the R9 charge run. `store` is the bottom layer every module uses; `rules` holds the pure rules.
+//! Depends on core, catalog, members, orders, entitlements, notify and payments, never the other way round.
 
 pub mod auto;
 pub mod bulk;
@@ -10,10 +11,12 @@ pub mod charge;
 mod entity;
 mod error;
 pub mod import;
+mod mail;
 pub mod notice;
 pub mod rules;
 pub mod service;
 mod status;
+mod store;
 
 pub use error::RenewalsError;
 pub use status::RenewalStatus;

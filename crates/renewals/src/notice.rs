@@ -5,8 +5,8 @@
 
 use crate::RenewalStatus;
 use crate::RenewalsError;
-use crate::charge::settle::{mail_data, recipient};
 use crate::entity::renewal;
+use crate::mail::{mail_data, recipient};
 use catalog::RenewalPeriod;
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use notify::email::{self, EmailKind, NewEmail};

@@ -1,6 +1,7 @@
 //! Pure renewal rules: functions of values, no database, no clock.
 
 use chrono::{Days, NaiveDate};
+use payments::ChargeOutcome;
 use std::collections::BTreeSet;
 
 /// What R4 does with one pending renewal when a new one is about to be created for the same customer.
@@ -31,6 +32,65 @@ pub fn supersede(existing: &BTreeSet<&str>, new: &BTreeSet<&str>) -> Supersede {
 /// there is no due date at all.
 pub fn deduct_date(due_dates: impl IntoIterator<Item = NaiveDate>) -> Option<NaiveDate> {
     due_dates.into_iter().min().and_then(|earliest| earliest.checked_sub_days(Days::new(1)))
+}
+
+/// **R9 retry schedule:** the day of the automatic retry after failed attempt `attempt` (1 = the first
+/// charge of the cycle): the `attempt`-th entry of `retry_days` counted from the cycle's first failure,
+/// if still after `as_of`. `None` once the schedule is used up.
+pub fn next_retry(
+    retry_days: &[u32],
+    failed_on: NaiveDate,
+    attempt: i32,
+    as_of: NaiveDate,
+) -> Option<NaiveDate> {
+    usize::try_from(attempt - 1)
+        .ok()
+        .and_then(|i| retry_days.get(i))
+        .and_then(|days| failed_on.checked_add_days(Days::new(u64::from(*days))))
+        .filter(|day| *day > as_of)
+}
+
+/// How a charge attempt with a decided answer settles (R9).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Settlement {
+    /// Charged: the renewal is EXECUTED, the payment recorded and the next cycle created.
+    Executed {
+        /// The gateway's transaction id.
+        transaction_id: String,
+    },
+    /// Refused: the renewal is FAILED, the payer asked for a new card.
+    Failed {
+        /// The gateway's reason (or `NO_PAYMENT_METHOD`).
+        reason: String,
+        /// The cycle's first failure (kept across retries: the schedule counts from it).
+        failed_on: NaiveDate,
+        /// The next automatic retry, if the schedule has one left.
+        next_retry_on: Option<NaiveDate>,
+    },
+}
+
+/// **R9 settlement:** what attempt `attempt` of a renewal first failed on `first_failed_on` (none yet)
+/// becomes with the gateway's `outcome`, on business day `as_of`.
+pub fn settlement(
+    outcome: &ChargeOutcome,
+    attempt: i32,
+    first_failed_on: Option<NaiveDate>,
+    as_of: NaiveDate,
+    retry_days: &[u32],
+) -> Settlement {
+    match outcome {
+        ChargeOutcome::Approved { transaction_id } => {
+            Settlement::Executed { transaction_id: transaction_id.clone() }
+        }
+        ChargeOutcome::Declined { reason } => {
+            let failed_on = first_failed_on.unwrap_or(as_of);
+            Settlement::Failed {
+                reason: reason.clone(),
+                failed_on,
+                next_retry_on: next_retry(retry_days, failed_on, attempt, as_of),
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -68,12 +128,76 @@ mod tests {
 
     #[test]
     fn r5_deduct_date_is_the_day_before_the_earliest_due_date() {
-        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
         // Digital pass due Mar 1, magazine's first uncovered issue Feb 15: the magazine wins.
         assert_eq!(deduct_date([d(2027, 3, 1), d(2027, 2, 15)]), Some(d(2027, 2, 14)));
         // Across a month and a year end.
         assert_eq!(deduct_date([d(2027, 1, 1)]), Some(d(2026, 12, 31)));
         assert_eq!(deduct_date([d(2028, 3, 1)]), Some(d(2028, 2, 29)));
         assert_eq!(deduct_date([]), None);
+    }
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    /// The retry schedule [1, 3, 7] days after the first failure, attempt by attempt.
+    #[test]
+    fn r9_retry_schedule_table() {
+        let days = [1, 3, 7];
+        let failed = d(2027, 1, 10);
+        let rows = [
+            // (attempt that failed, as_of, next retry)
+            (1, d(2027, 1, 10), Some(d(2027, 1, 11))),
+            (2, d(2027, 1, 11), Some(d(2027, 1, 13))),
+            (3, d(2027, 1, 13), Some(d(2027, 1, 17))),
+            (4, d(2027, 1, 17), None),  // schedule used up
+            (2, d(2027, 1, 20), None),  // a retry day already past is not scheduled
+            (2, d(2027, 1, 13), None),  // … nor one falling on as_of itself
+            (0, d(2027, 1, 10), None),  // no attempt, no retry
+            (-3, d(2027, 1, 10), None), // nonsense attempt numbers never panic
+        ];
+        for (attempt, as_of, expected) in rows {
+            assert_eq!(next_retry(&days, failed, attempt, as_of), expected, "attempt {attempt} on {as_of}");
+        }
+        assert_eq!(next_retry(&[], failed, 1, failed), None, "no retries configured");
+        // Across a month end.
+        assert_eq!(next_retry(&[7], d(2027, 1, 28), 1, d(2027, 1, 28)), Some(d(2027, 2, 4)));
+    }
+
+    #[test]
+    fn r9_settlement_of_each_answer() {
+        let today = d(2027, 1, 10);
+        let approved = ChargeOutcome::Approved { transaction_id: "sim_1".into() };
+        assert_eq!(
+            settlement(&approved, 3, Some(d(2027, 1, 5)), today, &[1, 3]),
+            Settlement::Executed { transaction_id: "sim_1".into() }
+        );
+        let declined = ChargeOutcome::Declined { reason: "card_declined".into() };
+        assert_eq!(
+            settlement(&declined, 1, None, today, &[1, 3]),
+            Settlement::Failed {
+                reason: "card_declined".into(),
+                failed_on: today,
+                next_retry_on: Some(d(2027, 1, 11))
+            },
+            "a first failure starts the schedule today"
+        );
+        assert_eq!(
+            settlement(&declined, 2, Some(d(2027, 1, 9)), today, &[1, 3]),
+            Settlement::Failed {
+                reason: "card_declined".into(),
+                failed_on: d(2027, 1, 9),
+                next_retry_on: Some(d(2027, 1, 12))
+            },
+            "a retry keeps the cycle's first failure day"
+        );
+        assert_eq!(
+            settlement(&declined, 3, Some(d(2027, 1, 9)), today, &[1, 3]),
+            Settlement::Failed {
+                reason: "card_declined".into(),
+                failed_on: d(2027, 1, 9),
+                next_retry_on: None
+            },
+        );
     }
 }

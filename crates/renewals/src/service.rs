@@ -3,12 +3,12 @@
 
 use crate::entity::renewal;
 use crate::rules::{Supersede, deduct_date, supersede};
+pub(crate) use crate::store::{event, key_taken, status_of};
 use crate::{RenewalStatus, RenewalsError};
 use chrono::{DateTime, NaiveDate, Utc};
 use members::{Account, service as members_service};
 use platform_core::BusinessCalendar;
 use platform_core::db::begin_write;
-use platform_core::events::{self, NewEvent};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
     IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
@@ -335,16 +335,6 @@ impl Origin {
     }
 }
 
-/// A second renewal with the same creation key is refused (unique index): `CONFLICT`.
-pub(crate) fn key_taken(err: sea_orm::DbErr, key: Option<&str>) -> RenewalsError {
-    match key {
-        Some(key) if platform_core::db::is_unique_violation(&err) => {
-            RenewalsError::Conflict(format!("the renewal {key} exists already"))
-        }
-        _ => err.into(),
-    }
-}
-
 /// The renewal with this id, or `None`.
 pub async fn find_renewal(db: &impl ConnectionTrait, id: i64) -> Result<Option<Renewal>, RenewalsError> {
     match renewal::Entity::find_by_id(id).one(db).await? {
@@ -458,7 +448,7 @@ pub(crate) async fn ensure_idle(
     row: &renewal::Model,
 ) -> Result<(), RenewalsError> {
     let leased = row.lease_until.is_some_and(|until| until > Utc::now());
-    if leased || crate::charge::open_intent(db, row.id).await?.is_some() {
+    if leased || crate::store::open_intent(db, row.id).await?.is_some() {
         return Err(RenewalsError::Conflict(format!(
             "renewal {} is being charged right now; try again in a few minutes",
             row.id
@@ -533,27 +523,6 @@ pub(crate) async fn move_deduct_date(
     Ok(updated)
 }
 
-pub(crate) async fn event(
-    db: &impl ConnectionTrait,
-    event_type: &'static str,
-    row: &renewal::Model,
-    extra: serde_json::Value,
-    at: DateTime<Utc>,
-) -> Result<(), RenewalsError> {
-    events::append(db, event_of(event_type, row, extra), at).await?;
-    Ok(())
-}
-
-/// A renewal event: the renewal's id, plan, products, status and deduct date, plus `extra`.
-pub(crate) fn event_of(event_type: &'static str, row: &renewal::Model, extra: serde_json::Value) -> NewEvent {
-    let mut payload = json!({ "renewalId": row.id, "promotionCode": row.promotion_code, "productCodes": row.product_codes,
-                              "renewStatus": row.renew_status, "deductDate": row.deduct_date });
-    if let (Some(target), Some(extra)) = (payload.as_object_mut(), extra.as_object()) {
-        target.extend(extra.clone());
-    }
-    NewEvent { event_type, subject: format!("renewal:{}", row.id), payload }
-}
-
 fn check_card(card_last4: Option<&str>) -> Result<(), RenewalsError> {
     match card_last4 {
         Some(card) if card.len() != 4 || !card.chars().all(|c| c.is_ascii_digit()) => {
@@ -564,18 +533,6 @@ fn check_card(card_last4: Option<&str>) -> Result<(), RenewalsError> {
         }
         _ => Ok(()),
     }
-}
-
-/// The status of a stored renewal. The column's CHECK keeps it to the seed codes 0–5; a code outside them
-/// is corrupt data and an error, never silently PENDING (which would have it charged).
-pub(crate) fn status_of(row: &renewal::Model) -> Result<RenewalStatus, RenewalsError> {
-    stored_status(row.id, row.renew_status)
-}
-
-fn stored_status(id: i64, code: i16) -> Result<RenewalStatus, RenewalsError> {
-    u8::try_from(code).ok().and_then(RenewalStatus::from_code).ok_or_else(|| {
-        RenewalsError::Unexpected(anyhow::anyhow!("renewal {id} has the unknown status code {code}"))
-    })
 }
 
 fn join(codes: &BTreeSet<String>) -> String {
@@ -616,21 +573,4 @@ async fn to_renewal(db: &impl ConnectionTrait, row: renewal::Model) -> Result<Re
         charge_order_no: row.charge_order_no,
         created_at: row.created_at,
     })
-}
-
-#[cfg(test)]
-mod status_tests {
-    use super::*;
-
-    #[test]
-    fn r6_stored_codes_map_to_statuses_and_an_unknown_code_is_an_error() {
-        for code in 0..=5 {
-            assert_eq!(stored_status(1, code).unwrap().code(), u8::try_from(code).unwrap());
-        }
-        for code in [-1, 6, 99] {
-            let err = stored_status(7, code).unwrap_err();
-            assert!(err.to_string().contains("unknown status code"), "{err}");
-            assert_eq!(platform_core::error::HasErrorCode::code(&err), platform_core::ErrorCode::Internal);
-        }
-    }
 }

@@ -100,7 +100,7 @@ async fn r14_r5_r9_erp_renewals_follow_the_live_rules_and_fail_without_a_card_to
                 "A01".into(),
             ),
             platform_core::BusinessCalendar::default(),
-            payments::SimulatedGateway::new(std::time::Duration::ZERO),
+            payments::SimulatedGateway::new(db.conn.clone(), std::time::Duration::ZERO),
             platform_core::settings::RenewalSettings::default(),
             std::time::Duration::from_secs(5),
         );

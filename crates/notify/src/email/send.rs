@@ -15,9 +15,7 @@ use lettre::message::{Mailbox, header::ContentType};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use platform_core::settings::EmailSettings;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult, QueryFilter, Statement,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -159,32 +157,21 @@ impl Mailer {
         &self,
         now: DateTime<Utc>,
     ) -> Result<Option<(email::Model, DateTime<Utc>)>, NotifyError> {
-        let backend = self.db.get_database_backend();
-        let p = |n: usize| if backend == DbBackend::Postgres { format!("${n}") } else { format!("?{n}") };
-        let skip_locked = if backend == DbBackend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
-        // The candidate is picked once, in a materialised CTE. As a subquery (`id IN (SELECT … LIMIT 1 FOR
-        // UPDATE SKIP LOCKED)`, or in FROM) PostgreSQL may plan it as the inner side of a nested loop and
-        // rescan it for every row, each rescan skipping the row just leased: one claim then leased every
-        // due e-mail, of which this dispatcher sends only the first (seen in the test below).
-        let sql = format!(
-            "WITH candidate AS MATERIALIZED (
-                 SELECT id FROM emails WHERE status = 'QUEUED' AND next_attempt_at <= {now}
-                 ORDER BY id LIMIT 1 {skip_locked})
-             UPDATE emails SET next_attempt_at = {lease}
-             FROM candidate
-             WHERE emails.id = candidate.id AND emails.status = 'QUEUED' AND emails.next_attempt_at <= {now}
-             RETURNING {returning}",
-            lease = p(1),
-            now = p(2),
-            // PostgreSQL's `*` would add the CTE's `id`; SQLite's is the target's columns and refuses
-            // `emails.*`.
-            returning = if backend == DbBackend::Postgres { "emails.*" } else { "*" },
-        );
+        let claim = platform_core::lease::LeaseClaim {
+            table: "emails",
+            candidates:
+                "SELECT id AS claimed_id FROM emails WHERE status = 'QUEUED' AND next_attempt_at <= ?2
+                         ORDER BY id LIMIT 1",
+            lock_of: None,
+            set: "next_attempt_at = ?1",
+            still_free: "emails.status = 'QUEUED' AND emails.next_attempt_at <= ?2",
+            returning: "*",
+        };
         // The lease counts from the claim itself, not the round's start: it covers one send. Stored
         // timestamps keep microseconds, so the token compares equal when read back.
         let lease = (Utc::now().max(now) + self.lease).trunc_subsecs(6);
-        let statement = Statement::from_sql_and_values(backend, sql, [lease.into(), now.into()]);
-        let row = email::Model::find_by_statement(statement).one(&self.db).await?;
+        let rows = platform_core::lease::claim(&self.db, &claim, vec![lease.into(), now.into()]).await?;
+        let row = rows.first().map(|row| email::Model::from_query_result(row, "")).transpose()?;
         Ok(row.map(|row| (row, lease)))
     }
 }

@@ -14,6 +14,7 @@ pub(crate) struct Model {
     pub attempts: i32,
     pub next_attempt_at: ChronoDateTimeUtc,
     pub locked_until: Option<ChronoDateTimeUtc>,
+    pub lease_owner: Option<String>,
     pub last_status_code: Option<i32>,
     pub last_error: Option<String>,
     pub delivered_at: Option<ChronoDateTimeUtc>,

@@ -350,3 +350,45 @@ async fn r12_a_hanging_endpoint_does_not_hold_up_the_others() {
         assert!(next.attempted >= 1 && next.attempted <= 4, "the next round tries again: {next:?}");
     }
 }
+
+/// Issue #15 fault 4: a round that outlives its lease (slow receiver, lease shorter than the round) kept
+/// its deliveries only until the lease ran out; another dispatcher then claimed and sent them again. The
+/// round now renews its leases while it works and records only what it still holds.
+#[tokio::test]
+async fn r12_two_dispatchers_with_a_lease_shorter_than_a_slow_round_deliver_each_event_once() {
+    for db in test_support::databases().await {
+        let receiver = Receiver::start(SECRET, &[], Duration::from_millis(150)).await;
+        endpoint(&db.conn, &receiver.url, &["*"]).await;
+        for n in 0..20 {
+            append(&db.conn, "order.paid", &format!("order:{n}"), n).await;
+        }
+        // One send at a time to the endpoint: a round of 20 takes about 3 s, the lease is 600 ms.
+        let slow = || DispatchSettings {
+            lease: Duration::from_millis(600),
+            per_endpoint_concurrency: 1,
+            timeout: Duration::from_secs(2),
+            ..settings()
+        };
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..2 {
+            let dispatcher = Dispatcher::new(db.conn.clone(), slow()).unwrap();
+            let conn = db.conn.clone();
+            tasks.spawn(async move {
+                for _ in 0..40 {
+                    dispatcher.run_once(Utc::now()).await.unwrap();
+                    if notify::dispatch::backlog(&conn).await.unwrap() == 0 {
+                        return;
+                    }
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            });
+        }
+        tasks.join_all().await;
+        let received = receiver.received();
+        let mut ids: Vec<&str> = received.iter().map(|r| r.id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!((received.len(), ids.len()), (20, 20), "{}: every event once, none twice", db.label());
+        assert_eq!(notify::dispatch::backlog(&db.conn).await.unwrap(), 0);
+    }
+}

@@ -150,6 +150,43 @@ pub async fn paid_since(
     Ok(rows.into_iter().filter_map(|r| r.order_no).collect())
 }
 
+/// The transaction id of the PAID payment of each of `order_nos` that is paid, by order number: our own
+/// record of a charge, which a reconciler trusts before asking the gateway.
+pub async fn paid_transactions(
+    db: &impl ConnectionTrait,
+    order_nos: &[&str],
+) -> Result<HashMap<String, String>, OrdersError> {
+    let mut found = HashMap::new();
+    for chunk in order_nos.chunks(500) {
+        let ids: HashMap<i64, String> = order::Entity::find()
+            .select_only()
+            .column(order::Column::Id)
+            .column(order::Column::OrderNo)
+            .filter(order::Column::OrderNo.is_in(chunk.iter().copied()))
+            .filter(order::Column::PaymentStatus.eq(crate::PaymentStatus::Paid))
+            .into_tuple::<(i64, Option<String>)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .filter_map(|(id, no)| no.map(|no| (id, no)))
+            .collect();
+        if ids.is_empty() {
+            continue;
+        }
+        let paid: Vec<(i64, String)> = payment::Entity::find()
+            .select_only()
+            .column(payment::Column::OrderId)
+            .column(payment::Column::TransactionId)
+            .filter(payment::Column::OrderId.is_in(ids.keys().copied()))
+            .filter(payment::Column::Status.eq(crate::PaymentResult::Paid))
+            .into_tuple()
+            .all(db)
+            .await?;
+        found.extend(paid.into_iter().filter_map(|(id, tx)| ids.get(&id).map(|no| (no.clone(), tx))));
+    }
+    Ok(found)
+}
+
 /// Order `order_no` with its lines and payments, or `None`.
 pub async fn find_order(db: &impl ConnectionTrait, order_no: &str) -> Result<Option<Order>, OrdersError> {
     let Some(row) = order_row(db, order_no).await? else {

@@ -13,8 +13,8 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 
 pub use batch::{AutoOrder, BatchPayment, Plans};
 pub use load::{
-    OrderRef, PaidLine, find_order, paid_lines, paid_lines_of, paid_since, payment_token_of,
-    renewal_candidates,
+    OrderRef, PaidLine, find_order, paid_lines, paid_lines_of, paid_since, paid_transactions,
+    payment_token_of, renewal_candidates,
 };
 
 /// The orders domain over one database.

@@ -1,53 +1,40 @@
 //! **R9, the charge run.** Each due renewal is claimed with a lease (a conditional update, `FOR UPDATE SKIP
-//! LOCKED` on PostgreSQL), so no two runners or runs ever work on the same renewal. Then, without holding a
-//! database transaction across the gateway call:
-//! 1. the AUTO order of the cycle is created once (its idempotency key is the renewal's), and on the first
-//!    attempt the member gets a temporary grant of the digital products;
-//! 2. the charge intent — attempt number and idempotency key `renewal-<id>-<attempt>` — is written;
-//! 3. the gateway is called with that key;
-//! 4. the answer is settled (see [`settle`]): payment recorded, entitlements extended, renewal EXECUTED and
-//!    the next cycle created, or renewal FAILED with an e-mail asking for a new card.
+//! LOCKED` on PostgreSQL), so no two runners or runs ever work on the same renewal. A claimed batch then
+//! goes through three steps, without holding a database transaction across the gateway calls
+//! ([`batch`]):
+//! 1. **prepare**, one transaction: the AUTO order of each cycle, created once (its idempotency key is the
+//!    renewal's); on the first attempt a temporary grant of the digital products; the charge intent —
+//!    attempt number and idempotency key `renewal-<id>-<attempt>` — written;
+//! 2. **charge**: the gateway is called with each intent's key, concurrently;
+//! 3. **settle**, one transaction ([`settle`]): the payment recorded, entitlements extended, the renewal
+//!    EXECUTED and the next cycle created — or the renewal FAILED with an e-mail asking for a new card.
 //!
-//! A claimed batch of first attempts goes through these steps together, in one transaction before the
-//! gateway calls and one after ([`batch`]); everything else goes one renewal at a time.
+//! A single renewal (`retryRenewalCharge`) is a batch of one. A settlement is all or nothing: a runner that
+//! dies or loses its connection mid-way leaves the intent open and nothing recorded.
 //!
 //! A lost answer (timeout) leaves the intent UNKNOWN. Whoever claims the renewal next — this run, the next
-//! run, another instance — first asks the gateway what happened under the open intent's key and settles
-//! that before anything else; the renewal cannot be stopped or given a new card meanwhile. A runner that
-//! dies holds its claims until the lease ends, then the next runner reconciles them the same way, so a
-//! renewal is charged at most once per cycle.
+//! run, another instance — settles that first: from our own records when the order is already paid under
+//! it, else by asking the gateway what happened under the intent's key; the renewal cannot be stopped or
+//! given a new card meanwhile. A runner that dies holds its claims until the lease ends, then the next
+//! runner reconciles them the same way, so a renewal is charged at most once per cycle.
 
 mod batch;
-pub(crate) mod settle;
+mod settle;
 
 use crate::entity::{charge, renewal};
 use crate::service::{Renewal, find_renewal};
+use crate::store::{IntentStatus, mark_intent, status_of};
 use crate::{RenewalStatus, RenewalsError};
 use chrono::{DateTime, Duration as Span, NaiveDate, Utc};
 use orders::service::OrderService;
-use payments::{ChargeOutcome, ChargeRequest, GatewayError, PaymentGateway};
+use payments::PaymentGateway;
 use platform_core::settings::RenewalSettings;
-use platform_core::{BusinessCalendar, Money};
+use platform_core::{BusinessCalendar, Progress};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Statement,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait, QueryFilter,
 };
 use std::sync::Arc;
 use std::time::Duration;
-
-/// Charge intent statuses (`renewal_charges.status`).
-pub(crate) mod intent {
-    /// Written before the gateway is called.
-    pub(crate) const PENDING: &str = "PENDING";
-    /// The gateway's answer was lost; the reconciler asks it.
-    pub(crate) const UNKNOWN: &str = "UNKNOWN";
-    /// Charged.
-    pub(crate) const APPROVED: &str = "APPROVED";
-    /// Refused.
-    pub(crate) const DECLINED: &str = "DECLINED";
-    /// A temporary failure: nothing was charged.
-    pub(crate) const ERROR: &str = "ERROR";
-}
 
 /// Which renewals a run charges.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,25 +59,12 @@ pub struct ChargeSummary {
 }
 
 impl ChargeSummary {
-    fn add(&mut self, one: Attempted) {
-        match one {
-            Attempted::Charged => self.charged += 1,
-            Attempted::Declined => self.declined += 1,
-            Attempted::Error => self.errors += 1,
-            Attempted::Unknown => self.unknown += 1,
-            Attempted::Skipped => {}
-        }
+    fn merge(&mut self, other: ChargeSummary) {
+        self.charged += other.charged;
+        self.declined += other.declined;
+        self.errors += other.errors;
+        self.unknown += other.unknown;
     }
-}
-
-/// How one renewal's turn ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Attempted {
-    Charged,
-    Declined,
-    Error,
-    Unknown,
-    Skipped,
 }
 
 /// A charge runner. Cheap to clone; every runner has its own lease owner id.
@@ -105,6 +79,8 @@ pub struct ChargeRun<G> {
     owner: String,
     /// Gateway calls in flight, shared by the runner's batches.
     limit: Arc<tokio::sync::Semaphore>,
+    /// Counts what the run has done so far, batch by batch.
+    progress: Progress,
 }
 
 impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
@@ -126,7 +102,15 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
             settings: Arc::new(settings),
             gateway_timeout,
             owner: format!("run-{}", uuid::Uuid::new_v4().simple()),
+            progress: Progress::default(),
         }
+    }
+
+    /// This runner, counting into `progress` after every batch (charged or declined as processed,
+    /// errors and unknown answers as failed), so a run that stops half-way still tells what it did.
+    pub fn with_progress(mut self, progress: Progress) -> Self {
+        self.progress = progress;
+        self
     }
 
     /// Charges every renewal that is `due` as of business date `as_of`, `at` being the run's time, until
@@ -153,7 +137,17 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
                     if claimed.is_empty() {
                         return Ok::<_, RenewalsError>(summary);
                     }
-                    summary.merge(run.charge_batch(claimed, as_of, at).await?);
+                    let (done, failures) = run.charge_batch(claimed, as_of, at).await?;
+                    run.progress.add(
+                        done.charged + done.declined,
+                        done.errors + done.unknown + failures.len() as u64,
+                    );
+                    summary.merge(done);
+                    for (id, err) in failures {
+                        // The claim stays until its lease ends; the next run reconciles this renewal.
+                        tracing::error!(renewal = id, error = %format!("{err:#}"), "renewal charge failed");
+                        summary.errors += 1;
+                    }
                 }
             });
         }
@@ -170,7 +164,7 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
         let row = renewal::Entity::find_by_id(id).one(&self.db).await?.ok_or_else(|| {
             RenewalsError::NotFound { field: "renewalId", message: format!("no renewal {id}") }
         })?;
-        let status = crate::service::status_of(&row)?;
+        let status = status_of(&row)?;
         if status != RenewalStatus::Failed {
             return Err(RenewalsError::Conflict(format!(
                 "renewal {id} is {status:?}; only a failed renewal is retried"
@@ -191,51 +185,47 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
         if self.claim(Claim::One(id)).await?.is_empty() {
             return Err(RenewalsError::Conflict(format!("renewal {id} is being charged right now")));
         }
-        match self.charge_one(id, today, at).await {
-            Ok(_) => find_renewal(&self.db, id)
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("renewal {id} vanished").into()),
-            Err(err) => {
-                self.release(id).await?;
-                Err(err)
-            }
+        let failure = match self.charge_batch(vec![id], today, at).await {
+            Ok((_, mut failures)) => failures.pop().map(|(_, err)| err),
+            Err(err) => Some(err),
+        };
+        if let Some(err) = failure {
+            self.release(id).await?;
+            return Err(err);
         }
+        find_renewal(&self.db, id).await?.ok_or_else(|| anyhow::anyhow!("renewal {id} vanished").into())
     }
 
     /// Claims up to a batch of renewals for this runner; returns their ids.
     async fn claim(&self, what: Claim) -> Result<Vec<i64>, RenewalsError> {
-        let backend = self.db.get_database_backend();
-        let p = |n: usize| if backend == DbBackend::Postgres { format!("${n}") } else { format!("?{n}") };
-        let skip_locked = if backend == DbBackend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
-        let (condition, key): (String, sea_orm::Value) = match what {
-            Claim::Due(Due::Scheduled, as_of) => {
-                (format!("renew_status = 1 AND deduct_date <= {}", p(4)), as_of.into())
-            }
-            Claim::Due(Due::Retries, as_of) => {
-                (format!("renew_status = 3 AND next_retry_on <= {}", p(4)), as_of.into())
-            }
-            Claim::One(id) => (format!("renew_status = 3 AND id = {}", p(4)), id.into()),
+        let (condition, key): (&str, sea_orm::Value) = match what {
+            Claim::Due(Due::Scheduled, as_of) => ("renew_status = 1 AND deduct_date <= ?4", as_of.into()),
+            Claim::Due(Due::Retries, as_of) => ("renew_status = 3 AND next_retry_on <= ?4", as_of.into()),
+            Claim::One(id) => ("renew_status = 3 AND id = ?4", id.into()),
         };
-        // Leases are real time, whatever business date the run is for. A runner never re-claims what it
-        // claimed itself (its lease may run out while a slow batch is still settling); a new run is a new
-        // runner.
-        let now = Utc::now();
-        let lease = now + Span::seconds(i64::try_from(self.settings.lease_secs).unwrap_or(300));
-        let sql = format!(
-            "UPDATE renewals SET lease_owner = {owner}, lease_until = {lease}
-             WHERE id IN (SELECT id FROM renewals WHERE {condition} AND (lease_until IS NULL OR lease_until < {now})
-                            AND (lease_owner IS NULL OR lease_owner <> {owner})
-                          ORDER BY deduct_date, id LIMIT {batch} {skip_locked})
-               AND (lease_until IS NULL OR lease_until < {now})
-             RETURNING id",
-            owner = p(1),
-            lease = p(2),
-            now = p(3),
+        // A runner never re-claims what it claimed itself (its lease may run out while a slow batch is
+        // still settling); a new run is a new runner.
+        let candidates = format!(
+            "SELECT id AS claimed_id FROM renewals
+             WHERE {condition} AND (lease_until IS NULL OR lease_until < ?3)
+               AND (lease_owner IS NULL OR lease_owner <> ?1)
+             ORDER BY deduct_date, id LIMIT {batch}",
             // An integer from the settings, not input.
             batch = self.settings.batch.max(1),
         );
-        let values = [self.owner.clone().into(), lease.into(), now.into(), key];
-        let rows = self.db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
+        let claim = platform_core::lease::LeaseClaim {
+            table: "renewals",
+            candidates: &candidates,
+            lock_of: None,
+            set: "lease_owner = ?1, lease_until = ?2",
+            still_free: "(renewals.lease_until IS NULL OR renewals.lease_until < ?3)",
+            returning: "id",
+        };
+        // Leases are real time, whatever business date the run is for.
+        let now = Utc::now();
+        let lease = now + Span::seconds(i64::try_from(self.settings.lease_secs).unwrap_or(300));
+        let values = vec![self.owner.clone().into(), lease.into(), now.into(), key];
+        let rows = platform_core::lease::claim(&self.db, &claim, values).await?;
         let mut ids = rows.iter().map(|row| row.try_get::<i64>("", "id")).collect::<Result<Vec<_>, _>>()?;
         ids.sort_unstable();
         Ok(ids)
@@ -253,76 +243,6 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
         Ok(())
     }
 
-    async fn charge_one(
-        &self,
-        id: i64,
-        as_of: NaiveDate,
-        at: DateTime<Utc>,
-    ) -> Result<Attempted, RenewalsError> {
-        let Some(row) = renewal::Entity::find_by_id(id).one(&self.db).await? else {
-            return Ok(Attempted::Skipped);
-        };
-        if row.lease_owner.as_deref() != Some(self.owner.as_str()) {
-            return Ok(Attempted::Skipped);
-        }
-        // Reconcile first: an open intent of an earlier runner decides before any new attempt.
-        if let Some(open) = open_intent(&self.db, id).await? {
-            return match self.gateway.lookup(&open.idempotency_key).await {
-                Ok(Some(outcome)) => self.settle(&row, &open, outcome, as_of, at).await,
-                Ok(None) => self.call_gateway(&row, open, as_of, at).await,
-                Err(err) => {
-                    tracing::warn!(renewal = id, error = %err, "reconciliation lookup failed; retried later");
-                    Ok(Attempted::Unknown)
-                }
-            };
-        }
-        let order_no = self.ensure_order(&row, at).await?;
-        if row.attempts == 0 {
-            self.grant_temporary(&row, at).await?;
-        }
-        let attempt = row.attempts + 1;
-        let amount = row.deduct_price + row.shipping_fee;
-        let Some(_) = row.payment_token.as_deref() else {
-            let intent = self.write_intent(&row, attempt, &order_no, amount, at).await?;
-            let outcome = ChargeOutcome::Declined { reason: "NO_PAYMENT_METHOD".to_owned() };
-            return self.settle(&row, &intent, outcome, as_of, at).await;
-        };
-        let intent = self.write_intent(&row, attempt, &order_no, amount, at).await?;
-        self.call_gateway(&row, intent, as_of, at).await
-    }
-
-    async fn call_gateway(
-        &self,
-        row: &renewal::Model,
-        intent: charge::Model,
-        as_of: NaiveDate,
-        at: DateTime<Utc>,
-    ) -> Result<Attempted, RenewalsError> {
-        let request = ChargeRequest {
-            idempotency_key: intent.idempotency_key.clone(),
-            payment_token: row.payment_token.clone().unwrap_or_default(),
-            amount: Money::new(intent.amount),
-        };
-        let answer = tokio::time::timeout(self.gateway_timeout, self.gateway.charge(&request))
-            .await
-            .unwrap_or(Err(GatewayError::Timeout));
-        match answer {
-            Ok(outcome) => self.settle(row, &intent, outcome, as_of, at).await,
-            Err(GatewayError::Transient(message)) => {
-                self.transient(row, &intent, &message).await?;
-                Ok(Attempted::Error)
-            }
-            Err(GatewayError::Timeout) => {
-                mark_intent(&self.db, intent.id, intent::UNKNOWN, None).await?;
-                // Ask once straight away; if the gateway cannot say yet, a later claim asks again.
-                match self.gateway.lookup(&intent.idempotency_key).await {
-                    Ok(Some(outcome)) => self.settle(row, &intent, outcome, as_of, at).await,
-                    _ => Ok(Attempted::Unknown),
-                }
-            }
-        }
-    }
-
     /// A temporary gateway failure: nothing was charged. The intent is closed as ERROR and the renewal
     /// waits `transient_backoff_secs` before another claim.
     async fn transient(
@@ -331,7 +251,7 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
         intent: &charge::Model,
         message: &str,
     ) -> Result<(), RenewalsError> {
-        mark_intent(&self.db, intent.id, intent::ERROR, Some(message)).await?;
+        mark_intent(&self.db, intent.id, IntentStatus::Error, Some(message)).await?;
         let backoff = Span::seconds(i64::try_from(self.settings.transient_backoff_secs).unwrap_or(600));
         renewal::Entity::update_many()
             .col_expr(renewal::Column::LeaseUntil, Some(Utc::now() + backoff).into())
@@ -341,67 +261,6 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
             .exec(&self.db)
             .await?;
         Ok(())
-    }
-
-    /// The AUTO order of this cycle, created once (the same order as the batch path's, see
-    /// [`batch::auto_order`]).
-    async fn ensure_order(&self, row: &renewal::Model, at: DateTime<Utc>) -> Result<String, RenewalsError> {
-        if let Some(no) = &row.charge_order_no {
-            return Ok(no.clone());
-        }
-        let contacts = members::service::contacts_of(&self.db, &[(row.customer_id, row.member_id)]).await?;
-        let contact = contacts.get(&row.customer_id).ok_or_else(|| {
-            anyhow::anyhow!("customer {} of renewal {} is missing", row.customer_id, row.id)
-        })?;
-        let accounts =
-            members::service::accounts_of(&self.db, &row.member_id.into_iter().collect::<Vec<_>>()).await?;
-        let auto = [batch::auto_order(row, contact, &accounts)];
-        let plans = self.orders.plans(&auto).await?;
-        let txn = platform_core::db::begin_write(&self.db).await?;
-        let order = self.orders.create_auto_batch(&txn, &auto, &plans, at).await?.pop();
-        let order_no = order.map(|o| o.order_no).ok_or_else(|| anyhow::anyhow!("order vanished"))?;
-        renewal::Entity::update_many()
-            .col_expr(renewal::Column::ChargeOrderNo, Some(order_no.clone()).into())
-            .filter(renewal::Column::Id.eq(row.id))
-            .exec(&txn)
-            .await?;
-        txn.commit().await?;
-        Ok(order_no)
-    }
-
-    /// R9: `temporary_days` of access to the renewal's digital products for its member while the charge is
-    /// under way (kept separate from the paid term).
-    async fn grant_temporary(&self, row: &renewal::Model, at: DateTime<Utc>) -> Result<(), RenewalsError> {
-        let days = i32::try_from(self.settings.temporary_days).unwrap_or(0);
-        let Some(member_id) = row.member_id.filter(|_| days > 0) else { return Ok(()) };
-        let Some(account) = members::service::accounts_of(&self.db, &[member_id]).await?.remove(&member_id)
-        else {
-            return Ok(());
-        };
-        for code in row.product_codes.split(',').filter(|c| !c.is_empty()) {
-            let digital = catalog::service::find_product(&self.db, code).await?.is_some_and(|p| p.digital);
-            if digital {
-                entitlements::temporary::grant_temporary(&self.db, self.calendar, &account, code, days, at)
-                    .await?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Writes the charge intent of `attempt` before the gateway is called.
-    async fn write_intent(
-        &self,
-        row: &renewal::Model,
-        attempt: i32,
-        order_no: &str,
-        amount: i64,
-        at: DateTime<Utc>,
-    ) -> Result<charge::Model, RenewalsError> {
-        let txn = platform_core::db::begin_write(&self.db).await?;
-        let intent = new_intent(row.id, attempt, order_no, amount, at).insert(&txn).await?;
-        self.record_attempt(&txn, row.id, attempt, None).await?;
-        txn.commit().await?;
-        Ok(intent)
     }
 
     /// Counts `attempt` on renewal `id` (and its cycle's AUTO order when given), only while this runner
@@ -434,53 +293,4 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
 enum Claim {
     Due(Due, NaiveDate),
     One(i64),
-}
-
-/// The PENDING charge intent of `attempt`: its idempotency key `renewal-<id>-<attempt>` is what the
-/// gateway charges at most once.
-fn new_intent(
-    renewal_id: i64,
-    attempt: i32,
-    order_no: &str,
-    amount: i64,
-    at: DateTime<Utc>,
-) -> charge::ActiveModel {
-    charge::ActiveModel {
-        renewal_id: Set(renewal_id),
-        attempt: Set(attempt),
-        idempotency_key: Set(format!("renewal-{renewal_id}-{attempt}")),
-        order_no: Set(order_no.to_owned()),
-        amount: Set(amount),
-        status: Set(intent::PENDING.to_owned()),
-        created_at: Set(at),
-        ..Default::default()
-    }
-}
-
-/// The renewal's intent still waiting for an answer (PENDING or UNKNOWN), if any.
-pub(crate) async fn open_intent(
-    db: &impl ConnectionTrait,
-    renewal_id: i64,
-) -> Result<Option<charge::Model>, RenewalsError> {
-    Ok(charge::Entity::find()
-        .filter(charge::Column::RenewalId.eq(renewal_id))
-        .filter(charge::Column::Status.is_in([intent::PENDING, intent::UNKNOWN]))
-        .order_by_desc(charge::Column::Attempt)
-        .one(db)
-        .await?)
-}
-
-async fn mark_intent(
-    db: &impl ConnectionTrait,
-    id: i64,
-    status: &str,
-    reason: Option<&str>,
-) -> Result<(), RenewalsError> {
-    charge::Entity::update_many()
-        .col_expr(charge::Column::Status, status.into())
-        .col_expr(charge::Column::Reason, reason.map(|r| r.chars().take(300).collect::<String>()).into())
-        .filter(charge::Column::Id.eq(id))
-        .exec(db)
-        .await?;
-    Ok(())
 }

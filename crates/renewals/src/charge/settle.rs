@@ -1,269 +1,317 @@
-//! Settling a charge attempt. Every step is idempotent, so a runner that dies half-way and the reconciler
-//! that takes over produce the same end state:
-//! - approved: the order's payment is recorded (idempotent per transaction id), its entitlements are
-//!   granted (exactly once per line, R3), then one transaction marks the intent APPROVED and the renewal
-//!   EXECUTED (only if this runner still holds it), creates the next cycle's renewal (R5 on the extended
-//!   entitlements), queues the receipt e-mail and appends `renewal.charged` and `renewal.created`;
-//! - declined: the order's payment is recorded FAILED, then one transaction marks the intent DECLINED and
-//!   the renewal FAILED with the reason and the next automatic retry day, queues the e-mail with the
-//!   card-update link and appends `renewal.charge_failed`.
+//! Settling decided charge attempts: the one writer of the charge run, for one renewal or a batch, all in
+//! one transaction so that a runner that dies or loses its connection leaves either everything or
+//! nothing. What each answer becomes is the pure rule [`crate::rules::settlement`]; this applies it:
+//! - charged: the order's payment recorded (unless our records already hold it), its entitlements granted
+//!   (exactly once per line, R3), the intent APPROVED, the renewal EXECUTED, the next cycle's renewal
+//!   created (R5 on the extended entitlements), the receipt e-mail queued, `renewal.charged` and
+//!   `renewal.created` appended;
+//! - refused: the order's payment recorded FAILED, the intent DECLINED, the renewal FAILED with the reason
+//!   and the next automatic retry day, the e-mail with the card-update link queued,
+//!   `renewal.charge_failed` appended.
+//!
+//! Only renewals this runner still holds, PENDING or FAILED, are settled; the others were settled by
+//! someone else and are skipped.
 
-use super::{Attempted, ChargeRun, intent};
+use super::{ChargeRun, ChargeSummary};
 use crate::entity::{charge, renewal};
-use crate::service::{event, holder_deduct_date};
+use crate::mail::{addressee, mail_data};
+use crate::rules::{Settlement, settlement};
+use crate::store::{IntentStatus, clip, close_intent, code, event_of};
 use crate::{RenewalStatus, RenewalsError};
-use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use notify::email::{self, EmailKind, NewEmail};
-use orders::{PaymentReport, PaymentResult};
+use orders::service::BatchPayment;
+use orders::{Order, PaymentResult};
 use payments::{ChargeOutcome, PaymentGateway};
 use platform_core::db::begin_write;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, QueryFilter,
-};
+use platform_core::events::{self, NewEvent};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde_json::json;
+use std::collections::{HashMap, HashSet};
+
+/// A charge attempt with the gateway's (or our records') answer.
+#[derive(Debug, Clone)]
+pub(super) struct Decided {
+    pub(super) row: renewal::Model,
+    pub(super) order: Order,
+    pub(super) intent: charge::Model,
+    pub(super) outcome: ChargeOutcome,
+}
 
 impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
+    /// Settles `decided` in one transaction; an error leaves nothing of it written.
     pub(super) async fn settle(
         &self,
-        row: &renewal::Model,
-        intent: &charge::Model,
-        outcome: ChargeOutcome,
+        decided: Vec<Decided>,
         as_of: NaiveDate,
         at: DateTime<Utc>,
-    ) -> Result<Attempted, RenewalsError> {
-        match outcome {
-            ChargeOutcome::Approved { transaction_id } => {
-                self.approved(row, intent, &transaction_id, at).await
-            }
-            ChargeOutcome::Declined { reason } => self.declined(row, intent, &reason, as_of, at).await,
+    ) -> Result<ChargeSummary, RenewalsError> {
+        let mut summary = ChargeSummary::default();
+        if decided.is_empty() {
+            return Ok(summary);
         }
-    }
-
-    async fn approved(
-        &self,
-        row: &renewal::Model,
-        intent: &charge::Model,
-        transaction_id: &str,
-        at: DateTime<Utc>,
-    ) -> Result<Attempted, RenewalsError> {
-        let report = PaymentReport {
-            order_no: intent.order_no.clone(),
-            transaction_id: transaction_id.to_owned(),
-            status: PaymentResult::Paid,
-            amount: intent.amount,
-            paid_at: Some(at),
-        };
-        self.orders.record_payment(report, at).await?;
-        entitlements::grant::grant_order(&self.db, self.calendar, &intent.order_no, at).await?;
-
         let txn = begin_write(&self.db).await?;
-        let Some(executed) = self
-            .finish(
-                &txn,
-                row.id,
-                RenewalStatus::Executed,
-                |next| {
-                    next.failure_reason = Set(None);
-                    next.next_retry_on = Set(None);
+        let held = self.still_held(&txn, &decided).await?;
+        let settled: Vec<(Decided, Settlement)> = decided
+            .into_iter()
+            .filter(|d| held.contains(&d.row.id))
+            .map(|d| {
+                let rule = settlement(
+                    &d.outcome,
+                    d.intent.attempt,
+                    d.row.failed_on,
+                    as_of,
+                    &self.settings.retry_days,
+                );
+                (d, rule)
+            })
+            .collect();
+        if settled.is_empty() {
+            return Ok(summary);
+        }
+
+        // Payments: a charge our records already hold (a settlement cut short by an older version, or a
+        // callback) is not recorded twice.
+        let numbers: Vec<&str> = settled.iter().map(|(d, _)| d.order.order_no.as_str()).collect();
+        let already = orders::service::paid_transactions(&txn, &numbers).await?;
+        let mut payments = Vec::with_capacity(settled.len());
+        for (d, rule) in &settled {
+            match rule {
+                Settlement::Executed { transaction_id } => match already.get(&d.order.order_no) {
+                    Some(recorded) if recorded == transaction_id => {}
+                    Some(recorded) => tracing::error!(
+                        renewal = d.row.id, order = %d.order.order_no, %recorded, charged = %transaction_id,
+                        "the order was paid by another transaction; the charge is not recorded twice"
+                    ),
+                    None => payments.push(BatchPayment {
+                        order: &d.order,
+                        transaction_id: transaction_id.clone(),
+                        status: PaymentResult::Paid,
+                    }),
                 },
-                at,
-            )
-            .await?
-        else {
-            return Ok(Attempted::Skipped);
-        };
-        close_intent(&txn, intent.id, intent::APPROVED, Some(transaction_id), None, at).await?;
-        let next = self.next_cycle(&txn, &executed, &intent.order_no, at).await?;
-        event(
+                Settlement::Failed { .. } => payments.push(BatchPayment {
+                    order: &d.order,
+                    transaction_id: d.intent.idempotency_key.clone(),
+                    status: PaymentResult::Failed,
+                }),
+            }
+        }
+        self.orders.record_batch(&txn, &payments, at).await?;
+        let executed: Vec<&Decided> = settled
+            .iter()
+            .filter(|(_, rule)| matches!(rule, Settlement::Executed { .. }))
+            .map(|(d, _)| d)
+            .collect();
+        let paid_orders: Vec<String> = executed.iter().map(|d| d.order.order_no.clone()).collect();
+        entitlements::batch::grant_orders_in(&txn, self.calendar, &paid_orders, at).await?;
+
+        let contacts = members::service::contacts_of(
             &txn,
-            "renewal.charged",
-            &executed,
-            json!({ "orderNo": intent.order_no, "amount": intent.amount, "attempt": intent.attempt,
-                    "transactionId": transaction_id, "nextRenewalId": next.as_ref().map(|n| n.id) }),
-            at,
+            &settled.iter().map(|(d, _)| (d.row.customer_id, d.row.member_id)).collect::<Vec<_>>(),
         )
         .await?;
-        let mut data = self.mail_data(&txn, &executed, &intent.order_no).await?;
-        data["nextDeductDate"] = json!(next.as_ref().map(|n| n.deduct_date));
-        self.mail(
-            &txn,
-            EmailKind::ChargeSucceeded,
-            format!("charge_succeeded:{}", row.id),
-            &executed,
-            data,
-            at,
-        )
-        .await?;
-        txn.commit().await?;
-        Ok(Attempted::Charged)
-    }
-
-    async fn declined(
-        &self,
-        row: &renewal::Model,
-        intent: &charge::Model,
-        reason: &str,
-        as_of: NaiveDate,
-        at: DateTime<Utc>,
-    ) -> Result<Attempted, RenewalsError> {
-        let report = PaymentReport {
-            order_no: intent.order_no.clone(),
-            transaction_id: intent.idempotency_key.clone(),
-            status: PaymentResult::Failed,
-            amount: intent.amount,
-            paid_at: Some(at),
-        };
-        self.orders.record_payment(report, at).await?;
-
-        let failed_on = row.failed_on.unwrap_or(as_of);
-        let next_retry_on = next_retry(&self.settings.retry_days, failed_on, intent.attempt, as_of);
-        let txn = begin_write(&self.db).await?;
-        let Some(failed) = self
-            .finish(
-                &txn,
-                row.id,
-                RenewalStatus::Failed,
-                |next| {
-                    next.failure_reason = Set(Some(reason.chars().take(300).collect()));
-                    next.failed_on = Set(Some(failed_on));
-                    next.next_retry_on = Set(next_retry_on);
-                },
-                at,
-            )
-            .await?
-        else {
-            return Ok(Attempted::Skipped);
-        };
-        close_intent(&txn, intent.id, intent::DECLINED, None, Some(reason), at).await?;
-        event(
-            &txn,
-            "renewal.charge_failed",
-            &failed,
-            json!({ "orderNo": intent.order_no, "amount": intent.amount, "attempt": intent.attempt,
-                    "reason": reason, "nextRetryOn": next_retry_on }),
-            at,
-        )
-        .await?;
-        let mut data = self.mail_data(&txn, &failed, &intent.order_no).await?;
-        data["reason"] = json!(reason);
-        data["nextRetryOn"] = json!(next_retry_on);
-        let key = format!("charge_failed:{}:{}", row.id, intent.attempt);
-        self.mail(&txn, EmailKind::ChargeFailed, key, &failed, data, at).await?;
-        txn.commit().await?;
-        Ok(Attempted::Declined)
-    }
-
-    /// Moves the renewal to `status` and frees the claim, only while this runner holds it and the renewal
-    /// is still PENDING or FAILED; `None` when it does not (another runner settled it).
-    async fn finish(
-        &self,
-        txn: &DatabaseTransaction,
-        id: i64,
-        status: RenewalStatus,
-        change: impl FnOnce(&mut renewal::ActiveModel),
-        at: DateTime<Utc>,
-    ) -> Result<Option<renewal::Model>, RenewalsError> {
-        let Some(current) =
-            renewal::Entity::find_by_id(id)
-                .filter(renewal::Column::LeaseOwner.eq(self.owner.as_str()))
-                .filter(renewal::Column::RenewStatus.is_in([
-                    i16::from(RenewalStatus::Pending.code()),
-                    i16::from(RenewalStatus::Failed.code()),
-                ]))
-                .one(txn)
-                .await?
-        else {
-            return Ok(None);
-        };
-        let mut next = current.into_active_model();
-        next.renew_status = Set(i16::from(status.code()));
-        next.lease_owner = Set(None);
-        next.lease_until = Set(None);
-        next.updated_at = Set(at);
-        change(&mut next);
-        Ok(Some(next.update(txn).await?))
-    }
-
-    /// The renewal of the next cycle (cycle + 1), due the day before the extended entitlements run out
-    /// (R5); none when the plan covers nothing renewable any more.
-    async fn next_cycle(
-        &self,
-        txn: &DatabaseTransaction,
-        executed: &renewal::Model,
-        order_no: &str,
-        at: DateTime<Utc>,
-    ) -> Result<Option<renewal::Model>, RenewalsError> {
+        let deducts = self.next_deduct_dates(&txn, &executed).await?;
         let today = self.calendar.date_of(at);
-        let deduct = holder_deduct_date(txn, executed).await?.filter(|d| *d > today);
-        let Some(deduct) = deduct else {
-            tracing::warn!(renewal = executed.id, "no future due date after the charge; no next renewal");
-            return Ok(None);
-        };
-        let next = next_cycle_row(executed, deduct, order_no, at)
-            .insert(txn)
-            .await
-            .map_err(|err| crate::service::key_taken(err, Some(&format!("after:{}", executed.id))))?;
-        event(
-            txn,
-            "renewal.created",
-            &next,
-            json!({ "deductPrice": next.deduct_price, "cycle": next.cycle, "previousRenewalId": executed.id }),
-            at,
-        )
-        .await?;
-        Ok(Some(next))
+        let mut events: Vec<NewEvent> = Vec::new();
+        let mut mails: Vec<NewEmail> = Vec::new();
+        let mut next_rows = Vec::new();
+        let mut charged_event: HashMap<i64, usize> = HashMap::new();
+        for (d, rule) in &settled {
+            let (to, name) = addressee(contacts.get(&d.row.customer_id));
+            let mut data = mail_data(&d.row, &name, Some(&d.order.order_no), &self.settings.card_update_url);
+            let regarding = format!("renewal:{}", d.row.id);
+            let base = json!({ "orderNo": d.order.order_no, "amount": d.intent.amount, "attempt": d.intent.attempt });
+            match rule {
+                Settlement::Executed { transaction_id } => {
+                    close_intent(&txn, d.intent.id, IntentStatus::Approved, Some(transaction_id), None, at)
+                        .await?;
+                    let deduct = deducts.get(&d.row.id).copied().filter(|day| *day > today);
+                    match deduct {
+                        Some(deduct) => next_rows.push(next_cycle_row(&d.row, deduct, &d.order.order_no, at)),
+                        None => tracing::warn!(
+                            renewal = d.row.id,
+                            "no future due date after the charge; no next renewal"
+                        ),
+                    }
+                    let mut row = d.row.clone();
+                    row.renew_status = code(RenewalStatus::Executed);
+                    charged_event.insert(d.row.id, events.len());
+                    events.push(event_of(
+                        "renewal.charged",
+                        &row,
+                        with(base, json!({ "transactionId": transaction_id, "nextRenewalId": null })),
+                    ));
+                    data["nextDeductDate"] = json!(deduct);
+                    mails.push(NewEmail {
+                        kind: EmailKind::ChargeSucceeded,
+                        dedupe_key: format!("charge_succeeded:{}", d.row.id),
+                        to,
+                        regarding,
+                        data,
+                    });
+                    summary.charged += 1;
+                }
+                Settlement::Failed { reason, failed_on, next_retry_on } => {
+                    close_intent(&txn, d.intent.id, IntentStatus::Declined, None, Some(reason), at).await?;
+                    renewal::Entity::update_many()
+                        .col_expr(renewal::Column::RenewStatus, Expr::value(code(RenewalStatus::Failed)))
+                        .col_expr(renewal::Column::FailureReason, Expr::value(clip(reason)))
+                        .col_expr(renewal::Column::FailedOn, Expr::value(*failed_on))
+                        .col_expr(renewal::Column::NextRetryOn, Expr::value(*next_retry_on))
+                        .col_expr(renewal::Column::LeaseOwner, Expr::value(Option::<String>::None))
+                        .col_expr(renewal::Column::LeaseUntil, Expr::value(Option::<DateTime<Utc>>::None))
+                        .col_expr(renewal::Column::UpdatedAt, Expr::value(at))
+                        .filter(renewal::Column::Id.eq(d.row.id))
+                        .exec(&txn)
+                        .await?;
+                    let mut row = d.row.clone();
+                    row.renew_status = code(RenewalStatus::Failed);
+                    events.push(event_of(
+                        "renewal.charge_failed",
+                        &row,
+                        with(base, json!({ "reason": reason, "nextRetryOn": next_retry_on })),
+                    ));
+                    data["reason"] = json!(reason);
+                    data["nextRetryOn"] = json!(next_retry_on);
+                    mails.push(NewEmail {
+                        kind: EmailKind::ChargeFailed,
+                        dedupe_key: format!("charge_failed:{}:{}", d.row.id, d.intent.attempt),
+                        to,
+                        regarding,
+                        data,
+                    });
+                    summary.declined += 1;
+                }
+            }
+        }
+        let executed_ids: Vec<i64> = executed.iter().map(|d| d.row.id).collect();
+        for chunk in executed_ids.chunks(500) {
+            renewal::Entity::update_many()
+                .col_expr(renewal::Column::RenewStatus, Expr::value(code(RenewalStatus::Executed)))
+                .col_expr(renewal::Column::FailureReason, Expr::value(Option::<String>::None))
+                .col_expr(renewal::Column::NextRetryOn, Expr::value(Option::<NaiveDate>::None))
+                .col_expr(renewal::Column::LeaseOwner, Expr::value(Option::<String>::None))
+                .col_expr(renewal::Column::LeaseUntil, Expr::value(Option::<DateTime<Utc>>::None))
+                .col_expr(renewal::Column::UpdatedAt, Expr::value(at))
+                .filter(renewal::Column::Id.is_in(chunk.iter().copied()))
+                .exec(&txn)
+                .await?;
+        }
+        for chunk in next_rows.chunks(500) {
+            renewal::Entity::insert_many(chunk.to_vec()).exec_without_returning(&txn).await?;
+        }
+        let keys: Vec<String> = executed_ids.iter().map(|id| format!("after:{id}")).collect();
+        for chunk in keys.chunks(500) {
+            let created = renewal::Entity::find()
+                .filter(renewal::Column::CreationKey.is_in(chunk.iter().map(String::as_str)))
+                .all(&txn)
+                .await?;
+            for next in created {
+                let previous =
+                    next.creation_key.as_deref().and_then(|k| k.strip_prefix("after:")?.parse::<i64>().ok());
+                if let Some(charged) =
+                    previous.and_then(|id| charged_event.get(&id)).and_then(|i| events.get_mut(*i))
+                {
+                    charged.payload["nextRenewalId"] = json!(next.id);
+                }
+                events.push(event_of(
+                    "renewal.created",
+                    &next,
+                    json!({ "deductPrice": next.deduct_price, "cycle": next.cycle, "previousRenewalId": previous }),
+                ));
+            }
+        }
+        events::append_many(&txn, events, at).await?;
+        email::queue_many(&txn, mails, at).await?;
+        txn.commit().await?;
+        Ok(summary)
     }
 
-    /// The variables every renewal e-mail has.
-    async fn mail_data(
+    /// Which of `decided` this runner still holds, PENDING or FAILED (locked on PostgreSQL until the
+    /// transaction ends).
+    async fn still_held(
         &self,
-        db: &impl ConnectionTrait,
-        row: &renewal::Model,
-        order_no: &str,
-    ) -> Result<serde_json::Value, RenewalsError> {
-        let name = recipient(db, row).await?.1;
-        Ok(mail_data(row, &name, Some(order_no), &self.settings.card_update_url))
+        txn: &impl ConnectionTrait,
+        decided: &[Decided],
+    ) -> Result<HashSet<i64>, RenewalsError> {
+        let mut held = HashSet::new();
+        for chunk in decided.chunks(500) {
+            let mut query = renewal::Entity::find()
+                .select_only()
+                .column(renewal::Column::Id)
+                .filter(renewal::Column::Id.is_in(chunk.iter().map(|d| d.row.id)))
+                .filter(renewal::Column::LeaseOwner.eq(self.owner.as_str()))
+                .filter(
+                    renewal::Column::RenewStatus
+                        .is_in([code(RenewalStatus::Pending), code(RenewalStatus::Failed)]),
+                );
+            if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+                query = query.lock_exclusive();
+            }
+            held.extend(query.into_tuple::<i64>().all(txn).await?);
+        }
+        Ok(held)
     }
 
-    async fn mail(
+    /// R5 for the next cycle of each charged renewal, from its holders' entitlements as extended in this
+    /// transaction: the day before the earliest due date of its products.
+    async fn next_deduct_dates(
         &self,
-        txn: &DatabaseTransaction,
-        kind: EmailKind,
-        dedupe_key: String,
-        row: &renewal::Model,
-        data: serde_json::Value,
-        at: DateTime<Utc>,
-    ) -> Result<(), RenewalsError> {
-        let to = recipient(txn, row).await?.0;
-        email::queue(
-            txn,
-            NewEmail { kind, dedupe_key, to, regarding: format!("renewal:{}", row.id), data },
-            at,
-        )
-        .await?;
-        Ok(())
+        txn: &impl ConnectionTrait,
+        executed: &[&Decided],
+    ) -> Result<HashMap<i64, NaiveDate>, RenewalsError> {
+        if executed.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let customers: Vec<i64> = executed.iter().map(|d| d.row.customer_id).collect();
+        let members: Vec<i64> = executed.iter().filter_map(|d| d.row.member_id).collect();
+        let mut codes: Vec<String> =
+            executed.iter().flat_map(|d| d.row.product_codes.split(',').map(str::to_owned)).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        let dues = entitlements::query::due_dates_of(txn, &customers, &members, &codes).await?;
+        let mut by_holder: HashMap<(bool, i64, &str), NaiveDate> = HashMap::new();
+        for due in &dues {
+            if let Some(id) = due.customer_id {
+                by_holder.insert((false, id, due.product_code.as_str()), due.right_due_date);
+            }
+            if let Some(id) = due.member_id {
+                by_holder.insert((true, id, due.product_code.as_str()), due.right_due_date);
+            }
+        }
+        Ok(executed
+            .iter()
+            .filter_map(|d| {
+                let earliest = d
+                    .row
+                    .product_codes
+                    .split(',')
+                    .flat_map(|code| {
+                        let of_customer = by_holder.get(&(false, d.row.customer_id, code)).copied();
+                        let of_member =
+                            d.row.member_id.and_then(|m| by_holder.get(&(true, m, code)).copied());
+                        [of_customer, of_member]
+                    })
+                    .flatten()
+                    .min()?;
+                crate::rules::deduct_date([earliest]).map(|day| (d.row.id, day))
+            })
+            .collect())
     }
 }
 
-/// The day of the automatic retry after failed attempt `attempt` (1 = the first charge): the
-/// `attempt`-th entry of `retry_days` counted from the cycle's first failure, if still ahead.
-pub(crate) fn next_retry(
-    retry_days: &[u32],
-    failed_on: NaiveDate,
-    attempt: i32,
-    as_of: NaiveDate,
-) -> Option<NaiveDate> {
-    usize::try_from(attempt - 1)
-        .ok()
-        .and_then(|i| retry_days.get(i))
-        .and_then(|days| failed_on.checked_add_days(Days::new(u64::from(*days))))
-        .filter(|day| *day > as_of)
+/// `base` with the fields of `extra` added.
+fn with(mut base: serde_json::Value, extra: serde_json::Value) -> serde_json::Value {
+    if let (Some(target), Some(extra)) = (base.as_object_mut(), extra.as_object()) {
+        target.extend(extra.clone());
+    }
+    base
 }
 
 /// The renewal of the cycle after `executed`: the same plan, card and receiver, due on `deduct`, renewing
 /// `order_no`.
-pub(crate) fn next_cycle_row(
+fn next_cycle_row(
     executed: &renewal::Model,
     deduct: NaiveDate,
     order_no: &str,
@@ -282,7 +330,7 @@ pub(crate) fn next_cycle_row(
         payment_method: Set(executed.payment_method.clone()),
         payment_card: Set(executed.payment_card.clone()),
         payment_token: Set(executed.payment_token.clone()),
-        renew_status: Set(i16::from(RenewalStatus::Pending.code())),
+        renew_status: Set(code(RenewalStatus::Pending)),
         cycle: Set(executed.cycle + 1),
         source: Set(executed.source.clone()),
         source_code: Set(executed.source_code.clone()),
@@ -295,60 +343,4 @@ pub(crate) fn next_cycle_row(
         updated_at: Set(at),
         ..Default::default()
     }
-}
-
-/// The variables every renewal e-mail has, for the payer named `name`.
-pub(crate) fn mail_data(
-    row: &renewal::Model,
-    name: &str,
-    order_no: Option<&str>,
-    card_update_url_template: &str,
-) -> serde_json::Value {
-    json!({
-        "renewalId": row.id, "customerName": name, "promotionCode": row.promotion_code,
-        "productName": row.product_name.clone().unwrap_or_else(|| row.promotion_code.clone()),
-        "deductDate": row.deduct_date, "deductPrice": row.deduct_price + row.shipping_fee,
-        "cardLast4": row.payment_card, "orderNo": order_no,
-        "cardUpdateUrl": card_update_url(card_update_url_template, row.id),
-    })
-}
-
-/// The card-update link of the renewal: the configured template with `{renewalId}` replaced.
-pub(crate) fn card_update_url(template: &str, renewal_id: i64) -> String {
-    template.replace("{renewalId}", &renewal_id.to_string())
-}
-
-/// Who gets the renewal's e-mails: the paying customer's address (else its member's) and name.
-pub(crate) async fn recipient(
-    db: &impl ConnectionTrait,
-    row: &renewal::Model,
-) -> Result<(Option<String>, String), RenewalsError> {
-    let contacts = members::service::contacts_of(db, &[(row.customer_id, row.member_id)]).await?;
-    Ok(addressee(contacts.get(&row.customer_id)))
-}
-
-/// The address and the name (the customer number when it has none) of a payer's contact.
-pub(crate) fn addressee(contact: Option<&members::service::Contact>) -> (Option<String>, String) {
-    contact.map_or((None, String::new()), |c| {
-        (c.email.clone(), c.name.clone().unwrap_or_else(|| c.customer_no.clone()))
-    })
-}
-
-async fn close_intent(
-    txn: &DatabaseTransaction,
-    id: i64,
-    status: &str,
-    transaction_id: Option<&str>,
-    reason: Option<&str>,
-    at: DateTime<Utc>,
-) -> Result<(), RenewalsError> {
-    charge::Entity::update_many()
-        .col_expr(charge::Column::Status, status.into())
-        .col_expr(charge::Column::TransactionId, transaction_id.map(str::to_owned).into())
-        .col_expr(charge::Column::Reason, reason.map(|r| r.chars().take(300).collect::<String>()).into())
-        .col_expr(charge::Column::SettledAt, Some(at).into())
-        .filter(charge::Column::Id.eq(id))
-        .exec(txn)
-        .await?;
-    Ok(())
 }

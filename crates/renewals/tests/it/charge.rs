@@ -42,7 +42,7 @@ async fn due(
 async fn r9_a_due_renewal_is_charged_once_and_the_next_cycle_is_created() {
     for db in test_support::databases().await {
         let (first, customer_no, account) = created(&db, 1, Some("tok_ok_4242")).await;
-        let gateway = SimulatedGateway::default();
+        let gateway = SimulatedGateway::new(db.conn.clone(), Duration::ZERO);
         let run = runner(&db, gateway.clone(), RenewalSettings::default());
         let day = first.deduct_date;
         let (gcv_before, _) = due(&db, &customer_no, &account, "GCV").await;
@@ -52,8 +52,8 @@ async fn r9_a_due_renewal_is_charged_once_and_the_next_cycle_is_created() {
         assert_eq!(run.run(Due::Scheduled, early, on(early)).await.unwrap(), ChargeSummary::default());
         let summary = run.run(Due::Scheduled, day, on(day)).await.unwrap();
         assert_eq!(summary.charged, 1, "{}", db.label());
-        assert_eq!(gateway.approved_count(), 1);
-        assert_eq!(gateway.charges()[0].amount.amount(), 3480, "the plan's totalAmount");
+        assert_eq!(gateway.approved_count().await.unwrap(), 1);
+        assert_eq!(gateway.charges().await.unwrap()[0].amount.amount(), 3480, "the plan's totalAmount");
 
         let executed = find_renewal(&db.conn, first.id).await.unwrap().unwrap();
         assert_eq!((executed.status, executed.attempts), (RenewalStatus::Executed, 1));
@@ -95,7 +95,7 @@ async fn r9_a_due_renewal_is_charged_once_and_the_next_cycle_is_created() {
 
         // A second run, the same day or later, charges nothing more.
         assert_eq!(run.run(Due::Scheduled, day, on(day)).await.unwrap(), ChargeSummary::default());
-        assert_eq!(gateway.charges().len(), 1);
+        assert_eq!(gateway.charges().await.unwrap().len(), 1);
     }
 }
 
@@ -103,7 +103,7 @@ async fn r9_a_due_renewal_is_charged_once_and_the_next_cycle_is_created() {
 async fn r9_a_declined_charge_emails_a_card_link_and_a_retry_with_a_new_card_succeeds() {
     for db in test_support::databases().await {
         let (first, customer_no, _) = created(&db, 2, Some("tok_decline_0002")).await;
-        let gateway = SimulatedGateway::default();
+        let gateway = SimulatedGateway::new(db.conn.clone(), Duration::ZERO);
         let settings = RenewalSettings {
             card_update_url: "https://shop.test/renewals/{renewalId}/card".into(),
             ..RenewalSettings::default()
@@ -134,8 +134,13 @@ async fn r9_a_declined_charge_emails_a_card_link_and_a_retry_with_a_new_card_suc
         assert_eq!((retried.status, retried.attempts), (RenewalStatus::Executed, 2));
         let order = orders(&db).find(retried.charge_order_no.as_deref().unwrap()).await.unwrap().unwrap();
         assert_eq!(order.payment_status, orders::PaymentStatus::Paid, "the same order, now paid");
-        let outcomes: Vec<bool> =
-            gateway.charges().iter().map(|c| matches!(c.outcome, ChargeOutcome::Approved { .. })).collect();
+        let outcomes: Vec<bool> = gateway
+            .charges()
+            .await
+            .unwrap()
+            .iter()
+            .map(|c| matches!(c.outcome, ChargeOutcome::Approved { .. }))
+            .collect();
         assert_eq!(outcomes, [false, true]);
         let pending =
             renewals_of(&db.conn, Some(&customer_no), None, Some(RenewalStatus::Pending)).await.unwrap();
@@ -148,7 +153,7 @@ async fn r9_a_declined_charge_emails_a_card_link_and_a_retry_with_a_new_card_suc
 async fn r9_automatic_retries_run_on_the_configured_days() {
     for db in test_support::databases().await {
         let (first, _, _) = created(&db, 3, Some("tok_decline_x")).await;
-        let gateway = SimulatedGateway::default();
+        let gateway = SimulatedGateway::new(db.conn.clone(), Duration::ZERO);
         let run = runner(
             &db,
             gateway.clone(),
@@ -171,7 +176,7 @@ async fn r9_automatic_retries_run_on_the_configured_days() {
         update_payment(&db.conn, first.id, "tok_ok_new", None, on(plus(4))).await.unwrap();
         assert_eq!(run.run(Due::Retries, plus(5), on(plus(5))).await.unwrap().charged, 1);
         assert_eq!(find_renewal(&db.conn, first.id).await.unwrap().unwrap().status, RenewalStatus::Executed);
-        assert_eq!(gateway.charges().len(), 3);
+        assert_eq!(gateway.charges().await.unwrap().len(), 3);
     }
 }
 
@@ -199,14 +204,17 @@ impl PaymentGateway for Forgetful {
 async fn r9_a_lost_answer_is_reconciled_before_anything_else_touches_the_renewal() {
     for db in test_support::databases().await {
         let (first, _, _) = created(&db, 4, Some("tok_timeout_1")).await;
-        let gateway = Forgetful { inner: SimulatedGateway::default(), blind: Arc::new(AtomicUsize::new(1)) };
+        let gateway = Forgetful {
+            inner: SimulatedGateway::new(db.conn.clone(), Duration::ZERO),
+            blind: Arc::new(AtomicUsize::new(1)),
+        };
         let settings = RenewalSettings { lease_secs: 1, ..RenewalSettings::default() };
         let run = runner(&db, gateway.clone(), settings.clone());
         let day = first.deduct_date;
 
         assert_eq!(run.run(Due::Scheduled, day, on(day)).await.unwrap().unknown, 1, "{}", db.label());
         assert_eq!(count(&db.conn, "renewal_charges WHERE status = 'UNKNOWN'").await, 1);
-        assert_eq!(gateway.inner.approved_count(), 1, "charged, but the answer was lost");
+        assert_eq!(gateway.inner.approved_count().await.unwrap(), 1, "charged, but the answer was lost");
         for err in [
             stop_renewal(&db.conn, first.id, on(day)).await.unwrap_err(),
             update_payment(&db.conn, first.id, "tok_ok_other", None, on(day)).await.unwrap_err(),
@@ -219,7 +227,11 @@ async fn r9_a_lost_answer_is_reconciled_before_anything_else_touches_the_renewal
         assert_eq!(stop_renewal(&db.conn, first.id, on(day)).await.unwrap_err().code(), ErrorCode::Conflict);
         let next = runner(&db, gateway.clone(), settings);
         assert_eq!(next.run(Due::Scheduled, day, on(day)).await.unwrap().charged, 1);
-        assert_eq!(gateway.inner.charges().len(), 1, "settled from the lookup, not charged again");
+        assert_eq!(
+            gateway.inner.charges().await.unwrap().len(),
+            1,
+            "settled from the lookup, not charged again"
+        );
         assert_eq!(find_renewal(&db.conn, first.id).await.unwrap().unwrap().status, RenewalStatus::Executed);
         assert_eq!(count(&db.conn, "renewal_charges WHERE status = 'APPROVED'").await, 1);
     }
@@ -230,7 +242,7 @@ async fn r9_transient_errors_charge_nothing_and_missing_cards_fail_with_their_re
     for db in test_support::databases().await {
         let (flaky, _, _) = created(&db, 5, Some("tok_error_1")).await;
         let (no_card, _, _) = created(&db, 6, None).await;
-        let gateway = SimulatedGateway::default();
+        let gateway = SimulatedGateway::new(db.conn.clone(), Duration::ZERO);
         let run = runner(&db, gateway.clone(), RenewalSettings::default());
         let day = flaky.deduct_date.max(no_card.deduct_date);
 
@@ -242,7 +254,10 @@ async fn r9_transient_errors_charge_nothing_and_missing_cards_fail_with_their_re
         let no_card = find_renewal(&db.conn, no_card.id).await.unwrap().unwrap();
         assert_eq!(no_card.status, RenewalStatus::Failed);
         assert_eq!(no_card.failure_reason.as_deref(), Some("NO_PAYMENT_METHOD"));
-        assert!(gateway.charges().is_empty(), "no card, no gateway call; a transient error charges nothing");
+        assert!(
+            gateway.charges().await.unwrap().is_empty(),
+            "no card, no gateway call; a transient error charges nothing"
+        );
         // The transient one waits out its back-off: the same run time claims nothing.
         assert_eq!(run.run(Due::Scheduled, day, on(day)).await.unwrap(), ChargeSummary::default());
     }
@@ -262,11 +277,11 @@ async fn seeded(db: &TestDb, n: usize, count: usize, latency: Duration) -> (Naiv
         payment_token: Some("tok_ok_bulk"),
     };
     bulk::seed_due(&db.conn, seed, at()).await.unwrap();
-    (day, SimulatedGateway::new(latency))
+    (day, SimulatedGateway::new(db.conn.clone(), latency))
 }
 
-fn assert_charged_once(gateway: &SimulatedGateway, expected: usize, label: &str) {
-    let charges = gateway.charges();
+async fn assert_charged_once(gateway: &SimulatedGateway, expected: usize, label: &str) {
+    let charges = gateway.charges().await.unwrap();
     let renewals: HashSet<String> =
         charges.iter().map(|c| c.idempotency_key.rsplit_once('-').unwrap().0.to_owned()).collect();
     assert_eq!(charges.len(), expected, "{label}: one charge per renewal");
@@ -288,7 +303,7 @@ async fn r9_several_runners_charge_each_renewal_exactly_once() {
         let charged: u64 = summaries.iter().map(|s| s.charged).sum();
         assert_eq!(charged, RENEWALS as u64, "{}: {summaries:?}", db.label());
         assert!(summaries.iter().filter(|s| s.charged > 0).count() > 1, "the runners shared the work");
-        assert_charged_once(&gateway, RENEWALS, db.label());
+        assert_charged_once(&gateway, RENEWALS, db.label()).await;
         assert_eq!(count(&db.conn, "renewals WHERE renew_status = 2").await, RENEWALS as i64);
         assert_eq!(count(&db.conn, "renewal_charges WHERE status = 'APPROVED'").await, RENEWALS as i64);
     }
@@ -305,20 +320,20 @@ async fn r9_a_runner_killed_half_way_and_restarted_charges_nothing_twice() {
         let task = tokio::spawn(async move { doomed.run(Due::Scheduled, day, on(day)).await });
         // Killed as soon as the first charges have gone out.
         for _ in 0..1000 {
-            if !gateway.charges().is_empty() {
+            if !gateway.charges().await.unwrap().is_empty() {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         task.abort();
         assert!(task.await.unwrap_err().is_cancelled());
-        let half = gateway.charges().len();
+        let half = gateway.charges().await.unwrap().len();
         assert!(half > 0 && half < RENEWALS, "{}: killed half-way ({half} charged)", db.label());
 
         tokio::time::sleep(Duration::from_millis(1100)).await; // its claims run out
         let summary = runner(&db, gateway.clone(), settings).run(Due::Scheduled, day, on(day)).await.unwrap();
         assert_eq!(summary.unknown + summary.errors, 0, "{summary:?}");
-        assert_charged_once(&gateway, RENEWALS, db.label());
+        assert_charged_once(&gateway, RENEWALS, db.label()).await;
         assert_eq!(count(&db.conn, "renewals WHERE renew_status = 2").await, RENEWALS as i64);
     }
 }
@@ -330,7 +345,7 @@ async fn r9_a_runner_killed_half_way_and_restarted_charges_nothing_twice() {
 async fn r9_retries_of_one_renewal_are_limited_per_day() {
     for db in test_support::databases().await {
         let (first, _, _) = created(&db, 3, Some("tok_decline_0003")).await;
-        let gateway = SimulatedGateway::default();
+        let gateway = SimulatedGateway::new(db.conn.clone(), Duration::ZERO);
         let settings = RenewalSettings { max_attempts_per_day: 3, ..RenewalSettings::default() };
         let run = runner(&db, gateway.clone(), settings);
         let day = first.deduct_date;
@@ -342,9 +357,9 @@ async fn r9_retries_of_one_renewal_are_limited_per_day() {
         let err = run.retry_now(first.id, on(day)).await.unwrap_err();
         assert_eq!(err.code(), ErrorCode::Conflict, "{}: {err}", db.label());
         assert!(err.to_string().contains("3 times today"), "{err}");
-        assert_eq!(gateway.charges().len(), 3, "the refused retry reached no gateway");
+        assert_eq!(gateway.charges().await.unwrap().len(), 3, "the refused retry reached no gateway");
         let next_day = day + chrono::Duration::days(1);
         assert_eq!(run.retry_now(first.id, on(next_day)).await.unwrap().status, RenewalStatus::Failed);
-        assert_eq!(gateway.charges().len(), 4);
+        assert_eq!(gateway.charges().await.unwrap().len(), 4);
     }
 }

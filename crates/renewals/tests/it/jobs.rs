@@ -93,10 +93,14 @@ async fn r8_monthly_plans_get_a_notice_only_before_the_first_cycle_yearly_before
         let week_before = day.checked_sub_days(Days::new(7)).unwrap();
         assert_eq!(notice::send_due(&db.conn, &settings, week_before, on(week_before)).await.unwrap(), 1);
         // Charged: cycle 2 is created; its notice day comes, and no notice goes out for a monthly plan.
-        runner(&db, payments::SimulatedGateway::default(), RenewalSettings::default())
-            .run(Due::Scheduled, day, on(day))
-            .await
-            .unwrap();
+        runner(
+            &db,
+            payments::SimulatedGateway::new(db.conn.clone(), std::time::Duration::ZERO),
+            RenewalSettings::default(),
+        )
+        .run(Due::Scheduled, day, on(day))
+        .await
+        .unwrap();
         let pending =
             renewals_of(&db.conn, Some(&customer_no), None, Some(RenewalStatus::Pending)).await.unwrap();
         assert_eq!(pending[0].cycle, 2, "{}", db.label());

@@ -5,4 +5,5 @@
 mod charge;
 mod fixtures;
 mod jobs;
+mod settle;
 mod supersede;
