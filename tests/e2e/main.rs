@@ -14,6 +14,7 @@ mod limits;
 mod members;
 mod nested;
 mod orders;
+mod queries;
 mod renewals;
 mod support;
 mod webhooks;

@@ -33,6 +33,7 @@ pub mod error;
 mod events;
 pub mod guard;
 mod job;
+mod loaders;
 mod mail;
 mod membership;
 mod ordering;
@@ -129,6 +130,7 @@ impl From<&Settings> for Limits {
 
 /// Builds the schema over `state` with `limits`.
 pub fn build_schema(state: ApiState, limits: Limits) -> GraphqlService {
+    let db = state.db.clone();
     let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .data(state)
         .limit_depth(limits.max_depth)
@@ -136,7 +138,7 @@ pub fn build_schema(state: ApiState, limits: Limits) -> GraphqlService {
     if !limits.introspection {
         builder = builder.disable_introspection().disable_suggestions();
     }
-    GraphqlService::new(builder.finish(), limits.bounds, limits.catalog_ttl)
+    GraphqlService::new(builder.finish(), limits.bounds, limits.catalog_ttl, db)
 }
 
 /// The schema in SDL, as checked in at `schema.graphql`.

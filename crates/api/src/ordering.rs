@@ -4,6 +4,7 @@
 use crate::access::{Require, principal};
 use crate::catalog::Category;
 use crate::error::from_domain;
+use crate::loaders::Loaders;
 use crate::membership::{Address, Customer, Member};
 use crate::paging::{DEFAULT_PAGE, MAX_PAGE, Page};
 use crate::{ApiState, Date};
@@ -176,20 +177,24 @@ impl Order {
             return Ok(None);
         };
         principal(ctx).require_owner(account).map_err(from_domain)?;
-        let state = ctx.data::<ApiState>()?;
-        Ok(members_service::find_member(&state.db, account).await.map_err(from_domain)?.map(Member))
+        let loaders = ctx.data::<Loaders>()?;
+        Ok(loaders.members.load_one(account.clone()).await.map_err(from_domain)?.map(Member))
     }
     /// The paying customer. Under the rule of `customer(customerNo:)`: a member token sees it only when
     /// that customer is linked to it (an order bound to a member may be paid by someone else's customer,
     /// whose name and address are not the member's to read); otherwise `null` with `FORBIDDEN` here.
     async fn payer(&self, ctx: &Context<'_>) -> Result<Option<Customer>> {
-        let state = ctx.data::<ApiState>()?;
-        members_service::authorize_customer(&state.db, principal(ctx), &self.0.payer_customer_no)
-            .await
-            .map_err(from_domain)?;
-        let found = members_service::find_customer(&state.db, &self.0.payer_customer_no)
-            .await
-            .map_err(from_domain)?;
+        let loaders = ctx.data::<Loaders>()?;
+        let viewer = principal(ctx);
+        let linked = match viewer.member_account() {
+            Some(account) => {
+                loaders.linked.load_one(account.clone()).await.map_err(from_domain)?.unwrap_or_default()
+            }
+            None => Vec::new(),
+        };
+        members_service::may_see_customer(viewer, &linked, &self.0.payer_customer_no).map_err(from_domain)?;
+        let found =
+            loaders.customers.load_one(self.0.payer_customer_no.clone()).await.map_err(from_domain)?;
         Ok(found.map(Customer))
     }
     /// Who receives the goods.

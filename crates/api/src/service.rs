@@ -32,13 +32,21 @@ pub struct GraphqlService {
     documents: Arc<TtlCache<ExecutableDocument>>,
     responses: Arc<TtlCache<String>>,
     bounds: RequestBounds,
+    /// For the DataLoaders each request gets.
+    db: sea_orm::DatabaseConnection,
 }
 
 impl GraphqlService {
     /// A service over `schema`, refusing requests outside `bounds` before parsing them and keeping
     /// public catalog responses for `catalog_ttl`.
-    pub fn new(schema: AppSchema, bounds: RequestBounds, catalog_ttl: Duration) -> Self {
+    pub fn new(
+        schema: AppSchema,
+        bounds: RequestBounds,
+        catalog_ttl: Duration,
+        db: sea_orm::DatabaseConnection,
+    ) -> Self {
         GraphqlService {
+            db,
             schema,
             documents: Arc::new(TtlCache::new(Duration::from_secs(3600), MAX_DOCUMENTS)),
             responses: Arc::new(TtlCache::new(catalog_ttl, MAX_RESPONSES)),
@@ -89,6 +97,7 @@ impl GraphqlService {
     }
 
     async fn run(&self, request: Request) -> Response {
+        let request = request.data(crate::loaders::Loaders::new(&self.db));
         let mut response = self.schema.execute(request).await;
         fill_error_codes(&mut response);
         response

@@ -58,6 +58,13 @@ pub trait HasErrorCode: std::error::Error {
     fn code(&self) -> ErrorCode;
 }
 
+/// A shared error (a DataLoader's, given to every key of its batch) keeps its code.
+impl<E: HasErrorCode> HasErrorCode for std::sync::Arc<E> {
+    fn code(&self) -> ErrorCode {
+        (**self).code()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

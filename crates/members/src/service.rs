@@ -33,7 +33,26 @@ pub async fn find_member(
     db: &impl ConnectionTrait,
     account: &Account,
 ) -> Result<Option<Member>, MembersError> {
-    member_row_by_account(db, account).await?.map(member_from).transpose()
+    Ok(find_members(db, std::slice::from_ref(account)).await?.remove(account))
+}
+
+/// The members with these accounts, by account (absent ones left out). One query per 500 accounts.
+pub async fn find_members(
+    db: &impl ConnectionTrait,
+    accounts: &[Account],
+) -> Result<HashMap<Account, Member>, MembersError> {
+    let mut found = HashMap::new();
+    for chunk in accounts.chunks(500) {
+        let rows = member::Entity::find()
+            .filter(member::Column::Account.is_in(chunk.iter().map(Account::as_str)))
+            .all(db)
+            .await?;
+        for row in rows {
+            let member = member_from(row)?;
+            found.insert(member.account.clone(), member);
+        }
+    }
+    Ok(found)
 }
 
 /// The member with this UUID, or `None`.
@@ -172,10 +191,23 @@ pub async fn find_customer(
     db: &impl ConnectionTrait,
     customer_no: &str,
 ) -> Result<Option<Customer>, MembersError> {
-    let Some(row) = customer_row(db, customer_no).await? else {
-        return Ok(None);
-    };
-    Ok(customers_from(db, vec![row]).await?.pop())
+    Ok(find_customers(db, &[customer_no]).await?.remove(customer_no))
+}
+
+/// The customers with these numbers, by number (absent ones left out). Two queries per 500 numbers.
+pub async fn find_customers(
+    db: &impl ConnectionTrait,
+    customer_nos: &[&str],
+) -> Result<HashMap<String, Customer>, MembersError> {
+    let mut found = HashMap::new();
+    for chunk in customer_nos.chunks(500) {
+        let rows = customer::Entity::find()
+            .filter(customer::Column::CustomerNo.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?;
+        found.extend(customers_from(db, rows).await?.into_iter().map(|c| (c.customer_no.clone(), c)));
+    }
+    Ok(found)
 }
 
 /// Whether `principal` may see the customer `customer_no`: admins and services always, a member when it
@@ -185,11 +217,24 @@ pub async fn authorize_customer(
     principal: &Principal,
     customer_no: &str,
 ) -> Result<(), MembersError> {
-    let Some(account) = principal.member_account() else {
-        return Ok(principal.require_operator()?);
+    let linked = match principal.member_account() {
+        Some(account) => customers_of_member(db, account).await?,
+        None => Vec::new(),
     };
-    let linked = customers_of_member(db, account).await?.iter().any(|c| c.customer_no == customer_no);
-    if linked {
+    may_see_customer(principal, &linked, customer_no)
+}
+
+/// The customer rule of SPEC §3 once the member's linked customers (`linked`, ignored for other roles)
+/// are known: admins and services see every customer, a member only those linked to it.
+pub fn may_see_customer(
+    principal: &Principal,
+    linked: &[Customer],
+    customer_no: &str,
+) -> Result<(), MembersError> {
+    if principal.member_account().is_none() {
+        return Ok(principal.require_operator()?);
+    }
+    if linked.iter().any(|c| c.customer_no == customer_no) {
         Ok(())
     } else {
         Err(crate::AccessError::Forbidden("a member sees only the customers linked to it").into())
@@ -206,18 +251,45 @@ pub async fn accounts_of(
     db: &impl ConnectionTrait,
     ids: &[i64],
 ) -> Result<HashMap<i64, Account>, MembersError> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
+    Ok(keys_of(db, ids, &[]).await?.0)
+}
+
+/// The accounts of the members `member_ids` and the numbers of the customers `customer_ids`, by row id, in
+/// one query (a page of orders needs both).
+pub async fn keys_of(
+    db: &impl ConnectionTrait,
+    member_ids: &[i64],
+    customer_ids: &[i64],
+) -> Result<(HashMap<i64, Account>, HashMap<i64, String>), MembersError> {
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, UnionType};
+    let (mut accounts, mut numbers) = (HashMap::new(), HashMap::new());
+    let rounds = member_ids.len().max(customer_ids.len()).div_ceil(500);
+    for round in 0..rounds {
+        let part = |ids: &[i64]| -> Vec<i64> { ids.iter().copied().skip(round * 500).take(500).collect() };
+        let select = |table: &str, key: &str, ids: Vec<i64>| {
+            Query::select()
+                .expr_as(Expr::val(table == "members"), Alias::new("is_member"))
+                .column(Alias::new("id"))
+                .expr_as(Expr::col(Alias::new(key)), Alias::new("key"))
+                .from(Alias::new(table))
+                .and_where(Expr::col(Alias::new("id")).is_in(ids))
+                .to_owned()
+        };
+        let mut query = select("members", "account", part(member_ids));
+        query.union(UnionType::All, select("customers", "customer_no", part(customer_ids)));
+        let rows = db.query_all_raw(db.get_database_backend().build(&query)).await?;
+        for row in rows {
+            let (is_member, id, key): (bool, i64, String) =
+                (row.try_get("", "is_member")?, row.try_get("", "id")?, row.try_get("", "key")?);
+            if is_member {
+                let account = Account::parse(&key).map_err(|e| anyhow::anyhow!("member {id}: stored {e}"))?;
+                accounts.insert(id, account);
+            } else {
+                numbers.insert(id, key);
+            }
+        }
     }
-    let rows = member::Entity::find().filter(member::Column::Id.is_in(ids.iter().copied())).all(db).await?;
-    rows.into_iter()
-        .map(|m| {
-            Ok((
-                m.id,
-                Account::parse(&m.account).map_err(|e| anyhow::anyhow!("member {}: stored {e}", m.id))?,
-            ))
-        })
-        .collect()
+    Ok((accounts, numbers))
 }
 
 /// The row id and account of the first member (by account) linked to customer row `customer_id`.
@@ -283,12 +355,7 @@ pub async fn customer_nos_of(
     db: &impl ConnectionTrait,
     ids: &[i64],
 ) -> Result<HashMap<i64, String>, MembersError> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows =
-        customer::Entity::find().filter(customer::Column::Id.is_in(ids.iter().copied())).all(db).await?;
-    Ok(rows.into_iter().map(|c| (c.id, c.customer_no)).collect())
+    Ok(keys_of(db, &[], ids).await?.1)
 }
 
 /// How to reach a customer: number, name and e-mail (the e-mail of its linked member when it has none),

@@ -362,11 +362,7 @@ pub async fn renewals_of(
     if let Some(status) = status {
         query = query.filter(renewal::Column::RenewStatus.eq(i16::from(status.code())));
     }
-    let mut found = Vec::new();
-    for row in query.all(db).await? {
-        found.push(to_renewal(db, row).await?);
-    }
-    Ok(found)
+    to_renewals(db, query.all(db).await?).await
 }
 
 /// Stops a pending or failed renewal (status 0); `renewal.stopped`.
@@ -540,14 +536,31 @@ fn join(codes: &BTreeSet<String>) -> String {
 }
 
 async fn to_renewal(db: &impl ConnectionTrait, row: renewal::Model) -> Result<Renewal, RenewalsError> {
-    let customer_no = members_service::customer_nos_of(db, &[row.customer_id])
-        .await?
-        .remove(&row.customer_id)
-        .unwrap_or_default();
-    let member_account = match row.member_id {
-        Some(id) => members_service::accounts_of(db, &[id]).await?.remove(&id).map(|a| a.to_string()),
-        None => None,
-    };
+    to_renewals(db, vec![row]).await?.pop().ok_or_else(|| anyhow::anyhow!("renewal vanished").into())
+}
+
+/// The renewals of `rows`, their customers' numbers and members' accounts read in one query.
+async fn to_renewals(
+    db: &impl ConnectionTrait,
+    rows: Vec<renewal::Model>,
+) -> Result<Vec<Renewal>, RenewalsError> {
+    let member_ids: Vec<i64> = rows.iter().filter_map(|r| r.member_id).collect();
+    let customer_ids: Vec<i64> = rows.iter().map(|r| r.customer_id).collect();
+    let (accounts, numbers) = members_service::keys_of(db, &member_ids, &customer_ids).await?;
+    rows.into_iter()
+        .map(|row| {
+            let customer_no = numbers.get(&row.customer_id).cloned().unwrap_or_default();
+            let member_account = row.member_id.and_then(|id| accounts.get(&id)).map(ToString::to_string);
+            renewal_of(row, customer_no, member_account)
+        })
+        .collect()
+}
+
+fn renewal_of(
+    row: renewal::Model,
+    customer_no: String,
+    member_account: Option<String>,
+) -> Result<Renewal, RenewalsError> {
     let status = status_of(&row)?;
     Ok(Renewal {
         id: row.id,

@@ -247,9 +247,8 @@ pub(super) async fn load_orders(
         });
     }
     let member_ids: Vec<i64> = rows.iter().filter_map(|r| r.member_id).collect();
-    let accounts = members_service::accounts_of(db, &member_ids).await?;
     let payer_ids: Vec<i64> = rows.iter().map(|r| r.payer_customer_id).collect();
-    let payers = members_service::customer_nos_of(db, &payer_ids).await?;
+    let (accounts, payers) = members_service::keys_of(db, &member_ids, &payer_ids).await?;
     rows.into_iter()
         .map(|row| {
             let order_no =
