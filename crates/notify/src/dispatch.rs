@@ -49,6 +49,12 @@ pub struct DispatchSettings {
     pub schedule: Vec<Duration>,
     /// Which addresses receivers may be on.
     pub outbound: OutboundPolicy,
+    /// Rounds in a row in which an endpoint gave no HTTP response after which its breaker opens: its
+    /// deliveries are not claimed for `breaker_open`, doubling with every further silent round (at most
+    /// ten minutes); one answer closes it.
+    pub breaker_after: u32,
+    /// How long an opened breaker first stays open.
+    pub breaker_open: Duration,
 }
 
 impl From<&platform_core::settings::WebhookSettings> for DispatchSettings {
@@ -61,6 +67,7 @@ impl From<&platform_core::settings::WebhookSettings> for DispatchSettings {
             lease: Duration::from_secs(s.timeout_secs.max(1) * 4),
             schedule: s.retry_schedule_secs.iter().map(|secs| Duration::from_secs(*secs)).collect(),
             outbound: OutboundPolicy { allow_private_networks: s.allow_private_networks },
+            ..DispatchSettings::default()
         }
     }
 }
@@ -75,8 +82,20 @@ impl Default for DispatchSettings {
             lease: Duration::from_secs(60),
             schedule: DEFAULT_SCHEDULE_SECS.iter().map(|s| Duration::from_secs(*s)).collect(),
             outbound: OutboundPolicy::default(),
+            breaker_after: 2,
+            breaker_open: Duration::from_secs(30),
         }
     }
+}
+
+/// The longest a breaker stays open.
+const BREAKER_MAX: Duration = Duration::from_secs(600);
+
+/// An endpoint's breaker: how many rounds in a row it gave no response, and until when it is skipped.
+#[derive(Debug, Clone, Copy, Default)]
+struct Breaker {
+    silent_rounds: u32,
+    open_until: Option<std::time::Instant>,
 }
 
 /// What one round did.
@@ -95,6 +114,8 @@ pub struct DispatchSummary {
     /// Not sent this round because their endpoint gave no HTTP response to an earlier delivery of the
     /// round; released for the next round without counting an attempt.
     pub deferred: u64,
+    /// Endpoints whose breaker is open: their deliveries were not claimed this round.
+    pub skipped_endpoints: u64,
 }
 
 /// Sends webhooks.
@@ -103,6 +124,8 @@ pub struct Dispatcher {
     db: DatabaseConnection,
     client: reqwest::Client,
     settings: Arc<DispatchSettings>,
+    /// The breakers of the endpoints that stopped answering, shared by this dispatcher's rounds.
+    breakers: Arc<std::sync::Mutex<HashMap<i64, Breaker>>>,
 }
 
 struct Claimed {
@@ -135,7 +158,7 @@ impl Dispatcher {
     /// they count as failures).
     pub fn new(db: DatabaseConnection, settings: DispatchSettings) -> anyhow::Result<Self> {
         let client = settings.outbound.client(settings.timeout, "platform-webhooks/1")?;
-        Ok(Dispatcher { db, client, settings: Arc::new(settings) })
+        Ok(Dispatcher { db, client, settings: Arc::new(settings), breakers: Arc::default() })
     }
 
     /// One round: fan out new events, then claim and send the due deliveries.
@@ -147,14 +170,54 @@ impl Dispatcher {
             self.db.execute_unprepared("ANALYZE webhook_deliveries").await?;
         }
         let owner = format!("round-{}", uuid::Uuid::new_v4().simple());
-        let claimed = self.claim(now, &owner).await?;
+        let open = self.open_breakers();
+        summary.skipped_endpoints = open.len() as u64;
+        let claimed = self.claim(now, &owner, &open).await?;
         if claimed.is_empty() {
             return Ok(summary);
         }
         // Stopped when the round ends, or is dropped half-way.
         let _renewing = AbortOnDrop(tokio::spawn(self.clone().renew_leases(owner.clone(), now)));
-        self.deliver(claimed, &owner, &mut summary).await?;
+        let (silent, answered) = self.deliver(claimed, &owner, &mut summary).await?;
+        self.update_breakers(&silent, &answered);
         Ok(summary)
+    }
+
+    /// The endpoints whose breaker is open now.
+    fn open_breakers(&self) -> Vec<i64> {
+        let now = std::time::Instant::now();
+        self.breakers
+            .lock()
+            .map(|b| {
+                b.iter().filter(|(_, b)| b.open_until.is_some_and(|t| t > now)).map(|(id, _)| *id).collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// After a round: an endpoint that answered closes its breaker; one that gave no response at all
+    /// counts a silent round, and opens its breaker after `breaker_after` of them.
+    fn update_breakers(
+        &self,
+        silent: &std::collections::HashSet<i64>,
+        answered: &std::collections::HashSet<i64>,
+    ) {
+        let Ok(mut breakers) = self.breakers.lock() else { return };
+        for id in answered {
+            breakers.remove(id);
+        }
+        for id in silent.difference(answered) {
+            let breaker = breakers.entry(*id).or_default();
+            breaker.silent_rounds += 1;
+            if let Some(extra) = breaker.silent_rounds.checked_sub(self.settings.breaker_after) {
+                let open = self.settings.breaker_open.saturating_mul(1 << extra.min(16)).min(BREAKER_MAX);
+                breaker.open_until = Some(std::time::Instant::now() + open);
+                tracing::warn!(
+                    endpoint = id,
+                    open_secs = open.as_secs(),
+                    "webhook endpoint gives no response; its deliveries wait"
+                );
+            }
+        }
     }
 
     /// Renews the round's leases every third of a lease until the round ends (the task is aborted).
@@ -183,7 +246,7 @@ impl Dispatcher {
         claimed: Vec<Claimed>,
         owner: &str,
         summary: &mut DispatchSummary,
-    ) -> Result<(), NotifyError> {
+    ) -> Result<(std::collections::HashSet<i64>, std::collections::HashSet<i64>), NotifyError> {
         let endpoints: HashMap<i64, endpoint::Model> =
             endpoint::Entity::find().all(&self.db).await?.into_iter().map(|e| (e.id, e)).collect();
         let ids: Vec<i64> = claimed.iter().map(|c| c.event_id).collect();
@@ -234,6 +297,7 @@ impl Dispatcher {
         }
         let mut delivered = Vec::new();
         let mut deferred = Vec::new();
+        let mut answered = std::collections::HashSet::new();
         while let Some(joined) = tasks.join_next().await {
             let (delivery, endpoint, sent) = joined.map_err(|e| anyhow::anyhow!("delivery task: {e}"))?;
             let outcome = match sent {
@@ -244,6 +308,9 @@ impl Dispatcher {
                 }
             };
             summary.attempted += 1;
+            if !matches!(outcome, Err(Failure::NoResponse(_))) {
+                answered.insert(endpoint.id);
+            }
             match outcome {
                 // Successes are recorded together below: one statement per round, not per delivery.
                 Ok(code) => delivered.push((delivery.id, code)),
@@ -258,7 +325,8 @@ impl Dispatcher {
             .await
             .map_err(|e| anyhow::anyhow!("recording deliveries: {e}"))?;
         summary.deferred = self.release(&deferred, owner).await?;
-        Ok(())
+        let silent = unreachable.lock().map(|set| set.clone()).unwrap_or_default();
+        Ok((silent, answered))
     }
 
     /// Creates the deliveries of events past each active endpoint's cursor that the endpoint wants.
@@ -320,7 +388,19 @@ impl Dispatcher {
 
     /// Takes a lease for `owner` on up to `batch` due deliveries whose subject has no earlier open
     /// delivery.
-    async fn claim(&self, now: DateTime<Utc>, owner: &str) -> Result<Vec<Claimed>, NotifyError> {
+    async fn claim(
+        &self,
+        now: DateTime<Utc>,
+        owner: &str,
+        skip: &[i64],
+    ) -> Result<Vec<Claimed>, NotifyError> {
+        // Endpoints whose breaker is open: row ids from memory, integers, not input.
+        let skip = if skip.is_empty() {
+            String::new()
+        } else {
+            let ids: Vec<String> = skip.iter().map(i64::to_string).collect();
+            format!("AND d.endpoint_id NOT IN ({})", ids.join(", "))
+        };
         // Candidates are the oldest due deliveries, a bounded window, so a round costs the same whatever the
         // backlog; among them, only the first open delivery of each subject is taken.
         let candidates = format!(
@@ -330,7 +410,7 @@ impl Dispatcher {
                  SELECT c.id FROM webhook_deliveries AS c
                  WHERE c.status IN ('PENDING', 'FAILED') AND c.next_attempt_at <= ?2
                  ORDER BY c.id LIMIT {window})
-               AND (d.locked_until IS NULL OR d.locked_until < ?2) AND ep.status = 'ACTIVE'
+               AND (d.locked_until IS NULL OR d.locked_until < ?2) AND ep.status = 'ACTIVE' {skip}
                AND NOT EXISTS (
                  SELECT 1 FROM webhook_deliveries AS o
                  WHERE o.endpoint_id = d.endpoint_id AND o.subject = d.subject AND o.event_id < d.event_id

@@ -351,6 +351,65 @@ async fn r12_a_hanging_endpoint_does_not_hold_up_the_others() {
     }
 }
 
+/// Issue #15 fault 3, across rounds: an endpoint that gives no response round after round gets its
+/// breaker opened; its deliveries wait (not claimed, no attempt counted) while the other endpoints' go out
+/// without paying its timeout, and it is tried again once the breaker's time has passed.
+#[tokio::test]
+async fn r12_an_endpoint_that_keeps_timing_out_is_skipped_by_its_breaker() {
+    for db in test_support::databases().await {
+        let hanging = Receiver::start(SECRET, &[], Duration::from_secs(10)).await;
+        let healthy = Receiver::start(SECRET, &[], Duration::ZERO).await;
+        let hanging_id = endpoint(&db.conn, &hanging.url, &["slow.*"]).await;
+        endpoint(&db.conn, &healthy.url, &["fast.*"]).await;
+        for n in 0..5 {
+            append(&db.conn, "slow.tick", &format!("slow:{n}"), n).await;
+        }
+        let settings = DispatchSettings {
+            per_endpoint_concurrency: 1,
+            breaker_after: 2,
+            breaker_open: Duration::from_millis(1500),
+            ..settings()
+        };
+        let dispatcher = Dispatcher::new(db.conn.clone(), settings).unwrap();
+        for round in 1..=2 {
+            let summary = dispatcher.run_once(Utc::now()).await.unwrap();
+            assert_eq!(
+                (summary.attempted, summary.skipped_endpoints),
+                (1, 0),
+                "{} round {round}: {summary:?}",
+                db.label()
+            );
+        }
+        // Open: the hanging endpoint's deliveries are not claimed; the healthy one's go out at once.
+        for n in 0..5 {
+            append(&db.conn, "fast.tick", &format!("fast:{n}"), n).await;
+        }
+        let started = std::time::Instant::now();
+        let summary = dispatcher.run_once(Utc::now()).await.unwrap();
+        assert!(started.elapsed() < Duration::from_millis(400), "no timeout paid: {:?}", started.elapsed());
+        assert_eq!(
+            (summary.delivered, summary.attempted, summary.skipped_endpoints),
+            (5, 5, 1),
+            "{summary:?}"
+        );
+        let attempts: i32 = deliveries(&db.conn, Some(hanging_id), None, None, 100)
+            .await
+            .unwrap()
+            .iter()
+            .map(|d| d.attempts)
+            .sum();
+        assert_eq!(attempts, 2, "one attempt per silent round, none while open");
+
+        tokio::time::sleep(Duration::from_millis(1600)).await;
+        let summary = dispatcher.run_once(Utc::now()).await.unwrap();
+        assert_eq!(
+            (summary.attempted, summary.skipped_endpoints),
+            (1, 0),
+            "tried again after the breaker's time: {summary:?}"
+        );
+    }
+}
+
 /// Issue #15 fault 4: a round that outlives its lease (slow receiver, lease shorter than the round) kept
 /// its deliveries only until the lease ran out; another dispatcher then claimed and sent them again. The
 /// round now renews its leases while it works and records only what it still holds.
