@@ -29,6 +29,8 @@ pub struct JobContext {
     pub templates: Arc<notify::email::Templates>,
     /// The e-mail dispatcher.
     pub mailer: notify::email::Mailer,
+    /// The clock of real-time steps (leases, what is due to send now); the system clock outside tests.
+    pub clock: platform_core::Clock,
 }
 
 impl JobContext {
@@ -51,7 +53,17 @@ impl JobContext {
         let templates = Arc::new(notify::email::Templates::load(settings.email.templates_dir.as_deref())?);
         let mailer = notify::email::Mailer::new(db.clone(), &settings.email, templates.clone())?;
         let gateway = SimulatedGateway::new(db.clone(), Duration::from_millis(settings.gateway.latency_ms));
-        Ok(JobContext { db, settings, calendar, catalog, orders, gateway, templates, mailer })
+        Ok(JobContext {
+            db,
+            settings,
+            calendar,
+            catalog,
+            orders,
+            gateway,
+            templates,
+            mailer,
+            clock: platform_core::Clock::System,
+        })
     }
 
     /// A charge runner (each with its own lease owner).

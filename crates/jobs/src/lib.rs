@@ -17,4 +17,7 @@ mod work;
 pub use context::JobContext;
 pub use name::JobName;
 pub use record::{JobRun, RunError, RunRequest, RunStatus, run, run_if_busy, run_in_background, runs};
-pub use work::{grant_sweep, run_time};
+pub use work::{
+    ChargeRenewals, CreateRenewals, DispatchEmails, DispatchWebhooks, ExpireEntitlements, GrantEntitlements,
+    Job, RetryRenewals, SendNotices, grant_sweep, run_time,
+};

@@ -5,6 +5,7 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use platform_core::{BusinessCalendar, Progress};
 use renewals::charge::Due;
 use sea_orm::DatabaseConnection;
+use std::future::Future;
 
 /// How far back the grant sweep looks for paid orders.
 const SWEEP_WINDOW_DAYS: u64 = 7;
@@ -15,8 +16,172 @@ pub fn run_time(calendar: BusinessCalendar, as_of: NaiveDate, now: DateTime<Utc>
     if as_of == today { now } else { calendar.start_of(as_of) + (now - calendar.start_of(today)) }
 }
 
-/// Does the work of job `name` as of `as_of`, counting into `progress` as it goes: what it did is known
-/// even when it fails half-way.
+/// A batch job: its name, and its work as of a business date, counting into `progress` as it goes so
+/// that what it did is known even when it fails half-way. The time comes from the caller (`at`, or the
+/// context's clock for real-time steps), never from the system clock directly.
+pub trait Job: Send + Sync {
+    /// The job's name (unique: [`JobName::ALL`] lists one type per name).
+    const NAME: JobName;
+
+    /// Does the work as of business date `as_of`, acting at `at`.
+    fn run(
+        &self,
+        ctx: &JobContext,
+        as_of: NaiveDate,
+        at: DateTime<Utc>,
+        progress: &Progress,
+    ) -> impl Future<Output = anyhow::Result<()>> + Send;
+}
+
+/// R7.
+pub struct CreateRenewals;
+/// R8.
+pub struct SendNotices;
+/// R9, the due renewals.
+pub struct ChargeRenewals;
+/// R9, the automatic retries.
+pub struct RetryRenewals;
+/// R10.
+pub struct ExpireEntitlements;
+/// R3's sweep.
+pub struct GrantEntitlements;
+/// R12, webhooks.
+pub struct DispatchWebhooks;
+/// R12, e-mails.
+pub struct DispatchEmails;
+
+impl Job for CreateRenewals {
+    const NAME: JobName = JobName::CreateRenewals;
+    async fn run(
+        &self,
+        ctx: &JobContext,
+        as_of: NaiveDate,
+        at: DateTime<Utc>,
+        progress: &Progress,
+    ) -> anyhow::Result<()> {
+        let summary =
+            renewals::auto::create_due(&ctx.db, ctx.calendar, &ctx.settings.renewals, as_of, at).await?;
+        progress.add(summary.created, summary.failed);
+        Ok(())
+    }
+}
+
+impl Job for SendNotices {
+    const NAME: JobName = JobName::SendNotices;
+    async fn run(
+        &self,
+        ctx: &JobContext,
+        as_of: NaiveDate,
+        at: DateTime<Utc>,
+        progress: &Progress,
+    ) -> anyhow::Result<()> {
+        progress.add(renewals::notice::send_due(&ctx.db, &ctx.settings.renewals, as_of, at).await?, 0);
+        Ok(())
+    }
+}
+
+impl Job for ChargeRenewals {
+    const NAME: JobName = JobName::ChargeRenewals;
+    async fn run(
+        &self,
+        ctx: &JobContext,
+        as_of: NaiveDate,
+        at: DateTime<Utc>,
+        progress: &Progress,
+    ) -> anyhow::Result<()> {
+        ctx.charge_run().with_progress(progress.clone()).run(Due::Scheduled, as_of, at).await?;
+        Ok(())
+    }
+}
+
+impl Job for RetryRenewals {
+    const NAME: JobName = JobName::RetryRenewals;
+    async fn run(
+        &self,
+        ctx: &JobContext,
+        as_of: NaiveDate,
+        at: DateTime<Utc>,
+        progress: &Progress,
+    ) -> anyhow::Result<()> {
+        ctx.charge_run().with_progress(progress.clone()).run(Due::Retries, as_of, at).await?;
+        Ok(())
+    }
+}
+
+impl Job for ExpireEntitlements {
+    const NAME: JobName = JobName::ExpireEntitlements;
+    async fn run(
+        &self,
+        ctx: &JobContext,
+        as_of: NaiveDate,
+        at: DateTime<Utc>,
+        progress: &Progress,
+    ) -> anyhow::Result<()> {
+        let grace = ctx.settings.entitlements.period_grace_days;
+        let summary = entitlements::expire::expire(&ctx.db, as_of, grace, at).await?;
+        progress.add(summary.lapsed + summary.complimentary_ended, 0);
+        Ok(())
+    }
+}
+
+impl Job for GrantEntitlements {
+    const NAME: JobName = JobName::GrantEntitlements;
+    async fn run(
+        &self,
+        ctx: &JobContext,
+        _: NaiveDate,
+        at: DateTime<Utc>,
+        progress: &Progress,
+    ) -> anyhow::Result<()> {
+        let summary = grant_sweep(&ctx.db, ctx.calendar, at).await?;
+        progress.add(u64::from(summary.granted), u64::from(summary.failed));
+        Ok(())
+    }
+}
+
+impl Job for DispatchWebhooks {
+    const NAME: JobName = JobName::DispatchWebhooks;
+    /// Rounds until nothing is due now (real time: deliveries are due by the clock, not the business date).
+    async fn run(
+        &self,
+        ctx: &JobContext,
+        _: NaiveDate,
+        _: DateTime<Utc>,
+        progress: &Progress,
+    ) -> anyhow::Result<()> {
+        let dispatcher =
+            notify::Dispatcher::new(ctx.db.clone(), notify::DispatchSettings::from(&ctx.settings.webhooks))?;
+        loop {
+            let round = dispatcher.run_once(ctx.clock.now()).await?;
+            progress.add(round.delivered, round.failed + round.dead);
+            if round.attempted == 0 {
+                return Ok(());
+            }
+        }
+    }
+}
+
+impl Job for DispatchEmails {
+    const NAME: JobName = JobName::DispatchEmails;
+    /// Rounds until nothing is due now (real time, as webhooks).
+    async fn run(
+        &self,
+        ctx: &JobContext,
+        _: NaiveDate,
+        _: DateTime<Utc>,
+        progress: &Progress,
+    ) -> anyhow::Result<()> {
+        loop {
+            let round = ctx.mailer.run_once(ctx.clock.now()).await?;
+            progress.add(round.sent, round.failed + round.retrying);
+            if round.sent + round.failed + round.retrying == 0 {
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Does the work of job `name` (the [`Job`] of that name).
 pub(crate) async fn execute(
     ctx: &JobContext,
     name: JobName,
@@ -24,48 +189,16 @@ pub(crate) async fn execute(
     at: DateTime<Utc>,
     progress: &Progress,
 ) -> anyhow::Result<()> {
-    let (db, settings) = (&ctx.db, &ctx.settings);
     match name {
-        JobName::CreateRenewals => {
-            let summary = renewals::auto::create_due(db, ctx.calendar, &settings.renewals, as_of, at).await?;
-            progress.add(summary.created, summary.failed);
-        }
-        JobName::SendNotices => {
-            progress.add(renewals::notice::send_due(db, &settings.renewals, as_of, at).await?, 0);
-        }
-        JobName::ChargeRenewals | JobName::RetryRenewals => {
-            let due = if name == JobName::ChargeRenewals { Due::Scheduled } else { Due::Retries };
-            ctx.charge_run().with_progress(progress.clone()).run(due, as_of, at).await?;
-        }
-        JobName::ExpireEntitlements => {
-            let summary =
-                entitlements::expire::expire(db, as_of, settings.entitlements.period_grace_days, at).await?;
-            progress.add(summary.lapsed + summary.complimentary_ended, 0);
-        }
-        JobName::GrantEntitlements => {
-            let summary = grant_sweep(db, ctx.calendar, at).await?;
-            progress.add(u64::from(summary.granted), u64::from(summary.failed));
-        }
-        JobName::DispatchWebhooks => {
-            let dispatcher =
-                notify::Dispatcher::new(db.clone(), notify::DispatchSettings::from(&settings.webhooks))?;
-            loop {
-                let round = dispatcher.run_once(Utc::now()).await?;
-                progress.add(round.delivered, round.failed + round.dead);
-                if round.attempted == 0 {
-                    break;
-                }
-            }
-        }
-        JobName::DispatchEmails => loop {
-            let round = ctx.mailer.run_once(Utc::now()).await?;
-            progress.add(round.sent, round.failed + round.retrying);
-            if round.sent + round.failed + round.retrying == 0 {
-                break;
-            }
-        },
+        JobName::CreateRenewals => CreateRenewals.run(ctx, as_of, at, progress).await,
+        JobName::SendNotices => SendNotices.run(ctx, as_of, at, progress).await,
+        JobName::ChargeRenewals => ChargeRenewals.run(ctx, as_of, at, progress).await,
+        JobName::RetryRenewals => RetryRenewals.run(ctx, as_of, at, progress).await,
+        JobName::ExpireEntitlements => ExpireEntitlements.run(ctx, as_of, at, progress).await,
+        JobName::GrantEntitlements => GrantEntitlements.run(ctx, as_of, at, progress).await,
+        JobName::DispatchWebhooks => DispatchWebhooks.run(ctx, as_of, at, progress).await,
+        JobName::DispatchEmails => DispatchEmails.run(ctx, as_of, at, progress).await,
     }
-    Ok(())
 }
 
 /// The R3 sweep without a run record (the server runs it every minute): grants the paid orders of the
@@ -77,4 +210,24 @@ pub async fn grant_sweep(
 ) -> anyhow::Result<entitlements::GrantSummary> {
     let since = now.checked_sub_days(Days::new(SWEEP_WINDOW_DAYS)).unwrap_or(now);
     Ok(entitlements::grant::grant_paid_since(db, calendar, since, now).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn r13_every_job_name_has_exactly_one_job_type() {
+        let names = [
+            CreateRenewals::NAME,
+            SendNotices::NAME,
+            ChargeRenewals::NAME,
+            RetryRenewals::NAME,
+            ExpireEntitlements::NAME,
+            GrantEntitlements::NAME,
+            DispatchWebhooks::NAME,
+            DispatchEmails::NAME,
+        ];
+        assert_eq!(names, JobName::ALL, "one type per name, in the order of JobName::ALL");
+    }
 }
