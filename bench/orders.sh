@@ -5,6 +5,7 @@
 #
 #   bench/orders.sh
 #   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench bench/orders.sh
+#   COMPARE_BINARY=/path/to/an/earlier/platform bench/orders.sh     # adds that build (SQLite), same run
 #
 # Needs wrk. Everything listens on 127.0.0.1 and stops by itself.
 set -euo pipefail
@@ -19,6 +20,11 @@ if [ -n "${BENCH_DATABASE_URL:-}" ]; then
   start_platform pg 18094 DATABASE_URL="$BENCH_DATABASE_URL"
   start_platform pg8 18095 DATABASE_URL="$BENCH_DATABASE_URL" PLATFORM_DATABASE__MAX_CONNECTIONS=8
   targets+=("platform-postgres 18094" "platform-postgres-pool8 18095")
+fi
+if [ -n "${COMPARE_BINARY:-}" ]; then
+  # Another build, e.g. the commit before a change, on SQLite: `COMPARE_BINARY=/path/to/old/platform`.
+  start_binary "$COMPARE_BINARY" compare 18096
+  targets+=("platform-sqlite-compare 18096")
 fi
 BENCH_TOKEN="$("$target/platform" token --role service --sub bench --ttl 2h)"
 export BENCH_TOKEN

@@ -4,6 +4,8 @@
 # database is emptied first), else SQLite. 50 members and their orders are created first over GraphQL.
 #
 #   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_page bench/page.sh
+#   COMPARE_BINARY=/path/to/old/platform COMPARE_DATABASE_URL=postgres://…/bench_page_old bench/page.sh
+#                                          # adds an earlier build on its own database, same run
 #
 # Needs wrk and curl. Everything listens on 127.0.0.1 and stops by itself.
 set -euo pipefail
@@ -21,10 +23,17 @@ targets=("page 18101")
 service="$("$target/platform" token --role service --sub bench --ttl 2h)"
 BENCH_TOKEN="$("$target/platform" token --role admin --sub bench --ttl 2h)"
 export BENCH_TOKEN
-post() { curl -sf -H 'Content-Type: application/json' -H "Authorization: Bearer $service" -d "$1" http://127.0.0.1:18101/graphql >/dev/null; }
+if [ -n "${COMPARE_BINARY:-}" ]; then
+  psql "$COMPARE_DATABASE_URL" -q -c 'DROP SCHEMA public CASCADE; CREATE SCHEMA public' >/dev/null
+  start_binary "$COMPARE_BINARY" compare 18102 DATABASE_URL="$COMPARE_DATABASE_URL"
+  targets+=("compare 18102")
+fi
+post() { curl -sf -H 'Content-Type: application/json' -H "Authorization: Bearer $service" -d "$2" "http://127.0.0.1:$1/graphql" >/dev/null; }
+for t in "${targets[@]}"; do set -- $t; port=$2
 for n in $(seq 1 50); do
-  post "{\"query\":\"mutation { upsertMember(input: { account: \\\"reader$n@example.com\\\" }) { account } }\"}"
-  post "{\"query\":\"mutation(\$i: CreateOrderInput!) { createOrder(input: \$i) { orderNo } }\",\"variables\":{\"i\":{\"idempotencyKey\":\"page-$n\",\"source\":\"EC\",\"memberAccount\":\"reader$n@example.com\",\"payer\":{\"name\":\"讀者 $n\",\"email\":\"payer$n@example.com\"},\"receiver\":{\"name\":\"讀者\",\"mobile\":\"0912345678\",\"address\":{\"city\":\"台北市\",\"street\":\"南京東路二段139號\"}},\"lines\":[{\"itemNo\":\"GC18080026\",\"amount\":3480}],\"shippingFee\":0}}}"
+  post "$port" "{\"query\":\"mutation { upsertMember(input: { account: \\\"reader$n@example.com\\\" }) { account } }\"}"
+  post "$port" "{\"query\":\"mutation(\$i: CreateOrderInput!) { createOrder(input: \$i) { orderNo } }\",\"variables\":{\"i\":{\"idempotencyKey\":\"page-$n\",\"source\":\"EC\",\"memberAccount\":\"reader$n@example.com\",\"payer\":{\"name\":\"讀者 $n\",\"email\":\"payer$n@example.com\"},\"receiver\":{\"name\":\"讀者\",\"mobile\":\"0912345678\",\"address\":{\"city\":\"台北市\",\"street\":\"南京東路二段139號\"}},\"lines\":[{\"itemNo\":\"GC18080026\",\"amount\":3480}],\"shippingFee\":0}}}"
+done
 done
 NESTED=0 measure bench/page.lua; mv "$work/results" "$work/flat"
 NESTED=1 measure bench/page.lua; mv "$work/results" "$work/nested"

@@ -3,6 +3,8 @@
 //! `BATCH` and `IN_FLIGHT` (defaults as in the settings: 32, 200, 4). Each round seeds N fresh
 //! renewals, runs one `ChargeRun` until nothing is due, and checks the gateway ledger holds exactly N
 //! charges. Its baseline is the ideal of a gateway-bound run, `concurrency ÷ latency` renewals/s.
+//! `GATEWAY=memory` charges through a gateway whose ledger is a map in this process (approving every key
+//! once), to measure the run without the simulated gateway's own ledger writes.
 
 use crate::{Result, exec, series};
 use chrono::NaiveDate;
@@ -23,25 +25,26 @@ pub(crate) async fn charge(db: &DatabaseConnection, n: i64, rounds: usize) -> Re
     let day = NaiveDate::from_ymd_opt(2027, 3, 1).ok_or("date")?;
     for round in 1..=rounds {
         seed(db, n).await?;
-        let gateway = payments::SimulatedGateway::new(db.clone(), latency);
+        let simulated = payments::SimulatedGateway::new(db.clone(), latency);
+        let memory = Memory::default();
         let orders = orders::service::OrderService::new(
             db.clone(),
             catalog::Catalog::new(db.clone(), Duration::from_secs(60)),
             BusinessCalendar::default(),
             "A01".into(),
         );
-        let run = renewals::charge::ChargeRun::new(
-            orders,
-            BusinessCalendar::default(),
-            gateway.clone(),
-            settings.clone(),
-            Duration::from_secs(30),
-        );
         let at = BusinessCalendar::default().start_of(day) + chrono::Duration::hours(2);
+        let in_memory = std::env::var("GATEWAY").is_ok_and(|g| g == "memory");
         let started = Instant::now();
-        let summary = run.run(renewals::charge::Due::Scheduled, day, at).await?;
+        let summary = if in_memory {
+            runner(orders, memory.clone(), &settings).run(renewals::charge::Due::Scheduled, day, at).await?
+        } else {
+            runner(orders, simulated.clone(), &settings)
+                .run(renewals::charge::Due::Scheduled, day, at)
+                .await?
+        };
         let secs = started.elapsed().as_secs_f64();
-        let charges = gateway.charges().await?.len();
+        let charges = if in_memory { memory.count() } else { simulated.charges().await?.len() };
         let ideal = if latency.is_zero() {
             f64::INFINITY
         } else {
@@ -150,4 +153,48 @@ async fn seed(db: &DatabaseConnection, n: i64) -> Result<()> {
         exec(db, "VACUUM ANALYZE").await?;
     }
     Ok(())
+}
+
+fn runner<G: payments::PaymentGateway + Clone + 'static>(
+    orders: orders::service::OrderService,
+    gateway: G,
+    settings: &RenewalSettings,
+) -> renewals::charge::ChargeRun<G> {
+    renewals::charge::ChargeRun::new(
+        orders,
+        BusinessCalendar::default(),
+        gateway,
+        settings.clone(),
+        Duration::from_secs(30),
+    )
+}
+
+/// A gateway whose ledger is a map in this process: approves every key once.
+#[derive(Clone, Default)]
+struct Memory(std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, payments::ChargeOutcome>>>);
+
+impl Memory {
+    fn count(&self) -> usize {
+        self.0.lock().map(|m| m.len()).unwrap_or_default()
+    }
+}
+
+impl payments::PaymentGateway for Memory {
+    async fn charge(
+        &self,
+        request: &payments::ChargeRequest,
+    ) -> std::result::Result<payments::ChargeOutcome, payments::GatewayError> {
+        let mut ledger = self.0.lock().map_err(|_| payments::GatewayError::Transient("poisoned".into()))?;
+        let outcome = ledger.entry(request.idempotency_key.clone()).or_insert_with(|| {
+            payments::ChargeOutcome::Approved { transaction_id: format!("mem_{}", request.idempotency_key) }
+        });
+        Ok(outcome.clone())
+    }
+
+    async fn lookup(
+        &self,
+        key: &str,
+    ) -> std::result::Result<Option<payments::ChargeOutcome>, payments::GatewayError> {
+        Ok(self.0.lock().ok().and_then(|m| m.get(key).cloned()))
+    }
 }
