@@ -31,7 +31,7 @@ impl OrdersQuery {
             // Unknown and foreign orders look the same to a member.
             return Err(from_domain(AccessError::Forbidden("a member sees only its own orders")));
         }
-        Ok(found.map(Order))
+        Ok(found.map(|order| Order(order, Preloaded::default())))
     }
 
     /// Orders newest first, filtered, a page at a time (`first` ≤ 100, default 20). A member token always
@@ -73,8 +73,31 @@ impl OrdersQuery {
             .map_err(from_domain)?;
         let has_next_page = rows.len() > page.first;
         rows.truncate(page.first);
+        // A page asking for its orders' members or payers gets them in one query each, up front: cheaper
+        // than a DataLoader call per order.
+        let node = ctx.look_ahead().field("edges").field("node");
+        let members = if node.field("member").exists() {
+            let accounts: Vec<Account> = rows.iter().filter_map(|r| r.order.member_account.clone()).collect();
+            Some(members_service::find_members(&state.db, &accounts).await.map_err(from_domain)?)
+        } else {
+            None
+        };
+        let payers = if node.field("payer").exists() {
+            let numbers: Vec<&str> = rows.iter().map(|r| r.order.payer_customer_no.as_str()).collect();
+            Some(members_service::find_customers(&state.db, &numbers).await.map_err(from_domain)?)
+        } else {
+            None
+        };
         let mut connection = Connection::new(page.after.is_some(), has_next_page);
-        connection.edges.extend(rows.into_iter().map(|r| Edge::new(OpaqueCursor(r.id), Order(r.order))));
+        connection.edges.extend(rows.into_iter().map(|r| {
+            let preloaded = Preloaded {
+                member: members
+                    .as_ref()
+                    .map(|m| r.order.member_account.as_ref().and_then(|a| m.get(a).cloned())),
+                payer: payers.as_ref().map(|p| p.get(&r.order.payer_customer_no).cloned()),
+            };
+            Edge::new(OpaqueCursor(r.id), Order(r.order, preloaded))
+        }));
         Ok(connection)
     }
 }
@@ -91,7 +114,7 @@ impl OrdersMutation {
     async fn create_order(&self, ctx: &Context<'_>, input: CreateOrderInput) -> Result<Order> {
         let state = ctx.data::<ApiState>()?;
         let (order, _) = state.orders.create(input.into(), state.clock.now()).await.map_err(from_domain)?;
-        Ok(Order(order))
+        Ok(Order(order, Preloaded::default()))
     }
 
     /// The payment service's result for an order (seed 004 付款成功/失敗 callback). Idempotent per
@@ -109,7 +132,7 @@ impl OrdersMutation {
         };
         let order = state.orders.record_payment(report, state.clock.now()).await.map_err(from_domain)?;
         grant_entitlements(state, &order.order_no).await;
-        Ok(Order(order))
+        Ok(Order(order, Preloaded::default()))
     }
 
     /// Binds an order to an existing member (seed 004 訂單綁定會員). Rebinding to another member is
@@ -124,7 +147,7 @@ impl OrdersMutation {
             .await
             .map_err(from_domain)?;
         grant_entitlements(state, &order.order_no).await;
-        Ok(Order(order))
+        Ok(Order(order, Preloaded::default()))
     }
 }
 
@@ -139,7 +162,14 @@ async fn grant_entitlements(state: &ApiState, order_no: &str) {
 }
 
 /// An order (訂單).
-pub(crate) struct Order(orders::Order);
+pub(crate) struct Order(orders::Order, Preloaded);
+
+/// The member and payer of an order read with its page (`None`: not read, ask the loaders).
+#[derive(Default)]
+pub(crate) struct Preloaded {
+    member: Option<Option<members::Member>>,
+    payer: Option<Option<members::Customer>>,
+}
 
 #[Object]
 impl Order {
@@ -177,6 +207,9 @@ impl Order {
             return Ok(None);
         };
         principal(ctx).require_owner(account).map_err(from_domain)?;
+        if let Some(member) = &self.1.member {
+            return Ok(member.clone().map(Member));
+        }
         let loaders = ctx.data::<Loaders>()?;
         Ok(loaders.members.load_one(account.clone()).await.map_err(from_domain)?.map(Member))
     }
@@ -193,6 +226,9 @@ impl Order {
             None => Vec::new(),
         };
         members_service::may_see_customer(viewer, &linked, &self.0.payer_customer_no).map_err(from_domain)?;
+        if let Some(payer) = &self.1.payer {
+            return Ok(payer.clone().map(Customer));
+        }
         let found =
             loaders.customers.load_one(self.0.payer_customer_no.clone()).await.map_err(from_domain)?;
         Ok(found.map(Customer))
