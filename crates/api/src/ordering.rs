@@ -3,13 +3,13 @@
 
 use crate::access::{Require, principal};
 use crate::catalog::Category;
-use crate::error::from_domain;
+use crate::error::{from_domain, internal};
 use crate::loaders::Loaders;
 use crate::membership::{Address, Customer, Member};
 use crate::paging::{DEFAULT_PAGE, MAX_PAGE, Page};
 use crate::{ApiState, Date};
 use async_graphql::connection::{Connection, Edge, OpaqueCursor};
-use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject};
+use async_graphql::{Context, Enum, InputObject, Lookahead, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use members::{AccessError, Account, Change, CustomerInput as NewCustomer, service as members_service};
 use orders::model::{LineInput, NewOrder, OrderFilter as Filter, Payer, PaymentReport};
@@ -31,7 +31,7 @@ impl OrdersQuery {
             // Unknown and foreign orders look the same to a member.
             return Err(from_domain(AccessError::Forbidden("a member sees only its own orders")));
         }
-        Ok(found.map(|order| Order(order, Preloaded::default())))
+        Ok(with_people(ctx, ctx.look_ahead(), found.into_iter().collect()).await?.pop())
     }
 
     /// Orders newest first, filtered, a page at a time (`first` ≤ 100, default 20). A member token always
@@ -73,31 +73,12 @@ impl OrdersQuery {
             .map_err(from_domain)?;
         let has_next_page = rows.len() > page.first;
         rows.truncate(page.first);
-        // A page asking for its orders' members or payers gets them in one query each, up front: cheaper
-        // than a DataLoader call per order.
-        let node = ctx.look_ahead().field("edges").field("node");
-        let members = if node.field("member").exists() {
-            let accounts: Vec<Account> = rows.iter().filter_map(|r| r.order.member_account.clone()).collect();
-            Some(members_service::find_members(&state.db, &accounts).await.map_err(from_domain)?)
-        } else {
-            None
-        };
-        let payers = if node.field("payer").exists() {
-            let numbers: Vec<&str> = rows.iter().map(|r| r.order.payer_customer_no.as_str()).collect();
-            Some(members_service::find_customers(&state.db, &numbers).await.map_err(from_domain)?)
-        } else {
-            None
-        };
+        let (ids, orders): (Vec<i64>, Vec<orders::Order>) = rows.into_iter().map(|r| (r.id, r.order)).unzip();
+        let orders = with_people(ctx, ctx.look_ahead().field("edges").field("node"), orders).await?;
         let mut connection = Connection::new(page.after.is_some(), has_next_page);
-        connection.edges.extend(rows.into_iter().map(|r| {
-            let preloaded = Preloaded {
-                member: members
-                    .as_ref()
-                    .map(|m| r.order.member_account.as_ref().and_then(|a| m.get(a).cloned())),
-                payer: payers.as_ref().map(|p| p.get(&r.order.payer_customer_no).cloned()),
-            };
-            Edge::new(OpaqueCursor(r.id), Order(r.order, preloaded))
-        }));
+        connection
+            .edges
+            .extend(ids.into_iter().zip(orders).map(|(id, order)| Edge::new(OpaqueCursor(id), order)));
         Ok(connection)
     }
 }
@@ -114,7 +95,7 @@ impl OrdersMutation {
     async fn create_order(&self, ctx: &Context<'_>, input: CreateOrderInput) -> Result<Order> {
         let state = ctx.data::<ApiState>()?;
         let (order, _) = state.orders.create(input.into(), state.clock.now()).await.map_err(from_domain)?;
-        Ok(Order(order, Preloaded::default()))
+        one_with_people(ctx, order).await
     }
 
     /// The payment service's result for an order (seed 004 付款成功/失敗 callback). Idempotent per
@@ -132,7 +113,7 @@ impl OrdersMutation {
         };
         let order = state.orders.record_payment(report, state.clock.now()).await.map_err(from_domain)?;
         grant_entitlements(state, &order.order_no).await;
-        Ok(Order(order, Preloaded::default()))
+        one_with_people(ctx, order).await
     }
 
     /// Binds an order to an existing member (seed 004 訂單綁定會員). Rebinding to another member is
@@ -147,7 +128,7 @@ impl OrdersMutation {
             .await
             .map_err(from_domain)?;
         grant_entitlements(state, &order.order_no).await;
-        Ok(Order(order, Preloaded::default()))
+        one_with_people(ctx, order).await
     }
 }
 
@@ -162,13 +143,55 @@ async fn grant_entitlements(state: &ApiState, order_no: &str) {
 }
 
 /// An order (訂單).
-pub(crate) struct Order(orders::Order, Preloaded);
+pub(crate) struct Order(orders::Order, People);
 
-/// The member and payer of an order read with its page (`None`: not read, ask the loaders).
+/// The member and payer of an order, read with it when the selection asks for them (`None`: not asked).
 #[derive(Default)]
-pub(crate) struct Preloaded {
+pub(crate) struct People {
     member: Option<Option<members::Member>>,
     payer: Option<Option<members::Customer>>,
+}
+
+/// `orders` with the members and payers `selection` (the selection of each order) asks for, one query
+/// each whatever the number of orders: one order or a page go the same way.
+async fn with_people(
+    ctx: &Context<'_>,
+    selection: Lookahead<'_>,
+    orders: Vec<orders::Order>,
+) -> Result<Vec<Order>> {
+    let db = &ctx.data::<ApiState>()?.db;
+    let members = if selection.field("member").exists() {
+        let accounts: Vec<Account> = orders.iter().filter_map(|o| o.member_account.clone()).collect();
+        Some(members_service::find_members(db, &accounts).await.map_err(from_domain)?)
+    } else {
+        None
+    };
+    let payers = if selection.field("payer").exists() {
+        let numbers: Vec<&str> = orders.iter().map(|o| o.payer_customer_no.as_str()).collect();
+        Some(members_service::find_customers(db, &numbers).await.map_err(from_domain)?)
+    } else {
+        None
+    };
+    Ok(orders
+        .into_iter()
+        .map(|order| {
+            let people = People {
+                member: members
+                    .as_ref()
+                    .map(|m| order.member_account.as_ref().and_then(|a| m.get(a).cloned())),
+                payer: payers.as_ref().map(|p| p.get(&order.payer_customer_no).cloned()),
+            };
+            Order(order, people)
+        })
+        .collect())
+}
+
+/// One order, as a mutation returns it (see [`with_people`]).
+async fn one_with_people(ctx: &Context<'_>, order: orders::Order) -> Result<Order> {
+    with_people(ctx, ctx.look_ahead(), vec![order])
+        .await?
+        .pop()
+        .ok_or_else(|| internal(anyhow::anyhow!("order vanished")))
 }
 
 #[Object]
@@ -207,11 +230,7 @@ impl Order {
             return Ok(None);
         };
         principal(ctx).require_owner(account).map_err(from_domain)?;
-        if let Some(member) = &self.1.member {
-            return Ok(member.clone().map(Member));
-        }
-        let loaders = ctx.data::<Loaders>()?;
-        Ok(loaders.members.load_one(account.clone()).await.map_err(from_domain)?.map(Member))
+        Ok(self.1.member.clone().flatten().map(Member))
     }
     /// The paying customer. Under the rule of `customer(customerNo:)`: a member token sees it only when
     /// that customer is linked to it (an order bound to a member may be paid by someone else's customer,
@@ -226,12 +245,7 @@ impl Order {
             None => Vec::new(),
         };
         members_service::may_see_customer(viewer, &linked, &self.0.payer_customer_no).map_err(from_domain)?;
-        if let Some(payer) = &self.1.payer {
-            return Ok(payer.clone().map(Customer));
-        }
-        let found =
-            loaders.customers.load_one(self.0.payer_customer_no.clone()).await.map_err(from_domain)?;
-        Ok(found.map(Customer))
+        Ok(self.1.payer.clone().flatten().map(Customer))
     }
     /// Who receives the goods.
     async fn receiver(&self) -> Receiver {

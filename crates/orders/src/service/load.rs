@@ -189,10 +189,21 @@ pub async fn paid_transactions(
 
 /// Order `order_no` with its lines and payments, or `None`.
 pub async fn find_order(db: &impl ConnectionTrait, order_no: &str) -> Result<Option<Order>, OrdersError> {
-    let Some(row) = order_row(db, order_no).await? else {
-        return Ok(None);
-    };
-    Ok(load_orders(db, vec![row]).await?.pop())
+    Ok(find_orders(db, &[order_no]).await?.remove(order_no))
+}
+
+/// The orders with these numbers, by number (absent ones left out), in a fixed number of queries per 500.
+pub async fn find_orders(
+    db: &impl ConnectionTrait,
+    order_nos: &[&str],
+) -> Result<HashMap<String, Order>, OrdersError> {
+    let mut found = HashMap::new();
+    for chunk in order_nos.chunks(500) {
+        let rows =
+            order::Entity::find().filter(order::Column::OrderNo.is_in(chunk.iter().copied())).all(db).await?;
+        found.extend(load_orders(db, rows).await?.into_iter().map(|o| (o.order_no.clone(), o)));
+    }
+    Ok(found)
 }
 
 pub(super) async fn order_row(

@@ -13,7 +13,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 
 pub use batch::{AutoOrder, BatchPayment, Plans};
 pub use load::{
-    OrderRef, PaidLine, find_order, paid_lines, paid_lines_of, paid_since, paid_transactions,
+    OrderRef, PaidLine, find_order, find_orders, paid_lines, paid_lines_of, paid_since, paid_transactions,
     payment_token_of, renewal_candidates,
 };
 

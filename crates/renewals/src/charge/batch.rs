@@ -203,10 +203,12 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
         let plans = self.orders.plans(&autos).await?;
         let txn = begin_write(&self.db).await?;
         let mut created = self.orders.create_auto_batch(&txn, &autos, &plans, at).await?.into_iter();
+        let retried: Vec<&str> = rows.iter().filter_map(|r| r.charge_order_no.as_deref()).collect();
+        let mut existing = orders::service::find_orders(&txn, &retried).await?;
         let mut orders = Vec::with_capacity(rows.len());
         for row in &rows {
             let order = match &row.charge_order_no {
-                Some(no) => orders::service::find_order(&txn, no).await?,
+                Some(no) => existing.remove(no),
                 None => created.next(),
             };
             orders.push(order.ok_or_else(|| anyhow::anyhow!("the order of renewal {} vanished", row.id))?);
