@@ -63,6 +63,7 @@ pub async fn grant_orders_in(
         locked_rows(txn, todo.iter().map(|(_, p, _, h)| (*h, p.product_code.clone())).collect(), at).await?;
     let mut calendars: HashMap<String, Calendar> = HashMap::new();
     let mut events = Vec::new();
+    let mut follow_ups = Vec::new();
     let mut touched = Vec::new();
     for (line, product, term, holder) in &todo {
         let key = (*holder, product.product_code.clone());
@@ -110,6 +111,7 @@ pub async fn grant_orders_in(
                 .await?;
                 let mut payload = base;
                 payload["reason"] = json!(reason);
+                follow_ups.push(crate::grant::failed_follow_up(&payload, &line.order_no, &reason));
                 events.push(NewEvent { event_type: "entitlement.failed", subject, payload });
                 summary.failed += 1;
             }
@@ -123,6 +125,7 @@ pub async fn grant_orders_in(
         }
     }
     events::append_many(txn, events, at).await?;
+    followups::open_many(txn, follow_ups, at).await?;
     Ok(summary)
 }
 

@@ -220,12 +220,28 @@ async fn grant_line(
             .await?;
             let mut payload = base;
             payload["reason"] = json!(reason);
+            followups::open(&txn, failed_follow_up(&payload, &line.order_no, &reason), at).await?;
             events::append(&txn, NewEvent { event_type: "entitlement.failed", subject, payload }, at).await?;
             false
         }
     };
     txn.commit().await?;
     Ok(Some(outcome))
+}
+
+/// R17: a paid line whose entitlement could not be computed needs a person (the customer paid and has
+/// nothing); one open follow-up per order.
+pub(crate) fn failed_follow_up(
+    payload: &serde_json::Value,
+    order_no: &str,
+    reason: &str,
+) -> followups::NewFollowUp {
+    followups::NewFollowUp::new(
+        followups::Kind::EntitlementFailed,
+        format!("order:{order_no}"),
+        format!("order {order_no}: an entitlement could not be granted ({reason})"),
+        payload.clone(),
+    )
 }
 
 /// What one line adds to an entitlement (R3).

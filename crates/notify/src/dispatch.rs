@@ -620,7 +620,29 @@ impl Dispatcher {
                 }
             }
         };
-        update.col_expr(Column::Status, Expr::value(status.as_str())).exec(&self.db).await?;
+        let update = update.col_expr(Column::Status, Expr::value(status.as_str()));
+        if status != DeliveryStatus::Dead {
+            update.exec(&self.db).await?;
+            return Ok(status);
+        }
+        // Given up: the delivery dead and its follow-up (R17) in one transaction.
+        let txn = platform_core::db::begin_write(&self.db).await?;
+        if update.exec(&txn).await?.rows_affected == 1 {
+            let summary = format!(
+                "webhook delivery {} to endpoint {} given up after {attempts} attempt(s)",
+                claimed.id, endpoint.id
+            );
+            let detail = serde_json::json!({ "deliveryId": claimed.id, "endpointId": endpoint.id,
+                                             "eventId": claimed.event_id, "attempts": attempts });
+            let new = followups::NewFollowUp::new(
+                followups::Kind::WebhookDead,
+                format!("delivery:{}", claimed.id),
+                summary,
+                detail,
+            );
+            followups::open(&txn, new, now).await?;
+        }
+        txn.commit().await?;
         Ok(status)
     }
 }

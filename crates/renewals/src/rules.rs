@@ -93,6 +93,23 @@ pub fn settlement(
     }
 }
 
+/// The reason of a charge that cannot be made: the renewal has no card on file (R14 imports without a
+/// gateway token).
+pub const NO_PAYMENT_METHOD: &str = "NO_PAYMENT_METHOD";
+
+/// **R17:** the follow-up a settlement opens, if any: a renewal without a card needs the payer at once;
+/// a decline with no automatic retry left needs a person.
+pub fn follow_up_of(settlement: &Settlement) -> Option<followups::Kind> {
+    match settlement {
+        Settlement::Executed { .. } => None,
+        Settlement::Failed { reason, .. } if reason == NO_PAYMENT_METHOD => {
+            Some(followups::Kind::NoPaymentMethod)
+        }
+        Settlement::Failed { next_retry_on: None, .. } => Some(followups::Kind::RenewalFailedFinal),
+        Settlement::Failed { .. } => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,5 +216,24 @@ mod tests {
                 next_retry_on: None
             },
         );
+    }
+
+    #[test]
+    fn r17_which_settlement_opens_a_follow_up() {
+        let failed = |reason: &str, next: Option<NaiveDate>| Settlement::Failed {
+            reason: reason.into(),
+            failed_on: d(2027, 1, 9),
+            next_retry_on: next,
+        };
+        let cases = [
+            (Settlement::Executed { transaction_id: "sim_1".into() }, None),
+            (failed("card_declined", Some(d(2027, 1, 12))), None),
+            (failed("card_declined", None), Some(followups::Kind::RenewalFailedFinal)),
+            (failed(NO_PAYMENT_METHOD, Some(d(2027, 1, 12))), Some(followups::Kind::NoPaymentMethod)),
+            (failed(NO_PAYMENT_METHOD, None), Some(followups::Kind::NoPaymentMethod)),
+        ];
+        for (settlement, expected) in cases {
+            assert_eq!(follow_up_of(&settlement), expected, "{settlement:?}");
+        }
     }
 }

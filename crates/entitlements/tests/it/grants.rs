@@ -161,3 +161,32 @@ async fn r11_temporary_grants_and_their_bad_input() {
         assert_eq!(count(&db.conn, "events WHERE event_type = 'entitlement.temporary_granted'").await, 2);
     }
 }
+
+#[tokio::test]
+async fn r17_a_line_that_cannot_be_granted_is_recorded_and_followed_up_once() {
+    use sea_orm::ConnectionTrait;
+    for db in test_support::databases().await {
+        let orders = orders(&db).await;
+        // GCV without an issue calendar or a cadence: its issues cannot be counted.
+        db.conn
+            .execute_unprepared("UPDATE items SET mz_volume = NULL, publish_date = NULL WHERE product_code = 'GCV'")
+            .await
+            .unwrap();
+        db.conn
+            .execute_unprepared(
+                "UPDATE products SET cadence_days = NULL, cadence_months = NULL WHERE product_code = 'GCV'",
+            )
+            .await
+            .unwrap();
+        let order = paid_order(&orders, "e-f", new_payer(), &[("GC18080026", 1, 3480)], false, at(22)).await;
+        let summary =
+            grant_order(&db.conn, BusinessCalendar::default(), &order.order_no, at(22)).await.unwrap();
+        assert_eq!(summary.failed, 1, "{}: {summary:?}", db.label());
+        let follow_up = format!(
+            "follow_ups WHERE kind = 'ENTITLEMENT_FAILED' AND subject = 'order:{}' AND priority = 'HIGH'",
+            order.order_no
+        );
+        assert_eq!(count(&db.conn, &follow_up).await, 1, "R17: the customer paid and has nothing");
+        assert_eq!(count(&db.conn, "events WHERE event_type = 'entitlement.failed'").await, 1);
+    }
+}

@@ -13,6 +13,7 @@ use chrono::SubsecRound;
 use chrono::{DateTime, Utc};
 use lettre::message::{Mailbox, header::ContentType};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use platform_core::db::begin_write;
 use platform_core::settings::EmailSettings;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter};
@@ -83,6 +84,7 @@ impl Mailer {
         for _ in 0..self.batch {
             let Some((row, lease)) = self.claim_one(now).await? else { break };
             let result = self.send(transport, &row).await;
+            let mut gave_up = None;
             let attempts = row.attempts + 1;
             let mut next = email::Entity::update_many()
                 .col_expr(email::Column::Attempts, Expr::value(attempts))
@@ -110,6 +112,7 @@ impl Mailer {
                             next = next
                                 .col_expr(email::Column::Status, Expr::value(EmailStatus::Failed.as_str()));
                             summary.failed += 1;
+                            gave_up = Some(message.chars().take(500).collect::<String>());
                         }
                     }
                     next = next.col_expr(
@@ -118,7 +121,30 @@ impl Mailer {
                     );
                 }
             }
-            if next.exec(&self.db).await?.rows_affected == 0 {
+            let recorded = match gave_up {
+                None => next.exec(&self.db).await?.rows_affected,
+                // Given up: the e-mail FAILED and its follow-up (R17) in one transaction.
+                Some(error) => {
+                    let txn = begin_write(&self.db).await?;
+                    let recorded = next.exec(&txn).await?.rows_affected;
+                    if recorded == 1 {
+                        let summary = format!("{} e-mail {} could not be sent: {error}", row.kind, row.id);
+                        let detail = serde_json::json!({ "emailId": row.id, "kind": row.kind,
+                            "regarding": row.regarding, "attempts": attempts, "lastError": error });
+                        let subject = format!("email:{}", row.id);
+                        let new = followups::NewFollowUp::new(
+                            followups::Kind::EmailFailed,
+                            subject,
+                            summary,
+                            detail,
+                        );
+                        followups::open(&txn, new, now).await?;
+                    }
+                    txn.commit().await?;
+                    recorded
+                }
+            };
+            if recorded == 0 {
                 tracing::warn!(
                     email = row.id,
                     "the lease ran out before the send was recorded; another dispatcher has it"

@@ -110,6 +110,14 @@ async fn r12_a_mail_server_that_is_down_loses_nothing() {
             "{:?}",
             failed[0].last_error
         );
+        let follow_up =
+            format!("follow_ups WHERE kind = 'EMAIL_FAILED' AND subject = 'email:{}'", failed[0].id);
+        assert_eq!(
+            test_support::count(&db.conn, &follow_up).await,
+            1,
+            "R17: a person sees the failed e-mail"
+        );
+        assert_eq!(test_support::count(&db.conn, "follow_ups").await, 1, "a retried send opens none");
     }
 }
 

@@ -153,6 +153,10 @@ async fn r12_gone_disables_redirects_and_timeouts_are_failures_and_replay_resend
         );
         let endpoints = notify::endpoints::endpoints(&db.conn).await.unwrap();
         assert!(!endpoints.iter().find(|e| e.id == gone_id).unwrap().active, "410 disables the endpoint");
+        let dead = to_gone.iter().find(|d| d.status == DeliveryStatus::Dead).unwrap();
+        let follow_up =
+            format!("follow_ups WHERE kind = 'WEBHOOK_DEAD' AND subject = 'delivery:{}'", dead.id);
+        assert_eq!(test_support::count(&db.conn, &follow_up).await, 1, "R17: a dead delivery is followed up");
         append(&db.conn, "order.paid", "order:2", 2).await;
         dispatcher.run_once(Utc::now()).await.unwrap();
         assert_eq!(gone.received().len(), 1, "nothing more is sent to a disabled endpoint");

@@ -100,7 +100,19 @@ impl OrderService {
             let payload = json!({ "orderNo": order_no, "transactionId": report.transaction_id,
                                   "expected": row.total_amount, "received": report.amount,
                                   "status": status_name(report.status) });
-            append(&txn, kind, order_no, payload, at).await?;
+            append(&txn, kind, order_no, payload.clone(), at).await?;
+            let follow_up = if kind == "payment.duplicate" {
+                followups::Kind::DuplicatePayment
+            } else {
+                followups::Kind::PaymentAmountMismatch
+            };
+            let summary = format!("order {order_no}: {message}");
+            followups::open(
+                &txn,
+                followups::NewFollowUp::new(follow_up, format!("order:{order_no}"), summary, payload),
+                at,
+            )
+            .await?;
             txn.commit().await?;
             let field = if kind == "payment.duplicate" { "transactionId" } else { "amount" };
             return Err(if kind == "payment.duplicate" {

@@ -52,6 +52,10 @@ async fn failed_then_paid_then_replayed_and_a_paid_order_never_fails() {
             orders.record_payment(report(no, "T-4", PaymentResult::Paid, 3480), at(7)).await.unwrap_err();
         assert_eq!(err.code(), ErrorCode::Conflict, "a second payment: {err}");
         assert_eq!(count(&db.conn, "events WHERE event_type = 'payment.duplicate'").await, 1);
+        let follow_up = format!(
+            "follow_ups WHERE kind = 'DUPLICATE_PAYMENT' AND subject = 'order:{no}' AND priority = 'HIGH'"
+        );
+        assert_eq!(count(&db.conn, &follow_up).await, 1, "R17: a person refunds the second payment");
         let still = orders.find(no).await.unwrap().unwrap();
         assert_eq!(still.payment_status, PaymentStatus::Paid);
         assert_eq!(still.payments.len(), 2);
@@ -59,7 +63,7 @@ async fn failed_then_paid_then_replayed_and_a_paid_order_never_fails() {
 }
 
 #[tokio::test]
-async fn a_wrong_amount_is_refused_and_recorded_as_an_alert() {
+async fn r17_a_wrong_amount_is_refused_recorded_and_followed_up() {
     for db in test_support::databases().await {
         let orders = service(&db).await;
         let (created, _) = orders.create(order("p-2", &[("GC24010001", 1, 2280)]), at(3)).await.unwrap();
@@ -71,6 +75,11 @@ async fn a_wrong_amount_is_refused_and_recorded_as_an_alert() {
         assert!(err.to_string().starts_with("amount: 2000 does not match the order total 2280"), "{err}");
         assert_eq!(count(&db.conn, "payments").await, 0);
         assert_eq!(count(&db.conn, "events WHERE event_type = 'payment.amount_mismatch'").await, 1);
+        let follow_up = format!(
+            "follow_ups WHERE kind = 'PAYMENT_AMOUNT_MISMATCH' AND subject = 'order:{}'",
+            created.order_no
+        );
+        assert_eq!(count(&db.conn, &follow_up).await, 1, "R17");
         let unchanged = orders.find(&created.order_no).await.unwrap().unwrap();
         assert_eq!(unchanged.payment_status, PaymentStatus::Pending);
 

@@ -76,7 +76,7 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
         };
         for ready in prepared {
             if ready.row.payment_token.is_none() {
-                let outcome = ChargeOutcome::Declined { reason: "NO_PAYMENT_METHOD".to_owned() };
+                let outcome = ChargeOutcome::Declined { reason: crate::rules::NO_PAYMENT_METHOD.to_owned() };
                 decided.push(ready.decided(outcome));
             } else {
                 to_call.push(ready);

@@ -117,7 +117,18 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
         let mut mails: Vec<NewEmail> = Vec::new();
         let mut next_rows = Vec::new();
         let mut charged_event: HashMap<i64, usize> = HashMap::new();
+        let mut follow_ups = Vec::new();
         for (d, rule) in &settled {
+            if let Some(kind) = crate::rules::follow_up_of(rule) {
+                let reason = if let Settlement::Failed { reason, .. } = rule { reason.as_str() } else { "" };
+                follow_ups.push(followups::NewFollowUp::new(
+                    kind,
+                    format!("renewal:{}", d.row.id),
+                    format!("renewal {} of order {}: {reason}", d.row.id, d.order.order_no),
+                    json!({ "renewalId": d.row.id, "orderNo": d.order.order_no, "customerId": d.row.customer_id,
+                            "amount": d.intent.amount, "attempt": d.intent.attempt, "reason": reason }),
+                ));
+            }
             let (to, name) = addressee(contacts.get(&d.row.customer_id));
             let mut data = mail_data(&d.row, &name, Some(&d.order.order_no), &self.settings.card_update_url);
             let regarding = format!("renewal:{}", d.row.id);
@@ -224,6 +235,7 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
         }
         events::append_many(&txn, events, at).await?;
         email::queue_many(&txn, mails, at).await?;
+        followups::open_many(&txn, follow_ups, at).await?;
         txn.commit().await?;
         Ok(summary)
     }

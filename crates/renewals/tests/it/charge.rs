@@ -119,6 +119,11 @@ async fn r9_a_declined_charge_emails_a_card_link_and_a_retry_with_a_new_card_suc
         assert_eq!(failed.status, RenewalStatus::Failed);
         assert_eq!(failed.failure_reason.as_deref(), Some("card_declined"));
         assert_eq!(failed.next_retry_on, None, "no automatic retries configured");
+        let final_failure = format!(
+            "follow_ups WHERE kind = 'RENEWAL_FAILED_FINAL' AND subject = 'renewal:{}' AND status = 'OPEN'",
+            first.id
+        );
+        assert_eq!(count(&db.conn, &final_failure).await, 1, "R17: no retry left, a person follows up");
         let order = orders(&db).find(failed.charge_order_no.as_deref().unwrap()).await.unwrap().unwrap();
         assert_eq!(order.payment_status, orders::PaymentStatus::Failed, "the member sees the failed order");
         assert_eq!(count(&db.conn, "events WHERE event_type = 'renewal.charge_failed'").await, 1);
@@ -164,6 +169,7 @@ async fn r9_automatic_retries_run_on_the_configured_days() {
 
         run.run(Due::Scheduled, day, on(day)).await.unwrap();
         assert_eq!(find_renewal(&db.conn, first.id).await.unwrap().unwrap().next_retry_on, Some(plus(3)));
+        assert_eq!(count(&db.conn, "follow_ups").await, 0, "R17: retries are left; nobody is asked yet");
         assert_eq!(run.run(Due::Retries, plus(2), on(plus(2))).await.unwrap(), ChargeSummary::default());
         assert_eq!(run.run(Due::Retries, plus(3), on(plus(3))).await.unwrap().declined, 1, "{}", db.label());
         let again = find_renewal(&db.conn, first.id).await.unwrap().unwrap();
@@ -254,6 +260,10 @@ async fn r9_transient_errors_charge_nothing_and_missing_cards_fail_with_their_re
         let no_card = find_renewal(&db.conn, no_card.id).await.unwrap().unwrap();
         assert_eq!(no_card.status, RenewalStatus::Failed);
         assert_eq!(no_card.failure_reason.as_deref(), Some("NO_PAYMENT_METHOD"));
+        let subject =
+            format!("follow_ups WHERE kind = 'NO_PAYMENT_METHOD' AND subject = 'renewal:{}'", no_card.id);
+        assert_eq!(count(&db.conn, &subject).await, 1, "R17: the payer must add a card");
+        assert_eq!(count(&db.conn, "follow_ups").await, 1, "a transient error opens none");
         assert!(
             gateway.charges().await.unwrap().is_empty(),
             "no card, no gateway call; a transient error charges nothing"
