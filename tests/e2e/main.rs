@@ -13,6 +13,7 @@ mod lifecycle;
 mod limits;
 mod members;
 mod nested;
+mod operations;
 mod orders;
 mod queries;
 mod renewals;

@@ -31,6 +31,7 @@ mod catalog;
 mod entitlement;
 pub mod error;
 mod events;
+mod followup;
 pub mod guard;
 mod job;
 mod loaders;
@@ -79,6 +80,7 @@ pub struct Query(
     webhooks::WebhooksQuery,
     job::JobsQuery,
     mail::EmailsQuery,
+    followup::FollowUpsQuery,
 );
 
 /// The root mutation: one object per domain, merged.
@@ -90,6 +92,7 @@ pub struct Mutation(
     renewal::RenewalsMutation,
     webhooks::WebhooksMutation,
     job::JobsMutation,
+    followup::FollowUpsMutation,
 );
 
 /// The schema served at `/graphql`.

@@ -169,7 +169,9 @@ async fn r17_a_line_that_cannot_be_granted_is_recorded_and_followed_up_once() {
         let orders = orders(&db).await;
         // GCV without an issue calendar or a cadence: its issues cannot be counted.
         db.conn
-            .execute_unprepared("UPDATE items SET mz_volume = NULL, publish_date = NULL WHERE product_code = 'GCV'")
+            .execute_unprepared(
+                "UPDATE items SET mz_volume = NULL, publish_date = NULL WHERE product_code = 'GCV'",
+            )
             .await
             .unwrap();
         db.conn
