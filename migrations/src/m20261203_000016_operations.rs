@@ -190,10 +190,41 @@ impl MigrationTrait for Migration {
                     .add_column(string_len(WebhookEndpoints::Format, 24).default("STANDARD_WEBHOOKS"))
                     .to_owned(),
             )
-            .await
+            .await?;
+        let db = manager.get_connection();
+        // One Slack endpoint per database (partial unique index: PostgreSQL and SQLite alike), and the
+        // report's period scans (R16).
+        for sql in [
+            "CREATE UNIQUE INDEX ux_webhook_endpoints_slack ON webhook_endpoints (format) WHERE format = 'SLACK'",
+            "CREATE INDEX ix_orders_created ON orders (created_at)",
+            "CREATE INDEX ix_renewal_charges_settled ON renewal_charges (settled_at)",
+            "CREATE INDEX ix_renewals_deduct ON renewals (deduct_date)",
+            "CREATE INDEX ix_grants_granted ON entitlement_grants (granted_at)",
+            "CREATE INDEX ix_events_type_occurred ON events (event_type, occurred_at)",
+            "CREATE INDEX ix_deliveries_updated ON webhook_deliveries (updated_at)",
+            "CREATE INDEX ix_deliveries_delivered ON webhook_deliveries (delivered_at)",
+            "CREATE INDEX ix_emails_sent ON emails (sent_at)",
+        ] {
+            db.execute_unprepared(sql).await?;
+        }
+        Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        for index in [
+            "ux_webhook_endpoints_slack",
+            "ix_orders_created",
+            "ix_renewal_charges_settled",
+            "ix_renewals_deduct",
+            "ix_grants_granted",
+            "ix_events_type_occurred",
+            "ix_deliveries_updated",
+            "ix_deliveries_delivered",
+            "ix_emails_sent",
+        ] {
+            db.execute_unprepared(&format!("DROP INDEX IF EXISTS {index}")).await?;
+        }
         manager
             .alter_table(
                 Table::alter()

@@ -189,3 +189,20 @@ fn from_row(row: entity::Model) -> Result<Event, DbErr> {
         occurred_at: row.occurred_at,
     })
 }
+
+/// How many events of `event_type` occurred in `[from, to)` (the report's counts of what has no table of
+/// its own, e.g. `entitlement.expired`).
+pub async fn count_between(
+    db: &impl ConnectionTrait,
+    event_type: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    entity::Entity::find()
+        .filter(entity::Column::EventType.eq(event_type))
+        .filter(entity::Column::OccurredAt.gte(from))
+        .filter(entity::Column::OccurredAt.lt(to))
+        .count(db)
+        .await
+}

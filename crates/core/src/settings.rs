@@ -11,8 +11,10 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 mod batch;
+mod ops;
 
 pub use batch::{EmailSettings, GatewaySettings, JobSchedule, JobSettings, RenewalSettings};
+pub use ops::{AlertThresholds, MetricsSettings, OpsSettings, SlackSettings};
 
 /// The name of the settings file looked for in the working directory when none is given.
 pub const DEFAULT_CONFIG_FILE: &str = "platform.toml";
@@ -52,6 +54,12 @@ pub struct Settings {
     pub email: EmailSettings,
     /// The in-server job schedule (R13).
     pub jobs: JobSettings,
+    /// The daily report, alerts and follow-up lists (R16, R17).
+    pub ops: OpsSettings,
+    /// Slack (R16).
+    pub slack: SlackSettings,
+    /// `GET /metrics` (R16).
+    pub metrics: MetricsSettings,
     /// Access tokens (SPEC §3).
     pub auth: AuthSettings,
     /// Logging settings.
@@ -269,6 +277,9 @@ impl Default for Settings {
             gateway: GatewaySettings::default(),
             email: EmailSettings::default(),
             jobs: JobSettings::default(),
+            ops: OpsSettings::default(),
+            slack: SlackSettings::default(),
+            metrics: MetricsSettings::default(),
             auth: AuthSettings::default(),
             log: LogSettings::default(),
         }

@@ -9,6 +9,7 @@ pub mod batch;
 mod entity;
 mod error;
 pub mod expire;
+pub mod figures;
 pub mod grant;
 pub mod model;
 pub mod query;

@@ -150,7 +150,7 @@ impl Job for DispatchWebhooks {
         progress: &Progress,
     ) -> anyhow::Result<()> {
         let dispatcher =
-            notify::Dispatcher::new(ctx.db.clone(), notify::DispatchSettings::from(&ctx.settings.webhooks))?;
+            notify::Dispatcher::new(ctx.db.clone(), notify::DispatchSettings::from(ctx.settings.as_ref()))?;
         loop {
             let round = dispatcher.run_once(ctx.clock.now()).await?;
             progress.add(round.delivered, round.failed + round.dead);

@@ -55,6 +55,14 @@ pub struct DispatchSettings {
     pub breaker_after: u32,
     /// How long an opened breaker first stays open.
     pub breaker_open: Duration,
+    /// Where the Slack endpoint's messages go (`slack.webhook_url`, a secret).
+    pub slack_url: Option<platform_core::settings::Secret>,
+}
+
+impl From<&platform_core::Settings> for DispatchSettings {
+    fn from(s: &platform_core::Settings) -> Self {
+        DispatchSettings { slack_url: s.slack.webhook_url.clone(), ..DispatchSettings::from(&s.webhooks) }
+    }
 }
 
 impl From<&platform_core::settings::WebhookSettings> for DispatchSettings {
@@ -84,6 +92,7 @@ impl Default for DispatchSettings {
             outbound: OutboundPolicy::default(),
             breaker_after: 2,
             breaker_open: Duration::from_secs(30),
+            slack_url: None,
         }
     }
 }
@@ -450,6 +459,9 @@ impl Dispatcher {
 
     /// POSTs one event, signed; the accepting status, or why not.
     async fn send(&self, endpoint: &endpoint::Model, event: &events::Event) -> Result<u16, Failure> {
+        if endpoint.format == crate::model::FORMAT_SLACK {
+            return self.post_to_slack(event).await;
+        }
         let body = serde_json::json!({
             "type": event.event_type,
             "timestamp": event.occurred_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
@@ -484,7 +496,33 @@ impl Dispatcher {
             .header("webhook-timestamp", timestamp.to_string())
             .header("webhook-signature", signature::header(&keys, &id, timestamp, body.as_bytes()))
             .body(body);
-        match request.send().await {
+        self.answer_of(endpoint.id, request.send().await)
+    }
+
+    /// Posts the Slack message of `event` to `slack.webhook_url` (nothing to post: accepted as is).
+    async fn post_to_slack(&self, event: &events::Event) -> Result<u16, Failure> {
+        let Some(message) = crate::slack::message_of(event) else { return Ok(204) };
+        let Some(url) = &self.settings.slack_url else {
+            return Err(Failure::Failed(None, "slack.webhook_url is not set".to_owned()));
+        };
+        if let Err(forbidden) = self.settings.outbound.check_literal(url.expose()) {
+            return Err(Failure::Failed(None, format!("refused: {forbidden}")));
+        }
+        let request = self
+            .client
+            .post(url.expose())
+            .header("content-type", "application/json")
+            .body(message.to_string());
+        self.answer_of(0, request.send().await)
+    }
+
+    /// What a receiver's answer means for the delivery.
+    fn answer_of(
+        &self,
+        endpoint_id: i64,
+        sent: Result<reqwest::Response, reqwest::Error>,
+    ) -> Result<u16, Failure> {
+        match sent {
             Ok(response) => {
                 let status = response.status();
                 if status.is_success() {
@@ -507,7 +545,7 @@ impl Dispatcher {
                 // One message for a refused connection, a reset, a timeout or a peer that does not speak
                 // HTTP: what an admin reads must not map which ports of a host answer. The cause is in the
                 // log for whoever runs the server.
-                tracing::debug!(endpoint = endpoint.id, error = %err.without_url(), "webhook not delivered");
+                tracing::debug!(endpoint = endpoint_id, error = %err.without_url(), "webhook not delivered");
                 Err(Failure::NoResponse(format!(
                     "no HTTP response within {} s",
                     self.settings.timeout.as_secs()

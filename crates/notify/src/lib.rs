@@ -9,9 +9,11 @@ pub mod email;
 pub mod endpoints;
 mod entity;
 mod error;
+pub mod figures;
 pub mod model;
 pub mod outbound;
 pub mod signature;
+pub mod slack;
 
 pub use dispatch::{DispatchSettings, DispatchSummary, Dispatcher};
 pub use error::NotifyError;

@@ -2,6 +2,11 @@
 
 use chrono::{DateTime, Utc};
 
+/// The format of an ordinary endpoint: signed Standard Webhooks.
+pub const FORMAT_STANDARD: &str = "STANDARD_WEBHOOKS";
+/// The format of the Slack endpoint: Block Kit messages posted to `slack.webhook_url`.
+pub const FORMAT_SLACK: &str = "SLACK";
+
 /// A registered receiver of events.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoint {

@@ -5,6 +5,7 @@
 
 mod entity;
 mod error;
+pub mod figures;
 pub mod invoice;
 pub mod model;
 pub mod rules;

@@ -12,7 +12,7 @@ pub async fn run_in_server(db: DatabaseConnection, settings: Settings) {
     if interval == 0 {
         return;
     }
-    let dispatcher = match Dispatcher::new(db, DispatchSettings::from(&settings.webhooks)) {
+    let dispatcher = match Dispatcher::new(db, DispatchSettings::from(&settings)) {
         Ok(dispatcher) => dispatcher,
         Err(err) => {
             tracing::error!(error = %format!("{err:#}"), "webhook dispatcher cannot start");

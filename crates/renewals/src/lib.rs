@@ -10,6 +10,7 @@ pub mod bulk;
 pub mod charge;
 mod entity;
 mod error;
+pub mod figures;
 pub mod import;
 mod mail;
 pub mod notice;

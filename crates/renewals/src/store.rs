@@ -37,6 +37,13 @@ impl IntentStatus {
             IntentStatus::Error => "ERROR",
         }
     }
+
+    /// From the stored code.
+    pub(crate) fn parse(raw: &str) -> Option<IntentStatus> {
+        [Self::Pending, Self::Unknown, Self::Approved, Self::Declined, Self::Error]
+            .into_iter()
+            .find(|s| s.as_str() == raw)
+    }
 }
 
 /// The status of a stored renewal. The column's CHECK keeps it to the seed codes 0–5; a code outside them

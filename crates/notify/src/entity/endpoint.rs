@@ -16,6 +16,8 @@ pub(crate) struct Model {
     pub disabled_reason: Option<String>,
     pub start_event_id: i64,
     pub last_event_id: i64,
+    /// `STANDARD_WEBHOOKS`, or `SLACK` for the Slack incoming webhook of the settings.
+    pub format: String,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
 }

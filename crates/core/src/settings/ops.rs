@@ -1,0 +1,96 @@
+//! Settings of operations (R16, R17): the daily report and its recipients, the alert thresholds and
+//! checks, Slack, and the metrics endpoint.
+
+use super::Secret;
+use serde::{Deserialize, Serialize};
+
+/// The daily report, alerts and the failed-charges list (R16, R17).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OpsSettings {
+    /// Where the failed-charges list (and other operator e-mails) go. Default none.
+    pub report_recipients: Vec<String>,
+    /// Business time (`HH:MM`) of the `DAILY_REPORT` job, which reports on the day before; empty: off.
+    /// Default `09:30`.
+    pub daily_report_at: String,
+    /// Seconds between two `ALERT_CHECK` runs; `0`: off. Default `900` (seed 002: every 15 minutes).
+    pub alert_check_every_secs: u64,
+    /// Days of the month of the `FAILED_CHARGES_LIST` job (seed 000 task 12). Default `[5, 10, 15, 20, 25]`.
+    pub failed_charges_days: Vec<u32>,
+    /// Its business time (`HH:MM`); empty: off. Default `18:00`.
+    pub failed_charges_at: String,
+    /// Alert thresholds (seed 001 §4.2).
+    pub alerts: AlertThresholds,
+}
+
+impl Default for OpsSettings {
+    fn default() -> Self {
+        OpsSettings {
+            report_recipients: Vec::new(),
+            daily_report_at: "09:30".to_owned(),
+            alert_check_every_secs: 900,
+            failed_charges_days: vec![5, 10, 15, 20, 25],
+            failed_charges_at: "18:00".to_owned(),
+            alerts: AlertThresholds::default(),
+        }
+    }
+}
+
+/// When an alert is raised (R16; defaults from seed 001 §4.2).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AlertThresholds {
+    /// HIGH when the charge success rate is below this percentage. Default `90`.
+    pub min_charge_success_pct: u32,
+    /// Attempts of a day below which the success rate is not judged (one decline of two is not an
+    /// outage). Default `10`.
+    pub min_charge_attempts: u64,
+    /// MEDIUM when the day's orders are below this percentage of the four previous same weekdays' average.
+    /// Default `50`.
+    pub orders_low_pct: u32,
+    /// MEDIUM when above this percentage. Default `200`.
+    pub orders_high_pct: u32,
+    /// MEDIUM when follow-ups opened on the day exceed this percentage of the day's orders. Default `10`.
+    pub max_follow_up_pct: u32,
+    /// HIGH when the oldest waiting webhook delivery is older than this many minutes. Default `30`.
+    pub max_webhook_age_minutes: u32,
+}
+
+impl Default for AlertThresholds {
+    fn default() -> Self {
+        AlertThresholds {
+            min_charge_success_pct: 90,
+            min_charge_attempts: 10,
+            orders_low_pct: 50,
+            orders_high_pct: 200,
+            max_follow_up_pct: 10,
+            max_webhook_age_minutes: 30,
+        }
+    }
+}
+
+/// Slack (R16).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SlackSettings {
+    /// An incoming webhook URL (`https://hooks.slack.com/services/…`): the report, alerts and new URGENT or
+    /// HIGH follow-ups are posted there. A secret: never logged or returned. Default none (no posts).
+    pub webhook_url: Option<Secret>,
+}
+
+/// `GET /metrics` (R16).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// Serve Prometheus metrics. Default `true`.
+    pub enabled: bool,
+    /// Networks (CIDR, e.g. `10.0.0.0/8`) allowed to scrape without a token; others need an admin token.
+    /// Default none.
+    pub allowed_networks: Vec<String>,
+}
+
+impl Default for MetricsSettings {
+    fn default() -> Self {
+        MetricsSettings { enabled: true, allowed_networks: Vec::new() }
+    }
+}

@@ -1,0 +1,119 @@
+//! The renewals figures of the daily report (R16): what was due, what the charge attempts of a period
+//! settled as, and the cash forecast.
+
+use crate::entity::{charge, renewal};
+use crate::status::RenewalStatus;
+use crate::store::{IntentStatus, code};
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
+
+/// The charge attempts settled in a period.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChargeFigures {
+    /// Renewals whose deduct date is the day (not superseded).
+    pub due: u64,
+    /// Attempts approved.
+    pub charged: u64,
+    /// Their amount.
+    pub charged_amount: i64,
+    /// Attempts declined (the renewal FAILED), by reason, most frequent first.
+    pub failed_by_reason: Vec<(String, u64)>,
+    /// Attempts that ended in a transient error (nothing charged; tried again).
+    pub errors: u64,
+}
+
+impl ChargeFigures {
+    /// Declined attempts.
+    pub fn failed(&self) -> u64 {
+        self.failed_by_reason.iter().map(|(_, n)| n).sum()
+    }
+}
+
+/// Renewals due on `day` and the attempts settled in `[from, to)`.
+pub async fn charges(
+    db: &impl ConnectionTrait,
+    day: NaiveDate,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<ChargeFigures, DbErr> {
+    let due = renewal::Entity::find()
+        .filter(renewal::Column::DeductDate.eq(day))
+        .filter(renewal::Column::RenewStatus.ne(code(RenewalStatus::Superseded)))
+        .count(db)
+        .await?;
+    let rows: Vec<(String, Option<String>, i64, i64)> = charge::Entity::find()
+        .select_only()
+        .column(charge::Column::Status)
+        .column(charge::Column::Reason)
+        .column_as(Expr::cust("COUNT(*)"), "n")
+        .column_as(Expr::cust("CAST(COALESCE(SUM(amount), 0) AS BIGINT)"), "amount")
+        .filter(charge::Column::SettledAt.gte(from))
+        .filter(charge::Column::SettledAt.lt(to))
+        .group_by(charge::Column::Status)
+        .group_by(charge::Column::Reason)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut figures = ChargeFigures { due, ..ChargeFigures::default() };
+    for (status, reason, n, amount) in rows {
+        let n = u64::try_from(n).unwrap_or(0);
+        match IntentStatus::parse(&status) {
+            Some(IntentStatus::Approved) => {
+                figures.charged += n;
+                figures.charged_amount += amount;
+            }
+            Some(IntentStatus::Declined) => {
+                figures.failed_by_reason.push((reason.unwrap_or_else(|| "unknown".to_owned()), n));
+            }
+            Some(IntentStatus::Error) => figures.errors += n,
+            _ => {}
+        }
+    }
+    figures.failed_by_reason.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    Ok(figures)
+}
+
+/// One day of the cash forecast.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForecastDay {
+    /// The deduct date.
+    pub date: NaiveDate,
+    /// Renewals due that day (PENDING, or FAILED and due for a retry).
+    pub renewals: u64,
+    /// Their expected amount.
+    pub amount: i64,
+}
+
+/// The renewals due on each of the `days` days after `day`, with their expected amount; every day is
+/// listed, with zeros when nothing is due.
+pub async fn forecast(
+    db: &impl ConnectionTrait,
+    day: NaiveDate,
+    days: u32,
+) -> Result<Vec<ForecastDay>, DbErr> {
+    let dates: Vec<NaiveDate> =
+        (1..=days).filter_map(|n| day.checked_add_days(chrono::Days::new(n.into()))).collect();
+    let (Some(first), Some(last)) = (dates.first().copied(), dates.last().copied()) else {
+        return Ok(Vec::new());
+    };
+    let rows: Vec<(NaiveDate, i64, i64)> = renewal::Entity::find()
+        .select_only()
+        .column(renewal::Column::DeductDate)
+        .column_as(Expr::cust("COUNT(*)"), "n")
+        .column_as(Expr::cust("CAST(COALESCE(SUM(deduct_price), 0) AS BIGINT)"), "amount")
+        .filter(renewal::Column::RenewStatus.eq(code(RenewalStatus::Pending)))
+        .filter(renewal::Column::DeductDate.gte(first))
+        .filter(renewal::Column::DeductDate.lte(last))
+        .group_by(renewal::Column::DeductDate)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(dates
+        .into_iter()
+        .map(|date| {
+            let (n, amount) = rows.iter().find(|(d, _, _)| *d == date).map_or((0, 0), |(_, n, a)| (*n, *a));
+            ForecastDay { date, renewals: u64::try_from(n).unwrap_or(0), amount }
+        })
+        .collect())
+}
