@@ -10,12 +10,15 @@
 
 mod context;
 mod entity;
+pub mod health;
 mod name;
+mod operations;
 mod record;
 mod work;
 
 pub use context::JobContext;
 pub use name::JobName;
+pub use operations::{AlertCheck, DailyReport, report};
 pub use record::{JobRun, RunError, RunRequest, RunStatus, run, run_if_busy, run_in_background, runs};
 pub use work::{
     ChargeRenewals, CreateRenewals, DispatchEmails, DispatchWebhooks, ExpireEntitlements, GrantEntitlements,

@@ -19,11 +19,15 @@ pub enum JobName {
     DispatchWebhooks,
     /// R12: send the queued e-mails over SMTP (when configured).
     DispatchEmails,
+    /// R16: the report of the day before, its alerts, posted once.
+    DailyReport,
+    /// R16: the live alert rules (every 15 minutes).
+    AlertCheck,
 }
 
 impl JobName {
     /// Every job.
-    pub const ALL: [JobName; 8] = [
+    pub const ALL: [JobName; 10] = [
         JobName::CreateRenewals,
         JobName::SendNotices,
         JobName::ChargeRenewals,
@@ -32,6 +36,8 @@ impl JobName {
         JobName::GrantEntitlements,
         JobName::DispatchWebhooks,
         JobName::DispatchEmails,
+        JobName::DailyReport,
+        JobName::AlertCheck,
     ];
 
     /// The stored and displayed name, as in SPEC §4's `JobName`.
@@ -45,6 +51,8 @@ impl JobName {
             JobName::GrantEntitlements => "GRANT_ENTITLEMENTS",
             JobName::DispatchWebhooks => "DISPATCH_WEBHOOKS",
             JobName::DispatchEmails => "DISPATCH_EMAILS",
+            JobName::DailyReport => "DAILY_REPORT",
+            JobName::AlertCheck => "ALERT_CHECK",
         }
     }
 

@@ -199,6 +199,10 @@ async fn work_and_record(
             }
         }
     };
+    let error = outcome.as_ref().err().map(|err| format!("{err:#}"));
+    if let Err(err) = crate::health::record_tick(&ctx.db, name, error.as_deref(), Utc::now()).await {
+        tracing::warn!(job = name.as_str(), error = %err, "recording the job's tick failed");
+    }
     let mut finished: entity::ActiveModel = started.into();
     finished.finished_at = Set(Some(Utc::now()));
     finished.heartbeat_at = Set(Some(Utc::now()));
@@ -231,10 +235,11 @@ pub async fn run_if_busy(
     let progress = Progress::default();
     let outcome = execute(ctx, name, as_of, now, &progress).await;
     let (processed, failed) = counts(&progress);
-    if outcome.is_ok() && (processed, failed) == (0, 0) {
+    let error = outcome.err().map(|err| format!("{err:#}").chars().take(500).collect::<String>());
+    crate::health::record_tick(&ctx.db, name, error.as_deref(), Utc::now()).await?;
+    if error.is_none() && (processed, failed) == (0, 0) {
         return Ok(None);
     }
-    let error = outcome.err().map(|err| format!("{err:#}").chars().take(500).collect::<String>());
     let row = entity::ActiveModel {
         name: Set(name.as_str().to_owned()),
         as_of: Set(as_of),

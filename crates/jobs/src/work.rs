@@ -149,6 +149,8 @@ impl Job for DispatchWebhooks {
         _: DateTime<Utc>,
         progress: &Progress,
     ) -> anyhow::Result<()> {
+        notify::slack::sync_endpoint(&ctx.db, ctx.settings.slack.webhook_url.is_some(), ctx.clock.now())
+            .await?;
         let dispatcher =
             notify::Dispatcher::new(ctx.db.clone(), notify::DispatchSettings::from(ctx.settings.as_ref()))?;
         loop {
@@ -198,6 +200,8 @@ pub(crate) async fn execute(
         JobName::GrantEntitlements => GrantEntitlements.run(ctx, as_of, at, progress).await,
         JobName::DispatchWebhooks => DispatchWebhooks.run(ctx, as_of, at, progress).await,
         JobName::DispatchEmails => DispatchEmails.run(ctx, as_of, at, progress).await,
+        JobName::DailyReport => crate::operations::DailyReport.run(ctx, as_of, at, progress).await,
+        JobName::AlertCheck => crate::operations::AlertCheck.run(ctx, as_of, at, progress).await,
     }
 }
 
@@ -227,6 +231,8 @@ mod tests {
             GrantEntitlements::NAME,
             DispatchWebhooks::NAME,
             DispatchEmails::NAME,
+            crate::operations::DailyReport::NAME,
+            crate::operations::AlertCheck::NAME,
         ];
         assert_eq!(names, JobName::ALL, "one type per name, in the order of JobName::ALL");
     }

@@ -7,7 +7,8 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
 
 /// Orders of one source in one payment status.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct OrderCount {
     /// `EC`, `APP`, `NINE_ONE_APP`, `AUTO`, `IMPORT`.
     pub source: String,

@@ -9,7 +9,8 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
 
 /// The charge attempts settled in a period.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ChargeFigures {
     /// Renewals whose deduct date is the day (not superseded).
     pub due: u64,
@@ -75,7 +76,8 @@ pub async fn charges(
 }
 
 /// One day of the cash forecast.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ForecastDay {
     /// The deduct date.
     pub date: NaiveDate,
