@@ -40,6 +40,7 @@ mod membership;
 mod ordering;
 mod paging;
 mod renewal;
+mod report;
 mod scalars;
 mod service;
 mod webhooks;
@@ -81,6 +82,7 @@ pub struct Query(
     job::JobsQuery,
     mail::EmailsQuery,
     followup::FollowUpsQuery,
+    report::ReportQuery,
 );
 
 /// The root mutation: one object per domain, merged.

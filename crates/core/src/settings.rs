@@ -357,7 +357,9 @@ impl Settings {
         if let Ok(url) = std::env::var("DATABASE_URL") {
             figment = figment.merge(Serialized::default("database_url", url));
         }
-        figment.extract().map_err(Box::new)
+        let settings: Settings = figment.extract().map_err(Box::new)?;
+        settings.ops.check().map_err(|e| Box::new(figment::Error::from(e)))?;
+        Ok(settings)
     }
 
     /// The database URL in effect: the configured one or the embedded SQLite file in `data_dir`.

@@ -83,6 +83,16 @@ pub enum Command {
         #[arg(long, value_name = "DATE")]
         as_of: Option<chrono::NaiveDate>,
     },
+    /// Print the R16 report of a business date: each daily count beside the average of the four previous
+    /// same weekdays, charges, the 14-day forecast, follow-ups, backlogs, jobs and alerts.
+    Report {
+        /// The business date (YYYY-MM-DD). Default: today so far.
+        #[arg(long, value_name = "DATE")]
+        date: Option<chrono::NaiveDate>,
+        /// text, json or csv.
+        #[arg(long, default_value = "text", value_parser = ["text", "json", "csv"])]
+        format: String,
+    },
     /// Mask every person's data in this (non-production) copy (R15) and mark it development.
     Anonymize,
     /// Show the environment this database is marked with, or mark it.
@@ -169,6 +179,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let request = import::ImportRequest { kind, file, dry_run, rejects, batch, encoding, as_of };
             write_stdout(&import::run(&settings, request).await?)
         }
+        Command::Report { date, format } => report(&settings, date, &format).await,
         Command::Anonymize => write_stdout(&import::anonymize(&settings).await?),
         Command::Environment { set } => write_stdout(&import::environment(&settings, set).await?),
         Command::Schema => Ok(()),
@@ -199,6 +210,22 @@ async fn run_job(
         Some(error) => anyhow::bail!("{} failed: {error}", run.name),
         None => Ok(()),
     }
+}
+
+async fn report(settings: &Settings, date: Option<chrono::NaiveDate>, format: &str) -> anyhow::Result<()> {
+    let db = database::open_migrated(settings).await?;
+    let ctx = jobs::JobContext::new(db, std::sync::Arc::new(settings.clone()))?;
+    let now = Clock::System.now();
+    let today = ctx.calendar.date_of(now);
+    let date = date.unwrap_or(today);
+    ops::report::check_date(date, today).map_err(|message| anyhow::anyhow!("--{message}"))?;
+    let report = jobs::report(&ctx, date, now).await?;
+    let out = match format {
+        "json" => format!("{}\n", serde_json::to_string_pretty(&report)?),
+        "csv" => ops::render::csv(&report)?,
+        _ => ops::render::text(&report),
+    };
+    write_stdout(&out)
 }
 
 async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {

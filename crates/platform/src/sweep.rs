@@ -14,14 +14,17 @@ pub async fn run_in_server(db: DatabaseConnection, settings: Settings) {
     }
     let calendar = BusinessCalendar::from(&settings);
     let mut ticker = tokio::time::interval(Duration::from_secs(interval));
+    let mut ticks = crate::webhooks::Ticks::new(jobs::JobName::GrantEntitlements);
     loop {
         ticker.tick().await;
-        match jobs::grant_sweep(&db, calendar, chrono::Utc::now()).await {
+        let outcome = jobs::grant_sweep(&db, calendar, chrono::Utc::now()).await;
+        match &outcome {
             Ok(summary) if summary.granted + summary.failed > 0 => {
                 tracing::info!(?summary, "entitlement sweep")
             }
             Ok(_) => {}
             Err(err) => tracing::error!(error = %format!("{err:#}"), "entitlement sweep failed"),
         }
+        ticks.record(&db, outcome.as_ref().err().map(|e| format!("{e:#}"))).await;
     }
 }

@@ -12,15 +12,23 @@ pub async fn run_in_server(db: DatabaseConnection, settings: Settings) {
     if interval == 0 {
         return;
     }
-    let dispatcher = match Dispatcher::new(db, DispatchSettings::from(&settings)) {
+    let dispatcher = match Dispatcher::new(db.clone(), DispatchSettings::from(&settings)) {
         Ok(dispatcher) => dispatcher,
         Err(err) => {
             tracing::error!(error = %format!("{err:#}"), "webhook dispatcher cannot start");
             return;
         }
     };
+    if let Err(err) =
+        notify::slack::sync_endpoint(&db, settings.slack.webhook_url.is_some(), chrono::Utc::now()).await
+    {
+        tracing::error!(error = %err, "the Slack endpoint could not be put in step with the settings");
+    }
+    let mut ticks = Ticks::new(jobs::JobName::DispatchWebhooks);
     loop {
-        match dispatcher.run_once(chrono::Utc::now()).await {
+        let round = dispatcher.run_once(chrono::Utc::now()).await;
+        ticks.record(&db, round.as_ref().err().map(|e| format!("{e:#}"))).await;
+        match round {
             Ok(summary) if summary.attempted > 0 => {
                 tracing::debug!(?summary, "webhook round");
                 continue;
@@ -29,5 +37,29 @@ pub async fn run_in_server(db: DatabaseConnection, settings: Settings) {
             Err(err) => tracing::error!(error = %format!("{err:#}"), "webhook round failed"),
         }
         tokio::time::sleep(Duration::from_millis(interval)).await;
+    }
+}
+
+/// The ticks of an in-server loop (R16's job health), written at most once a minute unless it fails.
+pub(crate) struct Ticks {
+    name: jobs::JobName,
+    last: Option<std::time::Instant>,
+}
+
+impl Ticks {
+    pub(crate) fn new(name: jobs::JobName) -> Self {
+        Ticks { name, last: None }
+    }
+
+    /// Records this round: always when it failed, else when a minute has passed since the last record.
+    pub(crate) async fn record(&mut self, db: &DatabaseConnection, error: Option<String>) {
+        let due = self.last.is_none_or(|t| t.elapsed() >= Duration::from_secs(60));
+        if error.is_none() && !due {
+            return;
+        }
+        match jobs::health::record_tick(db, self.name, error.as_deref(), chrono::Utc::now()).await {
+            Ok(()) => self.last = Some(std::time::Instant::now()),
+            Err(err) => tracing::warn!(job = self.name.as_str(), error = %err, "recording the tick failed"),
+        }
     }
 }

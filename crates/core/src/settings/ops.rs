@@ -36,6 +36,29 @@ impl Default for OpsSettings {
     }
 }
 
+impl OpsSettings {
+    /// Checks the times and days: `HH:MM` or empty, days 1–28 (every month has them).
+    pub fn check(&self) -> Result<(), String> {
+        for (key, value) in [
+            ("ops.daily_report_at", &self.daily_report_at),
+            ("ops.failed_charges_at", &self.failed_charges_at),
+        ] {
+            if !value.is_empty() && chrono::NaiveTime::parse_from_str(value, "%H:%M").is_err() {
+                return Err(format!("{key}: {value:?} is not a time of day as HH:MM (or empty for off)"));
+            }
+        }
+        if let Some(day) = self.failed_charges_days.iter().find(|d| !(1..=28).contains(*d)) {
+            return Err(format!("ops.failed_charges_days: {day} is not a day 1–28 that every month has"));
+        }
+        for address in &self.report_recipients {
+            if !address.contains('@') || address.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                return Err(format!("ops.report_recipients: {address:?} is not an e-mail address"));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// When an alert is raised (R16; defaults from seed 001 §4.2).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
