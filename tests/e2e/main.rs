@@ -12,6 +12,7 @@ mod job_runs;
 mod lifecycle;
 mod limits;
 mod members;
+mod metrics;
 mod nested;
 mod operations;
 mod orders;

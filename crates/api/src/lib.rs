@@ -43,6 +43,7 @@ mod renewal;
 mod report;
 mod scalars;
 mod service;
+mod telemetry;
 mod webhooks;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};

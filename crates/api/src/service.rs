@@ -34,6 +34,8 @@ pub struct GraphqlService {
     bounds: RequestBounds,
     /// For the DataLoaders each request gets.
     db: sea_orm::DatabaseConnection,
+    /// The schema's root fields: the metrics' operation labels.
+    root_fields: Arc<std::collections::HashSet<&'static str>>,
 }
 
 impl GraphqlService {
@@ -47,6 +49,7 @@ impl GraphqlService {
     ) -> Self {
         GraphqlService {
             db,
+            root_fields: Arc::new(crate::telemetry::root_fields(&schema.sdl())),
             schema,
             documents: Arc::new(TtlCache::new(Duration::from_secs(3600), MAX_DOCUMENTS)),
             responses: Arc::new(TtlCache::new(catalog_ttl, MAX_RESPONSES)),
@@ -57,15 +60,30 @@ impl GraphqlService {
     /// Executes one request and serialises the response, answering public catalog queries from the
     /// response cache when it can. A request outside the [`RequestBounds`] is answered `BAD_USER_INPUT`
     /// before anything parses it.
-    pub async fn execute_json(&self, mut request: Request) -> String {
+    pub async fn execute_json(&self, request: Request) -> String {
+        let started = std::time::Instant::now();
+        let mut seen = crate::telemetry::Seen::new();
+        let body = self.respond(request, &mut seen).await;
+        seen.record(started.elapsed());
+        body
+    }
+
+    async fn respond(&self, mut request: Request, seen: &mut crate::telemetry::Seen) -> String {
         if let Err(refused) = guard::scan(&request.query, &self.bounds) {
-            return self.serialise(&refusal(refused));
+            let response = refusal(refused);
+            seen.errors(&response);
+            return self.serialise(&response);
         }
         let document = self.parsed(&request.query);
+        if let Some(document) = &document {
+            seen.operation = crate::telemetry::operation_of(document, &self.root_fields);
+        }
         if let Some(document) = &document
             && let Err(refused) = guard::check_document(document, &request.variables, &self.bounds)
         {
-            return self.serialise(&refusal(refused));
+            let response = refusal(refused);
+            seen.errors(&response);
+            return self.serialise(&response);
         }
         let cache_key =
             document.as_ref().filter(|d| is_public_catalog_query(d)).map(|_| response_key(&request));
@@ -76,6 +94,7 @@ impl GraphqlService {
             request.set_parsed_query(document);
         }
         let response = self.run(request).await;
+        seen.errors(&response);
         let body = self.serialise(&response);
         if let Some(key) = cache_key
             && response.errors.is_empty()

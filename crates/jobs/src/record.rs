@@ -200,6 +200,7 @@ async fn work_and_record(
         }
     };
     let error = outcome.as_ref().err().map(|err| format!("{err:#}"));
+    count_run(name, error.is_none(), (Utc::now() - now).to_std().unwrap_or_default());
     if let Err(err) = crate::health::record_tick(&ctx.db, name, error.as_deref(), Utc::now()).await {
         tracing::warn!(job = name.as_str(), error = %err, "recording the job's tick failed");
     }
@@ -236,6 +237,7 @@ pub async fn run_if_busy(
     let outcome = execute(ctx, name, as_of, now, &progress).await;
     let (processed, failed) = counts(&progress);
     let error = outcome.err().map(|err| format!("{err:#}").chars().take(500).collect::<String>());
+    count_run(name, error.is_none(), (Utc::now() - now).to_std().unwrap_or_default());
     crate::health::record_tick(&ctx.db, name, error.as_deref(), Utc::now()).await?;
     if error.is_none() && (processed, failed) == (0, 0) {
         return Ok(None);
@@ -255,6 +257,13 @@ pub async fn run_if_busy(
     .insert(&ctx.db)
     .await?;
     Ok(Some(from_row(row, Utc::now())))
+}
+
+/// Counts a run for `GET /metrics`: runs by job and outcome, and their durations.
+fn count_run(name: JobName, ok: bool, took: std::time::Duration) {
+    let status = if ok { "succeeded" } else { "failed" };
+    metrics::counter!("job_runs_total", "job" => name.as_str(), "status" => status).increment(1);
+    metrics::histogram!("job_run_duration_seconds", "job" => name.as_str()).record(took.as_secs_f64());
 }
 
 /// The counts of `progress` as stored.

@@ -89,7 +89,8 @@ impl Job for ChargeRenewals {
         at: DateTime<Utc>,
         progress: &Progress,
     ) -> anyhow::Result<()> {
-        ctx.charge_run().with_progress(progress.clone()).run(Due::Scheduled, as_of, at).await?;
+        let summary = ctx.charge_run().with_progress(progress.clone()).run(Due::Scheduled, as_of, at).await?;
+        count_charges(&summary);
         Ok(())
     }
 }
@@ -103,7 +104,8 @@ impl Job for RetryRenewals {
         at: DateTime<Utc>,
         progress: &Progress,
     ) -> anyhow::Result<()> {
-        ctx.charge_run().with_progress(progress.clone()).run(Due::Retries, as_of, at).await?;
+        let summary = ctx.charge_run().with_progress(progress.clone()).run(Due::Retries, as_of, at).await?;
+        count_charges(&summary);
         Ok(())
     }
 }
@@ -202,6 +204,18 @@ pub(crate) async fn execute(
         JobName::DispatchEmails => DispatchEmails.run(ctx, as_of, at, progress).await,
         JobName::DailyReport => crate::operations::DailyReport.run(ctx, as_of, at, progress).await,
         JobName::AlertCheck => crate::operations::AlertCheck.run(ctx, as_of, at, progress).await,
+    }
+}
+
+/// Counts a charge run's outcomes for `GET /metrics`.
+fn count_charges(summary: &renewals::charge::ChargeSummary) {
+    for (outcome, n) in [
+        ("charged", summary.charged),
+        ("declined", summary.declined),
+        ("error", summary.errors),
+        ("unknown", summary.unknown),
+    ] {
+        metrics::counter!("charge_attempts_total", "outcome" => outcome).increment(n);
     }
 }
 

@@ -35,11 +35,13 @@ struct AppState {
     db: DatabaseConnection,
     auth: Authenticator,
     graphiql: bool,
+    metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    metrics_access: crate::scrape::Access,
 }
 
 /// The router of the whole service over an open, migrated database.
 /// The router of the whole service over the process's shared services (see [`jobs::JobContext`]).
-pub fn router(settings: &Settings, services: &JobContext, auth: Authenticator) -> Router {
+pub fn router(settings: &Settings, services: &JobContext, auth: Authenticator) -> anyhow::Result<Router> {
     let limits = Limits::from(settings);
     let db = services.db.clone();
     let state = ApiState {
@@ -51,15 +53,33 @@ pub fn router(settings: &Settings, services: &JobContext, auth: Authenticator) -
         jobs: services.clone(),
     };
     let graphql = api::build_schema(state, limits);
-    let state = AppState { graphql, db, auth, graphiql: settings.graphiql_enabled() };
-    Router::new()
+    let metrics = if settings.metrics.enabled { crate::scrape::install() } else { None };
+    let metrics_access = crate::scrape::Access::parse(&settings.metrics.allowed_networks)?;
+    let state =
+        AppState { graphql, db, auth, graphiql: settings.graphiql_enabled(), metrics, metrics_access };
+    Ok(Router::new()
         .route("/graphql", get(graphiql).post(execute_graphql))
         .route("/healthz", get(healthz))
+        .route("/metrics", get(scrape))
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(settings.graphql.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .layer(CatchPanicLayer::new())
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http()))
+}
+
+async fn scrape(State(state): State<AppState>, request: axum::extract::Request) -> Response {
+    let peer = request.extensions().get::<axum::extract::ConnectInfo<SocketAddr>>().map(|info| info.0.ip());
+    let headers = request.headers().clone();
+    crate::scrape::scrape(
+        state.metrics.as_ref(),
+        &state.metrics_access,
+        &state.auth,
+        &state.db,
+        peer,
+        &headers,
+    )
+    .await
 }
 
 /// The media types a GraphQL POST may carry. A browser sends a cross-site form or `text/plain` post
@@ -153,7 +173,7 @@ impl Server {
         let listener = TcpListener::bind(settings.listen)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.listen))?;
-        Ok(Server { listener, router: router(settings, services, auth) })
+        Ok(Server { listener, router: router(settings, services, auth)? })
     }
 
     /// The address actually bound.
@@ -163,7 +183,8 @@ impl Server {
 
     /// Serves until `shutdown` completes, then finishes the requests in flight.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await?;
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await?;
         Ok(())
     }
 }

@@ -8,6 +8,7 @@ pub mod http;
 pub mod import;
 mod logging;
 pub mod schedule;
+pub mod scrape;
 pub mod sweep;
 pub mod webhooks;
 
