@@ -68,7 +68,10 @@ async fn r16_metrics_are_prometheus_text_that_moves_with_requests_and_admins_onl
         let (_, before) = scrape(&server.base, Some(&admin)).await;
         for _ in 0..3 {
             let body = server
-                .graphql("{ promotion(promotionCode: \"GC18080026\") { promotionCode } }", serde_json::json!({}))
+                .graphql(
+                    "{ promotion(promotionCode: \"GC18080026\") { promotionCode } }",
+                    serde_json::json!({}),
+                )
                 .await;
             assert!(body["errors"].is_null(), "{body}");
         }

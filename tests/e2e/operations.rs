@@ -277,3 +277,55 @@ async fn r16_an_alert_is_resolved_once_when_it_clears_and_bad_dates_are_refused(
         assert_eq!(error_codes(&server.graphql_as(&member, q, json!({ "d": null })).await), ["FORBIDDEN"]);
     }
 }
+
+#[tokio::test]
+async fn r17_the_failed_charges_list_goes_once_as_a_csv_attachment_and_to_slack() {
+    let smtp = test_support::smtp::SmtpReceiver::start().await.unwrap();
+    let (slack_url, slack) = receiver(&[]).await;
+    let configure = |s: &mut platform_core::Settings| {
+        s.webhooks.allow_private_networks = true;
+        s.slack.webhook_url = Some(platform_core::settings::Secret::new(slack_url.clone()));
+        s.email.smtp_url = Some(platform_core::settings::Secret::new(smtp.url.clone()));
+        s.ops.report_recipients = vec!["ops@example.com".into(), "lead@example.com".into()];
+    };
+    for server in servers(configure).await {
+        slack.lock().unwrap().clear();
+        let sent_before = smtp.received().len();
+        let db = &server.db.conn;
+        let ctx = jobs::JobContext::new(db.clone(), Arc::new(server.settings.clone())).unwrap();
+        let day = platform_core::BusinessCalendar::from(&server.settings).date_of(chrono::Utc::now());
+        let input =
+            members::CustomerInput { name: members::Change::Set("陳美".into()), ..Default::default() };
+        let (customer, _) = members::service::upsert_customer(db, input, chrono::Utc::now()).await.unwrap();
+        let seed = ::renewals::bulk::Seed {
+            customer_no: &customer.customer_no,
+            account: None,
+            promotion_code: "GC18080026",
+            count: 3,
+            deduct_date: day,
+            payment_token: Some("tok_decline_0002"),
+        };
+        ::renewals::bulk::seed_due(db, seed, chrono::Utc::now()).await.unwrap();
+        run(&ctx, jobs::JobName::ChargeRenewals, day).await;
+        run(&ctx, jobs::JobName::FailedChargesList, day).await;
+        run(&ctx, jobs::JobName::FailedChargesList, day).await;
+        run(&ctx, jobs::JobName::DispatchEmails, day).await;
+        run(&ctx, jobs::JobName::DispatchWebhooks, day).await;
+
+        let lists: Vec<_> = smtp
+            .received()
+            .into_iter()
+            .skip(sent_before)
+            .filter(|m| m.data.contains("Failed charges"))
+            .collect();
+        assert_eq!(lists.len(), 2, "{}: once per recipient", server.label());
+        let message = &lists[0].data;
+        assert!(message.contains("multipart/mixed") && message.contains("failed-charges-"), "{message}");
+        assert!(message.contains("3 renewal(s)"), "{message}");
+        let posts = slack.lock().unwrap().clone();
+        let lists: Vec<&Value> =
+            posts.iter().filter(|p| p["text"].as_str().unwrap_or("").contains("Failed charges")).collect();
+        assert_eq!(lists.len(), 1, "posted once: {posts:#?}");
+        assert_eq!(count(db, "events WHERE event_type = 'ops.failed_charges'").await, 1);
+    }
+}

@@ -18,7 +18,7 @@ mod work;
 
 pub use context::JobContext;
 pub use name::JobName;
-pub use operations::{AlertCheck, DailyReport, report};
+pub use operations::{AlertCheck, DailyReport, FailedChargesList, report};
 pub use record::{JobRun, RunError, RunRequest, RunStatus, run, run_if_busy, run_in_background, runs};
 pub use work::{
     ChargeRenewals, CreateRenewals, DispatchEmails, DispatchWebhooks, ExpireEntitlements, GrantEntitlements,

@@ -23,11 +23,13 @@ pub enum JobName {
     DailyReport,
     /// R16: the live alert rules (every 15 minutes).
     AlertCheck,
+    /// R17: the open charge failures as CSV to the operators (days of the month from the settings).
+    FailedChargesList,
 }
 
 impl JobName {
     /// Every job.
-    pub const ALL: [JobName; 10] = [
+    pub const ALL: [JobName; 11] = [
         JobName::CreateRenewals,
         JobName::SendNotices,
         JobName::ChargeRenewals,
@@ -38,6 +40,7 @@ impl JobName {
         JobName::DispatchEmails,
         JobName::DailyReport,
         JobName::AlertCheck,
+        JobName::FailedChargesList,
     ];
 
     /// The stored and displayed name, as in SPEC §4's `JobName`.
@@ -53,6 +56,7 @@ impl JobName {
             JobName::DispatchEmails => "DISPATCH_EMAILS",
             JobName::DailyReport => "DAILY_REPORT",
             JobName::AlertCheck => "ALERT_CHECK",
+            JobName::FailedChargesList => "FAILED_CHARGES_LIST",
         }
     }
 

@@ -90,3 +90,103 @@ impl Job for AlertCheck {
         Ok(())
     }
 }
+
+/// R17, the open charge failures as CSV to `ops.report_recipients` and a summary to Slack, once per day.
+pub struct FailedChargesList;
+
+impl Job for FailedChargesList {
+    const NAME: JobName = JobName::FailedChargesList;
+    async fn run(
+        &self,
+        ctx: &JobContext,
+        as_of: NaiveDate,
+        at: DateTime<Utc>,
+        progress: &Progress,
+    ) -> anyhow::Result<()> {
+        let key = format!("failed-charges:{as_of}");
+        if ops::posts::published(&ctx.db, &key).await? {
+            return Ok(());
+        }
+        sync_slack(ctx, at).await?;
+        let failed = renewals::figures::failed_charges(&ctx.db).await?;
+        let amount: i64 = failed.iter().map(|f| f.amount).sum();
+        let csv = failed_charges_csv(&failed)?;
+        let mut reasons: Vec<(String, usize)> = Vec::new();
+        for f in &failed {
+            let reason = f.reason.clone().unwrap_or_default();
+            match reasons.iter_mut().find(|(r, _)| *r == reason) {
+                Some((_, n)) => *n += 1,
+                None => reasons.push((reason, 1)),
+            }
+        }
+        reasons.sort_by(|a, b| b.1.cmp(&a.1));
+        let txn = platform_core::db::begin_write(&ctx.db).await?;
+        let mails: Vec<notify::email::NewEmail> = ctx
+            .settings
+            .ops
+            .report_recipients
+            .iter()
+            .map(|to| notify::email::NewEmail {
+                kind: notify::email::EmailKind::FailedChargesList,
+                dedupe_key: format!("failed_charges_list:{as_of}:{to}"),
+                to: Some(to.clone()),
+                regarding: format!("report:{as_of}"),
+                data: serde_json::json!({
+                    "date": as_of, "count": failed.len(), "amount": amount,
+                    "attachment": { "filename": format!("failed-charges-{as_of}.csv"), "contentType": "text/csv; charset=utf-8", "content": csv },
+                }),
+            })
+            .collect();
+        let queued = mails.len() as u64;
+        notify::email::queue_many(&txn, mails, at).await?;
+        let top: Vec<String> = reasons.iter().take(5).map(|(r, n)| format!("{r}: {n}")).collect();
+        let event = platform_core::events::NewEvent {
+            event_type: "ops.failed_charges",
+            subject: format!("report:{as_of}"),
+            payload: serde_json::json!({
+                "title": format!("Failed charges 扣款失敗名單 {as_of}: {} renewal(s)", failed.len()),
+                "priority": if failed.is_empty() { "LOW" } else { "MEDIUM" },
+                "lines": [format!("NT${amount} in all; the CSV went to {} recipient(s)", queued), top.join(", ")],
+                "count": failed.len(),
+            }),
+        };
+        if ops::posts::publish_once(&txn, &key, event, at).await? {
+            txn.commit().await?;
+            progress.add(queued + 1, 0);
+        }
+        Ok(())
+    }
+}
+
+/// The failed-charges list as CSV (a header line, one row per renewal).
+fn failed_charges_csv(failed: &[renewals::figures::FailedCharge]) -> anyhow::Result<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "renewalId",
+        "customerId",
+        "orderNo",
+        "promotionCode",
+        "deductDate",
+        "amount",
+        "reason",
+        "failedOn",
+        "nextRetryOn",
+        "attempts",
+    ])?;
+    let text = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    for f in failed {
+        w.write_record([
+            f.renewal_id.to_string(),
+            f.customer_id.to_string(),
+            f.order_no.clone().unwrap_or_default(),
+            f.promotion_code.clone(),
+            f.deduct_date.to_string(),
+            f.amount.to_string(),
+            f.reason.clone().unwrap_or_default(),
+            text(f.failed_on),
+            text(f.next_retry_on),
+            f.attempts.to_string(),
+        ])?;
+    }
+    Ok(String::from_utf8(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)?)
+}

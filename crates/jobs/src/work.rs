@@ -204,6 +204,9 @@ pub(crate) async fn execute(
         JobName::DispatchEmails => DispatchEmails.run(ctx, as_of, at, progress).await,
         JobName::DailyReport => crate::operations::DailyReport.run(ctx, as_of, at, progress).await,
         JobName::AlertCheck => crate::operations::AlertCheck.run(ctx, as_of, at, progress).await,
+        JobName::FailedChargesList => {
+            crate::operations::FailedChargesList.run(ctx, as_of, at, progress).await
+        }
     }
 }
 
@@ -247,6 +250,7 @@ mod tests {
             DispatchEmails::NAME,
             crate::operations::DailyReport::NAME,
             crate::operations::AlertCheck::NAME,
+            crate::operations::FailedChargesList::NAME,
         ];
         assert_eq!(names, JobName::ALL, "one type per name, in the order of JobName::ALL");
     }

@@ -16,8 +16,8 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use serde_json::{Value, json};
 
 /// The events posted to Slack.
-pub const EVENT_TYPES: [&str; 4] =
-    ["ops.report", "ops.alert_raised", "ops.alert_resolved", "follow_up.opened"];
+pub const EVENT_TYPES: [&str; 5] =
+    ["ops.report", "ops.alert_raised", "ops.alert_resolved", "ops.failed_charges", "follow_up.opened"];
 
 /// Makes the Slack endpoint match the settings: active from the current end of the log when a webhook URL
 /// is set (created once, whichever instance comes first), disabled when it is not.
@@ -45,6 +45,17 @@ pub async fn sync_endpoint(
                 update.col_expr(endpoint::Column::DisabledReason, Expr::value("slack.webhook_url is not set"))
             };
             update.exec(db).await?;
+        }
+        Some(row) if row.event_types != serde_json::to_string(&EVENT_TYPES).unwrap_or_default() => {
+            // A newer version posts more kinds of events.
+            endpoint::Entity::update_many()
+                .col_expr(
+                    endpoint::Column::EventTypes,
+                    Expr::value(serde_json::to_string(&EVENT_TYPES).unwrap_or_default()),
+                )
+                .filter(endpoint::Column::Id.eq(row.id))
+                .exec(db)
+                .await?;
         }
         Some(_) => {}
         None if configured => {

@@ -24,6 +24,11 @@ pub fn start(ctx: &JobContext) {
     if let Some(at) = time_of_day(&ops.daily_report_at) {
         tokio::spawn(run_daily(ctx.clone(), JobName::DailyReport, at, Vec::new()));
     }
+    if let Some(at) = time_of_day(&ops.failed_charges_at)
+        && !ops.failed_charges_days.is_empty()
+    {
+        tokio::spawn(run_daily(ctx.clone(), JobName::FailedChargesList, at, ops.failed_charges_days.clone()));
+    }
 }
 
 /// `HH:MM`, or `None` (empty: off; settings are checked at start by `doctor` and the loader).

@@ -119,3 +119,54 @@ pub async fn forecast(
         })
         .collect())
 }
+
+/// A renewal whose charge failed and has not been charged since (R17's failed-charges list).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FailedCharge {
+    /// The renewal.
+    pub renewal_id: i64,
+    /// Its payer's row id.
+    pub customer_id: i64,
+    /// The order of the failed charge.
+    pub order_no: Option<String>,
+    /// The plan.
+    pub promotion_code: String,
+    /// The deduct date.
+    pub deduct_date: NaiveDate,
+    /// The amount.
+    pub amount: i64,
+    /// Why it failed.
+    pub reason: Option<String>,
+    /// The cycle's first failure.
+    pub failed_on: Option<NaiveDate>,
+    /// The next automatic retry, if any.
+    pub next_retry_on: Option<NaiveDate>,
+    /// Charge attempts so far.
+    pub attempts: i32,
+}
+
+/// Every renewal FAILED now, oldest deduct date first.
+pub async fn failed_charges(db: &impl ConnectionTrait) -> Result<Vec<FailedCharge>, DbErr> {
+    use sea_orm::QueryOrder;
+    Ok(renewal::Entity::find()
+        .filter(renewal::Column::RenewStatus.eq(code(RenewalStatus::Failed)))
+        .order_by_asc(renewal::Column::DeductDate)
+        .order_by_asc(renewal::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| FailedCharge {
+            renewal_id: r.id,
+            customer_id: r.customer_id,
+            order_no: r.charge_order_no,
+            promotion_code: r.promotion_code,
+            deduct_date: r.deduct_date,
+            amount: r.deduct_price,
+            reason: r.failure_reason,
+            failed_on: r.failed_on,
+            next_retry_on: r.next_retry_on,
+            attempts: r.attempts,
+        })
+        .collect())
+}

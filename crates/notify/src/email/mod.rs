@@ -26,12 +26,18 @@ pub enum EmailKind {
     ChargeFailed,
     /// R9: the renewal was charged.
     ChargeSucceeded,
+    /// R17: the open charge failures, as a CSV attachment, to the operators.
+    FailedChargesList,
 }
 
 impl EmailKind {
     /// Every kind.
-    pub const ALL: [EmailKind; 3] =
-        [EmailKind::RenewalNotice, EmailKind::ChargeFailed, EmailKind::ChargeSucceeded];
+    pub const ALL: [EmailKind; 4] = [
+        EmailKind::RenewalNotice,
+        EmailKind::ChargeFailed,
+        EmailKind::ChargeSucceeded,
+        EmailKind::FailedChargesList,
+    ];
 
     /// The stored name, also the template's file stem.
     pub const fn as_str(self) -> &'static str {
@@ -39,6 +45,7 @@ impl EmailKind {
             EmailKind::RenewalNotice => "renewal_notice",
             EmailKind::ChargeFailed => "charge_failed",
             EmailKind::ChargeSucceeded => "charge_succeeded",
+            EmailKind::FailedChargesList => "failed_charges_list",
         }
     }
 

@@ -11,7 +11,7 @@ use crate::NotifyError;
 use crate::entity::email;
 use chrono::SubsecRound;
 use chrono::{DateTime, Utc};
-use lettre::message::{Mailbox, header::ContentType};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart, header::ContentType};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use platform_core::db::begin_write;
 use platform_core::settings::EmailSettings;
@@ -167,14 +167,30 @@ impl Mailer {
             .unwrap_or_default()
             .parse()
             .map_err(|e| (true, format!("bad recipient address: {e}")))?;
-        let message = Message::builder()
+        let data = data_of(row);
+        let builder = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(rendered.subject)
-            .message_id(Some(format!("<email-{}.{}@platform>", row.id, row.created_at.timestamp())))
-            .header(ContentType::TEXT_PLAIN)
-            .body(rendered.body)
-            .map_err(|e| (true, format!("building the message: {e}")))?;
+            .message_id(Some(format!("<email-{}.{}@platform>", row.id, row.created_at.timestamp())));
+        // An e-mail whose data carries `attachment: { filename, contentType, content }` (the failed-charges
+        // list) goes as text plus that file.
+        let attachment = data.get("attachment").and_then(|a| {
+            Some((a.get("filename")?.as_str()?, a.get("contentType")?.as_str()?, a.get("content")?.as_str()?))
+        });
+        let message = match attachment {
+            None => builder.header(ContentType::TEXT_PLAIN).body(rendered.body),
+            Some((filename, content_type, content)) => {
+                let content_type =
+                    ContentType::parse(content_type).map_err(|e| (true, format!("attachment type: {e}")))?;
+                builder.multipart(
+                    MultiPart::mixed().singlepart(SinglePart::plain(rendered.body)).singlepart(
+                        Attachment::new(filename.to_owned()).body(content.to_owned(), content_type),
+                    ),
+                )
+            }
+        }
+        .map_err(|e| (true, format!("building the message: {e}")))?;
         transport.send(message).await.map(|_| ()).map_err(|e| (e.is_permanent(), e.to_string()))
     }
 

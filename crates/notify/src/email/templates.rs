@@ -8,10 +8,11 @@ use crate::NotifyError;
 use minijinja::Environment;
 use std::path::Path;
 
-const BUILT_IN: [(EmailKind, &str); 3] = [
+const BUILT_IN: [(EmailKind, &str); 4] = [
     (EmailKind::RenewalNotice, include_str!("../../../../templates/email/renewal_notice.txt")),
     (EmailKind::ChargeFailed, include_str!("../../../../templates/email/charge_failed.txt")),
     (EmailKind::ChargeSucceeded, include_str!("../../../../templates/email/charge_succeeded.txt")),
+    (EmailKind::FailedChargesList, include_str!("../../../../templates/email/failed_charges_list.txt")),
 ];
 
 /// The loaded templates.
