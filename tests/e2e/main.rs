@@ -6,6 +6,7 @@
 mod access;
 mod binary;
 mod catalog;
+mod doctor;
 mod entitlements;
 mod hostile;
 mod job_runs;

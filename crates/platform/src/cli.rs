@@ -1,6 +1,6 @@
 //! The command line: `platform serve | migrate | schema | jobs | token | import | anonymize | environment`.
 
-use crate::{auth, database, http, import, logging, schedule, sweep, webhooks};
+use crate::{auth, database, doctor, http, import, logging, schedule, sweep, webhooks};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use members::Role;
@@ -93,6 +93,13 @@ pub enum Command {
         #[arg(long, default_value = "text", value_parser = ["text", "json", "csv"])]
         format: String,
     },
+    /// Preflight (R22): settings, secrets, database and migrations, data directory, SMTP, Slack and webhook
+    /// endpoints, the gateway, the job schedule. Exits 1 on any FAIL.
+    Doctor {
+        /// Print the checks as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Mask every person's data in this (non-production) copy (R15) and mark it development.
     Anonymize,
     /// Show the environment this database is marked with, or mark it.
@@ -151,6 +158,29 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Command::Schema = cli.command {
         return write_stdout(&api::sdl());
     }
+    if let Command::Doctor { json } = cli.command {
+        let settings =
+            Settings::load(cli.config.as_deref()).map_err(|e| format!("settings: {e}")).map(|mut s| {
+                if let Some(url) = cli.database_url.clone() {
+                    s.database_url = Some(url);
+                }
+                s
+            });
+        let checks = doctor::run(settings).await;
+        let out = if json {
+            format!("{}\n", serde_json::to_string_pretty(&checks)?)
+        } else {
+            doctor::text(&checks)
+        };
+        write_stdout(&out)?;
+        if checks.iter().any(|c| c.level == doctor::Level::Fail) {
+            anyhow::bail!(
+                "doctor: {} check(s) failed",
+                checks.iter().filter(|c| c.level == doctor::Level::Fail).count()
+            );
+        }
+        return Ok(());
+    }
     let mut settings = Settings::load(cli.config.as_deref()).map_err(|e| anyhow::anyhow!("settings: {e}"))?;
     if let Some(url) = cli.database_url {
         settings.database_url = Some(url);
@@ -182,7 +212,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Report { date, format } => report(&settings, date, &format).await,
         Command::Anonymize => write_stdout(&import::anonymize(&settings).await?),
         Command::Environment { set } => write_stdout(&import::environment(&settings, set).await?),
-        Command::Schema => Ok(()),
+        Command::Schema | Command::Doctor { .. } => Ok(()),
     }
 }
 

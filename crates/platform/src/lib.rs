@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod cli;
 pub mod database;
+pub mod doctor;
 pub mod http;
 pub mod import;
 mod logging;

@@ -230,3 +230,19 @@ fn to_email(templates: &Templates, row: email::Model) -> Result<Email, NotifyErr
 fn data_of(row: &email::Model) -> serde_json::Value {
     serde_json::from_str(&row.data).unwrap_or(serde_json::Value::Null)
 }
+
+/// Whether the mail server of `smtp_url` answers EHLO within `timeout` (`platform doctor`). The error
+/// names no credentials.
+pub async fn test_smtp(smtp_url: &str, timeout: std::time::Duration) -> Result<(), String> {
+    use lettre::{AsyncSmtpTransport, Tokio1Executor};
+    let transport: AsyncSmtpTransport<Tokio1Executor> =
+        AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp_url)
+            .map_err(|_| "email.smtp_url is not a valid smtp:// or smtps:// URL".to_owned())?
+            .timeout(Some(timeout))
+            .build();
+    match transport.test_connection().await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err("the server refused the connection".to_owned()),
+        Err(err) => Err(if err.is_permanent() { "refused".to_owned() } else { "no answer".to_owned() }),
+    }
+}
