@@ -99,6 +99,9 @@ async fn r17_admins_work_the_queue_over_graphql_and_nobody_else_sees_it() {
     }
 }
 
+/// What the test receiver keeps: the bodies it accepted, and the statuses it has yet to answer.
+type ReceiverState = (Arc<Mutex<Vec<Value>>>, Arc<Mutex<std::collections::VecDeque<u16>>>);
+
 /// A receiver that answers each POST with the next status of `answers` (then 200), keeping the bodies.
 async fn receiver(answers: &[u16]) -> (String, Arc<Mutex<Vec<Value>>>) {
     let log: Arc<Mutex<Vec<Value>>> = Arc::default();
@@ -108,10 +111,7 @@ async fn receiver(answers: &[u16]) -> (String, Arc<Mutex<Vec<Value>>>) {
         .route(
             "/hook",
             axum::routing::post(
-                |axum::extract::State((log, answers)): axum::extract::State<(
-                    Arc<Mutex<Vec<Value>>>,
-                    Arc<Mutex<std::collections::VecDeque<u16>>>,
-                )>,
+                |axum::extract::State((log, answers)): axum::extract::State<ReceiverState>,
                  body: axum::body::Bytes| async move {
                     let status = answers.lock().unwrap().pop_front().unwrap_or(200);
                     if status == 200 {

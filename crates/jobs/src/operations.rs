@@ -119,7 +119,7 @@ impl Job for FailedChargesList {
                 None => reasons.push((reason, 1)),
             }
         }
-        reasons.sort_by(|a, b| b.1.cmp(&a.1));
+        reasons.sort_by_key(|r| std::cmp::Reverse(r.1));
         let txn = platform_core::db::begin_write(&ctx.db).await?;
         let mails: Vec<notify::email::NewEmail> = ctx
             .settings

@@ -212,7 +212,8 @@ mod tests {
     fn r16_each_alert_rule_fires_at_its_threshold() {
         let orders = |value, average| Figure { value, average };
         let base = RuleInput { orders: orders(100, 100.0), ..RuleInput::default() };
-        let cases: Vec<(&str, Scope, RuleInput, Vec<(&str, Priority)>)> = vec![
+        type Case = (&'static str, Scope, RuleInput, Vec<(&'static str, Priority)>);
+        let cases: Vec<Case> = vec![
             ("a quiet day", Scope::Daily, base.clone(), vec![]),
             (
                 "89 % of 100 attempts",
