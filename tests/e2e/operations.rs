@@ -329,3 +329,43 @@ async fn r17_the_failed_charges_list_goes_once_as_a_csv_attachment_and_to_slack(
         assert_eq!(count(db, "events WHERE event_type = 'ops.failed_charges'").await, 1);
     }
 }
+
+#[tokio::test]
+async fn r16_database_unreachable_is_posted_urgent_straight_to_slack_and_recorded_when_back() {
+    let (slack_url, slack) = receiver(&[]).await;
+    let mut settings = platform_core::Settings::default();
+    settings.webhooks.allow_private_networks = true;
+    settings.slack.webhook_url = Some(platform_core::settings::Secret::new(slack_url));
+    let now = chrono::Utc::now();
+
+    // It goes away: one URGENT post, however many pings fail.
+    let gone = test_support::sqlite().await;
+    let conn = gone.conn.clone();
+    let mut watch = platform::watch::Watch::default();
+    assert_eq!(watch.check(&conn, &settings, now).await, None, "it answers");
+    gone.conn.clone().close().await.unwrap();
+    assert_eq!(watch.check(&conn, &settings, now).await, Some(platform::watch::Change::Down));
+    assert_eq!(watch.check(&conn, &settings, now).await, None);
+    let posts = slack.lock().unwrap().clone();
+    assert_eq!(posts.len(), 1, "{posts:#?}");
+    let headline = posts[0]["attachments"][0]["blocks"][0]["text"]["text"].as_str().unwrap().to_owned();
+    assert!(headline.starts_with("<!here> *[緊急 URGENT] The database does not answer"), "{headline}");
+    assert_eq!(posts[0]["attachments"][0]["color"], "#d0021b", "URGENT is red");
+
+    // It comes back: the episode is recorded, raised and resolved, with its follow-up.
+    for db in test_support::databases().await {
+        let mut watch = platform::watch::Watch::default();
+        watch.observe(false, now);
+        let back = watch.check(&db.conn, &settings, now + chrono::Duration::minutes(5)).await;
+        assert_eq!(back, Some(platform::watch::Change::Back(now)), "{}", db.label());
+        assert_eq!(count(&db.conn, "alerts WHERE rule = 'DATABASE' AND status = 'RESOLVED'").await, 1);
+        assert_eq!(
+            count(
+                &db.conn,
+                "follow_ups WHERE kind = 'ALERT' AND subject = 'alert:DATABASE' AND priority = 'URGENT'"
+            )
+            .await,
+            1
+        );
+    }
+}

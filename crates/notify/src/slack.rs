@@ -158,3 +158,39 @@ pub fn message_of(event: &Event) -> Option<Value> {
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
+
+/// Posts `message` straight to the incoming webhook, without the outbox: only for what cannot wait for a
+/// database (R16's "database unreachable" alert). The error names no URL.
+pub async fn post_now(url: &str, policy: crate::OutboundPolicy, message: &Value) -> Result<(), String> {
+    policy.check_literal(url).map_err(|e| format!("refused: {e}"))?;
+    let client = policy
+        .client(std::time::Duration::from_secs(10), "platform-webhooks/1")
+        .map_err(|_| "no client".to_owned())?;
+    let response = client
+        .post(url)
+        .header("content-type", "application/json")
+        .body(message.to_string())
+        .send()
+        .await
+        .map_err(|_| "no HTTP response".to_owned())?;
+    if response.status().is_success() { Ok(()) } else { Err(format!("answered {}", response.status())) }
+}
+
+/// The message of an alert that is not in the event log (see [`post_now`]).
+pub fn alert_message(
+    event_type: &str,
+    priority: &str,
+    title: &str,
+    lines: &[String],
+    at: DateTime<Utc>,
+) -> Option<Value> {
+    let event = Event {
+        id: 0,
+        event_id: uuid::Uuid::nil(),
+        event_type: event_type.to_owned(),
+        subject: "alert:DATABASE".to_owned(),
+        payload: json!({ "priority": priority, "title": title, "lines": lines }),
+        occurred_at: at,
+    };
+    message_of(&event)
+}

@@ -279,6 +279,7 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     };
     tokio::spawn(sweep::run_in_server(db.clone(), settings.clone()));
     tokio::spawn(webhooks::run_in_server(db.clone(), settings.clone()));
+    tokio::spawn(crate::watch::run_in_server(db.clone(), settings.clone()));
     // One set of services for the API, the scheduler and `runJob`.
     let services = jobs::JobContext::new(db, std::sync::Arc::new(settings.clone()))?;
     schedule::start(&services);

@@ -11,6 +11,7 @@ mod logging;
 pub mod schedule;
 pub mod scrape;
 pub mod sweep;
+pub mod watch;
 pub mod webhooks;
 
 /// Installs the process-wide TLS provider (ring) that reqwest and the webhook client use. Call once at
