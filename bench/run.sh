@@ -6,6 +6,7 @@
 #   ROUNDS=5 DURATION=20s bench/run.sh
 #   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench bench/run.sh   # adds PostgreSQL rows
 #   COMPARE_BINARY=/path/to/an/earlier/platform bench/run.sh                   # adds that build, same run
+#   COMPARE_METRICS=1 bench/run.sh                                             # adds metrics off, same run
 #
 # Needs wrk (apt-get install wrk). Everything listens on 127.0.0.1 and stops by itself.
 set -euo pipefail
@@ -20,6 +21,12 @@ if [ -n "${BENCH_DATABASE_URL:-}" ]; then
   start_platform pg 18084 DATABASE_URL="$BENCH_DATABASE_URL"
   start_platform pgnocache 18085 DATABASE_URL="$BENCH_DATABASE_URL" PLATFORM_CATALOG__CACHE_TTL_MS=0
   targets+=("platform-postgres 18084" "platform-postgres-nocache 18085")
+fi
+
+if [ -n "${COMPARE_METRICS:-}" ]; then
+  # Issue #16: the same build with metrics off (`platform-sqlite` has them on, the default).
+  start_platform metricsoff 18087 PLATFORM_METRICS__ENABLED=false
+  targets+=("platform-sqlite-metrics-off 18087")
 fi
 
 if [ -n "${COMPARE_BINARY:-}" ]; then
