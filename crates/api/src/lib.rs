@@ -44,6 +44,8 @@ mod report;
 mod scalars;
 mod service;
 mod telemetry;
+
+pub use telemetry::cache_request_metrics;
 mod webhooks;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};

@@ -40,14 +40,48 @@ impl Seen {
     /// Records the request: its count and latency by operation and outcome, and each error by code.
     pub(crate) fn record(&self, took: Duration) {
         let outcome = if self.codes.is_empty() { "ok" } else { "error" };
-        metrics::counter!("graphql_requests_total", "operation" => self.operation, "outcome" => outcome)
-            .increment(1);
-        metrics::histogram!("graphql_request_duration_seconds", "operation" => self.operation, "outcome" => outcome)
-            .record(took.as_secs_f64());
+        let (count, latency) = handles(self.operation, outcome);
+        count.increment(1);
+        latency.record(took.as_secs_f64());
         for code in &self.codes {
             metrics::counter!("graphql_errors_total", "code" => *code).increment(1);
         }
     }
+}
+
+/// The request counter and latency histogram of one (operation, outcome).
+type Handles = (metrics::Counter, metrics::Histogram);
+
+/// Handles registered once per label pair (the labels are bounded: the schema's root fields), so that the
+/// hot path of a request is an atomic add and a sample push, not a registry lookup.
+static HANDLES: std::sync::OnceLock<
+    std::sync::RwLock<std::collections::HashMap<(&'static str, &'static str), Handles>>,
+> = std::sync::OnceLock::new();
+
+/// Turns on the handle cache: call once the process's metrics recorder is installed (a handle made before
+/// would stay bound to no recorder).
+pub fn cache_request_metrics() {
+    HANDLES.get_or_init(Default::default);
+}
+
+fn handles(operation: &'static str, outcome: &'static str) -> Handles {
+    let Some(map) = HANDLES.get() else {
+        return (
+            metrics::counter!("graphql_requests_total", "operation" => operation, "outcome" => outcome),
+            metrics::histogram!("graphql_request_duration_seconds", "operation" => operation, "outcome" => outcome),
+        );
+    };
+    if let Some(found) = map.read().ok().and_then(|m| m.get(&(operation, outcome)).cloned()) {
+        return found;
+    }
+    let made = (
+        metrics::counter!("graphql_requests_total", "operation" => operation, "outcome" => outcome),
+        metrics::histogram!("graphql_request_duration_seconds", "operation" => operation, "outcome" => outcome),
+    );
+    if let Ok(mut m) = map.write() {
+        m.entry((operation, outcome)).or_insert_with(|| made.clone());
+    }
+    made
 }
 
 /// The root fields of the schema's Query and Mutation types, read from its SDL once.

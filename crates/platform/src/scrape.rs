@@ -34,6 +34,7 @@ pub fn install() -> Option<PrometheusHandle> {
                             }
                         })
                         .ok()?;
+                    api::cache_request_metrics();
                     Some(handle)
                 }
                 Err(err) => {
