@@ -225,7 +225,8 @@ impl FollowUp {
         Ok(self.closed_at.is_none() && self.due_at < state.clock.now())
     }
 
-    /// Its notes, oldest first (assignments and closings write one too).
+    /// Its notes, oldest first (assignments and closings write one too). Admins only.
+    #[graphql(guard = "Require::Admin")]
     async fn notes(&self, ctx: &Context<'_>) -> Result<Vec<FollowUpNote>> {
         let state = ctx.data::<ApiState>()?;
         let notes = manage::notes(&state.db, self.raw_id).await.map_err(from_domain)?;

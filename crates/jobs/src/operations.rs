@@ -41,15 +41,7 @@ impl Job for DailyReport {
         }
         sync_slack(ctx, at).await?;
         let report = report(ctx, date, at).await?;
-        let input = ops::rules::RuleInput {
-            charged: report.charges.charged,
-            failed: report.charges.failed(),
-            orders: report.figure("orders"),
-            follow_ups_opened: report.figure("followUpsOpened").value,
-            dead_deliveries: report.figure("webhooksDead").value,
-            failed_emails: report.figure("emailsFailed").value,
-            ..ops::rules::RuleInput::default()
-        };
+        let input = report.daily_input();
         let (evaluated, fired) = ops::rules::evaluate(Scope::Daily, &input, &ctx.settings.ops.alerts);
         let applied = ops::alerts::apply(&ctx.db, &evaluated, &fired, at).await?;
         let published = ops::posts::publish_once(&ctx.db, &key, ops::report_event(&report), at).await?;

@@ -7,7 +7,7 @@ use orders::figures::OrderCount;
 use platform_core::BusinessCalendar;
 use platform_core::settings::AlertThresholds;
 use renewals::figures::{ChargeFigures, ForecastDay};
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::ConnectionTrait;
 use serde::Serialize;
 
 /// Days of the cash forecast.
@@ -137,15 +137,15 @@ pub async fn build(
     jobs: Vec<JobHealth>,
     thresholds: &AlertThresholds,
 ) -> anyhow::Result<Report> {
-    let (from, to) = day_bounds(calendar, date);
-    let day = day_counts(db, calendar, date).await?;
+    let day = read_day(db, calendar, date, now).await?;
     let mut previous = Vec::new();
     for weeks in 1..=WEEKS_BACK {
         if let Some(d) = date.checked_sub_days(Days::new(7 * weeks)) {
-            previous.push(day_counts(db, calendar, d).await?);
+            previous.push(read_day(db, calendar, d, now).await?.counts());
         }
     }
-    let counts = day
+    let today = day.counts();
+    let counts = today
         .fields()
         .iter()
         .enumerate()
@@ -155,24 +155,10 @@ pub async fn build(
             ((*name).to_owned(), Figure { value: *value, average })
         })
         .collect::<Vec<_>>();
-    let orders = orders::figures::created_between(db, from, to).await?;
+    let Day { orders, charges, follow_ups, webhooks, emails, .. } = day;
     let paid_total = orders.iter().filter(|o| o.payment_status == "PAID").map(|o| o.amount).sum();
-    let charges = renewals::figures::charges(db, date, from, to).await?;
     let forecast = renewals::figures::forecast(db, date, FORECAST_DAYS).await?;
-    let follow_ups = followups::manage::counts(db, from, to, now).await?;
-    let webhooks = notify::figures::deliveries(db, from, to).await?;
-    let emails = notify::figures::emails(db, from, to).await?;
-    let input = crate::rules::RuleInput {
-        charged: charges.charged,
-        failed: charges.failed(),
-        orders: counts.iter().find(|(n, _)| n == "orders").map(|(_, f)| *f).unwrap_or_default(),
-        follow_ups_opened: follow_ups.opened,
-        dead_deliveries: day.webhooks_dead,
-        failed_emails: day.emails_failed,
-        ..crate::rules::RuleInput::default()
-    };
-    let (_, alerts) = crate::rules::evaluate(crate::Scope::Daily, &input, thresholds);
-    Ok(Report {
+    let mut report = Report {
         date,
         generated_at: now,
         charge_success_rate: crate::rules::success_rate(charges.charged, charges.failed()),
@@ -190,47 +176,80 @@ pub async fn build(
         webhooks,
         emails,
         jobs,
-        alerts,
+        alerts: Vec::new(),
         open_alerts: crate::alerts::open(db).await?,
-    })
+    };
+    report.alerts = crate::rules::evaluate(crate::Scope::Daily, &report.daily_input(), thresholds).1;
+    Ok(report)
 }
 
+impl Report {
+    /// What the daily rules look at in this report (the `DAILY_REPORT` job evaluates the same).
+    pub fn daily_input(&self) -> crate::rules::RuleInput {
+        crate::rules::RuleInput {
+            charged: self.charges.charged,
+            failed: self.charges.failed(),
+            orders: self.figure("orders"),
+            follow_ups_opened: self.figure("followUpsOpened").value,
+            dead_deliveries: self.figure("webhooksDead").value,
+            failed_emails: self.figure("emailsFailed").value,
+            ..crate::rules::RuleInput::default()
+        }
+    }
+}
+
+/// Everything read of one business date: each domain's figures, once.
+struct Day {
+    orders: Vec<OrderCount>,
+    charges: ChargeFigures,
+    granted: entitlements::figures::EntitlementFigures,
+    follow_ups: followups::manage::Counts,
+    webhooks: Vec<EndpointFigures>,
+    emails: EmailFigures,
+}
+
+impl Day {
+    fn counts(&self) -> DayCounts {
+        DayCounts {
+            orders: self.orders.iter().map(|o| o.orders).sum(),
+            paid_orders: self.orders.iter().filter(|o| o.payment_status == "PAID").map(|o| o.orders).sum(),
+            renewals_due: self.charges.due,
+            charged: self.charges.charged,
+            charge_failed: self.charges.failed(),
+            entitlements_granted: self.granted.granted,
+            entitlements_failed: self.granted.failed,
+            entitlements_expired: self.granted.expired,
+            follow_ups_opened: self.follow_ups.opened,
+            follow_ups_resolved: self.follow_ups.resolved,
+            webhooks_delivered: self.webhooks.iter().map(|w| w.delivered).sum(),
+            webhooks_dead: self.webhooks.iter().map(|w| w.dead).sum(),
+            emails_sent: self.emails.sent,
+            emails_failed: self.emails.failed,
+        }
+    }
+}
+
+/// Reads one business date (follow-ups open and overdue as of `now`).
+async fn read_day(
+    db: &impl ConnectionTrait,
+    calendar: BusinessCalendar,
+    date: NaiveDate,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Day> {
+    let (from, to) = day_bounds(calendar, date);
+    Ok(Day {
+        orders: orders::figures::created_between(db, from, to).await?,
+        charges: renewals::figures::charges(db, date, from, to).await?,
+        granted: entitlements::figures::between(db, from, to).await?,
+        follow_ups: followups::manage::counts(db, from, to, now).await?,
+        webhooks: notify::figures::deliveries(db, from, to).await?,
+        emails: notify::figures::emails(db, from, to).await?,
+    })
+}
 /// The instants a business date spans: `[its start, the next day's start)`.
 pub fn day_bounds(calendar: BusinessCalendar, date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
     let next = date.succ_opt().unwrap_or(date);
     (calendar.start_of(date), calendar.start_of(next))
-}
-
-/// The counts of one business date.
-pub async fn day_counts(
-    db: &impl ConnectionTrait,
-    calendar: BusinessCalendar,
-    date: NaiveDate,
-) -> Result<DayCounts, DbErr> {
-    let (from, to) = day_bounds(calendar, date);
-    let orders = orders::figures::created_between(db, from, to).await?;
-    let charges = renewals::figures::charges(db, date, from, to).await?;
-    let granted = entitlements::figures::between(db, from, to).await?;
-    let follow_ups =
-        followups::manage::counts(db, from, to, to).await.map_err(|e| DbErr::Custom(e.to_string()))?;
-    let webhooks = notify::figures::deliveries(db, from, to).await?;
-    let emails = notify::figures::emails(db, from, to).await?;
-    Ok(DayCounts {
-        orders: orders.iter().map(|o| o.orders).sum(),
-        paid_orders: orders.iter().filter(|o| o.payment_status == "PAID").map(|o| o.orders).sum(),
-        renewals_due: charges.due,
-        charged: charges.charged,
-        charge_failed: charges.failed(),
-        entitlements_granted: granted.granted,
-        entitlements_failed: granted.failed,
-        entitlements_expired: granted.expired,
-        follow_ups_opened: follow_ups.opened,
-        follow_ups_resolved: follow_ups.resolved,
-        webhooks_delivered: webhooks.iter().map(|w| w.delivered).sum(),
-        webhooks_dead: webhooks.iter().map(|w| w.dead).sum(),
-        emails_sent: emails.sent,
-        emails_failed: emails.failed,
-    })
 }
 
 /// Most days back and ahead of today a report may be asked for.
