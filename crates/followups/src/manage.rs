@@ -12,7 +12,7 @@ use platform_core::events;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 /// Longest assignee, note, resolution.
@@ -156,6 +156,7 @@ pub async fn add_note(
     let txn = begin_write(db).await?;
     let current = locked(&txn, id).await?;
     if !current.status.is_open() {
+        txn.rollback().await?;
         return Err(FollowUpError::Conflict {
             status: current.status.as_str(),
             message: "notes go on open follow-ups; open a new one".to_owned(),
@@ -239,7 +240,7 @@ impl Change {
         at: DateTime<Utc>,
         set: impl FnOnce(sea_orm::UpdateMany<follow_up::Entity>) -> sea_orm::UpdateMany<follow_up::Entity>,
     ) -> Result<FollowUp, FollowUpError> {
-        let txn = db.begin().await?;
+        let txn = begin_write(db).await?;
         let current = locked(&txn, id).await?;
         let open = [Status::Open.as_str(), Status::InProgress.as_str()];
         let update = follow_up::Entity::update_many()
@@ -249,6 +250,8 @@ impl Change {
             // Guarded: two admins closing at once, only one does.
             .filter(follow_up::Column::Status.is_in(open));
         if set(update).exec(&txn).await?.rows_affected != 1 {
+            // Rolled back here, not on drop: a dropped transaction ends later, holding the write lock.
+            txn.rollback().await?;
             return Err(FollowUpError::Conflict {
                 status: current.status.as_str(),
                 message: self.refused.to_owned(),
