@@ -22,6 +22,7 @@ mod m20261202_000013_job_run_heartbeat;
 mod m20261202_000014_simulated_gateway;
 mod m20261202_000015_delivery_lease_owner;
 mod m20261203_000016_operations;
+mod m20261203_000017_catalog_admin;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000014_simulated_gateway::Migration),
             Box::new(m20261202_000015_delivery_lease_owner::Migration),
             Box::new(m20261203_000016_operations::Migration),
+            Box::new(m20261203_000017_catalog_admin::Migration),
         ]
     }
 }

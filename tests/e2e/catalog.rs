@@ -113,7 +113,9 @@ async fn catalog_changes_show_within_the_cache_ttl() {
             assert_eq!(before["data"]["promotion"]["name"], "天下+全閱讀 一年");
             let mut definition = ::catalog::demo::promotions().remove(0);
             definition.promotion.name = "renamed".into();
-            ::catalog::service::upsert_promotion(&server.db.conn, &definition).await.unwrap();
+            ::catalog::admin::upsert_promotion(&server.db.conn, &definition, chrono::Utc::now())
+                .await
+                .unwrap();
             let right_after = server.graphql(query, json!({})).await;
             let expected_now = if ttl_ms == 0 { "renamed" } else { "天下+全閱讀 一年" };
             assert_eq!(

@@ -1,10 +1,12 @@
-//! The public catalog: `promotion`, `promotions` and `item`. Readable without a token (SPEC §3).
+//! The public catalog: `promotion`, `promotions` and `item`. Readable without a token (SPEC §3); retired
+//! promotions and items are seen by admins only (R18). The admins' writes are [`crate::catalog_admin`].
 
+use crate::access::{Require, principal};
 use crate::error::{coded, from_domain};
 use crate::paging::{DEFAULT_PAGE, MAX_PAGE, Page};
 use crate::{ApiState, Date};
 use async_graphql::connection::{Connection, Edge, OpaqueCursor};
-use async_graphql::{Context, Enum, Object, Result};
+use async_graphql::{Context, Enum, InputObject, Object, Result};
 use platform_core::ErrorCode;
 use std::sync::Arc;
 
@@ -18,10 +20,11 @@ impl CatalogQuery {
     async fn promotion(&self, ctx: &Context<'_>, promotion_code: String) -> Result<Option<Promotion>> {
         let state = ctx.data::<ApiState>()?;
         let found = state.catalog.promotion(promotion_code.trim()).await.map_err(from_domain)?;
-        Ok(found.map(Promotion))
+        Ok(found.filter(|p| p.status == ::catalog::Status::Active || is_admin(ctx)).map(Promotion))
     }
 
-    /// All promotions ordered by code, a page at a time (`first` ≤ 100, default 20; `after` is a cursor).
+    /// Promotions ordered by code, a page at a time (`first` ≤ 100, default 20; `after` is a cursor): those
+    /// on sale, or for admins any `filter` asks for (retired ones included).
     #[graphql(
         complexity = "first.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE) as usize * child_complexity + 1"
     )]
@@ -30,12 +33,21 @@ impl CatalogQuery {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        filter: Option<PromotionFilter>,
     ) -> Result<Connection<OpaqueCursor<String>, Promotion>> {
         let state = ctx.data::<ApiState>()?;
         let page = Page::<OpaqueCursor<String>>::parse(first, after)?;
+        let filter = filter.unwrap_or_default();
+        let mut wanted = ::catalog::service::PromotionFilter {
+            status: filter.status.map(Into::into),
+            renewable: filter.renewable,
+        };
+        if !is_admin(ctx) {
+            wanted.status = Some(::catalog::Status::Active);
+        }
         let mut rows = state
             .catalog
-            .promotions(page.after.as_ref().map(|c| c.0.as_str()), page.limit())
+            .promotions(wanted, page.after.as_ref().map(|c| c.0.as_str()), page.limit())
             .await
             .map_err(from_domain)?;
         let has_next_page = rows.len() > page.first;
@@ -52,12 +64,26 @@ impl CatalogQuery {
     async fn item(&self, ctx: &Context<'_>, item_no: String) -> Result<Option<Item>> {
         let state = ctx.data::<ApiState>()?;
         let found = state.catalog.item(item_no.trim()).await.map_err(from_domain)?;
-        Ok(found.map(Item))
+        Ok(found.filter(|i| i.item_status == ::catalog::Status::Active || is_admin(ctx)).map(Item))
     }
 }
 
+/// Whether the caller is an admin (who sees the retired part of the catalog).
+pub(crate) fn is_admin(ctx: &Context<'_>) -> bool {
+    principal(ctx).require_admin().is_ok()
+}
+
+/// Which promotions a list holds.
+#[derive(InputObject, Default)]
+pub(crate) struct PromotionFilter {
+    /// ACTIVE or INACTIVE (retired; admins only — others always get ACTIVE).
+    status: Option<Status>,
+    /// Only renewal plans (`true`) or only one-off promotions (`false`).
+    renewable: Option<bool>,
+}
+
 /// A promotion (方案): items sold together at `totalAmount`.
-pub(crate) struct Promotion(Arc<::catalog::Promotion>);
+pub(crate) struct Promotion(pub(crate) Arc<::catalog::Promotion>);
 
 #[Object]
 impl Promotion {
@@ -80,6 +106,27 @@ impl Promotion {
     /// How often it renews, when renewable.
     async fn renewal_period(&self) -> Option<RenewalPeriod> {
         self.0.renewal_period.map(Into::into)
+    }
+    /// ONE_OFF, MONTHLY or YEARLY.
+    async fn billing_cycle(&self) -> BillingCycle {
+        BillingCycle::of(self.0.renewal_period)
+    }
+    /// First day it is sold (business time), when it has one.
+    async fn valid_from(&self) -> Option<Date> {
+        self.0.valid_from.map(Date)
+    }
+    /// Last day it is sold (business time), when it has one.
+    async fn valid_to(&self) -> Option<Date> {
+        self.0.valid_to.map(Date)
+    }
+    /// Its scheduled price changes, newest first (R18). Admins only.
+    #[graphql(guard = "Require::Admin")]
+    async fn price_changes(&self, ctx: &Context<'_>) -> Result<Vec<crate::catalog_admin::PriceChange>> {
+        let state = ctx.data::<ApiState>()?;
+        let changes = ::catalog::admin::price_changes_of(&state.db, &self.0.promotion_code)
+            .await
+            .map_err(from_domain)?;
+        Ok(changes.into_iter().map(crate::catalog_admin::PriceChange).collect())
     }
     /// The plan a renewal charges (defaults to this promotion).
     async fn renewal_promotion_code(&self) -> Option<&str> {
@@ -131,7 +178,7 @@ impl PromotionItem {
 }
 
 /// An item (料號): a sellable item, a subscription term, or an issue of the calendar.
-pub(crate) struct Item(::catalog::Item);
+pub(crate) struct Item(pub(crate) ::catalog::Item);
 
 #[Object]
 impl Item {
@@ -179,6 +226,10 @@ impl Item {
     async fn item_status(&self) -> Status {
         self.0.item_status.into()
     }
+    /// The ERP's list price of one unit (定價), for display; promotions set what is paid.
+    async fn list_price(&self) -> Option<i64> {
+        self.0.list_price.map(platform_core::Money::amount)
+    }
 }
 
 /// Item category.
@@ -194,6 +245,18 @@ pub(crate) enum Category {
     Event,
     /// 贈品/聯賣
     Gift,
+}
+
+impl From<Category> for ::catalog::Category {
+    fn from(value: Category) -> Self {
+        match value {
+            Category::Magazine => ::catalog::Category::Magazine,
+            Category::Digital => ::catalog::Category::Digital,
+            Category::Book => ::catalog::Category::Book,
+            Category::Event => ::catalog::Category::Event,
+            Category::Gift => ::catalog::Category::Gift,
+        }
+    }
 }
 
 impl From<::catalog::Category> for Category {
@@ -215,6 +278,15 @@ pub(crate) enum Status {
     Active,
     /// Withdrawn.
     Inactive,
+}
+
+impl From<Status> for ::catalog::Status {
+    fn from(value: Status) -> Self {
+        match value {
+            Status::Active => ::catalog::Status::Active,
+            Status::Inactive => ::catalog::Status::Inactive,
+        }
+    }
 }
 
 impl From<::catalog::Status> for Status {
@@ -240,6 +312,35 @@ impl From<::catalog::RenewalPeriod> for RenewalPeriod {
         match value {
             ::catalog::RenewalPeriod::Monthly => RenewalPeriod::Monthly,
             ::catalog::RenewalPeriod::Yearly => RenewalPeriod::Yearly,
+        }
+    }
+}
+
+/// How a promotion is billed.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BillingCycle {
+    /// Bought once; no renewal.
+    OneOff,
+    /// Renews every month.
+    Monthly,
+    /// Renews every year.
+    Yearly,
+}
+
+impl BillingCycle {
+    fn of(period: Option<::catalog::RenewalPeriod>) -> Self {
+        match period {
+            None => BillingCycle::OneOff,
+            Some(::catalog::RenewalPeriod::Monthly) => BillingCycle::Monthly,
+            Some(::catalog::RenewalPeriod::Yearly) => BillingCycle::Yearly,
+        }
+    }
+
+    pub(crate) fn period(self) -> Option<::catalog::RenewalPeriod> {
+        match self {
+            BillingCycle::OneOff => None,
+            BillingCycle::Monthly => Some(::catalog::RenewalPeriod::Monthly),
+            BillingCycle::Yearly => Some(::catalog::RenewalPeriod::Yearly),
         }
     }
 }

@@ -28,6 +28,7 @@ macro_rules! mirror_enum {
 mod access;
 pub mod auth;
 mod catalog;
+mod catalog_admin;
 mod entitlement;
 pub mod error;
 mod events;
@@ -76,6 +77,7 @@ pub struct ApiState {
 #[derive(MergedObject, Default)]
 pub struct Query(
     catalog::CatalogQuery,
+    catalog_admin::CatalogAdminQuery,
     membership::MembersQuery,
     ordering::OrdersQuery,
     entitlement::EntitlementsQuery,
@@ -91,6 +93,7 @@ pub struct Query(
 /// The root mutation: one object per domain, merged.
 #[derive(MergedObject, Default)]
 pub struct Mutation(
+    catalog_admin::CatalogAdminMutation,
     membership::MembersMutation,
     ordering::OrdersMutation,
     entitlement::EntitlementsMutation,

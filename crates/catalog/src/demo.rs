@@ -3,8 +3,9 @@
 //! R4 table. Loading it twice changes nothing but `updated_at`; loading it later extends the calendar.
 
 use crate::CatalogError;
+use crate::admin;
+use crate::model::PromotionDefinition;
 use crate::model::{Cadence, Category, Item, Product, ProductKind, Promotion, RenewalPeriod, Status};
-use crate::service::{self, PromotionDefinition};
 use chrono::{Days, Months, NaiveDate};
 use platform_core::Money;
 use sea_orm::{ConnectionTrait, TransactionSession, TransactionTrait};
@@ -207,6 +208,7 @@ pub fn issue_calendar(from: NaiveDate, to: NaiveDate) -> Vec<Item> {
                 mz_volume: Some(volume),
                 publish_date: Some(date),
                 item_status: Status::Active,
+                list_price: None,
             });
         }
     }
@@ -241,6 +243,7 @@ pub fn subscription_items() -> Vec<Item> {
             mz_volume: None,
             publish_date: None,
             item_status: Status::Active,
+            list_price: None,
         })
         .collect()
 }
@@ -259,6 +262,8 @@ pub fn promotions() -> Vec<PromotionDefinition> {
                 renewal_period: *renewal_period,
                 renewal_promotion_code: None,
                 status: Status::Active,
+                valid_from: None,
+                valid_to: None,
                 items: vec![],
             },
             items: items
@@ -292,13 +297,19 @@ where
     items.extend(issue_calendar(from, to));
     let promotions = promotions();
 
+    // Through the admins' writer, validated like any catalog change, in one transaction.
+    let at = chrono::Utc::now();
     let txn = platform_core::db::begin_write(db).await?;
-    service::upsert_products(&txn, &products).await?;
-    service::upsert_items(&txn, &items).await?;
-    txn.commit().await?;
-    for definition in &promotions {
-        service::upsert_promotion(db, definition).await?;
+    for written in [
+        admin::upsert_products(&txn, &products, at).await?,
+        admin::upsert_items(&txn, &items, at).await?,
+        admin::upsert_promotions(&txn, &promotions, at).await?,
+    ] {
+        if let Some(refused) = written.refused.first() {
+            return Err(CatalogError::Invalid { field: refused.field, message: refused.message.clone() });
+        }
     }
+    txn.commit().await?;
     Ok(DemoSummary { products: products.len(), items: items.len(), promotions: promotions.len() })
 }
 

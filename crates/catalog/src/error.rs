@@ -14,6 +14,12 @@ pub enum CatalogError {
         /// Why.
         message: String,
     },
+    /// No such product, item or promotion (`field: why`).
+    #[error("{0}")]
+    NotFound(String),
+    /// The change does not fit the catalog as it stands (`field: why`).
+    #[error("{0}")]
+    Conflict(String),
     /// Anything else: a database failure, a bug.
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
@@ -29,6 +35,8 @@ impl HasErrorCode for CatalogError {
     fn code(&self) -> ErrorCode {
         match self {
             CatalogError::Invalid { .. } => ErrorCode::BadUserInput,
+            CatalogError::NotFound(_) => ErrorCode::NotFound,
+            CatalogError::Conflict(_) => ErrorCode::Conflict,
             CatalogError::Unexpected(_) => ErrorCode::Internal,
         }
     }

@@ -4,6 +4,7 @@
 //! Owns the tables `products`, `items`, `promotions` and `promotion_items`; other crates read them only
 //! through the functions here. Depends on `platform-core` alone.
 
+pub mod admin;
 pub mod demo;
 mod entity;
 mod error;
@@ -13,7 +14,8 @@ pub mod service;
 
 pub use error::CatalogError;
 pub use model::{
-    Cadence, Category, Item, Product, ProductKind, Promotion, PromotionItem, RenewalPeriod, Status,
+    Cadence, Category, Item, PriceChange, Product, ProductKind, Promotion, PromotionDefinition,
+    PromotionItem, RenewalPeriod, Status,
 };
 
 use platform_core::cache::TtlCache;
@@ -50,9 +52,20 @@ impl Catalog {
         Ok(found)
     }
 
-    /// A page of promotions after the code `after`.
-    pub async fn promotions(&self, after: Option<&str>, limit: u64) -> Result<Vec<Promotion>, CatalogError> {
-        service::list_promotions(&self.db, after, limit).await
+    /// A page of promotions matching `filter` after the code `after`.
+    pub async fn promotions(
+        &self,
+        filter: service::PromotionFilter,
+        after: Option<&str>,
+        limit: u64,
+    ) -> Result<Vec<Promotion>, CatalogError> {
+        service::list_promotions(&self.db, filter, after, limit).await
+    }
+
+    /// Forgets every cached lookup: called after this instance changed the catalog (the others see the
+    /// change within the cache TTL).
+    pub fn changed(&self) {
+        self.cache.clear();
     }
 
     /// The item, or `None`.

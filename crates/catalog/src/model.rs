@@ -37,6 +37,16 @@ pub enum ProductKind {
     Period,
 }
 
+impl ProductKind {
+    /// The name stored and served.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ProductKind::Volume => "VOLUME",
+            ProductKind::Period => "PERIOD",
+        }
+    }
+}
+
 /// Whether an item or promotion can be sold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(8))")]
@@ -47,6 +57,16 @@ pub enum Status {
     /// Withdrawn.
     #[sea_orm(string_value = "INACTIVE")]
     Inactive,
+}
+
+impl Status {
+    /// The name stored and served.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Status::Active => "ACTIVE",
+            Status::Inactive => "INACTIVE",
+        }
+    }
 }
 
 /// How often a renewable promotion renews.
@@ -112,6 +132,8 @@ pub struct Item {
     pub publish_date: Option<NaiveDate>,
     /// On sale or withdrawn.
     pub item_status: Status,
+    /// The ERP's list price (定價) of one unit, for display; promotions set what is paid.
+    pub list_price: Option<Money>,
 }
 
 /// A promotion (方案): items bundled at a price.
@@ -129,6 +151,10 @@ pub struct Promotion {
     pub renewal_promotion_code: Option<String>,
     /// On sale or withdrawn.
     pub status: Status,
+    /// First business day it is sold (inclusive); `None`: since always.
+    pub valid_from: Option<NaiveDate>,
+    /// Last business day it is sold (inclusive); `None`: until retired.
+    pub valid_to: Option<NaiveDate>,
     /// The bundled items in their order.
     pub items: Vec<PromotionItem>,
 }
@@ -138,6 +164,49 @@ impl Promotion {
     pub fn is_renewable(&self) -> bool {
         self.renewal_period.is_some()
     }
+
+    /// Why a new order cannot buy it on business day `day` (R18), or `None` when it is on sale: retired,
+    /// outside its window, or holding an item no longer on sale.
+    pub fn not_on_sale(&self, day: NaiveDate) -> Option<String> {
+        let code = &self.promotion_code;
+        if self.status != Status::Active {
+            return Some(format!("promotion {code} is retired"));
+        }
+        if let Some(from) = self.valid_from.filter(|from| day < *from) {
+            return Some(format!("promotion {code} is on sale from {from}"));
+        }
+        if let Some(to) = self.valid_to.filter(|to| day > *to) {
+            return Some(format!("promotion {code} was on sale until {to}"));
+        }
+        self.items
+            .iter()
+            .find(|line| line.item.item_status != Status::Active)
+            .map(|line| format!("item {} of promotion {code} is not on sale", line.item.item_no))
+    }
+}
+
+/// A promotion to create or replace, naming its items by number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PromotionDefinition {
+    /// Code, name, price, renewal plan, window and status; its `items` are ignored.
+    pub promotion: Promotion,
+    /// `(item_no, selling_price, quantity)` in order.
+    pub items: Vec<(String, Money, i32)>,
+}
+
+/// A scheduled price change of a renewal plan (R18).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PriceChange {
+    /// Its id.
+    pub id: i64,
+    /// The plan.
+    pub promotion_code: String,
+    /// The price from `effective_from`.
+    pub new_amount: Money,
+    /// The first business day charges may be at the new price.
+    pub effective_from: NaiveDate,
+    /// Who scheduled it.
+    pub created_by: String,
 }
 
 /// One item of a promotion.

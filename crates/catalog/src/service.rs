@@ -1,14 +1,10 @@
-//! Catalog queries and upserts. Functions take any connection or transaction (`&impl ConnectionTrait`).
+//! Catalog queries (the writes are [`crate::admin`]'s). Functions take any connection or transaction (`&impl ConnectionTrait`).
 
 use crate::CatalogError;
 use crate::entity::{item, product, promotion, promotion_item};
-use crate::model::{Cadence, Item, Product, Promotion, PromotionItem};
+use crate::model::{Cadence, Category, Item, Product, Promotion, PromotionItem, Status};
 use platform_core::Money;
-use sea_orm::sea_query::OnConflict;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionSession, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashMap;
 
 /// Rows per multi-row INSERT: well under SQLite's 32,766 bind parameters for the widest catalog table.
@@ -27,16 +23,56 @@ pub async fn find_promotion(
     Ok(Some(promotion_from(row, own)))
 }
 
-/// Up to `limit` promotions ordered by code, starting after the code `after`, each with its items.
-/// Two queries whatever the page size.
+/// The promotions of `codes` that exist, each with its items, in no particular order.
+pub async fn find_promotions(
+    db: &impl ConnectionTrait,
+    codes: &[String],
+) -> Result<Vec<Promotion>, CatalogError> {
+    let mut found = Vec::with_capacity(codes.len());
+    for chunk in codes.chunks(CHUNK) {
+        let rows = promotion::Entity::find()
+            .filter(promotion::Column::PromotionCode.is_in(chunk.to_vec()))
+            .all(db)
+            .await?;
+        let mut items =
+            items_of_promotions(db, &rows.iter().map(|r| r.promotion_code.clone()).collect::<Vec<_>>())
+                .await?;
+        found.extend(rows.into_iter().map(|row| {
+            let own = items.remove(&row.promotion_code).unwrap_or_default();
+            promotion_from(row, own)
+        }));
+    }
+    Ok(found)
+}
+
+/// Which promotions a list holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PromotionFilter {
+    /// Only ACTIVE or only INACTIVE (retired) ones; `None`: both.
+    pub status: Option<Status>,
+    /// Only renewal plans (`true`) or only one-off promotions (`false`).
+    pub renewable: Option<bool>,
+}
+
+/// Up to `limit` promotions matching `filter` ordered by code, starting after the code `after`, each with
+/// its items. Two queries whatever the page size.
 pub async fn list_promotions(
     db: &impl ConnectionTrait,
+    filter: PromotionFilter,
     after: Option<&str>,
     limit: u64,
 ) -> Result<Vec<Promotion>, CatalogError> {
     let mut query = promotion::Entity::find().order_by_asc(promotion::Column::PromotionCode).limit(limit);
     if let Some(after) = after {
         query = query.filter(promotion::Column::PromotionCode.gt(after));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(promotion::Column::Status.eq(status));
+    }
+    match filter.renewable {
+        Some(true) => query = query.filter(promotion::Column::RenewalPeriod.is_not_null()),
+        Some(false) => query = query.filter(promotion::Column::RenewalPeriod.is_null()),
+        None => {}
     }
     let rows = query.all(db).await?;
     let codes: Vec<String> = rows.iter().map(|r| r.promotion_code.clone()).collect();
@@ -65,6 +101,60 @@ pub async fn renewable_promotion_codes(db: &impl ConnectionTrait) -> Result<Vec<
 /// The item, or `None`.
 pub async fn find_item(db: &impl ConnectionTrait, item_no: &str) -> Result<Option<Item>, CatalogError> {
     Ok(item::Entity::find_by_id(item_no.to_owned()).one(db).await?.map(item_from))
+}
+
+/// Which items a list holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ItemFilter {
+    /// Only the items of this product.
+    pub product_code: Option<String>,
+    /// Only items of this category.
+    pub category: Option<Category>,
+    /// Only ACTIVE or only INACTIVE (retired) ones; `None`: both.
+    pub status: Option<Status>,
+    /// Calendar issues (`true`), sellable items and terms (`false`), or both (`None`).
+    pub issues: Option<bool>,
+}
+
+/// Up to `limit` items matching `filter` ordered by number, after the number `after`.
+pub async fn list_items(
+    db: &impl ConnectionTrait,
+    filter: &ItemFilter,
+    after: Option<&str>,
+    limit: u64,
+) -> Result<Vec<Item>, CatalogError> {
+    let mut query = item::Entity::find().order_by_asc(item::Column::ItemNo).limit(limit);
+    if let Some(after) = after {
+        query = query.filter(item::Column::ItemNo.gt(after));
+    }
+    if let Some(code) = &filter.product_code {
+        query = query.filter(item::Column::ProductCode.eq(code.as_str()));
+    }
+    if let Some(category) = filter.category {
+        query = query.filter(item::Column::Category.eq(category));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(item::Column::ItemStatus.eq(status));
+    }
+    match filter.issues {
+        Some(true) => query = query.filter(item::Column::MzVolume.is_not_null()),
+        Some(false) => query = query.filter(item::Column::MzVolume.is_null()),
+        None => {}
+    }
+    Ok(query.all(db).await?.into_iter().map(item_from).collect())
+}
+
+/// Up to `limit` products ordered by code, after the code `after`.
+pub async fn list_products(
+    db: &impl ConnectionTrait,
+    after: Option<&str>,
+    limit: u64,
+) -> Result<Vec<Product>, CatalogError> {
+    let mut query = product::Entity::find().order_by_asc(product::Column::ProductCode).limit(limit);
+    if let Some(after) = after {
+        query = query.filter(product::Column::ProductCode.gt(after));
+    }
+    Ok(query.all(db).await?.into_iter().map(product_from).collect())
 }
 
 /// The product, or `None`.
@@ -115,7 +205,7 @@ async fn items_of_promotions(
     Ok(by_promotion)
 }
 
-fn promotion_from(row: promotion::Model, items: Vec<PromotionItem>) -> Promotion {
+pub(crate) fn promotion_from(row: promotion::Model, items: Vec<PromotionItem>) -> Promotion {
     Promotion {
         promotion_code: row.promotion_code,
         name: row.name,
@@ -123,11 +213,13 @@ fn promotion_from(row: promotion::Model, items: Vec<PromotionItem>) -> Promotion
         renewal_period: row.renewal_period,
         renewal_promotion_code: row.renewal_promotion_code,
         status: row.status,
+        valid_from: row.valid_from,
+        valid_to: row.valid_to,
         items,
     }
 }
 
-fn item_from(row: item::Model) -> Item {
+pub(crate) fn item_from(row: item::Model) -> Item {
     Item {
         item_no: row.item_no,
         name: row.name,
@@ -140,10 +232,11 @@ fn item_from(row: item::Model) -> Item {
         mz_volume: row.mz_volume,
         publish_date: row.publish_date,
         item_status: row.item_status,
+        list_price: row.list_price.map(Money::new),
     }
 }
 
-fn product_from(row: product::Model) -> Product {
+pub(crate) fn product_from(row: product::Model) -> Product {
     let cadence = match (row.cadence_days, row.cadence_months) {
         (Some(days), _) => u32::try_from(days).ok().map(Cadence::Days),
         (None, Some(months)) => u32::try_from(months).ok().map(Cadence::Months),
@@ -157,162 +250,4 @@ fn product_from(row: product::Model) -> Product {
         sub_category: row.sub_category,
         cadence,
     }
-}
-
-/// A promotion to create or replace, naming its items by number.
-#[derive(Debug, Clone)]
-pub struct PromotionDefinition {
-    /// Code, name, price, renewal plan and status; `items` is ignored.
-    pub promotion: Promotion,
-    /// `(item_no, selling_price, quantity)` in order.
-    pub items: Vec<(String, Money, i32)>,
-}
-
-/// Creates or updates products by code.
-pub async fn upsert_products(db: &impl ConnectionTrait, products: &[Product]) -> Result<(), CatalogError> {
-    let now = chrono::Utc::now();
-    for chunk in products.chunks(CHUNK) {
-        let rows = chunk.iter().map(|p| {
-            let (days, months) = match p.cadence {
-                Some(Cadence::Days(d)) => (i32::try_from(d).ok(), None),
-                Some(Cadence::Months(m)) => (None, i32::try_from(m).ok()),
-                None => (None, None),
-            };
-            product::ActiveModel {
-                product_code: Set(p.product_code.clone()),
-                name: Set(p.name.clone()),
-                kind: Set(p.kind),
-                digital: Set(p.digital),
-                sub_category: Set(p.sub_category.clone()),
-                cadence_days: Set(days),
-                cadence_months: Set(months),
-                created_at: Set(now),
-                updated_at: Set(now),
-            }
-        });
-        product::Entity::insert_many(rows)
-            .on_conflict(
-                OnConflict::column(product::Column::ProductCode)
-                    .update_columns([
-                        product::Column::Name,
-                        product::Column::Kind,
-                        product::Column::Digital,
-                        product::Column::SubCategory,
-                        product::Column::CadenceDays,
-                        product::Column::CadenceMonths,
-                        product::Column::UpdatedAt,
-                    ])
-                    .to_owned(),
-            )
-            .exec_without_returning(db)
-            .await?;
-    }
-    Ok(())
-}
-
-/// Creates or updates items (including calendar issues) by item number.
-pub async fn upsert_items(db: &impl ConnectionTrait, items: &[Item]) -> Result<(), CatalogError> {
-    let now = chrono::Utc::now();
-    for chunk in items.chunks(CHUNK) {
-        let rows = chunk.iter().map(|i| item::ActiveModel {
-            item_no: Set(i.item_no.clone()),
-            name: Set(i.name.clone()),
-            category: Set(i.category),
-            sub_category: Set(i.sub_category.clone()),
-            product_code: Set(i.product_code.clone()),
-            term_issues: Set(i.term_issues),
-            term_months: Set(i.term_months),
-            term_days: Set(i.term_days),
-            mz_volume: Set(i.mz_volume),
-            publish_date: Set(i.publish_date),
-            item_status: Set(i.item_status),
-            created_at: Set(now),
-            updated_at: Set(now),
-        });
-        item::Entity::insert_many(rows)
-            .on_conflict(
-                OnConflict::column(item::Column::ItemNo)
-                    .update_columns([
-                        item::Column::Name,
-                        item::Column::Category,
-                        item::Column::SubCategory,
-                        item::Column::ProductCode,
-                        item::Column::TermIssues,
-                        item::Column::TermMonths,
-                        item::Column::TermDays,
-                        item::Column::MzVolume,
-                        item::Column::PublishDate,
-                        item::Column::ItemStatus,
-                        item::Column::UpdatedAt,
-                    ])
-                    .to_owned(),
-            )
-            .exec_without_returning(db)
-            .await?;
-    }
-    Ok(())
-}
-
-/// Creates or replaces a promotion and its items, in one transaction.
-pub async fn upsert_promotion<C>(db: &C, definition: &PromotionDefinition) -> Result<(), CatalogError>
-where
-    C: ConnectionTrait + TransactionTrait,
-{
-    let p = &definition.promotion;
-    if p.total_amount.is_negative() {
-        return Err(CatalogError::Invalid { field: "totalAmount", message: "must not be negative".into() });
-    }
-    if definition.items.is_empty() {
-        return Err(CatalogError::Invalid { field: "promotionItems", message: "must not be empty".into() });
-    }
-    if definition.items.iter().any(|(_, price, quantity)| price.is_negative() || *quantity <= 0) {
-        return Err(CatalogError::Invalid {
-            field: "promotionItems",
-            message: "sellingPrice must not be negative and quantity must be positive".into(),
-        });
-    }
-    let now = chrono::Utc::now();
-    let txn = platform_core::db::begin_write(db).await?;
-    promotion::Entity::insert(promotion::ActiveModel {
-        promotion_code: Set(p.promotion_code.clone()),
-        name: Set(p.name.clone()),
-        total_amount: Set(p.total_amount.amount()),
-        renewal_period: Set(p.renewal_period),
-        renewal_promotion_code: Set(p.renewal_promotion_code.clone()),
-        status: Set(p.status),
-        created_at: Set(now),
-        updated_at: Set(now),
-    })
-    .on_conflict(
-        OnConflict::column(promotion::Column::PromotionCode)
-            .update_columns([
-                promotion::Column::Name,
-                promotion::Column::TotalAmount,
-                promotion::Column::RenewalPeriod,
-                promotion::Column::RenewalPromotionCode,
-                promotion::Column::Status,
-                promotion::Column::UpdatedAt,
-            ])
-            .to_owned(),
-    )
-    .exec_without_returning(&txn)
-    .await?;
-    promotion_item::Entity::delete_many()
-        .filter(promotion_item::Column::PromotionCode.eq(p.promotion_code.as_str()))
-        .exec(&txn)
-        .await?;
-    let rows = definition.items.iter().zip(0..).map(|((item_no, price, quantity), position)| {
-        promotion_item::ActiveModel {
-            promotion_code: Set(p.promotion_code.clone()),
-            position: Set(position),
-            item_no: Set(item_no.clone()),
-            selling_price: Set(price.amount()),
-            quantity: Set(*quantity),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-    });
-    promotion_item::Entity::insert_many(rows).exec_without_returning(&txn).await?;
-    txn.commit().await?;
-    Ok(())
 }

@@ -52,12 +52,15 @@ pub struct ExpandedLine {
 
 /// **R1 expansion:** input line `index` (`quantity` units, `amount` paid) of `resolved` into order lines.
 /// A promotion bought `quantity` times is split as one bundle of `quantity ×` each item, over
-/// `quantity × totalAmount`. Withdrawn items or promotions are refused.
+/// `quantity × totalAmount`. Withdrawn items are refused; so are promotions not on sale on `sale_day`
+/// (R18: retired, outside their window, or holding a retired item) — or, for a renewal's charge
+/// (`sale_day` `None`), only a retired plan.
 pub fn expand_line(
     index: usize,
     resolved: Resolved<'_>,
     quantity: u32,
     amount: Money,
+    sale_day: Option<NaiveDate>,
 ) -> Result<Vec<ExpandedLine>, OrdersError> {
     let field = |name: &str| format!("lines[{index}].{name}");
     match resolved {
@@ -80,11 +83,13 @@ pub fn expand_line(
             }])
         }
         Resolved::Promotion(promotion) => {
-            if promotion.status != Status::Active {
-                return Err(OrdersError::invalid(
-                    field("itemNo"),
-                    format!("promotion {} is not on sale", promotion.promotion_code),
-                ));
+            let refused = match sale_day {
+                Some(day) => promotion.not_on_sale(day),
+                None => (promotion.status != Status::Active)
+                    .then(|| format!("promotion {} is retired", promotion.promotion_code)),
+            };
+            if let Some(why) = refused {
+                return Err(OrdersError::invalid(field("itemNo"), why));
             }
             let too_large = || OrdersError::invalid(field("quantity"), "is too large");
             let units: Vec<u32> = promotion
@@ -139,6 +144,8 @@ mod tests {
     use super::*;
     use catalog::PromotionItem;
 
+    const DAY: Option<NaiveDate> = NaiveDate::from_ymd_opt(2026, 11, 22);
+
     #[test]
     fn r2_every_category_is_confirmed_on_creation() {
         for category in
@@ -162,6 +169,7 @@ mod tests {
             mz_volume: None,
             publish_date: None,
             item_status: Status::Active,
+            list_price: None,
         }
     }
 
@@ -173,6 +181,8 @@ mod tests {
             renewal_period: None,
             renewal_promotion_code: None,
             status: Status::Active,
+            valid_from: None,
+            valid_to: None,
             items: items
                 .iter()
                 .zip(0..)
@@ -192,7 +202,7 @@ mod tests {
         let kcw = item("KCW12M", Category::Digital, "KCW");
         let gift = item("GF0001", Category::Gift, "GFT");
         let bundle = promotion(3480, &[(&gcv, 2280, 1), (&kcw, 1200, 1), (&gift, 0, 1)]);
-        let lines = expand_line(2, Resolved::Promotion(&bundle), 1, Money::new(2999)).unwrap();
+        let lines = expand_line(2, Resolved::Promotion(&bundle), 1, Money::new(2999), DAY).unwrap();
         let amounts: Vec<i64> = lines.iter().map(|l| l.amount.amount()).collect();
         // 2999 × 2280 / 3480 = 1964.9 → 1964; 2999 × 1200 / 3480 = 1034.1 → 1034; the remainder 1 goes to
         // the last priced item; the gift stays 0.
@@ -201,7 +211,7 @@ mod tests {
         assert_eq!(lines[1].category, Category::Digital);
 
         // Bought twice: quantities double, the split is over twice the total.
-        let twice = expand_line(0, Resolved::Promotion(&bundle), 2, Money::new(6960)).unwrap();
+        let twice = expand_line(0, Resolved::Promotion(&bundle), 2, Money::new(6960), DAY).unwrap();
         let got: Vec<(u32, i64)> = twice.iter().map(|l| (l.quantity, l.amount.amount())).collect();
         assert_eq!(got, [(2, 4560), (2, 2400), (2, 0)]);
     }
@@ -210,13 +220,48 @@ mod tests {
     fn withdrawn_items_and_promotions_are_refused_with_the_line_named() {
         let mut old = item("GCV0001", Category::Magazine, "GCV");
         old.item_status = Status::Inactive;
-        let err = expand_line(1, Resolved::Item(&old), 1, Money::new(100)).unwrap_err().to_string();
+        let err = expand_line(1, Resolved::Item(&old), 1, Money::new(100), DAY).unwrap_err().to_string();
         assert_eq!(err, "lines[1].itemNo: item GCV0001 is not on sale");
         let gcv = item("GCV1Y", Category::Magazine, "GCV");
         let mut bundle = promotion(2280, &[(&gcv, 2280, 1)]);
         bundle.status = Status::Inactive;
-        let err = expand_line(0, Resolved::Promotion(&bundle), 1, Money::new(2280)).unwrap_err().to_string();
-        assert!(err.starts_with("lines[0].itemNo: promotion GC18080026 is not on sale"), "{err}");
+        let err =
+            expand_line(0, Resolved::Promotion(&bundle), 1, Money::new(2280), DAY).unwrap_err().to_string();
+        assert_eq!(err, "lines[0].itemNo: promotion GC18080026 is retired");
+        // A renewal's charge refuses a retired plan too.
+        assert!(expand_line(0, Resolved::Promotion(&bundle), 1, Money::new(2280), None).is_err());
+    }
+
+    #[test]
+    fn r18_new_orders_refuse_promotions_out_of_their_window_or_with_a_retired_item() {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+        let mut gcv = item("GCV1Y", Category::Magazine, "GCV");
+        let mut bundle = promotion(2280, &[(&gcv, 2280, 1)]);
+        let expand = |p: &Promotion, sale_day| {
+            expand_line(0, Resolved::Promotion(p), 1, Money::new(2280), sale_day).map_err(|e| e.to_string())
+        };
+        assert!(expand(&bundle, Some(day)).is_ok());
+        bundle.valid_from = day.succ_opt();
+        assert_eq!(
+            expand(&bundle, Some(day)).unwrap_err(),
+            "lines[0].itemNo: promotion GC18080026 is on sale from 2026-11-23"
+        );
+        bundle.valid_from = None;
+        bundle.valid_to = day.pred_opt();
+        assert_eq!(
+            expand(&bundle, Some(day)).unwrap_err(),
+            "lines[0].itemNo: promotion GC18080026 was on sale until 2026-11-21"
+        );
+        // The window is for new orders: a renewal's charge of the plan goes on.
+        assert!(expand(&bundle, None).is_ok());
+        bundle.valid_to = Some(day);
+        assert!(expand(&bundle, Some(day)).is_ok(), "the last day is inclusive");
+        gcv.item_status = Status::Inactive;
+        let bundle = promotion(2280, &[(&gcv, 2280, 1)]);
+        assert_eq!(
+            expand(&bundle, Some(day)).unwrap_err(),
+            "lines[0].itemNo: item GCV1Y of promotion GC18080026 is not on sale"
+        );
     }
 
     proptest::proptest! {
@@ -233,7 +278,7 @@ mod tests {
             let parts: Vec<(&Item, i64, i32)> =
                 items.iter().zip(&prices).map(|(item, (price, quantity))| (item, *price, *quantity)).collect();
             let bundle = promotion(total, &parts);
-            let lines = expand_line(0, Resolved::Promotion(&bundle), bundles, Money::new(paid)).unwrap();
+            let lines = expand_line(0, Resolved::Promotion(&bundle), bundles, Money::new(paid), DAY).unwrap();
             proptest::prop_assert!(lines.iter().all(|l| !l.amount.is_negative()));
             proptest::prop_assert_eq!(lines.iter().map(|l| l.amount.amount()).sum::<i64>(), paid);
             for (line, (_, quantity)) in lines.iter().zip(&prices) {

@@ -2,6 +2,7 @@
 //! and the domain types of [`crate::model`].
 
 pub(crate) mod item;
+pub(crate) mod price_change;
 pub(crate) mod product;
 pub(crate) mod promotion;
 pub(crate) mod promotion_item;

@@ -13,6 +13,8 @@ pub(crate) struct Model {
     pub renewal_period: Option<RenewalPeriod>,
     pub renewal_promotion_code: Option<String>,
     pub status: Status,
+    pub valid_from: Option<Date>,
+    pub valid_to: Option<Date>,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
 }

@@ -1,7 +1,8 @@
 //! Catalog storage: demo load, promotion lookups and paging, and the constraints that guard the tables.
 
-use catalog::service::{self, PromotionDefinition};
+use catalog::service::{self, PromotionFilter};
 use catalog::{Category, Status, demo};
+use catalog::{PromotionDefinition, admin};
 use chrono::NaiveDate;
 use platform_core::Money;
 use sea_orm::{ConnectionTrait, Statement};
@@ -58,12 +59,14 @@ async fn demo_catalog_loads_idempotently_and_answers_the_seed_query() {
 async fn promotions_page_by_code_with_their_items() {
     for db in test_support::databases().await {
         demo::load(&db.conn, today()).await.unwrap();
-        let first = service::list_promotions(&db.conn, None, 3).await.unwrap();
+        let first = service::list_promotions(&db.conn, PromotionFilter::default(), None, 3).await.unwrap();
         let codes: Vec<&str> = first.iter().map(|p| p.promotion_code.as_str()).collect();
         assert_eq!(codes, ["BK24010001", "GC18080026", "GC24010001"], "{}", db.label());
         assert_eq!(first[0].items.len(), 2);
         assert_eq!(first[0].items[0].quantity, 2);
-        let rest = service::list_promotions(&db.conn, Some("GC24010001"), 100).await.unwrap();
+        let rest = service::list_promotions(&db.conn, PromotionFilter::default(), Some("GC24010001"), 100)
+            .await
+            .unwrap();
         assert_eq!(rest.len(), 5, "{}", db.label());
         assert!(rest.iter().all(|p| p.promotion_code.as_str() > "GC24010001"));
     }
@@ -76,7 +79,11 @@ async fn invalid_promotion_is_rejected_and_nothing_is_written() {
         let mut definition: PromotionDefinition = demo::promotions().remove(0);
         definition.promotion.promotion_code = "NEW01".into();
         definition.items.push(("NO-SUCH-ITEM".into(), Money::new(1), 1));
-        assert!(service::upsert_promotion(&db.conn, &definition).await.is_err(), "{}", db.label());
+        assert!(
+            admin::upsert_promotion(&db.conn, &definition, chrono::Utc::now()).await.is_err(),
+            "{}",
+            db.label()
+        );
         assert!(
             service::find_promotion(&db.conn, "NEW01").await.unwrap().is_none(),
             "rolled back on {}",
@@ -84,8 +91,8 @@ async fn invalid_promotion_is_rejected_and_nothing_is_written() {
         );
 
         definition.items = vec![("GCV1Y".into(), Money::new(-1), 1)];
-        let err = service::upsert_promotion(&db.conn, &definition).await.unwrap_err();
-        assert!(err.to_string().contains("promotionItems"), "{err}");
+        let err = admin::upsert_promotion(&db.conn, &definition, chrono::Utc::now()).await.unwrap_err();
+        assert!(err.to_string().starts_with("sellingPrice:"), "{err}");
     }
 }
 

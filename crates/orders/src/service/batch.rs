@@ -72,7 +72,7 @@ impl OrderService {
             if let std::collections::hash_map::Entry::Vacant(slot) = plans.entry(key) {
                 let line =
                     LineInput { item_no: input.promotion_code.clone(), quantity: 1, amount: input.amount };
-                slot.insert(self.expand(&[line]).await?);
+                slot.insert(self.expand(&[line], None).await?);
             }
         }
         Ok(Plans(plans))

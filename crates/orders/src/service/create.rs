@@ -30,7 +30,7 @@ impl OrderService {
         // Stored timestamps keep microseconds; the order returned must equal the order read back.
         let at = at.trunc_subsecs(6);
         let checked = Checked::new(input)?;
-        let lines = self.expand(&checked.lines).await?;
+        let lines = self.expand(&checked.lines, Some(self.calendar.date_of(at))).await?;
         let total = order_total(checked.shipping_fee, &lines)?;
         match self.write(&checked, &lines, total, at).await {
             Err(OrdersError::Unexpected(err))
@@ -48,15 +48,26 @@ impl OrderService {
         }
     }
 
-    pub(super) async fn expand(&self, lines: &[LineInput]) -> Result<Vec<ExpandedLine>, OrdersError> {
+    /// The lines expanded (R1), checked as sold on `sale_day` (`None`: a renewal's charge, R18).
+    pub(super) async fn expand(
+        &self,
+        lines: &[LineInput],
+        sale_day: Option<chrono::NaiveDate>,
+    ) -> Result<Vec<ExpandedLine>, OrdersError> {
         let mut expanded = Vec::with_capacity(lines.len());
         for (index, line) in lines.iter().enumerate() {
             let quantity = u32::try_from(line.quantity).unwrap_or(1);
             let amount = Money::new(line.amount);
             if let Some(promotion) = self.catalog.promotion(&line.item_no).await? {
-                expanded.extend(expand_line(index, Resolved::Promotion(&promotion), quantity, amount)?);
+                expanded.extend(expand_line(
+                    index,
+                    Resolved::Promotion(&promotion),
+                    quantity,
+                    amount,
+                    sale_day,
+                )?);
             } else if let Some(item) = self.catalog.item(&line.item_no).await? {
-                expanded.extend(expand_line(index, Resolved::Item(&item), quantity, amount)?);
+                expanded.extend(expand_line(index, Resolved::Item(&item), quantity, amount, sale_day)?);
             } else {
                 return Err(OrdersError::not_found(
                     format!("lines[{index}].itemNo"),

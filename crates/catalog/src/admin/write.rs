@@ -1,0 +1,424 @@
+//! The catalog's one writer: products, items and promotions upserted in batches (the API's single change
+//! is a batch of one, the import's a file's batch, the demo catalog another), each row validated against
+//! the catalog (R18), compared with what is stored, and only what changed written, with its `catalog.*`
+//! event. Every function writes in the caller's transaction; refused rows are reported, never written.
+
+use super::validate::{self, Broken, PlanLink};
+use super::{Refusal, Written};
+use crate::entity::{item, product, promotion, promotion_item};
+use crate::model::{Cadence, Item, Product, PromotionDefinition};
+use crate::service::{find_promotions, item_from, product_from};
+use crate::{CatalogError, ProductKind};
+use chrono::{DateTime, Utc};
+use platform_core::events::{self, NewEvent};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use serde_json::json;
+use std::collections::{HashMap, HashSet};
+
+/// Keys per `IN (…)` and rows per multi-row INSERT: under SQLite's bind-parameter limit.
+const CHUNK: usize = 1000;
+
+/// Creates or updates `products` by code.
+pub async fn upsert_products(
+    db: &impl ConnectionTrait,
+    products: &[Product],
+    at: DateTime<Utc>,
+) -> Result<Written, CatalogError> {
+    let codes: Vec<String> = products.iter().map(|p| p.product_code.clone()).collect();
+    let stored = products_by_code(db, &codes).await?;
+    let item_kinds = item_kinds_of(db, &codes).await?;
+    let mut written = Written::default();
+    let mut changed = Vec::new();
+    for (index, p) in products.iter().enumerate() {
+        let other_kind =
+            item_kinds.get(&p.product_code).is_some_and(|kinds| kinds.iter().any(|k| *k != p.kind));
+        if let Err(broken) = validate::product(p, other_kind) {
+            written.refuse(index, broken);
+            continue;
+        }
+        match stored.get(&p.product_code) {
+            Some(old) if old == p => written.unchanged += 1,
+            old => {
+                written.count(old.is_some());
+                changed.push((p, old.is_some()));
+            }
+        }
+    }
+    for chunk in changed.chunks(CHUNK) {
+        let rows = chunk.iter().map(|(p, _)| product_row(p, at));
+        product::Entity::insert_many(rows)
+            .on_conflict(
+                OnConflict::column(product::Column::ProductCode)
+                    .update_columns([
+                        product::Column::Name,
+                        product::Column::Kind,
+                        product::Column::Digital,
+                        product::Column::SubCategory,
+                        product::Column::CadenceDays,
+                        product::Column::CadenceMonths,
+                        product::Column::UpdatedAt,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+    }
+    let events = changed.iter().map(|(p, existed)| NewEvent {
+        event_type: "catalog.product_changed",
+        subject: format!("product:{}", p.product_code),
+        payload: json!({
+            "productCode": p.product_code, "change": change(*existed), "name": p.name,
+            "kind": p.kind.as_str(), "digital": p.digital,
+        }),
+    });
+    events::append_many(db, events.collect(), at).await?;
+    Ok(written)
+}
+
+/// Creates or updates `items` (calendar issues included) by item number.
+pub async fn upsert_items(
+    db: &impl ConnectionTrait,
+    items: &[Item],
+    at: DateTime<Utc>,
+) -> Result<Written, CatalogError> {
+    let codes: HashSet<String> = items.iter().filter_map(|i| i.product_code.clone()).collect();
+    let products = products_by_code(db, &codes.into_iter().collect::<Vec<_>>()).await?;
+    let numbers: Vec<String> = items.iter().map(|i| i.item_no.clone()).collect();
+    let stored = items_by_no(db, &numbers).await?;
+    let mut written = Written::default();
+    let mut changed = Vec::new();
+    for (index, i) in items.iter().enumerate() {
+        if let Err(broken) = validate::item(i, &products) {
+            written.refuse(index, broken);
+            continue;
+        }
+        match stored.get(&i.item_no) {
+            Some(old) if old == i => written.unchanged += 1,
+            old => {
+                written.count(old.is_some());
+                changed.push((i, old.is_some()));
+            }
+        }
+    }
+    for chunk in changed.chunks(CHUNK) {
+        let rows = chunk.iter().map(|(i, _)| item_row(i, at));
+        item::Entity::insert_many(rows)
+            .on_conflict(
+                OnConflict::column(item::Column::ItemNo)
+                    .update_columns([
+                        item::Column::Name,
+                        item::Column::Category,
+                        item::Column::SubCategory,
+                        item::Column::ProductCode,
+                        item::Column::TermIssues,
+                        item::Column::TermMonths,
+                        item::Column::TermDays,
+                        item::Column::MzVolume,
+                        item::Column::PublishDate,
+                        item::Column::ItemStatus,
+                        item::Column::ListPrice,
+                        item::Column::UpdatedAt,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+    }
+    let events = changed.iter().map(|(i, existed)| NewEvent {
+        event_type: "catalog.item_changed",
+        subject: format!("item:{}", i.item_no),
+        payload: json!({
+            "itemNo": i.item_no, "change": change(*existed), "productCode": i.product_code,
+            "itemStatus": i.item_status.as_str(),
+        }),
+    });
+    events::append_many(db, events.collect(), at).await?;
+    Ok(written)
+}
+
+/// Creates or replaces promotions and their items by code.
+pub async fn upsert_promotions(
+    db: &impl ConnectionTrait,
+    definitions: &[PromotionDefinition],
+    at: DateTime<Utc>,
+) -> Result<Written, CatalogError> {
+    let numbers: HashSet<String> =
+        definitions.iter().flat_map(|d| d.items.iter().map(|(no, _, _)| no.clone())).collect();
+    let items = items_by_no(db, &numbers.into_iter().collect::<Vec<_>>()).await?;
+    let codes: Vec<String> = definitions.iter().map(|d| d.promotion.promotion_code.clone()).collect();
+    let stored: HashMap<String, PromotionDefinition> = find_promotions(db, &codes)
+        .await?
+        .into_iter()
+        .map(|p| (p.promotion_code.clone(), definition_of(p)))
+        .collect();
+    let plans = plan_links(db, definitions).await?;
+    let mut written = Written::default();
+    let mut changed = Vec::new();
+    for (index, d) in definitions.iter().enumerate() {
+        if let Err(broken) = validate::promotion(d, &items, &plans) {
+            written.refuse(index, broken);
+            continue;
+        }
+        let d = normalized(d);
+        match stored.get(&d.promotion.promotion_code) {
+            Some(old) if *old == d => written.unchanged += 1,
+            old => {
+                written.count(old.is_some());
+                changed.push((d, old.is_some()));
+            }
+        }
+    }
+    for chunk in changed.chunks(CHUNK) {
+        let rows = chunk.iter().map(|(d, _)| promotion_row(d, at));
+        promotion::Entity::insert_many(rows)
+            .on_conflict(
+                OnConflict::column(promotion::Column::PromotionCode)
+                    .update_columns([
+                        promotion::Column::Name,
+                        promotion::Column::TotalAmount,
+                        promotion::Column::RenewalPeriod,
+                        promotion::Column::RenewalPromotionCode,
+                        promotion::Column::Status,
+                        promotion::Column::ValidFrom,
+                        promotion::Column::ValidTo,
+                        promotion::Column::UpdatedAt,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+        let replaced: Vec<&str> = chunk
+            .iter()
+            .filter(|(_, existed)| *existed)
+            .map(|(d, _)| d.promotion.promotion_code.as_str())
+            .collect();
+        if !replaced.is_empty() {
+            promotion_item::Entity::delete_many()
+                .filter(promotion_item::Column::PromotionCode.is_in(replaced))
+                .exec(db)
+                .await?;
+        }
+        let lines: Vec<promotion_item::ActiveModel> =
+            chunk.iter().flat_map(|(d, _)| promotion_item_rows(d, at)).collect();
+        for lines in lines.chunks(CHUNK) {
+            promotion_item::Entity::insert_many(lines.to_vec()).exec_without_returning(db).await?;
+        }
+    }
+    let events = changed.iter().map(|(d, existed)| {
+        let p = &d.promotion;
+        NewEvent {
+            event_type: "catalog.promotion_changed",
+            subject: format!("promotion:{}", p.promotion_code),
+            payload: json!({
+                "promotionCode": p.promotion_code, "change": change(*existed),
+                "totalAmount": p.total_amount.amount(), "status": p.status.as_str(),
+                "validFrom": p.valid_from, "validTo": p.valid_to,
+            }),
+        }
+    });
+    events::append_many(db, events.collect(), at).await?;
+    Ok(written)
+}
+
+/// Every promotion a chain of renewal plans starting in `definitions` can reach: the batch's own (as
+/// they will be) and the stored ones, read a link at a time (a chain is a few plans long).
+async fn plan_links(
+    db: &impl ConnectionTrait,
+    definitions: &[PromotionDefinition],
+) -> Result<HashMap<String, PlanLink>, CatalogError> {
+    let mut links: HashMap<String, PlanLink> = definitions
+        .iter()
+        .map(|d| {
+            let link = PlanLink {
+                renewal_period: d.promotion.renewal_period,
+                renewal_promotion_code: d.promotion.renewal_promotion_code.clone(),
+            };
+            (d.promotion.promotion_code.clone(), link)
+        })
+        .collect();
+    let mut wanted: Vec<String> = links.values().filter_map(|l| l.renewal_promotion_code.clone()).collect();
+    for _ in 0..8 {
+        wanted.retain(|c| !links.contains_key(c));
+        wanted.sort();
+        wanted.dedup();
+        if wanted.is_empty() {
+            break;
+        }
+        let mut found = Vec::new();
+        for chunk in wanted.chunks(CHUNK) {
+            found.extend(
+                promotion::Entity::find()
+                    .filter(promotion::Column::PromotionCode.is_in(chunk.to_vec()))
+                    .all(db)
+                    .await?,
+            );
+        }
+        wanted = found.iter().filter_map(|r| r.renewal_promotion_code.clone()).collect();
+        for row in found {
+            let link = PlanLink {
+                renewal_period: row.renewal_period,
+                renewal_promotion_code: row.renewal_promotion_code,
+            };
+            links.insert(row.promotion_code, link);
+        }
+    }
+    Ok(links)
+}
+
+/// `d` as it is stored: a renewal plan naming itself is stored as naming nothing (the same plan).
+fn normalized(d: &PromotionDefinition) -> PromotionDefinition {
+    let mut d = d.clone();
+    if d.promotion.renewal_promotion_code.as_deref() == Some(d.promotion.promotion_code.as_str()) {
+        d.promotion.renewal_promotion_code = None;
+    }
+    d.promotion.items.clear();
+    d
+}
+
+/// A stored promotion as the definition that would write it.
+pub(crate) fn definition_of(mut p: crate::Promotion) -> PromotionDefinition {
+    let items =
+        p.items.drain(..).map(|line| (line.item.item_no, line.selling_price, line.quantity)).collect();
+    PromotionDefinition { promotion: p, items }
+}
+
+pub(crate) async fn products_by_code(
+    db: &impl ConnectionTrait,
+    codes: &[String],
+) -> Result<HashMap<String, Product>, CatalogError> {
+    let mut found = HashMap::new();
+    for chunk in codes.chunks(CHUNK) {
+        let rows = product::Entity::find()
+            .filter(product::Column::ProductCode.is_in(chunk.to_vec()))
+            .all(db)
+            .await?;
+        found.extend(rows.into_iter().map(|r| (r.product_code.clone(), product_from(r))));
+    }
+    Ok(found)
+}
+
+pub(crate) async fn items_by_no(
+    db: &impl ConnectionTrait,
+    numbers: &[String],
+) -> Result<HashMap<String, Item>, CatalogError> {
+    let mut found = HashMap::new();
+    for chunk in numbers.chunks(CHUNK) {
+        let rows = item::Entity::find().filter(item::Column::ItemNo.is_in(chunk.to_vec())).all(db).await?;
+        found.extend(rows.into_iter().map(|r| (r.item_no.clone(), item_from(r))));
+    }
+    Ok(found)
+}
+
+/// The kinds of item each product has: VOLUME for issues and issue terms, PERIOD for day and month terms.
+async fn item_kinds_of(
+    db: &impl ConnectionTrait,
+    codes: &[String],
+) -> Result<HashMap<String, HashSet<ProductKind>>, CatalogError> {
+    let mut kinds: HashMap<String, HashSet<ProductKind>> = HashMap::new();
+    for chunk in codes.chunks(CHUNK) {
+        let rows =
+            item::Entity::find().filter(item::Column::ProductCode.is_in(chunk.to_vec())).all(db).await?;
+        for row in rows {
+            let kind = if row.mz_volume.is_some() || row.term_issues.is_some() {
+                ProductKind::Volume
+            } else if row.term_months.is_some() || row.term_days.is_some() {
+                ProductKind::Period
+            } else {
+                continue;
+            };
+            if let Some(code) = row.product_code {
+                kinds.entry(code).or_default().insert(kind);
+            }
+        }
+    }
+    Ok(kinds)
+}
+
+fn product_row(p: &Product, at: DateTime<Utc>) -> product::ActiveModel {
+    let (days, months) = match p.cadence {
+        Some(Cadence::Days(d)) => (i32::try_from(d).ok(), None),
+        Some(Cadence::Months(m)) => (None, i32::try_from(m).ok()),
+        None => (None, None),
+    };
+    product::ActiveModel {
+        product_code: Set(p.product_code.clone()),
+        name: Set(p.name.clone()),
+        kind: Set(p.kind),
+        digital: Set(p.digital),
+        sub_category: Set(p.sub_category.clone()),
+        cadence_days: Set(days),
+        cadence_months: Set(months),
+        created_at: Set(at),
+        updated_at: Set(at),
+    }
+}
+
+fn item_row(i: &Item, at: DateTime<Utc>) -> item::ActiveModel {
+    item::ActiveModel {
+        item_no: Set(i.item_no.clone()),
+        name: Set(i.name.clone()),
+        category: Set(i.category),
+        sub_category: Set(i.sub_category.clone()),
+        product_code: Set(i.product_code.clone()),
+        term_issues: Set(i.term_issues),
+        term_months: Set(i.term_months),
+        term_days: Set(i.term_days),
+        mz_volume: Set(i.mz_volume),
+        publish_date: Set(i.publish_date),
+        item_status: Set(i.item_status),
+        list_price: Set(i.list_price.map(platform_core::Money::amount)),
+        created_at: Set(at),
+        updated_at: Set(at),
+    }
+}
+
+fn promotion_row(d: &PromotionDefinition, at: DateTime<Utc>) -> promotion::ActiveModel {
+    let p = &d.promotion;
+    promotion::ActiveModel {
+        promotion_code: Set(p.promotion_code.clone()),
+        name: Set(p.name.clone()),
+        total_amount: Set(p.total_amount.amount()),
+        renewal_period: Set(p.renewal_period),
+        renewal_promotion_code: Set(p.renewal_promotion_code.clone()),
+        status: Set(p.status),
+        valid_from: Set(p.valid_from),
+        valid_to: Set(p.valid_to),
+        created_at: Set(at),
+        updated_at: Set(at),
+    }
+}
+
+fn promotion_item_rows(d: &PromotionDefinition, at: DateTime<Utc>) -> Vec<promotion_item::ActiveModel> {
+    d.items
+        .iter()
+        .zip(0..)
+        .map(|((item_no, price, quantity), position)| promotion_item::ActiveModel {
+            promotion_code: Set(d.promotion.promotion_code.clone()),
+            position: Set(position),
+            item_no: Set(item_no.clone()),
+            selling_price: Set(price.amount()),
+            quantity: Set(*quantity),
+            created_at: Set(at),
+            updated_at: Set(at),
+        })
+        .collect()
+}
+
+fn change(existed: bool) -> &'static str {
+    if existed { "updated" } else { "created" }
+}
+
+impl Written {
+    fn refuse(&mut self, index: usize, broken: Broken) {
+        self.refused.push(Refusal { index, field: broken.field, message: broken.message });
+    }
+
+    fn count(&mut self, existed: bool) {
+        if existed {
+            self.updated += 1;
+        } else {
+            self.inserted += 1;
+        }
+    }
+}
