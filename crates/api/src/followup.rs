@@ -144,7 +144,7 @@ fn parse_id(id: &ID) -> Option<i64> {
 mirror_enum!(
     /// What needs doing (SPEC R17).
     FollowUpKind => followups::Kind {
-        RenewalFailedFinal, NoPaymentMethod, PaymentAmountMismatch, DuplicatePayment, PaymentWithoutOrder,
+        RenewalFailedFinal, NoPaymentMethod, PlanRetired, PaymentAmountMismatch, DuplicatePayment, PaymentWithoutOrder,
         WebhookDead, EmailFailed, EntitlementFailed, Alert, Other,
     }
 );

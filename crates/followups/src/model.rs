@@ -9,6 +9,8 @@ pub enum Kind {
     RenewalFailedFinal,
     /// A renewal cannot be charged: no card on file (`renewal:<id>`).
     NoPaymentMethod,
+    /// A renewal whose plan was retired with no successor on sale (`renewal:<id>`, R18).
+    PlanRetired,
     /// A payment whose amount is not the order's total (`order:<orderNo>`).
     PaymentAmountMismatch,
     /// A second payment of a paid order (`order:<orderNo>`).
@@ -29,9 +31,10 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 11] = [
         Kind::RenewalFailedFinal,
         Kind::NoPaymentMethod,
+        Kind::PlanRetired,
         Kind::PaymentAmountMismatch,
         Kind::DuplicatePayment,
         Kind::PaymentWithoutOrder,
@@ -47,6 +50,7 @@ impl Kind {
         match self {
             Kind::RenewalFailedFinal => "RENEWAL_FAILED_FINAL",
             Kind::NoPaymentMethod => "NO_PAYMENT_METHOD",
+            Kind::PlanRetired => "PLAN_RETIRED",
             Kind::PaymentAmountMismatch => "PAYMENT_AMOUNT_MISMATCH",
             Kind::DuplicatePayment => "DUPLICATE_PAYMENT",
             Kind::PaymentWithoutOrder => "PAYMENT_WITHOUT_ORDER",
@@ -66,7 +70,7 @@ impl Kind {
     /// What its subject is (`renewal`, `order` …); `None`: any.
     pub const fn subject_kind(self) -> Option<&'static str> {
         match self {
-            Kind::RenewalFailedFinal | Kind::NoPaymentMethod => Some("renewal"),
+            Kind::RenewalFailedFinal | Kind::NoPaymentMethod | Kind::PlanRetired => Some("renewal"),
             Kind::PaymentAmountMismatch
             | Kind::DuplicatePayment
             | Kind::PaymentWithoutOrder
@@ -85,7 +89,11 @@ impl Kind {
             | Kind::DuplicatePayment
             | Kind::PaymentWithoutOrder
             | Kind::EntitlementFailed => Priority::High,
-            Kind::RenewalFailedFinal | Kind::NoPaymentMethod | Kind::Alert | Kind::Other => Priority::Medium,
+            Kind::RenewalFailedFinal
+            | Kind::NoPaymentMethod
+            | Kind::PlanRetired
+            | Kind::Alert
+            | Kind::Other => Priority::Medium,
             Kind::WebhookDead | Kind::EmailFailed => Priority::Low,
         }
     }

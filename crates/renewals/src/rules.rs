@@ -110,9 +110,68 @@ pub fn follow_up_of(settlement: &Settlement) -> Option<followups::Kind> {
     }
 }
 
+/// The reason of a renewal whose plan was retired with no successor on sale (R18).
+pub const PLAN_RETIRED: &str = "PLAN_RETIRED";
+
+/// Where a renewal of a plan goes at its next charge (R18).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlanFate {
+    /// The plan is on sale: charged as it is.
+    Keep,
+    /// The plan is retired: the renewal moves to this successor (the first plan on sale along the
+    /// retired plans' `renewalPromotionCode`s), at its own price.
+    MoveTo(String),
+    /// Retired with no successor on sale: the renewal fails with [`PLAN_RETIRED`].
+    Retired,
+}
+
+/// **R18** for a renewal of plan `code`: `plan(code)` is the stored plan's (on sale, renewable, its
+/// `renewalPromotionCode`), `None` for an unknown code. A chain that loops or runs past 8 plans ends as
+/// retired.
+pub fn plan_fate<'a>(code: &str, plan: impl Fn(&str) -> Option<(bool, bool, Option<&'a str>)>) -> PlanFate {
+    let mut current = code.to_owned();
+    let mut seen = BTreeSet::new();
+    for _ in 0..8 {
+        let Some((on_sale, renewable, next)) = plan(&current) else { return PlanFate::Retired };
+        if on_sale && renewable {
+            return if current == code { PlanFate::Keep } else { PlanFate::MoveTo(current) };
+        }
+        seen.insert(current.clone());
+        match next.filter(|n| !seen.contains(*n)) {
+            Some(next) => current = next.to_owned(),
+            None => return PlanFate::Retired,
+        }
+    }
+    PlanFate::Retired
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn r18_a_retired_plan_moves_to_its_first_successor_on_sale_or_is_retired() {
+        // (code, on sale, renewable, renewalPromotionCode)
+        let catalog = [
+            ("ON", true, true, None),
+            ("OLD", false, true, Some("NEW")),
+            ("NEW", true, true, None),
+            ("OLDER", false, true, Some("OLD")),
+            ("END", false, true, None),
+            ("LOOP1", false, true, Some("LOOP2")),
+            ("LOOP2", false, true, Some("LOOP1")),
+            ("TO_ONEOFF", false, true, Some("ONEOFF")),
+            ("ONEOFF", true, false, None),
+            ("SELF", false, true, Some("SELF")),
+        ];
+        let plan = |code: &str| catalog.iter().find(|p| p.0 == code).map(|p| (p.1, p.2, p.3));
+        assert_eq!(plan_fate("ON", plan), PlanFate::Keep);
+        assert_eq!(plan_fate("OLD", plan), PlanFate::MoveTo("NEW".into()));
+        assert_eq!(plan_fate("OLDER", plan), PlanFate::MoveTo("NEW".into()), "through two retired plans");
+        for retired in ["END", "LOOP1", "TO_ONEOFF", "SELF", "UNKNOWN"] {
+            assert_eq!(plan_fate(retired, plan), PlanFate::Retired, "{retired}");
+        }
+    }
 
     const GCV: &str = "GCV"; // 天下
     const KCW: &str = "KCW"; // 全閱讀

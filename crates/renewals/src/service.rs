@@ -280,15 +280,19 @@ pub(crate) async fn renewal_plan(
     let plan = catalog::service::find_promotion(db, &plan_code).await?.ok_or_else(|| {
         anyhow::anyhow!("renewal plan {plan_code} of {} is missing", promotion.promotion_code)
     })?;
-    let codes: BTreeSet<String> = plan
-        .items
+    let codes = renewed_products(&plan);
+    Ok((plan, codes))
+}
+
+/// The products a plan renews: those of its items with a term.
+pub(crate) fn renewed_products(plan: &catalog::Promotion) -> BTreeSet<String> {
+    plan.items
         .iter()
         .filter(|i| {
             i.item.term_issues.is_some() || i.item.term_months.is_some() || i.item.term_days.is_some()
         })
         .filter_map(|i| i.item.product_code.clone())
-        .collect();
-    Ok((plan, codes))
+        .collect()
 }
 
 /// What a renewal copies from the order it renews (R7): receiver, invoice, card and member.

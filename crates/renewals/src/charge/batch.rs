@@ -62,7 +62,10 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
         }
         let (mut decided, mut to_call) = self.reconcile(reconciling, &mut summary).await?;
 
-        // 2. The others: orders, temporary grants and intents in one transaction.
+        // 2. Retired plans followed (R18), then the others: orders, temporary grants and intents in one
+        // transaction.
+        let (fresh, retired) = self.follow_retired_plans(fresh, as_of, at).await?;
+        summary.declined += retired;
         let prepared = if fresh.len() > 1 {
             match self.prepare(fresh.clone(), at).await {
                 Ok(ready) => ready,

@@ -19,6 +19,7 @@
 //! runner reconciles them the same way, so a renewal is charged at most once per cycle.
 
 mod batch;
+mod plans;
 mod settle;
 
 use crate::entity::{charge, renewal};

@@ -5,5 +5,6 @@
 mod charge;
 mod fixtures;
 mod jobs;
+mod retired;
 mod settle;
 mod supersede;
