@@ -108,6 +108,9 @@ pub struct CatalogSettings {
     /// How long a looked-up promotion is served from memory, in milliseconds; `0` turns the cache off.
     /// The public catalog changes rarely and is read on every EC page. Default `5000`.
     pub cache_ttl_ms: u64,
+    /// R18: a scheduled price change reaches a pending renewal only if its payer was told at least this
+    /// many days before the charge; a renewal due sooner keeps the old price for that cycle. Default `30`.
+    pub price_notice_days: u32,
 }
 
 /// Order settings.
@@ -310,7 +313,7 @@ impl Default for GraphqlSettings {
 
 impl Default for CatalogSettings {
     fn default() -> Self {
-        CatalogSettings { cache_ttl_ms: 5000 }
+        CatalogSettings { cache_ttl_ms: 5000, price_notice_days: 30 }
     }
 }
 

@@ -35,7 +35,7 @@ pub trait Job: Send + Sync {
 
 /// R7.
 pub struct CreateRenewals;
-/// R8.
+/// R8, and R18's price changes told and applied.
 pub struct SendNotices;
 /// R9, the due renewals.
 pub struct ChargeRenewals;
@@ -76,6 +76,11 @@ impl Job for SendNotices {
         progress: &Progress,
     ) -> anyhow::Result<()> {
         progress.add(renewals::notice::send_due(&ctx.db, &ctx.settings.renewals, as_of, at).await?, 0);
+        // R18: scheduled price changes, told to each payer before they apply.
+        let notice_days = ctx.settings.catalog.price_notice_days;
+        let prices =
+            renewals::prices::apply_due(&ctx.db, &ctx.settings.renewals, notice_days, as_of, at).await?;
+        progress.add(prices.noticed + prices.repriced, 0);
         Ok(())
     }
 }

@@ -14,6 +14,7 @@ pub mod figures;
 pub mod import;
 mod mail;
 pub mod notice;
+pub mod prices;
 pub mod rules;
 pub mod service;
 mod status;

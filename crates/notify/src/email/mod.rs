@@ -28,15 +28,18 @@ pub enum EmailKind {
     ChargeSucceeded,
     /// R17: the open charge failures, as a CSV attachment, to the operators.
     FailedChargesList,
+    /// R18: a renewal plan's price changes; from which charge.
+    PriceChangeNotice,
 }
 
 impl EmailKind {
     /// Every kind.
-    pub const ALL: [EmailKind; 4] = [
+    pub const ALL: [EmailKind; 5] = [
         EmailKind::RenewalNotice,
         EmailKind::ChargeFailed,
         EmailKind::ChargeSucceeded,
         EmailKind::FailedChargesList,
+        EmailKind::PriceChangeNotice,
     ];
 
     /// The stored name, also the template's file stem.
@@ -46,6 +49,7 @@ impl EmailKind {
             EmailKind::ChargeFailed => "charge_failed",
             EmailKind::ChargeSucceeded => "charge_succeeded",
             EmailKind::FailedChargesList => "failed_charges_list",
+            EmailKind::PriceChangeNotice => "price_change_notice",
         }
     }
 

@@ -5,6 +5,7 @@
 mod charge;
 mod fixtures;
 mod jobs;
+mod prices;
 mod retired;
 mod settle;
 mod supersede;
