@@ -6,6 +6,7 @@
 mod access;
 mod binary;
 mod catalog;
+mod catalog_admin;
 mod doctor;
 mod entitlements;
 mod hostile;

@@ -59,16 +59,18 @@ impl GraphqlService {
 
     /// Executes one request and serialises the response, answering public catalog queries from the
     /// response cache when it can. A request outside the [`RequestBounds`] is answered `BAD_USER_INPUT`
-    /// before anything parses it.
-    pub async fn execute_json(&self, request: Request) -> String {
+    /// before anything parses it. Admins, who also see the retired part of the catalog (R18), are never
+    /// answered from nor stored in that cache.
+    pub async fn execute_json(&self, request: Request, principal: members::Principal) -> String {
         let started = std::time::Instant::now();
         let mut seen = crate::telemetry::Seen::new();
-        let body = self.respond(request, &mut seen).await;
+        let shared = principal.require_admin().is_err();
+        let body = self.respond(request.data(principal), shared, &mut seen).await;
         seen.record(started.elapsed());
         body
     }
 
-    async fn respond(&self, mut request: Request, seen: &mut crate::telemetry::Seen) -> String {
+    async fn respond(&self, mut request: Request, shared: bool, seen: &mut crate::telemetry::Seen) -> String {
         if let Err(refused) = guard::scan(&request.query, &self.bounds) {
             let response = refusal(refused);
             seen.errors(&response);
@@ -85,8 +87,10 @@ impl GraphqlService {
             seen.errors(&response);
             return self.serialise(&response);
         }
-        let cache_key =
-            document.as_ref().filter(|d| is_public_catalog_query(d)).map(|_| response_key(&request));
+        let cache_key = document
+            .as_ref()
+            .filter(|d| shared && is_public_catalog_query(d))
+            .map(|_| response_key(&request));
         if let Some(body) = cache_key.as_deref().and_then(|key| self.responses.get(key)) {
             return body;
         }

@@ -125,7 +125,7 @@ async fn execute_graphql(
     };
     match request {
         Ok(request) => {
-            let body = state.graphql.execute_json(request.into_inner().data(principal)).await;
+            let body = state.graphql.execute_json(request.into_inner(), principal).await;
             ([(header::CONTENT_TYPE, "application/json")], body).into_response()
         }
         Err(rejection) => {
