@@ -66,6 +66,69 @@ pub fn write(kind: Kind, rows: u64, as_of: NaiveDate, seed: u64, out: impl Write
         issues.get(at).copied()
     };
     match kind {
+        // Sellable items `IT0000001…` (books, gifts and 12-month 全閱讀 terms), and promotions
+        // `PR0000001…` of four of those items each (the items file of as many rows must be loaded first).
+        Kind::Items => {
+            csv.write_record([
+                "itemNo",
+                "name",
+                "category",
+                "productCode",
+                "termMonths",
+                "listPrice",
+                "itemStatus",
+            ])?;
+            for n in 1..=rows {
+                let (category, product, term) = match n % 3 {
+                    0 => ("BOOK", "", ""),
+                    1 => ("GIFT", "", ""),
+                    _ => ("DIGITAL", "KCW", "12"),
+                };
+                let price = (100 + dice.below(3000)).to_string();
+                let no = format!("IT{n:07}");
+                csv.write_record([
+                    no.as_str(),
+                    &format!("商品 {n}"),
+                    category,
+                    product,
+                    term,
+                    &price,
+                    "Active",
+                ])?;
+            }
+        }
+        Kind::Promotions => {
+            csv.write_record([
+                "promotionCode",
+                "name",
+                "totalAmount",
+                "billingCycle",
+                "itemNo",
+                "sellingPrice",
+                "quantity",
+            ])?;
+            let items = (rows * 5).max(4);
+            for n in 1..=rows {
+                let code = format!("PR{n:07}");
+                let cycle = if n % 4 == 0 { "YEARLY" } else { "ONE_OFF" };
+                // A yearly plan renews its 全閱讀 term (item numbers ≡ 2 mod 3).
+                let first = 3 * dice.below(items / 3) + 2;
+                let lines: Vec<(u64, u64)> =
+                    (0..4).map(|k| ((first + 3 * k) % items + 1, 100 + dice.below(900))).collect();
+                let total: u64 = lines.iter().map(|(_, p)| p).sum();
+                for (item, price) in lines {
+                    csv.write_record([
+                        code.as_str(),
+                        &format!("方案 {n}"),
+                        &total.to_string(),
+                        cycle,
+                        &format!("IT{item:07}"),
+                        &price.to_string(),
+                        "1",
+                    ])?;
+                }
+            }
+        }
         Kind::Customers => {
             csv.write_record([
                 "id",

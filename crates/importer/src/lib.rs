@@ -44,12 +44,18 @@ pub enum Kind {
     MemberCustomers,
     /// The issue calendar (magazine items with volume and publish date).
     Issues,
+    /// The ERP's 料號: items of every kind (R18).
+    Items,
+    /// The ERP's 方案: promotions, one line per promotion item (R18).
+    Promotions,
 }
 
 impl Kind {
     /// Every kind, in the order a cut-over imports them.
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 8] = [
         Kind::Issues,
+        Kind::Items,
+        Kind::Promotions,
         Kind::Customers,
         Kind::MemberProfiles,
         Kind::MemberCustomers,
@@ -66,6 +72,8 @@ impl Kind {
             Kind::MemberProfiles => "member-profiles",
             Kind::MemberCustomers => "member-customers",
             Kind::Issues => "issues",
+            Kind::Items => "items",
+            Kind::Promotions => "promotions",
         }
     }
 
@@ -230,6 +238,12 @@ impl<T> Parsed<T> {
 /// in order, as if imported one by one).
 pub(crate) trait Keyed {
     fn keys(&self) -> Vec<String>;
+
+    /// The group the row belongs to: rows of one group are merged in one batch (a promotion's lines),
+    /// and must come together in the file.
+    fn group(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// One kind's parsing and merging.
@@ -275,6 +289,8 @@ pub async fn import<R: Read>(
             run(db, &kinds::member_profiles::MemberProfiles, input, options, rejects, progress).await
         }
         Kind::Issues => run(db, &kinds::issues::Issues, input, options, rejects, progress).await,
+        Kind::Items => run(db, &kinds::items::Items, input, options, rejects, progress).await,
+        Kind::Promotions => run(db, &kinds::promotions::Promotions, input, options, rejects, progress).await,
         Kind::EntitlementsErp => {
             let loader = kinds::entitlements_erp::EntitlementsErp::load(db).await?;
             run(db, &loader, input, options, rejects, progress).await
@@ -298,6 +314,8 @@ async fn run<L: Loader, R: Read>(
     let batch_size = options.batch.max(1);
     let mut summary = Summary::default();
     let mut batch = Batch::default();
+    // The groups seen so far (promotions): a group's lines must come together.
+    let mut groups: HashSet<String> = HashSet::new();
     loop {
         let record = match source.next_record() {
             Ok(Some(record)) => record,
@@ -321,7 +339,22 @@ async fn run<L: Loader, R: Read>(
                     rejects.write(record.line, &reason, &record.fields)?;
                 }
                 let keys: Vec<String> = parsed.rows.iter().flat_map(Keyed::keys).collect();
-                if keys.iter().any(|k| batch.keys.contains(k)) || batch.rows.len() >= batch_size {
+                let group = parsed.rows.first().and_then(Keyed::group).map(str::to_owned);
+                if let Some(group) = &group {
+                    let last = batch.rows.last().and_then(|(_, r)| r.group());
+                    if last != Some(group.as_str()) && !groups.insert(group.clone()) {
+                        summary.rejected += 1;
+                        let reason =
+                            format!("the lines of {group} must come together; this one comes after others");
+                        rejects.write(record.line, &reason, &record.fields)?;
+                        continue;
+                    }
+                }
+                let same_group =
+                    group.is_some() && batch.rows.last().and_then(|(_, r)| r.group()) == group.as_deref();
+                if keys.iter().any(|k| batch.keys.contains(k))
+                    || (batch.rows.len() >= batch_size && !same_group)
+                {
                     batch.flush(db, loader, options, rejects, &mut summary).await?;
                     progress(Progress { summary, bytes: source.bytes_read() });
                 }

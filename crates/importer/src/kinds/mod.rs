@@ -1,11 +1,14 @@
 //! One module per export. Each parses its records with the seed's column names and merges a batch with
 //! the shared staged merge below (renewals, which go through the renewal rules one by one, excepted).
 
+pub(crate) mod catalog_rows;
 pub(crate) mod customers;
 pub(crate) mod entitlements_erp;
 pub(crate) mod issues;
+pub(crate) mod items;
 pub(crate) mod member_customers;
 pub(crate) mod member_profiles;
+pub(crate) mod promotions;
 pub(crate) mod renewals_erp;
 
 use crate::stage::{Cell, STAGE, SqlType, StagedRow, Tx};

@@ -9,6 +9,7 @@
 )]
 
 mod anonymize;
+mod catalog_kinds;
 mod customers;
 mod entitlements_erp;
 mod issues;
