@@ -64,7 +64,10 @@ async fn r18_r14_refused_rows_are_rejected_with_their_reason_and_the_rest_lands(
             "{rejects}"
         );
         assert!(rejects.contains("6,the lines of P1 must come together"), "{rejects}");
-        assert!(rejects.contains("7,\"promotionCode: the lines of P4 disagree") && rejects.contains("\n8,"), "{rejects}");
+        assert!(
+            rejects.contains("7,\"promotionCode: the lines of P4 disagree") && rejects.contains("\n8,"),
+            "{rejects}"
+        );
         assert_eq!(count(&db.conn, "promotions WHERE promotion_code IN ('P1', 'P3')").await, 2);
         assert_eq!(count(&db.conn, "promotions WHERE promotion_code IN ('P2', 'P4')").await, 0);
     }
