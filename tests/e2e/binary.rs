@@ -18,7 +18,7 @@ fn checked_in_schema_matches_the_code() {
     );
     for field in [
         "promotion(promotionCode: String!): Promotion",
-        "promotions(first: Int, after: String): PromotionConnection!",
+        "promotions(first: Int, after: String, filter: PromotionFilter): PromotionConnection!",
         "item(itemNo: String!): Item",
     ] {
         assert!(printed.contains(field), "{field}");
