@@ -59,8 +59,8 @@ pub enum Command {
         #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
         ttl: Duration,
     },
-    /// Import a legacy export (R14): customers, entitlements-erp, renewals-erp, member-profiles,
-    /// member-customers or issues. Safe to re-run; exits non-zero when rows were rejected.
+    /// Import a legacy export (R14): items, promotions, issues, customers, member-profiles,
+    /// member-customers, entitlements-erp or renewals-erp. Safe to re-run; exits non-zero when rows were rejected.
     Import {
         /// The kind of export.
         #[arg(value_parser = parse_kind)]

@@ -28,23 +28,16 @@ pub async fn upsert_products(
     let codes: Vec<String> = products.iter().map(|p| p.product_code.clone()).collect();
     let stored = products_by_code(db, &codes).await?;
     let item_kinds = item_kinds_of(db, &codes).await?;
-    let mut written = Written::default();
-    let mut changed = Vec::new();
-    for (index, p) in products.iter().enumerate() {
-        let other_kind =
-            item_kinds.get(&p.product_code).is_some_and(|kinds| kinds.iter().any(|k| *k != p.kind));
-        if let Err(broken) = validate::product(p, other_kind) {
-            written.refuse(index, broken);
-            continue;
-        }
-        match stored.get(&p.product_code) {
-            Some(old) if old == p => written.unchanged += 1,
-            old => {
-                written.count(old.is_some());
-                changed.push((p, old.is_some()));
-            }
-        }
-    }
+    let (written, changed) = sort_out(
+        products,
+        &stored,
+        |p| &p.product_code,
+        |p| {
+            let other_kind =
+                item_kinds.get(&p.product_code).is_some_and(|kinds| kinds.iter().any(|k| *k != p.kind));
+            validate::product(p, other_kind)
+        },
+    );
     for chunk in changed.chunks(CHUNK) {
         let rows = chunk.iter().map(|(p, _)| product_row(p, at));
         product::Entity::insert_many(rows)
@@ -86,21 +79,7 @@ pub async fn upsert_items(
     let products = products_by_code(db, &codes.into_iter().collect::<Vec<_>>()).await?;
     let numbers: Vec<String> = items.iter().map(|i| i.item_no.clone()).collect();
     let stored = items_by_no(db, &numbers).await?;
-    let mut written = Written::default();
-    let mut changed = Vec::new();
-    for (index, i) in items.iter().enumerate() {
-        if let Err(broken) = validate::item(i, &products) {
-            written.refuse(index, broken);
-            continue;
-        }
-        match stored.get(&i.item_no) {
-            Some(old) if old == i => written.unchanged += 1,
-            old => {
-                written.count(old.is_some());
-                changed.push((i, old.is_some()));
-            }
-        }
-    }
+    let (written, changed) = sort_out(items, &stored, |i| &i.item_no, |i| validate::item(i, &products));
     for chunk in changed.chunks(CHUNK) {
         let rows = chunk.iter().map(|(i, _)| item_row(i, at));
         item::Entity::insert_many(rows)
@@ -153,22 +132,13 @@ pub async fn upsert_promotions(
         .map(|p| (p.promotion_code.clone(), definition_of(p)))
         .collect();
     let plans = plan_links(db, definitions).await?;
-    let mut written = Written::default();
-    let mut changed = Vec::new();
-    for (index, d) in definitions.iter().enumerate() {
-        if let Err(broken) = validate::promotion(d, &items, &plans) {
-            written.refuse(index, broken);
-            continue;
-        }
-        let d = normalized(d);
-        match stored.get(&d.promotion.promotion_code) {
-            Some(old) if *old == d => written.unchanged += 1,
-            old => {
-                written.count(old.is_some());
-                changed.push((d, old.is_some()));
-            }
-        }
-    }
+    let normalized: Vec<PromotionDefinition> = definitions.iter().map(normalized).collect();
+    let (written, changed) = sort_out(
+        &normalized,
+        &stored,
+        |d| &d.promotion.promotion_code,
+        |d| validate::promotion(d, &items, &plans),
+    );
     for chunk in changed.chunks(CHUNK) {
         let rows = chunk.iter().map(|(d, _)| promotion_row(d, at));
         promotion::Entity::insert_many(rows)
@@ -219,6 +189,32 @@ pub async fn upsert_promotions(
     });
     events::append_many(db, events.collect(), at).await?;
     Ok(written)
+}
+
+/// `rows` checked by `check` and compared with what is `stored` under their `key`: the counts, the
+/// refusals, and the rows to write (with whether each existed).
+fn sort_out<'a, T: PartialEq>(
+    rows: &'a [T],
+    stored: &HashMap<String, T>,
+    key: impl Fn(&T) -> &String,
+    check: impl Fn(&T) -> Result<(), Broken>,
+) -> (Written, Vec<(&'a T, bool)>) {
+    let mut written = Written::default();
+    let mut changed = Vec::new();
+    for (index, row) in rows.iter().enumerate() {
+        if let Err(broken) = check(row) {
+            written.refuse(index, broken);
+            continue;
+        }
+        match stored.get(key(row)) {
+            Some(old) if old == row => written.unchanged += 1,
+            old => {
+                written.count(old.is_some());
+                changed.push((row, old.is_some()));
+            }
+        }
+    }
+    (written, changed)
 }
 
 /// Every promotion a chain of renewal plans starting in `definitions` can reach: the batch's own (as
