@@ -110,6 +110,12 @@ async fn r18_admins_maintain_the_catalog_and_bad_input_writes_nothing() {
                 json!({ "input": { "productCode": "ZZW", "name": "x", "kind": "VOLUME", "digital": true, "cadenceDays": 14 } }),
                 "kind",
             ),
+            (
+                ITEM,
+                json!({ "input": { "itemNo": "ZZGCV880", "name": "x", "category": "MAGAZINE", "productCode": "GCV",
+                                   "mzVolume": 880, "publishDate": "2027-06-02" } }),
+                "mzVolume",
+            ),
         ];
         for (mutation, input, field) in cases {
             let body = server.graphql_as(&admin, mutation, input).await;

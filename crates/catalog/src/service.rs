@@ -157,6 +157,35 @@ pub async fn list_products(
     Ok(query.all(db).await?.into_iter().map(product_from).collect())
 }
 
+/// The products of `codes` that exist, by code.
+pub async fn find_products(
+    db: &impl ConnectionTrait,
+    codes: &[String],
+) -> Result<HashMap<String, Product>, CatalogError> {
+    let mut found = HashMap::new();
+    for chunk in codes.chunks(CHUNK) {
+        let rows = product::Entity::find()
+            .filter(product::Column::ProductCode.is_in(chunk.to_vec()))
+            .all(db)
+            .await?;
+        found.extend(rows.into_iter().map(|r| (r.product_code.clone(), product_from(r))));
+    }
+    Ok(found)
+}
+
+/// The items of `numbers` that exist, by number.
+pub async fn find_items(
+    db: &impl ConnectionTrait,
+    numbers: &[String],
+) -> Result<HashMap<String, Item>, CatalogError> {
+    let mut found = HashMap::new();
+    for chunk in numbers.chunks(CHUNK) {
+        let rows = item::Entity::find().filter(item::Column::ItemNo.is_in(chunk.to_vec())).all(db).await?;
+        found.extend(rows.into_iter().map(|r| (r.item_no.clone(), item_from(r))));
+    }
+    Ok(found)
+}
+
 /// The product, or `None`.
 pub async fn find_product(db: &impl ConnectionTrait, code: &str) -> Result<Option<Product>, CatalogError> {
     Ok(product::Entity::find_by_id(code.to_owned()).one(db).await?.map(product_from))

@@ -6,6 +6,7 @@
 //! renewals depend on it.
 
 pub mod batch;
+pub mod calendar;
 mod entity;
 mod error;
 pub mod expire;

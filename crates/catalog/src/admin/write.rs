@@ -7,7 +7,7 @@ use super::validate::{self, Broken, PlanLink};
 use super::{Refusal, Written};
 use crate::entity::{item, product, promotion, promotion_item};
 use crate::model::{Cadence, Item, Product, PromotionDefinition};
-use crate::service::{find_promotions, item_from, product_from};
+use crate::service::{find_items as items_by_no, find_products as products_by_code, find_promotions};
 use crate::{CatalogError, ProductKind};
 use chrono::{DateTime, Utc};
 use platform_core::events::{self, NewEvent};
@@ -79,7 +79,25 @@ pub async fn upsert_items(
     let products = products_by_code(db, &codes.into_iter().collect::<Vec<_>>()).await?;
     let numbers: Vec<String> = items.iter().map(|i| i.item_no.clone()).collect();
     let stored = items_by_no(db, &numbers).await?;
-    let (written, changed) = sort_out(items, &stored, |i| &i.item_no, |i| validate::item(i, &products));
+    let volumes = volume_owners(db, items).await?;
+    let (written, changed) = sort_out(
+        items,
+        &stored,
+        |i| &i.item_no,
+        |i| {
+            validate::item(i, &products)?;
+            match (&i.product_code, i.mz_volume) {
+                (Some(code), Some(volume)) => match volumes.get(&(code.clone(), volume)) {
+                    Some(owner) if *owner != i.item_no => Err(Broken {
+                        field: "mzVolume",
+                        message: format!("volume {volume} of {code} is already item {owner}"),
+                    }),
+                    _ => Ok(()),
+                },
+                _ => Ok(()),
+            }
+        },
+    );
     for chunk in changed.chunks(CHUNK) {
         let rows = chunk.iter().map(|(i, _)| item_row(i, at));
         item::Entity::insert_many(rows)
@@ -279,31 +297,35 @@ pub(crate) fn definition_of(mut p: crate::Promotion) -> PromotionDefinition {
     PromotionDefinition { promotion: p, items }
 }
 
-pub(crate) async fn products_by_code(
+/// Who holds each (product, volume) the calendar issues of `items` name: the stored item, else the first
+/// of the batch (one issue per product and volume).
+async fn volume_owners(
     db: &impl ConnectionTrait,
-    codes: &[String],
-) -> Result<HashMap<String, Product>, CatalogError> {
-    let mut found = HashMap::new();
-    for chunk in codes.chunks(CHUNK) {
-        let rows = product::Entity::find()
-            .filter(product::Column::ProductCode.is_in(chunk.to_vec()))
+    items: &[Item],
+) -> Result<HashMap<(String, i32), String>, CatalogError> {
+    let wanted: HashSet<(String, i32)> =
+        items.iter().filter_map(|i| Some((i.product_code.clone()?, i.mz_volume?))).collect();
+    let mut owners = HashMap::new();
+    let codes: HashSet<&String> = wanted.iter().map(|(code, _)| code).collect();
+    let volumes: Vec<i32> = wanted.iter().map(|(_, v)| *v).collect::<HashSet<_>>().into_iter().collect();
+    for chunk in volumes.chunks(CHUNK) {
+        let rows = item::Entity::find()
+            .filter(item::Column::ProductCode.is_in(codes.iter().map(|c| c.as_str())))
+            .filter(item::Column::MzVolume.is_in(chunk.iter().copied()))
             .all(db)
             .await?;
-        found.extend(rows.into_iter().map(|r| (r.product_code.clone(), product_from(r))));
+        for row in rows {
+            if let (Some(code), Some(volume)) = (row.product_code, row.mz_volume) {
+                owners.insert((code, volume), row.item_no);
+            }
+        }
     }
-    Ok(found)
-}
-
-pub(crate) async fn items_by_no(
-    db: &impl ConnectionTrait,
-    numbers: &[String],
-) -> Result<HashMap<String, Item>, CatalogError> {
-    let mut found = HashMap::new();
-    for chunk in numbers.chunks(CHUNK) {
-        let rows = item::Entity::find().filter(item::Column::ItemNo.is_in(chunk.to_vec())).all(db).await?;
-        found.extend(rows.into_iter().map(|r| (r.item_no.clone(), item_from(r))));
+    for i in items {
+        if let (Some(code), Some(volume)) = (&i.product_code, i.mz_volume) {
+            owners.entry((code.clone(), volume)).or_insert_with(|| i.item_no.clone());
+        }
     }
-    Ok(found)
+    Ok(owners)
 }
 
 /// The kinds of item each product has: VOLUME for issues and issue terms, PERIOD for day and month terms.
