@@ -108,7 +108,6 @@ impl MigrationTrait for Migration {
         for sql in [
             "CREATE INDEX ix_renewal_price_notices_renewal ON renewal_price_notices (renewal_id)",
             "CREATE INDEX ix_renewals_promotion ON renewals (promotion_code, renew_status)",
-            "CREATE INDEX ix_items_product ON items (product_code, item_no)",
         ] {
             db.execute_unprepared(sql).await?;
         }
@@ -117,7 +116,7 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
-        for index in ["ix_renewal_price_notices_renewal", "ix_renewals_promotion", "ix_items_product"] {
+        for index in ["ix_renewal_price_notices_renewal", "ix_renewals_promotion"] {
             db.execute_unprepared(&format!("DROP INDEX IF EXISTS {index}")).await?;
         }
         manager.drop_table(Table::drop().table(RenewalPriceNotices::Table).to_owned()).await?;

@@ -45,6 +45,40 @@ pub async fn find_promotions(
     Ok(found)
 }
 
+/// The stored promotions of `codes` as the definitions that wrote them (their items by number only: what
+/// the writer compares against).
+pub(crate) async fn find_definitions(
+    db: &impl ConnectionTrait,
+    codes: &[String],
+) -> Result<Vec<crate::PromotionDefinition>, CatalogError> {
+    let mut found = Vec::with_capacity(codes.len());
+    for chunk in codes.chunks(CHUNK) {
+        let rows = promotion::Entity::find()
+            .filter(promotion::Column::PromotionCode.is_in(chunk.to_vec()))
+            .all(db)
+            .await?;
+        let lines = promotion_item::Entity::find()
+            .filter(promotion_item::Column::PromotionCode.is_in(chunk.to_vec()))
+            .order_by_asc(promotion_item::Column::PromotionCode)
+            .order_by_asc(promotion_item::Column::Position)
+            .all(db)
+            .await?;
+        let mut by_code: HashMap<String, Vec<(String, Money, i32)>> = HashMap::new();
+        for line in lines {
+            by_code.entry(line.promotion_code).or_default().push((
+                line.item_no,
+                Money::new(line.selling_price),
+                line.quantity,
+            ));
+        }
+        found.extend(rows.into_iter().map(|row| {
+            let items = by_code.remove(&row.promotion_code).unwrap_or_default();
+            crate::PromotionDefinition { promotion: promotion_from(row, Vec::new()), items }
+        }));
+    }
+    Ok(found)
+}
+
 /// Which promotions a list holds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PromotionFilter {
@@ -214,21 +248,28 @@ async fn items_of_promotions(
     if codes.is_empty() {
         return Ok(by_promotion);
     }
-    let rows = promotion_item::Entity::find()
+    // The lines, then their items by primary key: a join lets the planner scan every item for a large page.
+    let lines = promotion_item::Entity::find()
         .filter(promotion_item::Column::PromotionCode.is_in(codes.iter().cloned()))
         .order_by_asc(promotion_item::Column::PromotionCode)
         .order_by_asc(promotion_item::Column::Position)
-        .find_also_related(item::Entity)
         .all(db)
         .await?;
-    for (line, item) in rows {
+    let mut numbers: Vec<String> = lines.iter().map(|l| l.item_no.clone()).collect();
+    numbers.sort();
+    numbers.dedup();
+    let items = find_items(db, &numbers).await?;
+    for line in lines {
         // The foreign key guarantees the item; a missing one means the database is not ours.
-        let item = item.ok_or_else(|| anyhow::anyhow!("promotion item {} has no item row", line.item_no))?;
+        let item = items
+            .get(&line.item_no)
+            .cloned()
+            .ok_or_else(|| anyhow::anyhow!("promotion item {} has no item row", line.item_no))?;
         by_promotion.entry(line.promotion_code).or_default().push(PromotionItem {
             position: line.position,
             selling_price: Money::new(line.selling_price),
             quantity: line.quantity,
-            item: item_from(item),
+            item,
         });
     }
     Ok(by_promotion)

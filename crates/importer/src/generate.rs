@@ -112,9 +112,8 @@ pub fn write(kind: Kind, rows: u64, as_of: NaiveDate, seed: u64, out: impl Write
                 let code = format!("PR{n:07}");
                 let cycle = if n % 4 == 0 { "YEARLY" } else { "ONE_OFF" };
                 // A yearly plan renews its 全閱讀 term (item numbers ≡ 2 mod 3).
-                let first = 3 * dice.below(items / 3) + 2;
-                let lines: Vec<(u64, u64)> =
-                    (0..4).map(|k| ((first + 3 * k) % items + 1, 100 + dice.below(900))).collect();
+                let first = 3 * dice.below(items / 3 - 4) + 2;
+                let lines: Vec<(u64, u64)> = (0..4).map(|k| (first + 3 * k, 100 + dice.below(900))).collect();
                 let total: u64 = lines.iter().map(|(_, p)| p).sum();
                 for (item, price) in lines {
                     csv.write_record([

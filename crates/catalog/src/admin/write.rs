@@ -7,7 +7,7 @@ use super::validate::{self, Broken, PlanLink};
 use super::{Refusal, Written};
 use crate::entity::{item, product, promotion, promotion_item};
 use crate::model::{Cadence, Item, Product, PromotionDefinition};
-use crate::service::{find_items as items_by_no, find_products as products_by_code, find_promotions};
+use crate::service::{find_definitions, find_items as items_by_no, find_products as products_by_code};
 use crate::{CatalogError, ProductKind};
 use chrono::{DateTime, Utc};
 use platform_core::events::{self, NewEvent};
@@ -144,10 +144,10 @@ pub async fn upsert_promotions(
         definitions.iter().flat_map(|d| d.items.iter().map(|(no, _, _)| no.clone())).collect();
     let items = items_by_no(db, &numbers.into_iter().collect::<Vec<_>>()).await?;
     let codes: Vec<String> = definitions.iter().map(|d| d.promotion.promotion_code.clone()).collect();
-    let stored: HashMap<String, PromotionDefinition> = find_promotions(db, &codes)
+    let stored: HashMap<String, PromotionDefinition> = find_definitions(db, &codes)
         .await?
         .into_iter()
-        .map(|p| (p.promotion_code.clone(), definition_of(p)))
+        .map(|d| (d.promotion.promotion_code.clone(), d))
         .collect();
     let plans = plan_links(db, definitions).await?;
     let normalized: Vec<PromotionDefinition> = definitions.iter().map(normalized).collect();
@@ -288,13 +288,6 @@ fn normalized(d: &PromotionDefinition) -> PromotionDefinition {
     }
     d.promotion.items.clear();
     d
-}
-
-/// A stored promotion as the definition that would write it.
-pub(crate) fn definition_of(mut p: crate::Promotion) -> PromotionDefinition {
-    let items =
-        p.items.drain(..).map(|line| (line.item.item_no, line.selling_price, line.quantity)).collect();
-    PromotionDefinition { promotion: p, items }
 }
 
 /// Who holds each (product, volume) the calendar issues of `items` name: the stored item, else the first

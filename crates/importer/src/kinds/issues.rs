@@ -6,7 +6,7 @@
 //! be a VOLUME product. Written through the catalog's writer (R18's rules, `catalog.item_changed`), and
 //! issues that extend the calendar correct the entitlements whose dates were estimated past its end (R3).
 
-use super::catalog_rows::{self, category, status};
+use super::catalog_rows::{self, Rows, category, status};
 use crate::source::{Column, Header, Record, optional, required};
 use crate::{ImportError, Keyed, Loader, Options, Outcome, Parsed, parse};
 use catalog::{Category, Item, ProductKind, Status};
@@ -136,21 +136,9 @@ impl Loader for Issues {
             });
             lines.push(vec![line]);
         }
-        let mut outcome = catalog_rows::merge(db, options, &lines, async |txn| {
-            let written = catalog::admin::upsert_items(txn, &items, options.at).await?;
-            let refused: HashSet<usize> = written.refused.iter().map(|r| r.index).collect();
-            let extended: Vec<String> = items
-                .iter()
-                .enumerate()
-                .filter(|(index, _)| !refused.contains(index))
-                .filter_map(|(_, i)| i.product_code.clone())
-                .collect::<HashSet<_>>()
-                .into_iter()
-                .collect();
-            entitlements::calendar::correct_estimates(txn, &extended, options.at).await?;
-            Ok(written)
-        })
-        .await?;
+        let mut outcome =
+            catalog_rows::merge(db, options, false, Rows::Items { items: &items, issues: true }, &lines)
+                .await?;
         outcome.rejects.extend(refused);
         outcome.rejects.sort_by_key(|r| r.0);
         Ok(outcome)

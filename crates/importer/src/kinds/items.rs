@@ -3,7 +3,7 @@
 //! itemStatus, mzVolume, publishDate`. Written through the catalog's writer with R18's validation: an
 //! unknown product, a term that does not fit its product's kind, a negative price are rejected.
 
-use super::catalog_rows::{self, category, status};
+use super::catalog_rows::{self, Rows, category, status};
 use crate::source::{Column, Header, Record, optional, required};
 use crate::{ImportError, Keyed, Loader, Options, Outcome, Parsed, parse};
 use catalog::Item;
@@ -31,7 +31,12 @@ pub(crate) struct ItemRow(Item);
 
 impl Keyed for ItemRow {
     fn keys(&self) -> Vec<String> {
-        vec![self.0.item_no.clone()]
+        // A calendar issue's (product, volume) too: two rows of a batch never claim the same one.
+        let mut keys = vec![self.0.item_no.clone()];
+        if let (Some(code), Some(volume)) = (&self.0.product_code, self.0.mz_volume) {
+            keys.push(format!("{code}\u{1f}{volume}"));
+        }
+        keys
     }
 }
 
@@ -80,9 +85,6 @@ impl Loader for Items {
     ) -> Result<Outcome, ImportError> {
         let lines: Vec<Vec<u64>> = batch.iter().map(|(line, _)| vec![*line]).collect();
         let items: Vec<Item> = batch.into_iter().map(|(_, row)| row.0).collect();
-        catalog_rows::merge(db, options, &lines, async |txn| {
-            catalog::admin::upsert_items(txn, &items, options.at).await
-        })
-        .await
+        catalog_rows::merge(db, options, false, Rows::Items { items: &items, issues: false }, &lines).await
     }
 }

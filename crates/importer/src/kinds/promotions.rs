@@ -5,7 +5,7 @@
 //! promotion never straddle two batches, and lines of a promotion that are not together are rejected.
 //! Its counts are promotions; `read` and `rejected` are lines.
 
-use super::catalog_rows::{self, status};
+use super::catalog_rows::{self, Rows, status};
 use super::items::small_int;
 use crate::source::{Column, Header, Record, optional, required};
 use crate::{ImportError, Keyed, Loader, Options, Outcome, Parsed, parse};
@@ -129,10 +129,17 @@ impl Loader for Promotions {
                 ));
             }
         }
-        let mut outcome = catalog_rows::merge(db, options, &lines, async |txn| {
-            catalog::admin::upsert_promotions(txn, &definitions, options.at).await
-        })
-        .await?;
+        // A promotion renewing into another of the same batch is checked with it: such a batch is not split.
+        let codes: std::collections::HashSet<&str> =
+            definitions.iter().map(|d| d.promotion.promotion_code.as_str()).collect();
+        let linked = definitions.iter().any(|d| {
+            d.promotion
+                .renewal_promotion_code
+                .as_deref()
+                .is_some_and(|c| c != d.promotion.promotion_code && codes.contains(c))
+        });
+        let mut outcome =
+            catalog_rows::merge(db, options, linked, Rows::Promotions(&definitions), &lines).await?;
         outcome.rejects.extend(rejected);
         outcome.rejects.sort_by_key(|r| r.0);
         Ok(outcome)
