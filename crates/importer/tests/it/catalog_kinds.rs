@@ -93,3 +93,23 @@ async fn r18_r14_a_dry_run_writes_nothing_and_big5_is_read() {
         );
     }
 }
+
+/// A batch large enough to be written as two halves at once on PostgreSQL lands whole, and again unchanged.
+#[tokio::test]
+async fn r18_r14_a_large_batch_lands_whole_and_re_runs_unchanged() {
+    for db in databases().await {
+        demo(&db).await;
+        let (mut items, mut promotions) = (Vec::new(), Vec::new());
+        importer::generate::write(Kind::Items, 3000, crate::cutover(), 7, &mut items).unwrap();
+        importer::generate::write(Kind::Promotions, 600, crate::cutover(), 7, &mut promotions).unwrap();
+        let options = importer::Options { batch: 10_000, ..options() };
+        let (first, rejects) = import_with(&db, Kind::Items, &items, &options).await;
+        assert_eq!(first.unwrap(), summary(3000, 3000, 0, 0, 0), "{}: {rejects}", db.label());
+        let (lines, rejects) = import_with(&db, Kind::Promotions, &promotions, &options).await;
+        assert_eq!(lines.unwrap(), summary(2400, 600, 0, 0, 0), "{}: {rejects}", db.label());
+        assert_eq!(count(&db.conn, "items WHERE item_no LIKE 'IT%'").await, 3000);
+        assert_eq!(count(&db.conn, "promotion_items WHERE promotion_code LIKE 'PR%'").await, 2400);
+        let (again, _) = import_with(&db, Kind::Items, &items, &options).await;
+        assert_eq!(again.unwrap(), summary(3000, 0, 0, 3000, 0));
+    }
+}
