@@ -23,6 +23,7 @@ mod m20261202_000014_simulated_gateway;
 mod m20261202_000015_delivery_lease_owner;
 mod m20261203_000016_operations;
 mod m20261203_000017_catalog_admin;
+mod m20261203_000018_renewal_skips;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000015_delivery_lease_owner::Migration),
             Box::new(m20261203_000016_operations::Migration),
             Box::new(m20261203_000017_catalog_admin::Migration),
+            Box::new(m20261203_000018_renewal_skips::Migration),
         ]
     }
 }

@@ -73,3 +73,40 @@ async fn r4_over_graphql_with_scoped_reads_and_stop() {
         assert_eq!(error_codes(&body), ["BAD_USER_INPUT"], "not renewable: {body}");
     }
 }
+
+/// R20 over HTTP: a member skips and resumes its own monthly renewal; another member is refused and
+/// nothing changes.
+#[tokio::test]
+async fn r20_a_member_skips_and_resumes_only_its_own_renewal() {
+    for server in servers(|_| {}).await {
+        let service = server.token(Role::Service, "ec-backend");
+        let member = r#"mutation { upsertMember(input: { account: "sun1229@gmail.com" }) { account } }"#;
+        assert!(server.graphql_as(&service, member, json!({})).await["errors"].is_null());
+        let mut input = order_input("rn-skip", json!([{ "itemNo": "KC24010001", "amount": 199 }]));
+        input["memberAccount"] = json!("sun1229@gmail.com");
+        let created = server.graphql_as(&service, CREATE, json!({ "input": input })).await;
+        let order_no = created["data"]["createOrder"]["orderNo"].as_str().unwrap().to_owned();
+        let customer_no = created["data"]["createOrder"]["payer"]["customerNo"].as_str().unwrap().to_owned();
+        let pay = r#"mutation($no: String!) { recordPayment(input: { orderNo: $no, transactionId: "T-skip", status: PAID, amount: 199 }) { paymentStatus } }"#;
+        assert!(server.graphql_as(&service, pay, json!({ "no": order_no })).await["errors"].is_null());
+        let renewal = json!({ "input": { "customerNo": customer_no, "memberAccount": "sun1229@gmail.com",
+            "promotionCode": "KC24010001", "originOrderNo": order_no, "paymentToken": "tok_ok_1", "cardLast4": "4242" } });
+        let body = server.graphql_as(&service, CREATE_RENEWAL, renewal).await;
+        let id = body["data"]["createRenewal"]["renewal"]["id"].clone();
+        let due = body["data"]["createRenewal"]["renewal"]["deductDate"].clone();
+
+        let skip = r#"mutation($id: ID!) { skipRenewal(renewalId: $id, cycles: 1) { deductDate skippedCycles skippedFrom } }"#;
+        let other = server.token(Role::Member, "other@example.com");
+        assert_eq!(error_codes(&server.graphql_as(&other, skip, json!({ "id": id })).await), ["FORBIDDEN"]);
+        let own = server.token(Role::Member, "sun1229@gmail.com");
+        let skipped = server.graphql_as(&own, skip, json!({ "id": id })).await;
+        assert_eq!(skipped["data"]["skipRenewal"]["skippedCycles"], 1, "{}: {skipped}", server.label());
+        assert_eq!(skipped["data"]["skipRenewal"]["skippedFrom"], due);
+        assert_ne!(skipped["data"]["skipRenewal"]["deductDate"], due);
+        let resume = r#"mutation($id: ID!) { resumeRenewal(renewalId: $id) { deductDate skippedCycles } }"#;
+        assert_eq!(error_codes(&server.graphql_as(&other, resume, json!({ "id": id })).await), ["FORBIDDEN"]);
+        let resumed = server.graphql_as(&own, resume, json!({ "id": id })).await;
+        assert_eq!(resumed["data"]["resumeRenewal"]["deductDate"], due, "{resumed}");
+        assert_eq!(resumed["data"]["resumeRenewal"]["skippedCycles"], 0);
+    }
+}

@@ -129,6 +129,38 @@ impl RenewalsMutation {
         Ok(Renewal(retried))
     }
 
+    /// R20 (スキップ / おやすみ): skips the next `cycles` (1–12 in all) charges of a pending MONTHLY renewal —
+    /// its deduct date moves that many months, nothing is charged or delivered for them — and e-mails the
+    /// payer. A member may skip its own.
+    #[graphql(guard = "Require::Token")]
+    async fn skip_renewal(&self, ctx: &Context<'_>, renewal_id: ID, cycles: i32) -> Result<Renewal> {
+        let state = ctx.data::<ApiState>()?;
+        let id = parse_id("renewalId", &renewal_id)?;
+        let found = service::find_renewal(&state.db, id).await.map_err(from_domain)?;
+        owned(principal(ctx), found.as_ref())?;
+        let settings = &state.jobs.settings.renewals;
+        let skipped = renewals::change::skip(&state.db, id, cycles, settings, state.clock.now())
+            .await
+            .map_err(from_domain)?;
+        Ok(Renewal(skipped))
+    }
+
+    /// R20 (再開): undoes the rest of a skip — the renewal is due again on the first skipped cycle that has
+    /// not passed — and e-mails the payer. A member may resume its own.
+    #[graphql(guard = "Require::Token")]
+    async fn resume_renewal(&self, ctx: &Context<'_>, renewal_id: ID) -> Result<Renewal> {
+        let state = ctx.data::<ApiState>()?;
+        let id = parse_id("renewalId", &renewal_id)?;
+        let found = service::find_renewal(&state.db, id).await.map_err(from_domain)?;
+        owned(principal(ctx), found.as_ref())?;
+        let now = state.clock.now();
+        let settings = &state.jobs.settings.renewals;
+        let resumed = renewals::change::resume(&state.db, id, state.calendar.date_of(now), settings, now)
+            .await
+            .map_err(from_domain)?;
+        Ok(Renewal(resumed))
+    }
+
     /// Stops a pending or failed renewal. A member may stop its own.
     #[graphql(guard = "Require::Token")]
     async fn stop_renewal(&self, ctx: &Context<'_>, renewal_id: ID) -> Result<Renewal> {
@@ -278,6 +310,14 @@ impl Renewal {
     /// The AUTO order of this cycle's charge (the member sees a failed one and can retry).
     async fn charge_order_no(&self) -> Option<&str> {
         self.0.charge_order_no.as_deref()
+    }
+    /// R20: monthly cycles skipped (0 when none).
+    async fn skipped_cycles(&self) -> i32 {
+        self.0.skipped_cycles
+    }
+    /// R20: the deduct date before the skip, while one lasts.
+    async fn skipped_from(&self) -> Option<Date> {
+        self.0.skipped_from.map(Date)
     }
     /// The renewal that replaced this one (R4).
     async fn superseded_by(&self) -> Option<RenewalRef> {

@@ -81,6 +81,10 @@ pub struct Renewal {
     pub next_retry_on: Option<NaiveDate>,
     /// The AUTO order of this cycle's charge, once the charge started.
     pub charge_order_no: Option<String>,
+    /// R20: monthly cycles skipped from `skipped_from` (0 when none).
+    pub skipped_cycles: i32,
+    /// R20: the deduct date before the skip.
+    pub skipped_from: Option<NaiveDate>,
     /// Created.
     pub created_at: DateTime<Utc>,
 }
@@ -515,8 +519,15 @@ pub(crate) async fn move_deduct_date(
     at: DateTime<Utc>,
 ) -> Result<renewal::Model, RenewalsError> {
     let from = existing.deduct_date;
+    // R20: a skip keeps counting its months from wherever R5 now puts the cycle.
+    let (anchor, skipped) = (existing.skip_anchor.map(|_| deduct), existing.skipped_cycles);
+    let deduct = match anchor {
+        Some(anchor) => crate::change::skipped_date(anchor, skipped),
+        None => deduct,
+    };
     let mut next = existing.into_active_model();
     next.deduct_date = Set(deduct);
+    next.skip_anchor = Set(anchor);
     next.updated_at = Set(at);
     let updated = next.update(db).await?;
     event(db, "renewal.rescheduled", &updated, json!({ "from": from, "to": deduct }), at).await?;
@@ -588,6 +599,8 @@ fn renewal_of(
         attempts: row.attempts,
         next_retry_on: row.next_retry_on,
         charge_order_no: row.charge_order_no,
+        skipped_cycles: row.skipped_cycles,
+        skipped_from: row.skip_anchor,
         created_at: row.created_at,
     })
 }

@@ -30,16 +30,19 @@ pub enum EmailKind {
     FailedChargesList,
     /// R18: a renewal plan's price changes; from which charge.
     PriceChangeNotice,
+    /// R20: a subscription was skipped, resumed or cancelled.
+    SubscriptionChanged,
 }
 
 impl EmailKind {
     /// Every kind.
-    pub const ALL: [EmailKind; 5] = [
+    pub const ALL: [EmailKind; 6] = [
         EmailKind::RenewalNotice,
         EmailKind::ChargeFailed,
         EmailKind::ChargeSucceeded,
         EmailKind::FailedChargesList,
         EmailKind::PriceChangeNotice,
+        EmailKind::SubscriptionChanged,
     ];
 
     /// The stored name, also the template's file stem.
@@ -50,6 +53,7 @@ impl EmailKind {
             EmailKind::ChargeSucceeded => "charge_succeeded",
             EmailKind::FailedChargesList => "failed_charges_list",
             EmailKind::PriceChangeNotice => "price_change_notice",
+            EmailKind::SubscriptionChanged => "subscription_changed",
         }
     }
 

@@ -8,12 +8,13 @@ use crate::NotifyError;
 use minijinja::Environment;
 use std::path::Path;
 
-const BUILT_IN: [(EmailKind, &str); 5] = [
+const BUILT_IN: [(EmailKind, &str); 6] = [
     (EmailKind::RenewalNotice, include_str!("../../../../templates/email/renewal_notice.txt")),
     (EmailKind::ChargeFailed, include_str!("../../../../templates/email/charge_failed.txt")),
     (EmailKind::ChargeSucceeded, include_str!("../../../../templates/email/charge_succeeded.txt")),
     (EmailKind::FailedChargesList, include_str!("../../../../templates/email/failed_charges_list.txt")),
     (EmailKind::PriceChangeNotice, include_str!("../../../../templates/email/price_change_notice.txt")),
+    (EmailKind::SubscriptionChanged, include_str!("../../../../templates/email/subscription_changed.txt")),
 ];
 
 /// The loaded templates.

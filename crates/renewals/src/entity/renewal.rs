@@ -36,6 +36,8 @@ pub(crate) struct Model {
     pub charge_order_no: Option<String>,
     pub receiver: Option<String>,
     pub invoice: Option<String>,
+    pub skip_anchor: Option<Date>,
+    pub skipped_cycles: i32,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
 }

@@ -8,4 +8,5 @@ mod jobs;
 mod prices;
 mod retired;
 mod settle;
+mod skips;
 mod supersede;

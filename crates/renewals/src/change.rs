@@ -1,0 +1,189 @@
+//! **R20, skip and resume** (seed 000 tasks 7–8, スキップ(おやすみ) / 再開). A MONTHLY renewal skips its next
+//! `cycles` charges: its deduct date moves that many months from where it was (the *anchor*, counted from
+//! it each time, so Jan 31 skipped once is Feb 28/29 and twice Mar 31, as R9 would have charged them), and
+//! no access is bought for the skipped months. `resumeRenewal` undoes the rest of a skip: the renewal is
+//! due again on the first skipped cycle that has not passed. Each change is an event and an e-mail to the
+//! payer; the R8 notice follows the moved date. A renewal being charged is not changed.
+
+use crate::entity::renewal;
+use crate::mail::{mail_data, recipient};
+use crate::service::{Renewal, ensure_idle, find_renewal};
+use crate::store::{event, status_of};
+use crate::{RenewalStatus, RenewalsError};
+use catalog::RenewalPeriod;
+use chrono::{DateTime, NaiveDate, Utc};
+use notify::email::{self, EmailKind, NewEmail};
+use platform_core::db::begin_write;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DatabaseTransaction, EntityTrait, IntoActiveModel,
+};
+use serde_json::json;
+
+/// Most monthly cycles a renewal may have skipped at once.
+pub const MAX_SKIPPED: i32 = 12;
+
+/// **R20:** the deduct date of a renewal due on `anchor` with `cycles` monthly cycles skipped.
+pub fn skipped_date(anchor: NaiveDate, cycles: i32) -> NaiveDate {
+    entitlements::rules::add_months(anchor, u32::try_from(cycles).unwrap_or(0))
+}
+
+/// **R20:** where a resumed skip is due: the first of its cycles (`anchor` + k months, k = 0…`cycles`) not
+/// before `today`.
+pub fn resumed_date(anchor: NaiveDate, cycles: i32, today: NaiveDate) -> NaiveDate {
+    (0..=cycles)
+        .map(|k| skipped_date(anchor, k))
+        .find(|day| *day >= today)
+        .unwrap_or_else(|| skipped_date(anchor, cycles))
+}
+
+/// Skips the next `cycles` (1–12 in all) charges of MONTHLY renewal `id`.
+pub async fn skip(
+    db: &DatabaseConnection,
+    id: i64,
+    cycles: i32,
+    settings: &platform_core::settings::RenewalSettings,
+    at: DateTime<Utc>,
+) -> Result<Renewal, RenewalsError> {
+    if !(1..=MAX_SKIPPED).contains(&cycles) {
+        return Err(RenewalsError::Invalid { field: "cycles", message: format!("1–{MAX_SKIPPED}") });
+    }
+    let txn = begin_write(db).await?;
+    let row = changeable(&txn, id).await?;
+    let plan = catalog::service::find_promotion(&txn, &row.promotion_code).await?;
+    if plan.and_then(|p| p.renewal_period) != Some(RenewalPeriod::Monthly) {
+        return Err(RenewalsError::Invalid {
+            field: "renewalId",
+            message: format!("renewal {id} is not of a MONTHLY plan; only monthly cycles are skipped"),
+        });
+    }
+    let total = row.skipped_cycles + cycles;
+    if total > MAX_SKIPPED {
+        return Err(RenewalsError::Invalid {
+            field: "cycles",
+            message: format!(
+                "{} cycles are skipped already; at most {MAX_SKIPPED} in all",
+                row.skipped_cycles
+            ),
+        });
+    }
+    let anchor = row.skip_anchor.unwrap_or(row.deduct_date);
+    let from = row.deduct_date;
+    let to = skipped_date(anchor, total);
+    let mut next = row.into_active_model();
+    next.skip_anchor = Set(Some(anchor));
+    next.skipped_cycles = Set(total);
+    next.deduct_date = Set(to);
+    next.notice_sent_on = Set(None);
+    next.updated_at = Set(at);
+    let skipped = next.update(&txn).await?;
+    let extra = json!({ "cycles": cycles, "skippedCycles": total, "from": from, "to": to });
+    finish(txn, db, "renewal.skipped", "SKIP", skipped, extra, settings, at).await
+}
+
+/// Undoes the rest of renewal `id`'s skip: due again on the first skipped cycle not before `today`.
+pub async fn resume(
+    db: &DatabaseConnection,
+    id: i64,
+    today: NaiveDate,
+    settings: &platform_core::settings::RenewalSettings,
+    at: DateTime<Utc>,
+) -> Result<Renewal, RenewalsError> {
+    let txn = begin_write(db).await?;
+    let row = changeable(&txn, id).await?;
+    let Some(anchor) = row.skip_anchor else {
+        txn.rollback().await?;
+        return Err(RenewalsError::Conflict(format!("renewal {id} is not skipping")));
+    };
+    let from = row.deduct_date;
+    let to = resumed_date(anchor, row.skipped_cycles, today);
+    let mut next = row.into_active_model();
+    next.skip_anchor = Set(None);
+    next.skipped_cycles = Set(0);
+    next.deduct_date = Set(to);
+    next.notice_sent_on = Set(None);
+    next.updated_at = Set(at);
+    let resumed = next.update(&txn).await?;
+    finish(txn, db, "renewal.resumed", "RESUME", resumed, json!({ "from": from, "to": to }), settings, at)
+        .await
+}
+
+/// The PENDING renewal `id`, not being charged.
+async fn changeable(txn: &DatabaseTransaction, id: i64) -> Result<renewal::Model, RenewalsError> {
+    let row = renewal::Entity::find_by_id(id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| RenewalsError::NotFound { field: "renewalId", message: format!("no renewal {id}") })?;
+    ensure_idle(txn, &row).await?;
+    let status = status_of(&row)?;
+    if status != RenewalStatus::Pending {
+        return Err(RenewalsError::Conflict(format!(
+            "renewal {id} is {status:?}; only pending renewals change"
+        )));
+    }
+    Ok(row)
+}
+
+/// The change's event and the payer's confirmation e-mail, committed; the renewal as it is now.
+#[allow(clippy::too_many_arguments, reason = "the parts of one change, named at the two call sites")]
+async fn finish(
+    txn: DatabaseTransaction,
+    db: &DatabaseConnection,
+    event_type: &'static str,
+    action: &str,
+    row: renewal::Model,
+    extra: serde_json::Value,
+    settings: &platform_core::settings::RenewalSettings,
+    at: DateTime<Utc>,
+) -> Result<Renewal, RenewalsError> {
+    event(&txn, event_type, &row, extra.clone(), at).await?;
+    let (to, name) = recipient(&txn, &row).await?;
+    let mut data = mail_data(&row, &name, None, &settings.card_update_url);
+    data["action"] = json!(action);
+    data["skippedCycles"] = json!(row.skipped_cycles);
+    data["change"] = extra;
+    let mail = NewEmail {
+        kind: EmailKind::SubscriptionChanged,
+        // One per change: what the renewal became, and when.
+        dedupe_key: format!(
+            "subscription_changed:{}:{action}:{}:{}:{}",
+            row.id,
+            row.skipped_cycles,
+            row.deduct_date,
+            at.timestamp_micros()
+        ),
+        to,
+        regarding: format!("renewal:{}", row.id),
+        data,
+    };
+    email::queue(&txn, mail, at).await?;
+    txn.commit().await?;
+    find_renewal(db, row.id).await?.ok_or_else(|| anyhow::anyhow!("renewal {} vanished", row.id).into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn r20_skipped_cycles_count_from_the_anchor_as_the_charges_would_have() {
+        let jan31 = d(2027, 1, 31);
+        assert_eq!(skipped_date(jan31, 1), d(2027, 2, 28));
+        assert_eq!(skipped_date(jan31, 2), d(2027, 3, 31), "not Feb 28 + 1 month");
+        assert_eq!(skipped_date(d(2028, 1, 31), 1), d(2028, 2, 29), "a leap year");
+        assert_eq!(skipped_date(jan31, 0), jan31);
+    }
+
+    #[test]
+    fn r20_a_resume_is_due_on_the_first_skipped_cycle_not_passed() {
+        let jan31 = d(2027, 1, 31);
+        assert_eq!(resumed_date(jan31, 3, d(2027, 1, 10)), jan31, "before the first skipped charge");
+        assert_eq!(resumed_date(jan31, 3, d(2027, 2, 1)), d(2027, 2, 28));
+        assert_eq!(resumed_date(jan31, 3, d(2027, 3, 1)), d(2027, 3, 31));
+        assert_eq!(resumed_date(jan31, 3, d(2027, 4, 30)), d(2027, 4, 30), "the skip's own end");
+        assert_eq!(resumed_date(jan31, 3, d(2027, 6, 1)), d(2027, 4, 30), "never past the skip");
+    }
+}
