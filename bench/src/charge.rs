@@ -197,4 +197,18 @@ impl payments::PaymentGateway for Memory {
     ) -> std::result::Result<Option<payments::ChargeOutcome>, payments::GatewayError> {
         Ok(self.0.lock().ok().and_then(|m| m.get(key).cloned()))
     }
+
+    async fn refund(
+        &self,
+        _: &payments::RefundRequest,
+    ) -> std::result::Result<payments::RefundOutcome, payments::GatewayError> {
+        Err(payments::GatewayError::Transient("the charge bench refunds nothing".into()))
+    }
+
+    async fn lookup_refund(
+        &self,
+        _: &str,
+    ) -> std::result::Result<Option<payments::RefundOutcome>, payments::GatewayError> {
+        Ok(None)
+    }
 }

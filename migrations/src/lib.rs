@@ -24,6 +24,7 @@ mod m20261202_000015_delivery_lease_owner;
 mod m20261203_000016_operations;
 mod m20261203_000017_catalog_admin;
 mod m20261203_000018_renewal_skips;
+mod m20261203_000019_simulated_refunds;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000016_operations::Migration),
             Box::new(m20261203_000017_catalog_admin::Migration),
             Box::new(m20261203_000018_renewal_skips::Migration),
+            Box::new(m20261203_000019_simulated_refunds::Migration),
         ]
     }
 }

@@ -7,8 +7,10 @@
 //! lets a reconciler settle an attempt whose answer was lost (a timeout). Owns the simulated gateway's
 //! ledger (`simulated_charges`); depends on core.
 
+mod refunds;
 mod simulated;
 
+pub use refunds::Refund;
 pub use simulated::{Charge, SimulatedGateway};
 
 use platform_core::Money;
@@ -51,6 +53,34 @@ pub enum GatewayError {
     Timeout,
 }
 
+/// One refund to make of a charge (R19): at most once per key; the refunds of a charge never exceed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundRequest {
+    /// The caller's key: the same key is refunded at most once.
+    pub idempotency_key: String,
+    /// The gateway's id of the charge refunded.
+    pub transaction_id: String,
+    /// The card token the charge was made with (never logged); the simulated gateway decides by it.
+    pub payment_token: String,
+    /// The amount to give back.
+    pub amount: Money,
+}
+
+/// What the gateway decided of a refund.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefundOutcome {
+    /// Given back; the gateway's refund id.
+    Refunded {
+        /// Gateway refund id.
+        refund_id: String,
+    },
+    /// Refused for good (more than is left of the charge, an unknown charge); why.
+    Declined {
+        /// Why, e.g. `amount_exceeds_charge`.
+        reason: String,
+    },
+}
+
 /// A payment processor.
 pub trait PaymentGateway: Send + Sync {
     /// Charges once per idempotency key; a repeated key answers the first decision without charging again.
@@ -64,4 +94,18 @@ pub trait PaymentGateway: Send + Sync {
         &self,
         idempotency_key: &str,
     ) -> impl Future<Output = Result<Option<ChargeOutcome>, GatewayError>> + Send;
+
+    /// Refunds once per idempotency key (R19); a repeated key answers the first decision. A timeout leaves
+    /// the refund undecided for the caller: ask [`PaymentGateway::lookup_refund`], never refund again under
+    /// another key.
+    fn refund(
+        &self,
+        request: &RefundRequest,
+    ) -> impl Future<Output = Result<RefundOutcome, GatewayError>> + Send;
+
+    /// The refund decision already made for `idempotency_key`, or `None` when nothing was refunded under it.
+    fn lookup_refund(
+        &self,
+        idempotency_key: &str,
+    ) -> impl Future<Output = Result<Option<RefundOutcome>, GatewayError>> + Send;
 }

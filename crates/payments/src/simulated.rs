@@ -6,19 +6,19 @@
 //! decided, so a repeated key answers the first decision and a lost answer can be looked up from any
 //! process (the scheduler, a `runJob`, the CLI, another instance).
 
-use crate::{ChargeOutcome, ChargeRequest, GatewayError, PaymentGateway};
+use crate::{ChargeOutcome, ChargeRequest, GatewayError, PaymentGateway, RefundOutcome, RefundRequest};
 use chrono::Utc;
 use platform_core::Money;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait, QueryOrder};
 use std::time::Duration;
 
-mod ledger {
+pub(crate) mod ledger {
     use sea_orm::entity::prelude::*;
 
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "simulated_charges")]
-    pub(super) struct Model {
+    pub(crate) struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
         pub idempotency_key: String,
         pub amount: i64,
@@ -30,7 +30,7 @@ mod ledger {
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub(super) enum Relation {}
+    pub(crate) enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
 }
@@ -50,7 +50,7 @@ pub struct Charge {
 /// the same ledger.
 #[derive(Debug, Clone)]
 pub struct SimulatedGateway {
-    db: DatabaseConnection,
+    pub(crate) db: DatabaseConnection,
     latency: Duration,
 }
 
@@ -153,6 +153,22 @@ impl PaymentGateway for SimulatedGateway {
             return Err(GatewayError::Timeout);
         }
         Ok(outcome)
+    }
+
+    async fn refund(&self, request: &RefundRequest) -> Result<RefundOutcome, GatewayError> {
+        if !self.latency.is_zero() {
+            tokio::time::sleep(self.latency).await;
+        }
+        let outcome = self.decide_refund(request).await?;
+        if request.payment_token.starts_with("tok_timeout") {
+            // Refunded, but the answer is lost: the caller must reconcile with `lookup_refund`.
+            return Err(GatewayError::Timeout);
+        }
+        Ok(outcome)
+    }
+
+    async fn lookup_refund(&self, idempotency_key: &str) -> Result<Option<RefundOutcome>, GatewayError> {
+        self.find_refund(idempotency_key).await
     }
 
     async fn lookup(&self, idempotency_key: &str) -> Result<Option<ChargeOutcome>, GatewayError> {

@@ -79,3 +79,96 @@ async fn concurrent_charges_of_one_key_charge_once() {
         assert_eq!(gateway.charges().await.unwrap().len(), 1);
     }
 }
+
+fn refund(key: &str, transaction_id: &str, token: &str, amount: i64) -> payments::RefundRequest {
+    payments::RefundRequest {
+        idempotency_key: key.to_owned(),
+        transaction_id: transaction_id.to_owned(),
+        payment_token: token.to_owned(),
+        amount: Money::new(amount),
+    }
+}
+
+/// R19 at the gateway: partial refunds up to the charge and no further, one decision per key, a lost
+/// answer looked up, a transient error refunding nothing.
+#[tokio::test]
+async fn r19_refunds_never_exceed_the_charge_and_a_key_is_refunded_once() {
+    for db in test_support::databases().await {
+        let gateway = SimulatedGateway::new(db.conn.clone(), Duration::ZERO);
+        let Ok(ChargeOutcome::Approved { transaction_id: tx }) =
+            gateway.charge(&request("c1", "tok_ok_1")).await
+        else {
+            panic!("charged");
+        };
+        let first = gateway.refund(&refund("r1", &tx, "tok_ok_1", 1000)).await.unwrap();
+        assert!(matches!(first, payments::RefundOutcome::Refunded { .. }), "{}", db.label());
+        assert_eq!(
+            gateway.refund(&refund("r1", &tx, "tok_ok_1", 1000)).await.unwrap(),
+            first,
+            "the same key, once"
+        );
+        assert!(matches!(
+            gateway.refund(&refund("r2", &tx, "tok_ok_1", 2480)).await.unwrap(),
+            payments::RefundOutcome::Refunded { .. }
+        ));
+        assert_eq!(
+            gateway.refund(&refund("r3", &tx, "tok_ok_1", 1)).await.unwrap(),
+            payments::RefundOutcome::Declined { reason: "amount_exceeds_charge".into() },
+            "3480 of 3480 given back already"
+        );
+        assert!(matches!(
+            gateway.refund(&refund("r4", &tx, "tok_error_1", 1)).await,
+            Err(GatewayError::Transient(_))
+        ));
+        assert_eq!(gateway.lookup_refund("r4").await, Ok(None), "a transient error refunds nothing");
+        // A lost answer: refunded, looked up, never refunded twice.
+        let Ok(ChargeOutcome::Approved { transaction_id: other }) =
+            gateway.charge(&request("c2", "tok_ok_2")).await
+        else {
+            panic!("charged");
+        };
+        assert_eq!(
+            gateway.refund(&refund("r5", &other, "tok_timeout_2", 500)).await,
+            Err(GatewayError::Timeout)
+        );
+        assert!(matches!(
+            gateway.lookup_refund("r5").await,
+            Ok(Some(payments::RefundOutcome::Refunded { .. }))
+        ));
+        let given: i64 = gateway
+            .refunds()
+            .await
+            .unwrap()
+            .iter()
+            .filter(|r| matches!(r.outcome, payments::RefundOutcome::Refunded { .. }))
+            .map(|r| r.amount.amount())
+            .sum();
+        assert_eq!(given, 3480 + 500);
+    }
+}
+
+/// Two refunds of one charge at once cannot both pass the charge's amount.
+#[tokio::test]
+async fn r19_concurrent_refunds_of_one_charge_stay_within_it() {
+    for db in test_support::databases().await {
+        let gateway = SimulatedGateway::new(db.conn.clone(), Duration::ZERO);
+        let Ok(ChargeOutcome::Approved { transaction_id: tx }) =
+            gateway.charge(&request("c", "tok_ok_1")).await
+        else {
+            panic!("charged");
+        };
+        let mut calls = tokio::task::JoinSet::new();
+        for n in 0..6 {
+            let (gateway, tx) = (gateway.clone(), tx.clone());
+            calls
+                .spawn(async move { gateway.refund(&refund(&format!("k{n}"), &tx, "tok_ok_1", 1000)).await });
+        }
+        let mut refunded = 0;
+        while let Some(answer) = calls.join_next().await {
+            if matches!(answer.unwrap(), Ok(payments::RefundOutcome::Refunded { .. })) {
+                refunded += 1;
+            }
+        }
+        assert_eq!(refunded, 3, "three of 1000 fit in 3480: {}", db.label());
+    }
+}

@@ -204,6 +204,17 @@ impl PaymentGateway for Forgetful {
         }
         self.inner.lookup(key).await
     }
+
+    async fn refund(
+        &self,
+        request: &payments::RefundRequest,
+    ) -> Result<payments::RefundOutcome, GatewayError> {
+        self.inner.refund(request).await
+    }
+
+    async fn lookup_refund(&self, key: &str) -> Result<Option<payments::RefundOutcome>, GatewayError> {
+        self.inner.lookup_refund(key).await
+    }
 }
 
 #[tokio::test]

@@ -102,6 +102,16 @@ impl PaymentGateway for Unreachable {
         self.calls.fetch_add(1, Ordering::SeqCst);
         Err(GatewayError::Transient("unreachable".into()))
     }
+
+    async fn refund(&self, _: &payments::RefundRequest) -> Result<payments::RefundOutcome, GatewayError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        Err(GatewayError::Transient("unreachable".into()))
+    }
+
+    async fn lookup_refund(&self, _: &str) -> Result<Option<payments::RefundOutcome>, GatewayError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        Err(GatewayError::Transient("unreachable".into()))
+    }
 }
 
 /// The state the old two-transaction settlement left after `pg_terminate_backend`: the order PAID with
