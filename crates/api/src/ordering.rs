@@ -304,6 +304,25 @@ impl Order {
             })
             .collect()
     }
+    /// Refunds of its payment, oldest first (R19): amount, status (PENDING, UNKNOWN while a lost answer is
+    /// being settled, REFUNDED, DECLINED), the gateway's refund id, why.
+    async fn refunds(&self, ctx: &Context<'_>) -> Result<Vec<Refund>> {
+        let state = ctx.data::<ApiState>()?;
+        let refunds =
+            ::orders::service::refunds_of(&state.db, &self.0.order_no).await.map_err(from_domain)?;
+        Ok(refunds
+            .into_iter()
+            .map(|r| Refund {
+                amount: r.amount.amount(),
+                status: r.status.into(),
+                refund_id: r.refund_id,
+                reason: r.reason,
+                decline_reason: r.decline_reason,
+                created_at: r.created_at,
+                settled_at: r.settled_at,
+            })
+            .collect())
+    }
     /// When it was paid.
     async fn paid_at(&self) -> Option<DateTime<Utc>> {
         self.0.paid_at
@@ -379,6 +398,31 @@ pub(crate) struct Payment {
     amount: i64,
     paid_at: DateTime<Utc>,
 }
+
+/// A refund of an order's payment (R19).
+#[derive(SimpleObject)]
+pub(crate) struct Refund {
+    /// TWD given back (or asked to be).
+    amount: i64,
+    /// Where it stands.
+    status: RefundStatus,
+    /// The gateway's refund id, once refunded.
+    refund_id: Option<String>,
+    /// Why it was made.
+    reason: String,
+    /// The gateway's reason, when declined.
+    decline_reason: Option<String>,
+    /// Asked.
+    created_at: DateTime<Utc>,
+    /// Settled.
+    settled_at: Option<DateTime<Utc>>,
+}
+
+mirror_enum!(
+    /// Where a refund stands: PENDING (the gateway is being asked), UNKNOWN (its answer was lost; settled by
+    /// lookup), REFUNDED, DECLINED.
+    RefundStatus => ::orders::service::RefundStatus { Pending, Unknown, Refunded, Declined }
+);
 
 /// `createOrder` input (SPEC §4).
 #[derive(InputObject)]

@@ -3,3 +3,4 @@
 pub(crate) mod order;
 pub(crate) mod order_line;
 pub(crate) mod payment;
+pub(crate) mod refund;

@@ -5,6 +5,7 @@ mod batch;
 mod create;
 mod load;
 mod payments;
+mod refunds;
 
 use catalog::Catalog;
 use platform_core::BusinessCalendar;
@@ -16,6 +17,7 @@ pub use load::{
     OrderRef, PaidLine, find_order, find_orders, paid_lines, paid_lines_of, paid_since, paid_transactions,
     payment_token_of, renewal_candidates,
 };
+pub use refunds::{Refund, RefundInput, RefundStatus, refunds_of};
 
 /// The orders domain over one database.
 #[derive(Debug, Clone)]

@@ -4,6 +4,7 @@
 
 mod create;
 mod payments;
+mod refunds;
 
 use catalog::Catalog;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
