@@ -56,19 +56,11 @@ pub async fn record_tick(
 /// The jobs the server runs on a schedule, with their intervals in seconds.
 pub fn scheduled(ctx: &JobContext) -> Vec<(JobName, u64)> {
     let s = &ctx.settings;
-    let j = &s.jobs;
-    let mut all: Vec<(JobName, u64)> = [
-        (JobName::CreateRenewals, j.create_renewals),
-        (JobName::SendNotices, j.send_notices),
-        (JobName::ChargeRenewals, j.charge_renewals),
-        (JobName::RetryRenewals, j.retry_renewals),
-        (JobName::ExpireEntitlements, j.expire_entitlements),
-        (JobName::DispatchEmails, j.dispatch_emails),
-    ]
-    .into_iter()
-    .filter(|(_, schedule)| schedule.enabled && schedule.every_secs > 0)
-    .map(|(name, schedule)| (name, schedule.every_secs))
-    .collect();
+    let mut all: Vec<(JobName, u64)> = crate::interval_jobs(&s.jobs)
+        .into_iter()
+        .filter(|(_, schedule)| schedule.enabled && schedule.every_secs > 0)
+        .map(|(name, schedule)| (name, schedule.every_secs))
+        .collect();
     // The in-server loops record a tick at most every minute.
     if s.webhooks.dispatch_interval_ms > 0 {
         all.push((JobName::DispatchWebhooks, (s.webhooks.dispatch_interval_ms / 1000).max(60)));

@@ -17,7 +17,7 @@ mod record;
 mod work;
 
 pub use context::JobContext;
-pub use name::JobName;
+pub use name::{JobName, interval_jobs};
 pub use operations::{AlertCheck, DailyReport, FailedChargesList, report};
 pub use record::{JobRun, RunError, RunRequest, RunStatus, run, run_if_busy, run_in_background, runs};
 pub use work::{

@@ -1,4 +1,20 @@
-//! The jobs by name (SPEC §4's `JobName`).
+//! The jobs by name (SPEC §4's `JobName`), and the one list of the jobs that run on an interval.
+
+use platform_core::settings::{JobSchedule, JobSettings};
+
+/// The jobs the server runs every `jobs.<name>.every_secs` (the others have their own clocks: the daily
+/// report and the failed-charges list at a time of day, the alert check, the in-server webhook and grant
+/// loops). The scheduler, the job health of the report and `doctor` read this one list.
+pub fn interval_jobs(settings: &JobSettings) -> [(JobName, JobSchedule); 6] {
+    [
+        (JobName::CreateRenewals, settings.create_renewals),
+        (JobName::SendNotices, settings.send_notices),
+        (JobName::ChargeRenewals, settings.charge_renewals),
+        (JobName::RetryRenewals, settings.retry_renewals),
+        (JobName::ExpireEntitlements, settings.expire_entitlements),
+        (JobName::DispatchEmails, settings.dispatch_emails),
+    ]
+}
 
 /// The jobs (SPEC §4's `JobName`, plus the R3 grant sweep).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -249,22 +249,13 @@ async fn endpoints(db: &DatabaseConnection, settings: &Settings) -> Vec<Check> {
 }
 
 fn schedule(settings: &Settings) -> Check {
-    let j = &settings.jobs;
-    let mut parts: Vec<String> = [
-        ("CREATE_RENEWALS", j.create_renewals),
-        ("SEND_NOTICES", j.send_notices),
-        ("CHARGE_RENEWALS", j.charge_renewals),
-        ("RETRY_RENEWALS", j.retry_renewals),
-        ("EXPIRE_ENTITLEMENTS", j.expire_entitlements),
-        ("DISPATCH_EMAILS", j.dispatch_emails),
-    ]
-    .iter()
-    .map(
-        |(name, s)| {
+    let mut parts: Vec<String> = jobs::interval_jobs(&settings.jobs)
+        .iter()
+        .map(|(name, s)| {
+            let name = name.as_str();
             if s.enabled { format!("{name} every {} s", s.every_secs) } else { format!("{name} off") }
-        },
-    )
-    .collect();
+        })
+        .collect();
     let o = &settings.ops;
     parts.push(if o.daily_report_at.is_empty() {
         "DAILY_REPORT off".into()

@@ -3,12 +3,11 @@
 //! frequent jobs are not, so the record stays readable. Every job is safe with several instances.
 
 use jobs::{JobContext, JobName};
-use platform_core::settings::{JobSchedule, JobSettings};
 use std::time::Duration;
 
 /// Starts one task per enabled job.
 pub fn start(ctx: &JobContext) {
-    for (name, schedule) in schedule_of(&ctx.settings.jobs) {
+    for (name, schedule) in jobs::interval_jobs(&ctx.settings.jobs) {
         if schedule.enabled && schedule.every_secs > 0 {
             tokio::spawn(run_every(ctx.clone(), name, Duration::from_secs(schedule.every_secs)));
         }
@@ -67,17 +66,6 @@ async fn run_daily(ctx: JobContext, name: JobName, at: chrono::NaiveTime, days: 
             }
         }
     }
-}
-
-fn schedule_of(settings: &JobSettings) -> [(JobName, JobSchedule); 6] {
-    [
-        (JobName::CreateRenewals, settings.create_renewals),
-        (JobName::SendNotices, settings.send_notices),
-        (JobName::ChargeRenewals, settings.charge_renewals),
-        (JobName::RetryRenewals, settings.retry_renewals),
-        (JobName::ExpireEntitlements, settings.expire_entitlements),
-        (JobName::DispatchEmails, settings.dispatch_emails),
-    ]
 }
 
 async fn run_every(ctx: JobContext, name: JobName, every: Duration) {
