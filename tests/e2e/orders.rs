@@ -177,3 +177,37 @@ async fn bad_order_input_is_refused_and_nothing_is_written() {
         assert_eq!(list["data"]["orders"]["edges"], json!([]), "nothing written: {list}");
     }
 }
+
+/// R19 over HTTP: an admin refunds part of a payment, once per key, never more than was paid; the order
+/// shows its refunds; services and members may not refund.
+#[tokio::test]
+async fn r19_an_admin_refunds_part_of_a_payment_once_per_key() {
+    for server in servers(|_| {}).await {
+        let service = server.token(Role::Service, "ec-backend");
+        let input = order_input("refund-1", json!([{ "itemNo": "GC18080026", "amount": 3480 }]));
+        let created = server.graphql_as(&service, CREATE, json!({ "input": input })).await;
+        let order_no = created["data"]["createOrder"]["orderNo"].as_str().unwrap().to_owned();
+        let paid = json!({ "input": { "orderNo": order_no, "transactionId": "EC-1", "status": "PAID", "amount": 3480 } });
+        assert!(server.graphql_as(&service, PAY, paid).await["errors"].is_null());
+
+        let refund = r#"mutation($no: String!, $amount: Int!, $key: String!) {
+            refundPayment(orderNo: $no, amount: $amount, idempotencyKey: $key, reason: "damaged copy") {
+                amount status refundId reason } }"#;
+        let vars = |amount: i32, key: &str| json!({ "no": order_no, "amount": amount, "key": key });
+        assert_eq!(error_codes(&server.graphql_as(&service, refund, vars(100, "s")).await), ["FORBIDDEN"]);
+        let admin = server.token(Role::Admin, "cs@cw");
+        let first = server.graphql_as(&admin, refund, vars(1000, "cs-1")).await;
+        assert_eq!(first["data"]["refundPayment"]["status"], "REFUNDED", "{}: {first}", server.label());
+        let again = server.graphql_as(&admin, refund, vars(1000, "cs-1")).await;
+        assert_eq!(again["data"]["refundPayment"], first["data"]["refundPayment"], "the same key, once");
+        let over = server.graphql_as(&admin, refund, vars(2481, "cs-2")).await;
+        assert_eq!(error_codes(&over), ["BAD_USER_INPUT"], "{over}");
+        assert_eq!(test_support::count(&server.db.conn, "order_refunds").await, 1, "refusals write nothing");
+        let read = r#"query($no: String!) { order(orderNo: $no) { refunds { amount status reason } } }"#;
+        let body = server.graphql_as(&admin, read, json!({ "no": order_no })).await;
+        assert_eq!(
+            body["data"]["order"]["refunds"],
+            json!([{ "amount": 1000, "status": "REFUNDED", "reason": "damaged copy" }])
+        );
+    }
+}

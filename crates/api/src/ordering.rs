@@ -116,6 +116,34 @@ impl OrdersMutation {
         one_with_people(ctx, order).await
     }
 
+    /// Refunds `amount` of an order's payment through the gateway (R19; customer service's goodwill or
+    /// partial refunds), once per `idempotencyKey`: asking again with the key answers the first refund,
+    /// settling a lost answer by lookup. The refunds of an order never exceed what was paid. Admins only.
+    #[graphql(guard = "Require::Admin")]
+    async fn refund_payment(
+        &self,
+        ctx: &Context<'_>,
+        order_no: String,
+        amount: i32,
+        #[graphql(validator(max_length = 200))] idempotency_key: String,
+        #[graphql(validator(max_length = 500))] reason: String,
+    ) -> Result<Refund> {
+        let state = ctx.data::<ApiState>()?;
+        let input = ::orders::service::RefundInput {
+            order_no: order_no.trim().to_owned(),
+            amount: platform_core::Money::new(i64::from(amount)),
+            idempotency_key,
+            reason,
+        };
+        let timeout = std::time::Duration::from_secs(state.jobs.settings.gateway.timeout_secs);
+        let refund = state
+            .orders
+            .refund(&state.jobs.gateway, &input, timeout, state.clock.now())
+            .await
+            .map_err(from_domain)?;
+        Ok(Refund::from(refund))
+    }
+
     /// Binds an order to an existing member (seed 004 訂單綁定會員). Rebinding to another member is
     /// `CONFLICT`.
     #[graphql(guard = "Require::Operator")]
@@ -310,18 +338,7 @@ impl Order {
         let state = ctx.data::<ApiState>()?;
         let refunds =
             ::orders::service::refunds_of(&state.db, &self.0.order_no).await.map_err(from_domain)?;
-        Ok(refunds
-            .into_iter()
-            .map(|r| Refund {
-                amount: r.amount.amount(),
-                status: r.status.into(),
-                refund_id: r.refund_id,
-                reason: r.reason,
-                decline_reason: r.decline_reason,
-                created_at: r.created_at,
-                settled_at: r.settled_at,
-            })
-            .collect())
+        Ok(refunds.into_iter().map(Refund::from).collect())
     }
     /// When it was paid.
     async fn paid_at(&self) -> Option<DateTime<Utc>> {
@@ -416,6 +433,20 @@ pub(crate) struct Refund {
     created_at: DateTime<Utc>,
     /// Settled.
     settled_at: Option<DateTime<Utc>>,
+}
+
+impl From<::orders::service::Refund> for Refund {
+    fn from(r: ::orders::service::Refund) -> Self {
+        Refund {
+            amount: r.amount.amount(),
+            status: r.status.into(),
+            refund_id: r.refund_id,
+            reason: r.reason,
+            decline_reason: r.decline_reason,
+            created_at: r.created_at,
+            settled_at: r.settled_at,
+        }
+    }
 }
 
 mirror_enum!(
