@@ -14,6 +14,7 @@ pub mod figures;
 pub mod grant;
 pub mod model;
 pub mod query;
+pub mod revoke;
 pub mod rules;
 mod status;
 pub mod temporary;
