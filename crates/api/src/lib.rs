@@ -29,6 +29,7 @@ mod access;
 pub mod auth;
 mod catalog;
 mod catalog_admin;
+mod catalog_input;
 mod entitlement;
 pub mod error;
 mod events;
