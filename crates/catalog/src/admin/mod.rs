@@ -2,6 +2,7 @@
 //! promotions upserted in batches ([`write`]; a single change is a batch of one), retired rather than
 //! deleted, and renewal plans' price changes scheduled. Every change is a `catalog.*` event.
 
+mod rows;
 pub mod validate;
 mod write;
 
