@@ -74,7 +74,21 @@ pub async fn connect(url: &str, settings: &DatabaseSettings) -> Result<DatabaseC
             options.max_connections(settings.max_connections.unwrap_or(16));
         }
     }
-    Database::connect(options).await.map_err(|e| fail(one_line(&e.to_string())))
+    // Several instances opening a fresh SQLite file at once: switching it to WAL needs its lock, and SQLite
+    // answers "database is locked" at once instead of waiting; try again until the connect timeout.
+    let started = std::time::Instant::now();
+    loop {
+        match Database::connect(options.clone()).await {
+            Err(err)
+                if backend == DbBackend::Sqlite
+                    && err.to_string().contains("database is locked")
+                    && started.elapsed() < timeout =>
+            {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            other => return other.map_err(|e| fail(one_line(&e.to_string()))),
+        }
+    }
 }
 
 fn create_sqlite_folder(url: &str) -> std::io::Result<()> {
