@@ -26,6 +26,7 @@ mod m20261203_000017_catalog_admin;
 mod m20261203_000018_renewal_skips;
 mod m20261203_000019_simulated_refunds;
 mod m20261203_000020_order_refunds;
+mod m20261203_000021_renewal_cancellations;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000018_renewal_skips::Migration),
             Box::new(m20261203_000019_simulated_refunds::Migration),
             Box::new(m20261203_000020_order_refunds::Migration),
+            Box::new(m20261203_000021_renewal_cancellations::Migration),
         ]
     }
 }

@@ -110,3 +110,37 @@ async fn r20_a_member_skips_and_resumes_only_its_own_renewal() {
         assert_eq!(resumed["data"]["resumeRenewal"]["skippedCycles"], 0);
     }
 }
+
+/// R20 over HTTP: a member cancels its own subscription at the end of its term, with a reason; another
+/// member is refused.
+#[tokio::test]
+async fn r20_a_member_cancels_only_its_own_subscription() {
+    for server in servers(|_| {}).await {
+        let service = server.token(Role::Service, "ec-backend");
+        let member = r#"mutation { upsertMember(input: { account: "sun1229@gmail.com" }) { account } }"#;
+        assert!(server.graphql_as(&service, member, json!({})).await["errors"].is_null());
+        let mut input = order_input("rn-cancel", json!([{ "itemNo": "GC18080026", "amount": 3480 }]));
+        input["memberAccount"] = json!("sun1229@gmail.com");
+        let created = server.graphql_as(&service, CREATE, json!({ "input": input })).await;
+        let order_no = created["data"]["createOrder"]["orderNo"].as_str().unwrap().to_owned();
+        let customer_no = created["data"]["createOrder"]["payer"]["customerNo"].as_str().unwrap().to_owned();
+        let pay = r#"mutation($no: String!) { recordPayment(input: { orderNo: $no, transactionId: "T-cancel", status: PAID, amount: 3480 }) { paymentStatus } }"#;
+        assert!(server.graphql_as(&service, pay, json!({ "no": order_no })).await["errors"].is_null());
+        let renewal = json!({ "input": { "customerNo": customer_no, "memberAccount": "sun1229@gmail.com",
+            "promotionCode": "GC18080026", "originOrderNo": order_no, "paymentToken": "tok_ok_1", "cardLast4": "4242" } });
+        let body = server.graphql_as(&service, CREATE_RENEWAL, renewal).await;
+        let id = body["data"]["createRenewal"]["renewal"]["id"].clone();
+        let cancel = r#"mutation($id: ID!) { cancelSubscription(renewalId: $id, reason: PRICE, note: "too much") {
+            status cancelReason cancelNote } }"#;
+        let other = server.token(Role::Member, "other@example.com");
+        assert_eq!(error_codes(&server.graphql_as(&other, cancel, json!({ "id": id })).await), ["FORBIDDEN"]);
+        let own = server.token(Role::Member, "sun1229@gmail.com");
+        let done = server.graphql_as(&own, cancel, json!({ "id": id })).await;
+        assert_eq!(
+            done["data"]["cancelSubscription"],
+            json!({ "status": "STOPPED", "cancelReason": "PRICE", "cancelNote": "too much" }),
+            "{}: {done}",
+            server.label()
+        );
+    }
+}

@@ -161,6 +161,35 @@ impl RenewalsMutation {
         Ok(Renewal(resumed))
     }
 
+    /// R20 (解約): cancels a pending or failed renewal at the end of its term — it never renews again, the
+    /// access paid for lasts to its due date — for `reason` (with `note`, required for OTHER), and e-mails
+    /// the payer. Cancelling again answers it as it is. A member may cancel its own.
+    #[graphql(guard = "Require::Token")]
+    async fn cancel_subscription(
+        &self,
+        ctx: &Context<'_>,
+        renewal_id: ID,
+        reason: CancelReason,
+        #[graphql(validator(max_length = 500))] note: Option<String>,
+    ) -> Result<Renewal> {
+        let state = ctx.data::<ApiState>()?;
+        let id = parse_id("renewalId", &renewal_id)?;
+        let found = service::find_renewal(&state.db, id).await.map_err(from_domain)?;
+        owned(principal(ctx), found.as_ref())?;
+        let settings = &state.jobs.settings.renewals;
+        let cancelled = renewals::cancel::at_term_end(
+            &state.db,
+            id,
+            reason.into(),
+            note.as_deref(),
+            settings,
+            state.clock.now(),
+        )
+        .await
+        .map_err(from_domain)?;
+        Ok(Renewal(cancelled))
+    }
+
     /// Stops a pending or failed renewal. A member may stop its own.
     #[graphql(guard = "Require::Token")]
     async fn stop_renewal(&self, ctx: &Context<'_>, renewal_id: ID) -> Result<Renewal> {
@@ -319,6 +348,14 @@ impl Renewal {
     async fn skipped_from(&self) -> Option<Date> {
         self.0.skipped_from.map(Date)
     }
+    /// R20: why it was cancelled, when it was.
+    async fn cancel_reason(&self) -> Option<&str> {
+        self.0.cancel_reason.as_deref()
+    }
+    /// R20: the words given with the cancellation.
+    async fn cancel_note(&self) -> Option<&str> {
+        self.0.cancel_note.as_deref()
+    }
     /// The renewal that replaced this one (R4).
     async fn superseded_by(&self) -> Option<RenewalRef> {
         self.0.superseded_by.map(|id| RenewalRef { id: ID(id.to_string()) })
@@ -327,6 +364,11 @@ impl Renewal {
         self.0.created_at
     }
 }
+
+mirror_enum!(
+    /// Why a subscription is cancelled (R20).
+    CancelReason => renewals::cancel::CancelReason { Price, NotUsing, Content, Delivery, Moving, Payment, Other }
+);
 
 mirror_enum!(
     /// R6 statuses: 0 停訂 STOPPED, 1 待執行 PENDING, 2 已執行 EXECUTED, 3 執行失敗 FAILED, 4 不執行 SUPERSEDED,

@@ -108,7 +108,7 @@ pub async fn resume(
 }
 
 /// The PENDING renewal `id`, not being charged.
-async fn changeable(txn: &DatabaseTransaction, id: i64) -> Result<renewal::Model, RenewalsError> {
+pub(crate) async fn changeable(txn: &DatabaseTransaction, id: i64) -> Result<renewal::Model, RenewalsError> {
     let row = renewal::Entity::find_by_id(id)
         .one(txn)
         .await?
@@ -125,7 +125,7 @@ async fn changeable(txn: &DatabaseTransaction, id: i64) -> Result<renewal::Model
 
 /// The change's event and the payer's confirmation e-mail, committed; the renewal as it is now.
 #[allow(clippy::too_many_arguments, reason = "the parts of one change, named at the two call sites")]
-async fn finish(
+pub(crate) async fn finish(
     txn: DatabaseTransaction,
     db: &DatabaseConnection,
     event_type: &'static str,

@@ -7,6 +7,7 @@
 
 pub mod auto;
 pub mod bulk;
+pub mod cancel;
 pub mod change;
 pub mod charge;
 mod entity;

@@ -85,6 +85,10 @@ pub struct Renewal {
     pub skipped_cycles: i32,
     /// R20: the deduct date before the skip.
     pub skipped_from: Option<NaiveDate>,
+    /// R20: why it was cancelled (`PRICE`, `NOT_USING`, …), when it was.
+    pub cancel_reason: Option<String>,
+    /// R20: the words given with the cancellation.
+    pub cancel_note: Option<String>,
     /// Created.
     pub created_at: DateTime<Utc>,
 }
@@ -601,6 +605,8 @@ fn renewal_of(
         charge_order_no: row.charge_order_no,
         skipped_cycles: row.skipped_cycles,
         skipped_from: row.skip_anchor,
+        cancel_reason: row.cancel_reason,
+        cancel_note: row.cancel_note,
         created_at: row.created_at,
     })
 }

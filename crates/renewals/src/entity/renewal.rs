@@ -38,6 +38,8 @@ pub(crate) struct Model {
     pub invoice: Option<String>,
     pub skip_anchor: Option<Date>,
     pub skipped_cycles: i32,
+    pub cancel_reason: Option<String>,
+    pub cancel_note: Option<String>,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
 }

@@ -87,3 +87,44 @@ async fn r20_bad_skips_are_refused_and_nothing_is_written() {
         let _: NaiveDate = unchanged.deduct_date;
     }
 }
+
+#[tokio::test]
+async fn r20_a_subscription_cancelled_at_term_end_is_never_charged_and_keeps_its_access() {
+    for db in test_support::databases().await {
+        let settings = RenewalSettings::default();
+        let (customer_no, account) = holder(&db, 3).await;
+        let yearly = create_renewal(
+            &db.conn,
+            BusinessCalendar::default(),
+            renewal(&customer_no, &account, "GC18080026"),
+            at(),
+        )
+        .await
+        .unwrap()
+        .renewal;
+        let access = "entitlements WHERE right_due_date IS NOT NULL";
+        let access_before = count(&db.conn, access).await;
+        use renewals::cancel::{CancelReason, at_term_end};
+        let err =
+            at_term_end(&db.conn, yearly.id, CancelReason::Other, None, &settings, at()).await.unwrap_err();
+        assert_eq!(err.code(), ErrorCode::BadUserInput, "OTHER needs a note");
+        assert_eq!(count(&db.conn, "events WHERE event_type = 'renewal.cancelled'").await, 0);
+        let cancelled =
+            at_term_end(&db.conn, yearly.id, CancelReason::Moving, Some("moving abroad"), &settings, at())
+                .await
+                .unwrap();
+        assert_eq!(cancelled.status, renewals::RenewalStatus::Stopped, "{}", db.label());
+        assert_eq!(cancelled.cancel_reason.as_deref(), Some("MOVING"));
+        let again =
+            at_term_end(&db.conn, yearly.id, CancelReason::Price, None, &settings, at()).await.unwrap();
+        assert_eq!(again.cancel_reason.as_deref(), Some("MOVING"), "cancelling again answers it as it is");
+        assert_eq!(count(&db.conn, "events WHERE event_type = 'renewal.cancelled'").await, 1);
+        assert_eq!(count(&db.conn, "emails WHERE kind = 'subscription_changed'").await, 1);
+        let gateway = SimulatedGateway::new(db.conn.clone(), Duration::ZERO);
+        let run = runner(&db, gateway.clone(), settings.clone());
+        let day = yearly.deduct_date;
+        assert_eq!(run.run(Due::Scheduled, day, on(day)).await.unwrap().charged, 0);
+        assert!(gateway.charges().await.unwrap().is_empty(), "never charged");
+        assert_eq!(count(&db.conn, access).await, access_before, "the access paid for stays");
+    }
+}
