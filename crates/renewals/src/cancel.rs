@@ -4,7 +4,7 @@
 //! Cancelling a cancelled renewal answers it as it is. (An IMMEDIATE cancellation, with the unused part
 //! revoked and refunded, is the after-sale issue's next part.)
 
-use crate::change::{changeable, finish};
+use crate::change::finish;
 use crate::service::{Renewal, find_renewal};
 use crate::store::status_of;
 use crate::{RenewalStatus, RenewalsError};
@@ -81,24 +81,21 @@ pub async fn at_term_end(
         });
     }
     let txn = begin_write(db).await?;
-    let current = crate::entity::renewal::Entity::find_by_id(id).one(&txn).await?;
-    if let Some(row) = &current
-        && status_of(row)? == RenewalStatus::Stopped
-        && row.cancel_reason.is_some()
-    {
+    let row = crate::entity::renewal::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| RenewalsError::NotFound { field: "renewalId", message: format!("no renewal {id}") })?;
+    let status = status_of(&row)?;
+    if status == RenewalStatus::Stopped && row.cancel_reason.is_some() {
         txn.rollback().await?;
         return find_renewal(db, id).await?.ok_or_else(|| anyhow::anyhow!("renewal {id} vanished").into());
     }
-    let row = match changeable(&txn, id).await {
-        Ok(row) => row,
-        // A failed renewal is cancelled too (it would only be retried).
-        Err(RenewalsError::Conflict(_))
-            if current.as_ref().is_some_and(|r| status_of(r).ok() == Some(RenewalStatus::Failed)) =>
-        {
-            current.ok_or_else(|| anyhow::anyhow!("renewal {id} vanished"))?
-        }
-        Err(err) => return Err(err),
-    };
+    // A failed renewal is cancelled too (it would only be retried).
+    if !matches!(status, RenewalStatus::Pending | RenewalStatus::Failed) {
+        return Err(RenewalsError::Conflict(format!(
+            "renewal {id} is {status:?}; only pending or failed renewals cancel"
+        )));
+    }
     crate::service::ensure_idle(&txn, &row).await?;
     let access_until = row.deduct_date;
     let mut next = row.into_active_model();

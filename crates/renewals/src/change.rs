@@ -108,7 +108,7 @@ pub async fn resume(
 }
 
 /// The PENDING renewal `id`, not being charged.
-pub(crate) async fn changeable(txn: &DatabaseTransaction, id: i64) -> Result<renewal::Model, RenewalsError> {
+async fn changeable(txn: &DatabaseTransaction, id: i64) -> Result<renewal::Model, RenewalsError> {
     let row = renewal::Entity::find_by_id(id)
         .one(txn)
         .await?

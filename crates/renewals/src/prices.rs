@@ -19,7 +19,8 @@ use platform_core::db::begin_write;
 use platform_core::events;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use serde_json::json;
 use std::collections::HashMap;
@@ -131,6 +132,12 @@ async fn page_of(
                 .filter(renewal::Column::Id.eq(row.id))
                 .filter(renewal::Column::RenewStatus.eq(i16::from(RenewalStatus::Pending.code())))
                 .filter(renewal::Column::ChargeOrderNo.is_null())
+                // Not while a charge runner holds it: its charge is at the price it read.
+                .filter(
+                    Condition::any()
+                        .add(renewal::Column::LeaseUntil.is_null())
+                        .add(renewal::Column::LeaseUntil.lt(at)),
+                )
                 .exec(&txn)
                 .await?;
             if updated.rows_affected == 1 {

@@ -103,18 +103,20 @@ impl OrderService {
         if key.is_empty() || key.len() > 200 {
             return Err(OrdersError::invalid("idempotencyKey", "must be 1-200 characters"));
         }
+        let order_no = input.order_no.as_str();
         let intent = match find_intent(&self.db, key).await? {
+            // A key is one refund of one order, whatever it became.
+            Some(existing) if existing.order_id != self.order_id(order_no).await? => {
+                return Err(OrdersError::conflict("idempotencyKey", format!("{key} refunds another order")));
+            }
             Some(existing) => existing,
             None => self.open_intent(input, key, at).await?,
         };
         let status = RefundStatus::parse(&intent.status)?;
         if matches!(status, RefundStatus::Refunded | RefundStatus::Declined) {
-            return self.refund_of(intent).await;
+            return refund_from(intent, order_no.to_owned());
         }
-        if intent.order_id != self.order_id(&input.order_no).await? {
-            return Err(OrdersError::conflict("idempotencyKey", format!("{key} refunds another order")));
-        }
-        let token = super::payment_token_of(&self.db, &input.order_no).await?.unwrap_or_default();
+        let token = super::payment_token_of(&self.db, order_no).await?.unwrap_or_default();
         let request = RefundRequest {
             idempotency_key: intent.idempotency_key.clone(),
             transaction_id: intent.transaction_id.clone(),
@@ -140,7 +142,7 @@ impl OrderService {
             other => other,
         };
         let settled = match answer {
-            Ok(outcome) => self.settle(intent, &input.order_no, outcome, at).await?,
+            Ok(outcome) => self.settle(intent, order_no, outcome, at).await?,
             Err(GatewayError::Timeout) => mark(&self.db, intent, RefundStatus::Unknown).await?,
             Err(GatewayError::Transient(message)) => {
                 // Nothing was refunded: the intent stays PENDING for the same key to ask again.
@@ -152,7 +154,7 @@ impl OrderService {
                 ));
             }
         };
-        self.refund_of(settled).await
+        refund_from(settled, order_no.to_owned())
     }
 
     /// The PENDING intent of a new key, counted against what is left of the payment, in one transaction
@@ -230,7 +232,15 @@ impl OrderService {
             // The same key opened by another caller at once: theirs.
             Err(err) if platform_core::db::is_unique_violation(&err) => {
                 drop(txn);
-                find_intent(&self.db, key).await?.ok_or_else(|| OrdersError::Unexpected(err.into()))
+                let theirs =
+                    find_intent(&self.db, key).await?.ok_or_else(|| OrdersError::Unexpected(err.into()))?;
+                if theirs.order_id != row.id {
+                    return Err(OrdersError::conflict(
+                        "idempotencyKey",
+                        format!("{key} refunds another order"),
+                    ));
+                }
+                Ok(theirs)
             }
             Err(err) => Err(err.into()),
         }
@@ -287,15 +297,6 @@ impl OrderService {
             .one(&self.db)
             .await?
             .ok_or_else(|| OrdersError::not_found("orderNo", format!("no order {order_no}")))
-    }
-
-    async fn refund_of(&self, row: refund::Model) -> Result<Refund, OrdersError> {
-        let order_no = order::Entity::find_by_id(row.order_id)
-            .one(&self.db)
-            .await?
-            .and_then(|o| o.order_no)
-            .unwrap_or_default();
-        refund_from(row, order_no)
     }
 }
 

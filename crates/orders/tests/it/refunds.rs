@@ -60,10 +60,13 @@ async fn r19_refunds_add_up_to_at_most_what_was_paid_and_a_key_refunds_once() {
         assert_eq!(count(&db.conn, "events WHERE event_type = 'payment.refunded'").await, 2);
         let listed: i64 = refunds_of(&db.conn, &no).await.unwrap().iter().map(|r| r.amount.amount()).sum();
         assert_eq!(listed, 3480, "the refunds sum to the paid amount");
-        // An unpaid order has nothing to refund.
+        // An unpaid order has nothing to refund; a key already used refunds no other order.
         let (unpaid, _) = orders.create(order("rf-unpaid", &[("BK0002", 1, 100)]), at(3)).await.unwrap();
         let err = orders.refund(&gateway, &refund(&unpaid.order_no, "k6", 1), WAIT, at(7)).await.unwrap_err();
         assert_eq!(err.code(), ErrorCode::Conflict);
+        let other = paid(&orders, "rf-2", "tok_ok_2").await;
+        let err = orders.refund(&gateway, &refund(&other, "k1", 1000), WAIT, at(7)).await.unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Conflict, "{err}");
     }
 }
 

@@ -58,7 +58,7 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
             let codes: Vec<String> = crate::service::renewed_products(plan).into_iter().collect();
             let from = std::mem::replace(&mut row.promotion_code, successor.clone());
             row.product_codes = codes.join(",");
-            renewal::Entity::update_many()
+            let held = renewal::Entity::update_many()
                 .col_expr(renewal::Column::PromotionCode, Expr::value(row.promotion_code.as_str()))
                 .col_expr(renewal::Column::ProductCodes, Expr::value(row.product_codes.as_str()))
                 .col_expr(renewal::Column::UpdatedAt, Expr::value(at))
@@ -66,6 +66,10 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
                 .filter(renewal::Column::LeaseOwner.eq(self.owner.as_str()))
                 .exec(&txn)
                 .await?;
+            // Only a claim this runner still holds is moved and charged.
+            if held.rows_affected != 1 {
+                continue;
+            }
             events.push(event_of(
                 "renewal.plan_changed",
                 &row,
@@ -73,10 +77,10 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
             ));
             keep.push(row);
         }
-        let failed = retired.len() as u64;
+        let mut failed = 0;
         let mut follow_ups = Vec::with_capacity(retired.len());
         for mut row in retired {
-            renewal::Entity::update_many()
+            let marked = renewal::Entity::update_many()
                 .col_expr(renewal::Column::RenewStatus, Expr::value(code(RenewalStatus::Failed)))
                 .col_expr(renewal::Column::FailureReason, Expr::value(PLAN_RETIRED))
                 .col_expr(renewal::Column::FailedOn, Expr::value(as_of))
@@ -88,6 +92,11 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
                 .filter(renewal::Column::LeaseOwner.eq(self.owner.as_str()))
                 .exec(&txn)
                 .await?;
+            // A claim lost meanwhile is someone else's to settle: nothing is recorded for it.
+            if marked.rows_affected != 1 {
+                continue;
+            }
+            failed += 1;
             row.renew_status = code(RenewalStatus::Failed);
             events.push(event_of(
                 "renewal.charge_failed",

@@ -3,7 +3,7 @@
 //! bad counts are refused with nothing written.
 
 use crate::fixtures::{at, holder, on, renewal, runner};
-use chrono::{Days, NaiveDate};
+use chrono::Days;
 use payments::SimulatedGateway;
 use platform_core::error::HasErrorCode;
 use platform_core::settings::RenewalSettings;
@@ -84,7 +84,6 @@ async fn r20_bad_skips_are_refused_and_nothing_is_written() {
         assert_eq!(count(&db.conn, "events").await, events, "{}", db.label());
         let unchanged = find_renewal(&db.conn, yearly.id).await.unwrap().unwrap();
         assert_eq!((unchanged.deduct_date, unchanged.skipped_cycles), (yearly.deduct_date, 0));
-        let _: NaiveDate = unchanged.deduct_date;
     }
 }
 
