@@ -27,6 +27,7 @@ mod m20261203_000018_renewal_skips;
 mod m20261203_000019_simulated_refunds;
 mod m20261203_000020_order_refunds;
 mod m20261203_000021_renewal_cancellations;
+mod m20261203_000022_order_returns;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000019_simulated_refunds::Migration),
             Box::new(m20261203_000020_order_refunds::Migration),
             Box::new(m20261203_000021_renewal_cancellations::Migration),
+            Box::new(m20261203_000022_order_returns::Migration),
         ]
     }
 }

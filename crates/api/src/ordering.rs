@@ -9,7 +9,7 @@ use crate::membership::{Address, Customer, Member};
 use crate::paging::{DEFAULT_PAGE, MAX_PAGE, Page};
 use crate::{ApiState, Date};
 use async_graphql::connection::{Connection, Edge, OpaqueCursor};
-use async_graphql::{Context, Enum, InputObject, Lookahead, Object, Result, SimpleObject};
+use async_graphql::{Context, InputObject, Lookahead, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use members::{AccessError, Account, Change, CustomerInput as NewCustomer, service as members_service};
 use orders::model::{LineInput, NewOrder, OrderFilter as Filter, Payer, PaymentReport};
@@ -363,6 +363,8 @@ pub(crate) struct OrderLine {
     category: Category,
     product_code: Option<String>,
     quantity: i32,
+    /// Units that came back (R19).
+    returned_quantity: i32,
     amount: i64,
     status: LineStatus,
     subinventory: String,
@@ -377,8 +379,9 @@ impl From<orders::OrderLine> for OrderLine {
             category: l.category.into(),
             product_code: l.product_code,
             quantity: l.quantity,
+            returned_quantity: l.returned_quantity,
             amount: l.amount.amount(),
-            status: LineStatus::Confirmed,
+            status: l.status.into(),
             subinventory: l.subinventory,
         }
     }
@@ -595,7 +598,7 @@ mirror_enum!(
 );
 mirror_enum!(
     /// An order's lifecycle.
-    OrderStatus => orders::OrderStatus { Created, Confirmed }
+    OrderStatus => orders::OrderStatus { Created, Confirmed, Cancelled }
 );
 mirror_enum!(
     /// Where an order's payment stands.
@@ -606,9 +609,7 @@ mirror_enum!(
     PaymentResult => orders::PaymentResult { Paid, Failed }
 );
 
-/// An order line's status (R2: every category is CONFIRMED on creation).
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum LineStatus {
-    /// Accepted for fulfilment.
-    Confirmed,
-}
+mirror_enum!(
+    /// An order line's status (R2: every category is CONFIRMED on creation; R19 after a return or cancellation).
+    LineStatus => orders::model::LineStatus { Confirmed, PartReturned, Returned, Cancelled }
+);

@@ -5,8 +5,21 @@
 //! - PERIOD: the unused part of the line's term — the due date moves back by the term, but never before
 //!   today (what was used stays used); an expired pass loses nothing.
 
-use crate::rules::Period;
+use crate::entity::{entitlement, grant};
+use crate::grant::{Term, issue_calendar};
+use crate::rules::{Calendar, Period};
+use crate::{EntitlementsError, SubscribeStatus};
+use catalog::ProductKind;
+use chrono::{DateTime, Utc};
 use chrono::{Days, NaiveDate};
+use orders::service::TakenLine;
+use platform_core::BusinessCalendar;
+use platform_core::events::{self, NewEvent};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QuerySelect,
+};
+use serde_json::json;
 
 /// The new `endVolume` of a VOLUME entitlement ending at `end_volume` when a line of `issues` issues is
 /// revoked and the last issue published by today is `last_published` (`None`: none yet).
@@ -31,6 +44,177 @@ pub fn period_due_after_revoking(due: NaiveDate, term: Period, today: NaiveDate)
         Period::Days(days) => due.checked_sub_days(Days::new(u64::from(days))).unwrap_or(NaiveDate::MIN),
     };
     start.max(today)
+}
+
+/// An entitlement a revocation changed: whose, of what, and its new due date (R5 follows it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revoked {
+    /// The holder's customer row id (print).
+    pub holder_customer_id: Option<i64>,
+    /// The holder's member row id (digital).
+    pub holder_member_id: Option<i64>,
+    /// The product.
+    pub product_code: String,
+    /// Its `rightDueDate` now.
+    pub right_due_date: Option<NaiveDate>,
+}
+
+/// **R19:** takes back what `lines` granted, in the caller's transaction `txn`: one REVOKE ledger row per
+/// granted line, the entitlement changed from the end of its coverage, its status ended when nothing is
+/// left to serve, and `entitlement.revoked`. A line never granted (not yet, or failed) has nothing to take.
+pub async fn revoke_lines(
+    txn: &impl ConnectionTrait,
+    calendar: BusinessCalendar,
+    lines: &[TakenLine],
+    at: DateTime<Utc>,
+) -> Result<Vec<Revoked>, EntitlementsError> {
+    let today = calendar.date_of(at);
+    let ids: Vec<i64> = lines.iter().map(|l| l.line_id).collect();
+    let granted: Vec<grant::Model> = grant::Entity::find()
+        .filter(grant::Column::OrderLineId.is_in(ids))
+        .filter(grant::Column::Outcome.eq("GRANTED"))
+        .all(txn)
+        .await?;
+    let mut changed = Vec::new();
+    for line in lines {
+        let Some(ledger) = granted.iter().find(|g| g.order_line_id == Some(line.line_id)) else { continue };
+        let Some(entitlement_id) = ledger.entitlement_id else { continue };
+        let Some(item) = catalog::service::find_item(txn, &line.item_no).await? else { continue };
+        let Some(term) = Term::of(&item) else { continue };
+        let mut query = entitlement::Entity::find_by_id(entitlement_id);
+        if txn.get_database_backend() == DbBackend::Postgres {
+            query = query.lock_exclusive();
+        }
+        let Some(row) = query.one(txn).await? else { continue };
+        let Some(product) = catalog::service::find_product(txn, &row.product_code).await? else { continue };
+        let issues = match product.kind {
+            ProductKind::Volume => Some(issue_calendar(txn, &product).await?),
+            ProductKind::Period => None,
+        };
+        let quantity = u32::try_from(line.quantity.max(0)).unwrap_or(0);
+        let mut next = row.clone();
+        let taken = take(&mut next, term, quantity, issues.as_ref(), today);
+        if let (Some(end), Some(start), Some(calendar)) =
+            (next.end_volume, next.start_volume, issues.as_ref())
+            && end < start
+        {
+            // The term in force lost its issues from the end: when other grants still cover the holder, the
+            // term in force is the last one moved back by what was taken (never before the earliest).
+            let moved_back = start - taken.and_then(|t| t.issues).unwrap_or(0);
+            if let Some(earlier) = term_in_force(txn, row.id, line.line_id, end).await? {
+                let start = moved_back.max(earlier);
+                next.start_volume = Some(start);
+                next.start_volume_date = calendar.date_of(start).ok().map(|d| d.date);
+            }
+        }
+        let seniority =
+            ledger.seniority_thousandths * i64::from(line.quantity) / i64::from(line.bought.max(1));
+        next.seniority_thousandths = (next.seniority_thousandths - seniority).max(0);
+        let ended = next.right_due_date.is_some_and(|due| due <= today)
+            && next.temporary_until.is_none_or(|until| until < today);
+        if taken.is_some() && ended {
+            let status = SubscribeStatus::from_code(u8::try_from(next.subscribe_status).unwrap_or(0))
+                .and_then(SubscribeStatus::after_expiry);
+            if let Some(status) = status {
+                next.subscribe_status = i16::from(status.code());
+            }
+        }
+        next.updated_at = at;
+        let updated = crate::grant::changes(&next).update(txn).await?;
+        grant::ActiveModel {
+            entitlement_id: Set(Some(updated.id)),
+            revoked_line_id: Set(Some(line.line_id)),
+            kind: Set("REVOKE".to_owned()),
+            outcome: Set("REVOKED".to_owned()),
+            start_volume: Set(updated.start_volume),
+            end_volume: Set(updated.end_volume),
+            right_due_date: Set(updated.right_due_date),
+            seniority_thousandths: Set(-seniority),
+            granted_at: Set(at),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+        let payload = json!({ "orderLineId": line.line_id, "itemNo": line.item_no, "quantity": line.quantity,
+                              "productCode": updated.product_code, "holderCustomerId": updated.holder_customer_id,
+                              "holderMemberId": updated.holder_member_id, "issuesTaken": taken.and_then(|t| t.issues),
+                              "fromRightDueDate": row.right_due_date, "rightDueDate": updated.right_due_date,
+                              "endVolume": updated.end_volume, "subscribeStatusCode": updated.subscribe_status });
+        let subject = format!("entitlement:{}", updated.id);
+        events::append(txn, NewEvent { event_type: "entitlement.revoked", subject, payload }, at).await?;
+        changed.push(Revoked {
+            holder_customer_id: updated.holder_customer_id,
+            holder_member_id: updated.holder_member_id,
+            product_code: updated.product_code,
+            right_due_date: updated.right_due_date,
+        });
+    }
+    Ok(changed)
+}
+
+/// The start of the earliest other granted term of entitlement `id` that starts on or before `end`.
+async fn term_in_force(
+    txn: &impl ConnectionTrait,
+    id: i64,
+    revoked_line: i64,
+    end: i32,
+) -> Result<Option<i32>, EntitlementsError> {
+    let starts: Vec<Option<i32>> = grant::Entity::find()
+        .select_only()
+        .column(grant::Column::StartVolume)
+        .filter(grant::Column::EntitlementId.eq(id))
+        .filter(grant::Column::Kind.eq("ORDER"))
+        .filter(grant::Column::Outcome.eq("GRANTED"))
+        .filter(grant::Column::OrderLineId.ne(revoked_line))
+        .filter(grant::Column::StartVolume.lte(end))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    Ok(starts.into_iter().flatten().min())
+}
+
+/// What a revocation took.
+#[derive(Debug, Clone, Copy)]
+struct Taken {
+    issues: Option<i32>,
+}
+
+/// Applies the rules above to `row` for `quantity` units of a line of `term`; `None` when nothing was taken.
+fn take(
+    row: &mut entitlement::Model,
+    term: Term,
+    quantity: u32,
+    issues: Option<&Calendar>,
+    today: NaiveDate,
+) -> Option<Taken> {
+    let times = |n: i32| u32::try_from(n.max(0)).unwrap_or(0).saturating_mul(quantity);
+    match (term, issues, row.end_volume) {
+        (Term::Issues(n), Some(calendar), Some(end)) => {
+            let last_published = calendar.last_published_by(today);
+            let new_end = volume_end_after_revoking(end, times(n), last_published);
+            if new_end == end {
+                return None;
+            }
+            row.end_volume = Some(new_end);
+            row.end_volume_date = calendar.date_of(new_end).ok().map(|d| d.date).or(row.start_volume_date);
+            row.right_due_date = calendar.date_of(new_end + 1).ok().map(|d| d.date).or(row.right_due_date);
+            Some(Taken { issues: Some(end - new_end) })
+        }
+        (Term::Months(n), _, _) | (Term::Days(n), _, _) => {
+            let period = match term {
+                Term::Months(_) => Period::Months(times(n)),
+                _ => Period::Days(times(n)),
+            };
+            let due = row.right_due_date?;
+            let new_due = period_due_after_revoking(due, period, today);
+            if new_due == due {
+                return None;
+            }
+            row.right_due_date = Some(new_due);
+            Some(Taken { issues: None })
+        }
+        _ => None,
+    }
 }
 
 #[cfg(test)]

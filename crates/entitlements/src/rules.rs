@@ -83,6 +83,11 @@ impl Calendar {
         date.map(|date| Dated { date, estimated: true }).ok_or(RuleError::CalendarEnds(volume))
     }
 
+    /// The last issue of the calendar published on or before `date`, `None` when none is.
+    pub fn last_published_by(&self, date: NaiveDate) -> Option<i32> {
+        self.issues.iter().rev().find(|i| i.publish_date <= date).map(|i| i.volume)
+    }
+
     /// The first issue published on or after `date` (estimated past the end of the calendar).
     pub fn first_on_or_after(&self, date: NaiveDate) -> Result<(i32, Dated), RuleError> {
         if let Some(issue) = self.issues.iter().find(|i| i.publish_date >= date) {

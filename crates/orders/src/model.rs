@@ -38,6 +38,9 @@ pub enum OrderStatus {
     /// Paid (or free): its lines go to fulfilment and entitlements.
     #[sea_orm(string_value = "CONFIRMED")]
     Confirmed,
+    /// Cancelled (R19): its lines are taken back and what was paid is refunded.
+    #[sea_orm(string_value = "CANCELLED")]
+    Cancelled,
 }
 
 /// Where the order's payment stands.
@@ -74,6 +77,15 @@ pub enum LineStatus {
     /// Accepted for fulfilment (seed: 立即 Confirm).
     #[sea_orm(string_value = "CONFIRMED")]
     Confirmed,
+    /// Part of its quantity came back (R19).
+    #[sea_orm(string_value = "PART_RETURNED")]
+    PartReturned,
+    /// All of its quantity came back (R19).
+    #[sea_orm(string_value = "RETURNED")]
+    Returned,
+    /// Its order was cancelled (R19).
+    #[sea_orm(string_value = "CANCELLED")]
+    Cancelled,
 }
 
 /// Who receives the goods.
@@ -130,6 +142,8 @@ pub struct Order {
     pub payments: Vec<Payment>,
     /// When it was paid.
     pub paid_at: Option<DateTime<Utc>>,
+    /// When it was cancelled (R19).
+    pub cancelled_at: Option<DateTime<Utc>>,
     /// Created.
     pub created_at: DateTime<Utc>,
     /// Last changed.
@@ -153,6 +167,8 @@ pub struct OrderLine {
     pub product_code: Option<String>,
     /// Units.
     pub quantity: i32,
+    /// Units that came back (R19).
+    pub returned_quantity: i32,
     /// Paid for this line (R1 share for promotion items).
     pub amount: Money,
     /// R2 status.

@@ -13,6 +13,7 @@ pub mod charge;
 mod entity;
 mod error;
 pub mod figures;
+pub mod follow;
 pub mod import;
 mod mail;
 pub mod notice;

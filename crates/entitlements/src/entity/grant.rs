@@ -1,4 +1,4 @@
-//! Entity of the `entitlement_grants` ledger: append-only, one row per order line at most.
+//! Entity of the `entitlement_grants` ledger: append-only: one ORDER row per order line at most, and REVOKE rows (R19) pointing at the line they take back.
 
 use sea_orm::entity::prelude::*;
 
@@ -17,6 +17,7 @@ pub(crate) struct Model {
     pub right_due_date: Option<Date>,
     pub seniority_thousandths: i64,
     pub granted_at: ChronoDateTimeUtc,
+    pub revoked_line_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -32,17 +32,20 @@ pub enum EmailKind {
     PriceChangeNotice,
     /// R20: a subscription was skipped, resumed or cancelled.
     SubscriptionChanged,
+    /// R19: an order was cancelled or lines returned, and the money given back.
+    OrderRefunded,
 }
 
 impl EmailKind {
     /// Every kind.
-    pub const ALL: [EmailKind; 6] = [
+    pub const ALL: [EmailKind; 7] = [
         EmailKind::RenewalNotice,
         EmailKind::ChargeFailed,
         EmailKind::ChargeSucceeded,
         EmailKind::FailedChargesList,
         EmailKind::PriceChangeNotice,
         EmailKind::SubscriptionChanged,
+        EmailKind::OrderRefunded,
     ];
 
     /// The stored name, also the template's file stem.
@@ -54,6 +57,7 @@ impl EmailKind {
             EmailKind::FailedChargesList => "failed_charges_list",
             EmailKind::PriceChangeNotice => "price_change_notice",
             EmailKind::SubscriptionChanged => "subscription_changed",
+            EmailKind::OrderRefunded => "order_refunded",
         }
     }
 

@@ -8,13 +8,14 @@ use crate::NotifyError;
 use minijinja::Environment;
 use std::path::Path;
 
-const BUILT_IN: [(EmailKind, &str); 6] = [
+const BUILT_IN: [(EmailKind, &str); 7] = [
     (EmailKind::RenewalNotice, include_str!("../../../../templates/email/renewal_notice.txt")),
     (EmailKind::ChargeFailed, include_str!("../../../../templates/email/charge_failed.txt")),
     (EmailKind::ChargeSucceeded, include_str!("../../../../templates/email/charge_succeeded.txt")),
     (EmailKind::FailedChargesList, include_str!("../../../../templates/email/failed_charges_list.txt")),
     (EmailKind::PriceChangeNotice, include_str!("../../../../templates/email/price_change_notice.txt")),
     (EmailKind::SubscriptionChanged, include_str!("../../../../templates/email/subscription_changed.txt")),
+    (EmailKind::OrderRefunded, include_str!("../../../../templates/email/order_refunded.txt")),
 ];
 
 /// The loaded templates.

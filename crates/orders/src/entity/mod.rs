@@ -2,5 +2,7 @@
 
 pub(crate) mod order;
 pub(crate) mod order_line;
+pub(crate) mod order_return;
+pub(crate) mod order_return_line;
 pub(crate) mod payment;
 pub(crate) mod refund;

@@ -39,6 +39,8 @@ pub(crate) struct Model {
     pub card_last4: Option<String>,
     pub complimentary: bool,
     pub paid_at: Option<ChronoDateTimeUtc>,
+    pub cancelled_at: Option<ChronoDateTimeUtc>,
+    pub cancel_reason: Option<String>,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
 }

@@ -17,6 +17,7 @@ pub(crate) struct Model {
     pub category: Category,
     pub product_code: Option<String>,
     pub quantity: i32,
+    pub returned_quantity: i32,
     pub amount: i64,
     pub status: LineStatus,
     pub subinventory: String,

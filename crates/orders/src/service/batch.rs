@@ -222,6 +222,7 @@ impl OrderService {
                 lines,
                 payments: Vec::new(),
                 paid_at: None,
+                cancelled_at: None,
                 created_at: at,
                 updated_at: at,
             };

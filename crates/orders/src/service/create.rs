@@ -195,6 +195,7 @@ impl OrderService {
             lines: order_lines(lines, &self.subinventory),
             payments: Vec::new(),
             paid_at: row.paid_at,
+            cancelled_at: None,
             created_at: row.created_at,
             updated_at: row.updated_at,
         };
@@ -224,6 +225,7 @@ pub(super) fn order_lines(lines: &[ExpandedLine], subinventory: &str) -> Vec<Ord
             category: line.category,
             product_code: line.product_code.clone(),
             quantity: i32::try_from(line.quantity).unwrap_or(i32::MAX),
+            returned_quantity: 0,
             amount: line.amount,
             status: line.status,
             subinventory: subinventory.to_owned(),

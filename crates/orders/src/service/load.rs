@@ -97,7 +97,8 @@ pub async fn paid_lines(db: &impl ConnectionTrait, order_no: &str) -> Result<Vec
     paid_lines_of(db, &[order_no.to_owned()]).await
 }
 
-/// The lines of the paid orders among `order_nos`, by order then position: two queries for any number.
+/// The lines of the paid orders among `order_nos` that stand (not cancelled), by order then position, each
+/// with the units not returned: two queries for any number.
 pub async fn paid_lines_of(
     db: &impl ConnectionTrait,
     order_nos: &[String],
@@ -107,6 +108,7 @@ pub async fn paid_lines_of(
         let orders: HashMap<i64, order::Model> = order::Entity::find()
             .filter(order::Column::OrderNo.is_in(chunk.iter().map(String::as_str)))
             .filter(order::Column::PaymentStatus.eq(crate::PaymentStatus::Paid))
+            .filter(order::Column::Status.ne(crate::OrderStatus::Cancelled))
             .all(db)
             .await?
             .into_iter()
@@ -121,11 +123,16 @@ pub async fn paid_lines_of(
         for line in lines {
             let Some(row) = orders.get(&line.order_id) else { continue };
             let (Some(order_no), Some(paid_at)) = (row.order_no.clone(), row.paid_at) else { continue };
+            // R19: what came back is not granted.
+            let quantity = line.quantity - line.returned_quantity;
+            if quantity <= 0 {
+                continue;
+            }
             found.push(PaidLine {
                 line_id: line.id,
                 order_no,
                 item_no: line.item_no,
-                quantity: line.quantity,
+                quantity,
                 payer_customer_id: row.payer_customer_id,
                 member_id: row.member_id,
                 complimentary: row.complimentary,
@@ -238,6 +245,7 @@ pub(super) async fn load_orders(
             category: line.category,
             product_code: line.product_code,
             quantity: line.quantity,
+            returned_quantity: line.returned_quantity,
             amount: Money::new(line.amount),
             status: line.status,
             subinventory: line.subinventory,
@@ -302,6 +310,7 @@ pub(super) async fn load_orders(
                 lines: lines.remove(&row.id).unwrap_or_default(),
                 payments: payments.remove(&row.id).unwrap_or_default(),
                 paid_at: row.paid_at,
+                cancelled_at: row.cancelled_at,
                 created_at: row.created_at,
                 updated_at: row.updated_at,
             })

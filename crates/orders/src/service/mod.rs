@@ -6,6 +6,7 @@ mod create;
 mod load;
 mod payments;
 mod refunds;
+mod returns;
 
 use catalog::Catalog;
 use platform_core::BusinessCalendar;
@@ -18,6 +19,10 @@ pub use load::{
     payment_token_of, renewal_candidates,
 };
 pub use refunds::{Refund, RefundInput, RefundStatus, refunds_of};
+pub use returns::{
+    LineQuantity, MAX_RETURN_LINES, OrderReturn, Recorded, ReturnInput, ReturnKind, TakenLine, cancel_key,
+    record_return, returns_of,
+};
 
 /// The orders domain over one database.
 #[derive(Debug, Clone)]

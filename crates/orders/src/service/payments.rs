@@ -142,7 +142,12 @@ impl OrderService {
             .filter(order::Column::Id.eq(row.id))
             // Two different paid callbacks racing: only one may turn the order paid.
             .filter(order::Column::PaymentStatus.ne(PaymentStatus::Paid));
+        // R19: money for a cancelled order is kept as paid (to be refunded), the order stays cancelled.
+        let cancelled = row.status == OrderStatus::Cancelled;
         update = match report.status {
+            PaymentResult::Paid if cancelled => update
+                .col_expr(order::Column::PaymentStatus, Expr::value(PaymentStatus::Paid))
+                .col_expr(order::Column::PaidAt, Expr::value(paid_at)),
             PaymentResult::Paid => update
                 .col_expr(order::Column::PaymentStatus, Expr::value(PaymentStatus::Paid))
                 .col_expr(order::Column::Status, Expr::value(OrderStatus::Confirmed))
@@ -156,6 +161,22 @@ impl OrderService {
         }
         let order = find_order(&txn, order_no).await?.ok_or_else(|| anyhow::anyhow!("order vanished"))?;
         match report.status {
+            PaymentResult::Paid if cancelled => {
+                let payload = json!({ "orderNo": order_no, "transactionId": report.transaction_id,
+                                      "amount": report.amount, "cancelledAt": row.cancelled_at });
+                append(&txn, "payment.after_cancellation", order_no, payload.clone(), at).await?;
+                let summary = format!(
+                    "order {order_no} was cancelled before its payment {} of {} arrived: it is refunded",
+                    report.transaction_id, report.amount
+                );
+                let follow_up = followups::NewFollowUp::new(
+                    followups::Kind::PaymentWithoutOrder,
+                    format!("order:{order_no}"),
+                    summary,
+                    payload,
+                );
+                followups::open(&txn, follow_up, at).await?;
+            }
             PaymentResult::Paid => {
                 append(&txn, "order.paid", order_no, paid_payload(&order, Some(&report.transaction_id)), at)
                     .await?;

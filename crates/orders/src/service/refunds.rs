@@ -13,6 +13,7 @@ use payments::{GatewayError, PaymentGateway, RefundOutcome, RefundRequest};
 use platform_core::Money;
 use platform_core::db::begin_write;
 use platform_core::events::{self, NewEvent};
+use sea_orm::ActiveEnum;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
@@ -173,35 +174,21 @@ impl OrderService {
             return Err(OrdersError::invalid("refundAmount", "must be at least 1 TWD"));
         }
         let txn = begin_write(&self.db).await?;
-        let mut query = order::Entity::find().filter(order::Column::OrderNo.eq(input.order_no.as_str()));
-        if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
-            query = query.lock_exclusive();
+        let row = locked_order(&txn, &input.order_no).await?;
+        // The same key opened by another caller while this one waited for the lock: theirs.
+        if let Some(theirs) = find_intent(&txn, key).await? {
+            if theirs.order_id != row.id {
+                return Err(OrdersError::conflict("idempotencyKey", format!("{key} refunds another order")));
+            }
+            return Ok(theirs);
         }
-        let Some(row) = query.one(&txn).await? else {
-            return Err(OrdersError::not_found("orderNo", format!("no order {}", input.order_no)));
-        };
         if row.payment_status != PaymentStatus::Paid {
             return Err(OrdersError::conflict(
                 "orderNo",
                 format!("order {} is not paid; nothing to refund", input.order_no),
             ));
         }
-        let paid = payment::Entity::find()
-            .filter(payment::Column::OrderId.eq(row.id))
-            .filter(payment::Column::Status.eq(PaymentResult::Paid))
-            .order_by_asc(payment::Column::Id)
-            .one(&txn)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("paid order {} has no paid payment", input.order_no))?;
-        let taken: i64 = refund::Entity::find()
-            .filter(refund::Column::OrderId.eq(row.id))
-            .filter(refund::Column::Status.ne(RefundStatus::Declined.as_str()))
-            .all(&txn)
-            .await?
-            .iter()
-            .map(|r| r.amount)
-            .sum();
-        let left = paid.amount - taken;
+        let (paid, left) = left_to_refund(&txn, row.id).await?;
         if input.amount.amount() > left {
             return Err(OrdersError::invalid(
                 "refundAmount",
@@ -288,6 +275,19 @@ impl OrderService {
             .ok_or_else(|| anyhow::anyhow!("refund vanished").into())
     }
 
+    /// What is left to refund of paid order `order_no`'s payment (0 for an unpaid order).
+    pub async fn left_to_refund(&self, order_no: &str) -> Result<Money, OrdersError> {
+        let row = order::Entity::find()
+            .filter(order::Column::OrderNo.eq(order_no))
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| OrdersError::not_found("orderNo", format!("no order {order_no}")))?;
+        if row.payment_status != PaymentStatus::Paid {
+            return Ok(Money::new(0));
+        }
+        Ok(Money::new(left_to_refund(&self.db, row.id).await?.1))
+    }
+
     async fn order_id(&self, order_no: &str) -> Result<i64, OrdersError> {
         order::Entity::find()
             .select_only()
@@ -298,6 +298,44 @@ impl OrderService {
             .await?
             .ok_or_else(|| OrdersError::not_found("orderNo", format!("no order {order_no}")))
     }
+}
+
+/// The row of order `order_no`, locked for the rest of the transaction on PostgreSQL (SQLite's write
+/// transaction already excludes others).
+pub(crate) async fn locked_order(
+    txn: &impl ConnectionTrait,
+    order_no: &str,
+) -> Result<order::Model, OrdersError> {
+    let mut query = order::Entity::find().filter(order::Column::OrderNo.eq(order_no));
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        query = query.lock_exclusive();
+    }
+    query.one(txn).await?.ok_or_else(|| OrdersError::not_found("orderNo", format!("no order {order_no}")))
+}
+
+/// The paid payment of paid order `order_id` and what is left of it to refund (refunds settled or not,
+/// except declined ones, count against it).
+pub(crate) async fn left_to_refund(
+    txn: &impl ConnectionTrait,
+    order_id: i64,
+) -> Result<(payment::Model, i64), OrdersError> {
+    let paid = payment::Entity::find()
+        .filter(payment::Column::OrderId.eq(order_id))
+        .filter(payment::Column::Status.eq(PaymentResult::Paid))
+        .order_by_asc(payment::Column::Id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("paid order {order_id} has no paid payment"))?;
+    let taken: i64 = refund::Entity::find()
+        .filter(refund::Column::OrderId.eq(order_id))
+        .filter(refund::Column::Status.ne(RefundStatus::Declined.as_str()))
+        .all(txn)
+        .await?
+        .iter()
+        .map(|r| r.amount)
+        .sum();
+    let left = paid.amount - taken;
+    Ok((paid, left))
 }
 
 /// The refunds of order `order_no`, oldest first.
@@ -346,4 +384,39 @@ fn refund_from(row: refund::Model, order_no: String) -> Result<Refund, OrdersErr
         created_at: row.created_at,
         settled_at: row.settled_at,
     })
+}
+
+/// Records a refund the channel made itself (APP, 91APP: the store gives the money back; seed 004), settled
+/// as it is written, with its `payment.refunded` event: the gateway is never asked.
+pub(crate) async fn record_channel_refund(
+    txn: &impl ConnectionTrait,
+    order: &order::Model,
+    transaction_id: String,
+    key: &str,
+    amount: i64,
+    reason: &str,
+    at: DateTime<Utc>,
+) -> Result<(), OrdersError> {
+    refund::ActiveModel {
+        order_id: Set(order.id),
+        idempotency_key: Set(key.to_owned()),
+        transaction_id: Set(transaction_id),
+        amount: Set(amount),
+        reason: Set(reason.to_owned()),
+        status: Set(RefundStatus::Refunded.as_str().to_owned()),
+        created_at: Set(at),
+        settled_at: Set(Some(at)),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    let order_no = order.order_no.clone().unwrap_or_default();
+    let event = NewEvent {
+        event_type: "payment.refunded",
+        subject: format!("order:{order_no}"),
+        payload: json!({ "orderNo": order_no, "amount": amount, "idempotencyKey": key, "refundId": null,
+                         "reason": reason, "byChannel": order.source.to_value() }),
+    };
+    events::append(txn, event, at).await?;
+    Ok(())
 }

@@ -1,0 +1,4 @@
+//! After-sale flows on SQLite and PostgreSQL: R19 cancellations and returns.
+
+mod fixtures;
+mod returns;
