@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, reason = "test helpers fail the test loudly")]
 
 mod access;
+mod aftersale;
 mod binary;
 mod catalog;
 mod catalog_admin;

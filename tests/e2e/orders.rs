@@ -11,7 +11,7 @@ pub(crate) const CREATE: &str = r#"mutation($input: CreateOrderInput!) {
         lines { itemNo promotionCode category quantity amount status subinventory }
         invoice { type title carrierType carrierCode } } }"#;
 
-const PAY: &str = r#"mutation($input: PaymentResultInput!) {
+pub(crate) const PAY: &str = r#"mutation($input: PaymentResultInput!) {
     recordPayment(input: $input) { orderNo status paymentStatus paidAt payments { transactionId status amount } } }"#;
 
 pub(crate) fn order_input(key: &str, lines: Value) -> Value {

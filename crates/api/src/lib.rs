@@ -26,6 +26,7 @@ macro_rules! mirror_enum {
 }
 
 mod access;
+mod aftersale;
 pub mod auth;
 mod catalog;
 mod catalog_admin;
@@ -97,6 +98,7 @@ pub struct Mutation(
     catalog_admin::CatalogAdminMutation,
     membership::MembersMutation,
     ordering::OrdersMutation,
+    aftersale::AfterSaleMutation,
     entitlement::EntitlementsMutation,
     renewal::RenewalsMutation,
     webhooks::WebhooksMutation,

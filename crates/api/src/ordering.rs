@@ -112,6 +112,9 @@ impl OrdersMutation {
             paid_at: input.paid_at,
         };
         let order = state.orders.record_payment(report, state.clock.now()).await.map_err(from_domain)?;
+        if order.status == orders::OrderStatus::Cancelled {
+            refund_after_cancellation(state, &order.order_no).await;
+        }
         grant_entitlements(state, &order.order_no).await;
         one_with_people(ctx, order).await
     }
@@ -157,6 +160,16 @@ impl OrdersMutation {
             .map_err(from_domain)?;
         grant_entitlements(state, &order.order_no).await;
         one_with_people(ctx, order).await
+    }
+}
+
+/// R19: money that arrived for a cancelled order goes back at once. The payment and its
+/// PAYMENT_WITHOUT_ORDER follow-up are recorded whatever happens here; a failure is logged for the
+/// follow-up's operator.
+async fn refund_after_cancellation(state: &ApiState, order_no: &str) {
+    let flow = crate::aftersale::flow(state);
+    if let Err(err) = aftersale::returns::refund_after_cancellation(flow, order_no, state.clock.now()).await {
+        tracing::error!(order_no, error = %format!("{err:#}"), "refunding a payment after cancellation failed");
     }
 }
 
@@ -339,6 +352,14 @@ impl Order {
         let refunds =
             ::orders::service::refunds_of(&state.db, &self.0.order_no).await.map_err(from_domain)?;
         Ok(refunds.into_iter().map(Refund::from).collect())
+    }
+    /// Its cancellation and returns, oldest first, each with its refund (R19).
+    async fn returns(&self, ctx: &Context<'_>) -> Result<Vec<crate::aftersale::OrderReturn>> {
+        crate::aftersale::of_order(ctx.data::<ApiState>()?, &self.0.order_no).await
+    }
+    /// When it was cancelled (R19).
+    async fn cancelled_at(&self) -> Option<DateTime<Utc>> {
+        self.0.cancelled_at
     }
     /// When it was paid.
     async fn paid_at(&self) -> Option<DateTime<Utc>> {
