@@ -95,3 +95,44 @@ async fn r19_a_payment_after_the_cancellation_is_refunded_and_followed_up() {
         assert_eq!(test_support::count(db, "entitlements").await, 0, "nothing granted");
     }
 }
+
+#[tokio::test]
+async fn r20_a_service_suspends_and_resumes_a_delivery_and_a_member_cannot() {
+    for server in servers(|_| {}).await {
+        let service = server.token(Role::Service, "ec-backend");
+        let input = order_input("as-3", json!([{ "itemNo": "GCV1Y", "amount": 2280 }]));
+        let created = server.graphql_as(&service, CREATE, json!({ "input": input })).await;
+        let no = created["data"]["createOrder"]["orderNo"].as_str().unwrap().to_owned();
+        let paid = json!({ "input": { "orderNo": no, "transactionId": "EC-as-3", "status": "PAID", "amount": 2280 } });
+        assert!(server.graphql_as(&service, PAY, paid).await["errors"].is_null());
+        let payer = server
+            .graphql_as(
+                &service,
+                r#"query($no: String!) { order(orderNo: $no) { payer { customerNo } } }"#,
+                json!({ "no": no }),
+            )
+            .await;
+        let customer = payer["data"]["order"]["payer"]["customerNo"].as_str().unwrap().to_owned();
+        let held = r#"query($c: String!) { entitlements(customerNo: $c, productCode: "GCV") { endVolume rightDueDate } }"#;
+        let before = server.graphql_as(&service, held, json!({ "c": customer })).await;
+        let end = before["data"]["entitlements"][0]["endVolume"].as_i64().unwrap();
+
+        let suspend = r#"mutation($c: String!, $from: Int!) {
+            suspendDelivery(customerNo: $c, productCode: "GCV", fromVolume: $from, issues: 2, reason: "出差") {
+                fromVolume issues endVolume rightDueDate resumedAt } }"#;
+        let vars = json!({ "c": customer, "from": end });
+        let member = server.token(Role::Member, "sun1229@gmail.com");
+        assert_eq!(error_codes(&server.graphql_as(&member, suspend, vars.clone()).await), ["FORBIDDEN"]);
+        let done = server.graphql_as(&service, suspend, vars).await;
+        assert_eq!(done["data"]["suspendDelivery"]["endVolume"], end + 2, "{}: {done}", server.label());
+        let resume = r#"mutation($c: String!) { resumeDelivery(customerNo: $c, productCode: "GCV") { issues endVolume resumedAt } }"#;
+        let resumed = server.graphql_as(&service, resume, json!({ "c": customer })).await;
+        assert_eq!(resumed["data"]["resumeDelivery"]["endVolume"], end, "{resumed}");
+        let after = server.graphql_as(&service, held, json!({ "c": customer })).await;
+        assert_eq!(after["data"]["entitlements"], before["data"]["entitlements"], "all given back");
+        let listed = server
+            .graphql_as(&service, r#"query($c: String!) { deliverySuspensions(customerNo: $c, productCode: "GCV") { fromVolume issues } }"#, json!({ "c": customer }))
+            .await;
+        assert_eq!(listed["data"]["deliverySuspensions"], json!([{ "fromVolume": end, "issues": 0 }]));
+    }
+}

@@ -110,7 +110,7 @@ async fn take_back<G: PaymentGateway>(
     let recorded = match record_return(&txn, input, at).await? {
         Recorded::New(recorded) => {
             let revoked = entitlements::revoke::revoke_lines(&txn, ctx.calendar, &recorded.lines, at).await?;
-            renewals::follow::follow_revocations(&txn, &revoked, at).await?;
+            renewals::follow::follow_due_changes(&txn, &revoked, at).await?;
             if recorded.kind == ReturnKind::Cancel {
                 renewals::follow::stop_opened_by(&txn, &recorded.order_no, at).await?;
             }

@@ -31,6 +31,7 @@ pub mod auth;
 mod catalog;
 mod catalog_admin;
 mod catalog_input;
+mod delivery;
 mod entitlement;
 pub mod error;
 mod events;
@@ -84,6 +85,7 @@ pub struct Query(
     ordering::OrdersQuery,
     entitlement::EntitlementsQuery,
     renewal::RenewalsQuery,
+    delivery::DeliveryQuery,
     events::EventsQuery,
     webhooks::WebhooksQuery,
     job::JobsQuery,
@@ -99,6 +101,7 @@ pub struct Mutation(
     membership::MembersMutation,
     ordering::OrdersMutation,
     aftersale::AfterSaleMutation,
+    delivery::DeliveryMutation,
     entitlement::EntitlementsMutation,
     renewal::RenewalsMutation,
     webhooks::WebhooksMutation,

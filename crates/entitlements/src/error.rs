@@ -22,6 +22,9 @@ pub enum EntitlementsError {
         /// What is missing.
         message: String,
     },
+    /// The entitlement is not in a state that allows this.
+    #[error("{0}")]
+    Conflict(String),
     /// From the members domain (access).
     #[error(transparent)]
     Members(#[from] members::MembersError),
@@ -53,6 +56,7 @@ impl HasErrorCode for EntitlementsError {
         match self {
             EntitlementsError::Invalid { .. } => ErrorCode::BadUserInput,
             EntitlementsError::NotFound { .. } => ErrorCode::NotFound,
+            EntitlementsError::Conflict(_) => ErrorCode::Conflict,
             EntitlementsError::Members(err) => err.code(),
             EntitlementsError::Unexpected(_) => ErrorCode::Internal,
         }

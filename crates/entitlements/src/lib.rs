@@ -17,8 +17,9 @@ pub mod query;
 pub mod revoke;
 pub mod rules;
 mod status;
+pub mod suspend;
 pub mod temporary;
 
 pub use error::EntitlementsError;
-pub use model::{Entitlement, GrantSummary, Holder};
+pub use model::{DueChange, Entitlement, GrantSummary, Holder};
 pub use status::SubscribeStatus;

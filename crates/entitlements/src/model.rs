@@ -51,3 +51,17 @@ pub struct GrantSummary {
     /// Digital lines waiting for the order to be bound to a member.
     pub pending_member: u32,
 }
+
+/// An entitlement whose coverage a change moved (a revocation, a suspension): whose, of what, and its new
+/// due date — what R5 follows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueChange {
+    /// The holder's customer row id (print).
+    pub holder_customer_id: Option<i64>,
+    /// The holder's member row id (digital).
+    pub holder_member_id: Option<i64>,
+    /// The product.
+    pub product_code: String,
+    /// Its `rightDueDate` now.
+    pub right_due_date: Option<NaiveDate>,
+}

@@ -7,6 +7,7 @@
 
 use crate::entity::{entitlement, grant};
 use crate::grant::{Term, issue_calendar};
+use crate::model::DueChange;
 use crate::rules::{Calendar, Period};
 use crate::{EntitlementsError, SubscribeStatus};
 use catalog::ProductKind;
@@ -46,19 +47,6 @@ pub fn period_due_after_revoking(due: NaiveDate, term: Period, today: NaiveDate)
     start.max(today)
 }
 
-/// An entitlement a revocation changed: whose, of what, and its new due date (R5 follows it).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Revoked {
-    /// The holder's customer row id (print).
-    pub holder_customer_id: Option<i64>,
-    /// The holder's member row id (digital).
-    pub holder_member_id: Option<i64>,
-    /// The product.
-    pub product_code: String,
-    /// Its `rightDueDate` now.
-    pub right_due_date: Option<NaiveDate>,
-}
-
 /// **R19:** takes back what `lines` granted, in the caller's transaction `txn`: one REVOKE ledger row per
 /// granted line, the entitlement changed from the end of its coverage, its status ended when nothing is
 /// left to serve, and `entitlement.revoked`. A line never granted (not yet, or failed) has nothing to take.
@@ -67,7 +55,7 @@ pub async fn revoke_lines(
     calendar: BusinessCalendar,
     lines: &[TakenLine],
     at: DateTime<Utc>,
-) -> Result<Vec<Revoked>, EntitlementsError> {
+) -> Result<Vec<DueChange>, EntitlementsError> {
     let today = calendar.date_of(at);
     let ids: Vec<i64> = lines.iter().map(|l| l.line_id).collect();
     let granted: Vec<grant::Model> = grant::Entity::find()
@@ -142,7 +130,7 @@ pub async fn revoke_lines(
                               "endVolume": updated.end_volume, "subscribeStatusCode": updated.subscribe_status });
         let subject = format!("entitlement:{}", updated.id);
         events::append(txn, NewEvent { event_type: "entitlement.revoked", subject, payload }, at).await?;
-        changed.push(Revoked {
+        changed.push(DueChange {
             holder_customer_id: updated.holder_customer_id,
             holder_member_id: updated.holder_member_id,
             product_code: updated.product_code,

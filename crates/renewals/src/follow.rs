@@ -1,5 +1,5 @@
-//! **R19 → R5:** after a cancellation or return took entitlements back, in the same transaction: the
-//! renewals of the holders whose entitlements changed move their deduct dates to what R5 now gives, and the
+//! **R19/R20 → R5:** after a cancellation, return or suspension moved entitlements, in the same transaction:
+//! the renewals of the holders whose entitlements changed move their deduct dates to what R5 now gives, and the
 //! renewals a cancelled order opened (R7) stop — nothing is charged for an order that was given back.
 
 use crate::entity::renewal;
@@ -7,7 +7,7 @@ use crate::service::{ensure_idle, holder_deduct_date, move_deduct_date};
 use crate::store::{event, status_of};
 use crate::{RenewalStatus, RenewalsError};
 use chrono::{DateTime, Utc};
-use entitlements::revoke::Revoked;
+use entitlements::DueChange;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
     QueryFilter,
@@ -20,15 +20,15 @@ fn live_codes() -> Vec<i16> {
     LIVE.iter().map(|s| i16::from(s.code())).collect()
 }
 
-/// Moves the deduct dates of the live renewals covering what `revoked` changed; the number moved. A renewal
+/// Moves the deduct dates of the live renewals covering what `changed` moved; the number moved. A renewal
 /// being charged right now keeps its date (its next cycle follows R5).
-pub async fn follow_revocations(
+pub async fn follow_due_changes(
     txn: &impl ConnectionTrait,
-    revoked: &[Revoked],
+    changed: &[DueChange],
     at: DateTime<Utc>,
 ) -> Result<u32, RenewalsError> {
     let mut moved = 0;
-    for change in revoked {
+    for change in changed {
         let mut query = renewal::Entity::find().filter(renewal::Column::RenewStatus.is_in(live_codes()));
         query = match (change.holder_customer_id, change.holder_member_id) {
             (Some(customer), _) => query.filter(renewal::Column::CustomerId.eq(customer)),

@@ -1,4 +1,5 @@
 //! After-sale flows on SQLite and PostgreSQL: R19 cancellations and returns.
 
+mod delivery;
 mod fixtures;
 mod returns;

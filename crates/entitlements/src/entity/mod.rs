@@ -2,3 +2,4 @@
 
 pub(crate) mod entitlement;
 pub(crate) mod grant;
+pub(crate) mod suspension;

@@ -34,11 +34,13 @@ pub enum EmailKind {
     SubscriptionChanged,
     /// R19: an order was cancelled or lines returned, and the money given back.
     OrderRefunded,
+    /// R20: a print delivery was suspended or resumed.
+    DeliveryChanged,
 }
 
 impl EmailKind {
     /// Every kind.
-    pub const ALL: [EmailKind; 7] = [
+    pub const ALL: [EmailKind; 8] = [
         EmailKind::RenewalNotice,
         EmailKind::ChargeFailed,
         EmailKind::ChargeSucceeded,
@@ -46,6 +48,7 @@ impl EmailKind {
         EmailKind::PriceChangeNotice,
         EmailKind::SubscriptionChanged,
         EmailKind::OrderRefunded,
+        EmailKind::DeliveryChanged,
     ];
 
     /// The stored name, also the template's file stem.
@@ -58,6 +61,7 @@ impl EmailKind {
             EmailKind::PriceChangeNotice => "price_change_notice",
             EmailKind::SubscriptionChanged => "subscription_changed",
             EmailKind::OrderRefunded => "order_refunded",
+            EmailKind::DeliveryChanged => "delivery_changed",
         }
     }
 

@@ -8,7 +8,7 @@ use crate::NotifyError;
 use minijinja::Environment;
 use std::path::Path;
 
-const BUILT_IN: [(EmailKind, &str); 7] = [
+const BUILT_IN: [(EmailKind, &str); 8] = [
     (EmailKind::RenewalNotice, include_str!("../../../../templates/email/renewal_notice.txt")),
     (EmailKind::ChargeFailed, include_str!("../../../../templates/email/charge_failed.txt")),
     (EmailKind::ChargeSucceeded, include_str!("../../../../templates/email/charge_succeeded.txt")),
@@ -16,6 +16,7 @@ const BUILT_IN: [(EmailKind, &str); 7] = [
     (EmailKind::PriceChangeNotice, include_str!("../../../../templates/email/price_change_notice.txt")),
     (EmailKind::SubscriptionChanged, include_str!("../../../../templates/email/subscription_changed.txt")),
     (EmailKind::OrderRefunded, include_str!("../../../../templates/email/order_refunded.txt")),
+    (EmailKind::DeliveryChanged, include_str!("../../../../templates/email/delivery_changed.txt")),
 ];
 
 /// The loaded templates.
