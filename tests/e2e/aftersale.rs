@@ -136,3 +136,57 @@ async fn r20_a_service_suspends_and_resumes_a_delivery_and_a_member_cannot() {
         assert_eq!(listed["data"]["deliverySuspensions"], json!([{ "fromVolume": end, "issues": 0 }]));
     }
 }
+
+#[tokio::test]
+async fn r20_only_an_admin_cancels_a_subscription_at_once_and_the_unused_part_is_refunded() {
+    for server in servers(|_| {}).await {
+        let service = server.token(Role::Service, "ec-backend");
+        let member = r#"mutation { upsertMember(input: { account: "sun1229@gmail.com" }) { account } }"#;
+        assert!(server.graphql_as(&service, member, json!({})).await["errors"].is_null());
+        let mut input = order_input("as-4", json!([{ "itemNo": "KC24010002", "amount": 1990 }]));
+        input["memberAccount"] = json!("sun1229@gmail.com");
+        let created = server.graphql_as(&service, CREATE, json!({ "input": input })).await;
+        let no = created["data"]["createOrder"]["orderNo"].as_str().unwrap().to_owned();
+        let paid = json!({ "input": { "orderNo": no, "transactionId": "EC-as-4", "status": "PAID", "amount": 1990 } });
+        assert!(server.graphql_as(&service, PAY, paid).await["errors"].is_null());
+        let customer = server
+            .graphql_as(
+                &service,
+                r#"query($no: String!) { order(orderNo: $no) { payer { customerNo } } }"#,
+                json!({ "no": no }),
+            )
+            .await["data"]["order"]["payer"]["customerNo"]
+            .clone();
+        let renewal =
+            r#"mutation($input: CreateRenewalInput!) { createRenewal(input: $input) { renewal { id } } }"#;
+        let vars = json!({ "input": { "customerNo": customer, "memberAccount": "sun1229@gmail.com", "promotionCode": "KC24010002",
+                                      "originOrderNo": no, "paymentToken": "tok_ok_4242", "cardLast4": "4242" } });
+        let created = server.graphql_as(&service, renewal, vars).await;
+        let id = created["data"]["createRenewal"]["renewal"]["id"].clone();
+        assert!(id.is_string(), "{created}");
+
+        let cancel = r#"mutation($id: ID!) { cancelSubscription(renewalId: $id, reason: PRICE, effective: IMMEDIATE) { status cancelReason } }"#;
+        let own = server.token(Role::Member, "sun1229@gmail.com");
+        for (who, token) in [("the member", &own), ("a service", &service)] {
+            let refused = server.graphql_as(token, cancel, json!({ "id": id })).await;
+            assert_eq!(error_codes(&refused), ["FORBIDDEN"], "{who}: {refused}");
+        }
+        let admin = server.token(Role::Admin, "cs@cw");
+        let done = server.graphql_as(&admin, cancel, json!({ "id": id })).await;
+        assert_eq!(
+            done["data"]["cancelSubscription"],
+            json!({ "status": "STOPPED", "cancelReason": "PRICE" }),
+            "{}: {done}",
+            server.label()
+        );
+        let read = server.graphql_as(&admin, READ, json!({ "no": no })).await;
+        assert_eq!(
+            read["data"]["order"]["refunds"],
+            json!([{ "amount": 1990, "status": "REFUNDED" }]),
+            "cancelled on day 0: all of it"
+        );
+        let again = server.graphql_as(&admin, cancel, json!({ "id": id })).await;
+        assert_eq!(again["data"], done["data"], "again: as it is");
+        assert_eq!(test_support::count(&server.db.conn, "simulated_refunds").await, 1);
+    }
+}

@@ -9,5 +9,6 @@
 pub mod delivery;
 mod error;
 pub mod returns;
+pub mod subscription;
 
 pub use error::AfterSaleError;

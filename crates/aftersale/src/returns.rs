@@ -16,6 +16,7 @@ use orders::service::{
 use payments::PaymentGateway;
 use platform_core::db::begin_write;
 use platform_core::{BusinessCalendar, Money};
+use sea_orm::ConnectionTrait;
 use serde_json::json;
 use std::time::Duration;
 
@@ -77,6 +78,7 @@ pub async fn cancel_order<G: PaymentGateway>(
         shipping_refund: Money::new(0),
         supplementary_charge: Money::new(0),
         reason: reason.to_owned(),
+        cancel_refund: None,
     };
     take_back(ctx, &input, at).await
 }
@@ -96,6 +98,7 @@ pub async fn return_lines<G: PaymentGateway>(
         shipping_refund: input.shipping_refund,
         supplementary_charge: input.supplementary_charge,
         reason: input.reason.clone(),
+        cancel_refund: None,
     };
     take_back(ctx, &input, at).await
 }
@@ -105,23 +108,40 @@ async fn take_back<G: PaymentGateway>(
     input: &ReturnInput,
     at: DateTime<Utc>,
 ) -> Result<AfterSale, AfterSaleError> {
-    let db = ctx.orders.db();
-    let txn = begin_write(db).await?;
-    let recorded = match record_return(&txn, input, at).await? {
+    let txn = begin_write(ctx.orders.db()).await?;
+    let recorded = record_in(&txn, ctx.calendar, input, at).await?;
+    txn.commit().await?;
+    settle_refund(ctx, recorded, at).await
+}
+
+/// Records `input` in `txn` with everything that follows from it in the database: the lines' grants
+/// revoked, R5 for the affected renewals, the renewals a cancelled order opened stopped. A key recorded
+/// before answers what it recorded and writes nothing.
+pub(crate) async fn record_in(
+    txn: &impl ConnectionTrait,
+    calendar: BusinessCalendar,
+    input: &ReturnInput,
+    at: DateTime<Utc>,
+) -> Result<OrderReturn, AfterSaleError> {
+    match record_return(txn, input, at).await? {
         Recorded::New(recorded) => {
-            let revoked = entitlements::revoke::revoke_lines(&txn, ctx.calendar, &recorded.lines, at).await?;
-            renewals::follow::follow_due_changes(&txn, &revoked, at).await?;
+            let revoked = entitlements::revoke::revoke_lines(txn, calendar, &recorded.lines, at).await?;
+            renewals::follow::follow_due_changes(txn, &revoked, at).await?;
             if recorded.kind == ReturnKind::Cancel {
-                renewals::follow::stop_opened_by(&txn, &recorded.order_no, at).await?;
+                renewals::follow::stop_opened_by(txn, &recorded.order_no, at).await?;
             }
-            txn.commit().await?;
-            recorded
+            Ok(recorded)
         }
-        Recorded::Existing(recorded) => {
-            txn.rollback().await?;
-            recorded
-        }
-    };
+        Recorded::Existing(recorded) => Ok(recorded),
+    }
+}
+
+/// The refund of a recorded cancellation or return, once by its key, and the payer's e-mail once refunded.
+pub(crate) async fn settle_refund<G: PaymentGateway>(
+    ctx: Context<'_, G>,
+    recorded: OrderReturn,
+    at: DateTime<Utc>,
+) -> Result<AfterSale, AfterSaleError> {
     let Some(key) = recorded.refund_key.clone() else { return Ok(AfterSale { recorded, refund: None }) };
     let refund = RefundInput {
         order_no: recorded.order_no.clone(),

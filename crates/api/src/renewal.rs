@@ -161,9 +161,11 @@ impl RenewalsMutation {
         Ok(Renewal(resumed))
     }
 
-    /// R20 (解約): cancels a pending or failed renewal at the end of its term — it never renews again, the
-    /// access paid for lasts to its due date — for `reason` (with `note`, required for OTHER), and e-mails
-    /// the payer. Cancelling again answers it as it is. A member may cancel its own.
+    /// R20 (解約): cancels a pending or failed renewal, for `reason` (with `note`, required for OTHER), and
+    /// e-mails the payer. END_OF_TERM (the default; members on their own, services, admins): it never renews
+    /// again and the access paid for lasts to its due date. IMMEDIATE (admins only): the access ends today —
+    /// the unused part of the current term is revoked and its share of the price refunded once (the order's
+    /// `refunds` show it). Cancelling again answers it as it is.
     #[graphql(guard = "Require::Token")]
     async fn cancel_subscription(
         &self,
@@ -171,22 +173,34 @@ impl RenewalsMutation {
         renewal_id: ID,
         reason: CancelReason,
         #[graphql(validator(max_length = 500))] note: Option<String>,
+        #[graphql(default_with = "CancelEffective::EndOfTerm")] effective: CancelEffective,
     ) -> Result<Renewal> {
         let state = ctx.data::<ApiState>()?;
         let id = parse_id("renewalId", &renewal_id)?;
         let found = service::find_renewal(&state.db, id).await.map_err(from_domain)?;
         owned(principal(ctx), found.as_ref())?;
         let settings = &state.jobs.settings.renewals;
-        let cancelled = renewals::cancel::at_term_end(
-            &state.db,
-            id,
-            reason.into(),
-            note.as_deref(),
-            settings,
-            state.clock.now(),
-        )
-        .await
-        .map_err(from_domain)?;
+        let at = state.clock.now();
+        if effective == CancelEffective::Immediate {
+            principal(ctx).require_admin().map_err(from_domain)?;
+            let flow = crate::aftersale::flow(state);
+            aftersale::subscription::cancel_immediately(
+                flow,
+                settings,
+                id,
+                reason.into(),
+                note.as_deref(),
+                at,
+            )
+            .await
+            .map_err(from_domain)?;
+            let cancelled = service::find_renewal(&state.db, id).await.map_err(from_domain)?;
+            return cancelled.map(Renewal).ok_or_else(|| coded(ErrorCode::NotFound, "renewal vanished"));
+        }
+        let cancelled =
+            renewals::cancel::at_term_end(&state.db, id, reason.into(), note.as_deref(), settings, at)
+                .await
+                .map_err(from_domain)?;
         Ok(Renewal(cancelled))
     }
 
@@ -369,6 +383,15 @@ mirror_enum!(
     /// Why a subscription is cancelled (R20).
     CancelReason => renewals::cancel::CancelReason { Price, NotUsing, Content, Delivery, Moving, Payment, Other }
 );
+
+/// When a cancellation takes effect (R20).
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CancelEffective {
+    /// At the end of the term paid for: access lasts to the due date, nothing is refunded.
+    EndOfTerm,
+    /// Now (admins): the unused part is revoked and refunded.
+    Immediate,
+}
 
 mirror_enum!(
     /// R6 statuses: 0 停訂 STOPPED, 1 待執行 PENDING, 2 已執行 EXECUTED, 3 執行失敗 FAILED, 4 不執行 SUPERSEDED,

@@ -38,13 +38,17 @@ pub fn period_due_after_revoking(due: NaiveDate, term: Period, today: NaiveDate)
     if due <= today {
         return due;
     }
-    let start = match term {
+    period_start(due, term).max(today)
+}
+
+/// Where a term of `term` ending on `due` started.
+fn period_start(due: NaiveDate, term: Period) -> NaiveDate {
+    match term {
         Period::Months(months) => {
             due.checked_sub_months(chrono::Months::new(months)).unwrap_or(NaiveDate::MIN)
         }
         Period::Days(days) => due.checked_sub_days(Days::new(u64::from(days))).unwrap_or(NaiveDate::MIN),
-    };
-    start.max(today)
+    }
 }
 
 /// **R19:** takes back what `lines` granted, in the caller's transaction `txn`: one REVOKE ledger row per
@@ -140,6 +144,62 @@ pub async fn revoke_lines(
     Ok(changed)
 }
 
+/// The unused share of each of `lines` today, as `(line id, taken, of)`: what revoking it would take (issues
+/// or days) out of what it granted — nothing is written. A line never granted has no share. (Two lines of
+/// one entitlement are each measured against the entitlement as it stands.)
+pub async fn unused_shares(
+    txn: &impl ConnectionTrait,
+    calendar: BusinessCalendar,
+    lines: &[TakenLine],
+    at: DateTime<Utc>,
+) -> Result<Vec<(i64, i64, i64)>, EntitlementsError> {
+    let today = calendar.date_of(at);
+    let ids: Vec<i64> = lines.iter().map(|l| l.line_id).collect();
+    let granted: Vec<grant::Model> = grant::Entity::find()
+        .filter(grant::Column::OrderLineId.is_in(ids))
+        .filter(grant::Column::Outcome.eq("GRANTED"))
+        .all(txn)
+        .await?;
+    let mut shares = Vec::new();
+    for line in lines {
+        let Some(entitlement_id) =
+            granted.iter().find(|g| g.order_line_id == Some(line.line_id)).and_then(|g| g.entitlement_id)
+        else {
+            continue;
+        };
+        let Some(item) = catalog::service::find_item(txn, &line.item_no).await? else { continue };
+        let Some(term) = Term::of(&item) else { continue };
+        let Some(row) = entitlement::Entity::find_by_id(entitlement_id).one(txn).await? else { continue };
+        let Some(product) = catalog::service::find_product(txn, &row.product_code).await? else { continue };
+        let issues = match product.kind {
+            ProductKind::Volume => Some(issue_calendar(txn, &product).await?),
+            ProductKind::Period => None,
+        };
+        let quantity = u32::try_from(line.quantity.max(0)).unwrap_or(0);
+        let mut next = row.clone();
+        let Some(taken) = take(&mut next, term, quantity, issues.as_ref(), today) else { continue };
+        let share = match (taken.issues, term) {
+            (Some(issues), Term::Issues(n)) => (i64::from(issues), i64::from(n) * i64::from(quantity)),
+            (_, Term::Months(n)) | (_, Term::Days(n)) => {
+                let period = if matches!(term, Term::Months(_)) {
+                    Period::Months(times(n, quantity))
+                } else {
+                    Period::Days(times(n, quantity))
+                };
+                let (Some(due), Some(new_due)) = (row.right_due_date, next.right_due_date) else { continue };
+                ((due - new_due).num_days(), (due - period_start(due, period)).num_days())
+            }
+            _ => continue,
+        };
+        shares.push((line.line_id, share.0, share.1.max(1)));
+    }
+    Ok(shares)
+}
+
+fn times(n: i32, quantity: u32) -> u32 {
+    u32::try_from(n.max(0)).unwrap_or(0).saturating_mul(quantity)
+}
+
 /// The start of the earliest other granted term of entitlement `id` that starts on or before `end`.
 async fn term_in_force(
     txn: &impl ConnectionTrait,
@@ -175,7 +235,7 @@ fn take(
     issues: Option<&Calendar>,
     today: NaiveDate,
 ) -> Option<Taken> {
-    let times = |n: i32| u32::try_from(n.max(0)).unwrap_or(0).saturating_mul(quantity);
+    let times = |n: i32| times(n, quantity);
     match (term, issues, row.end_volume) {
         (Term::Issues(n), Some(calendar), Some(end)) => {
             let last_published = calendar.last_published_by(today);

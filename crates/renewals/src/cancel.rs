@@ -1,16 +1,18 @@
 //! **R20, cancelling a subscription at the end of its term** (seed 000 tasks 9–10, 解約): the renewal stops —
 //! the charge run never charges it — and the access already paid lasts to its due date. The reason is one of
 //! a fixed list, with the payer's or operator's words beside it; an event and an e-mail confirm it.
-//! Cancelling a cancelled renewal answers it as it is. (An IMMEDIATE cancellation, with the unused part
-//! revoked and refunded, is the after-sale issue's next part.)
+//! Cancelling a cancelled renewal answers it as it is. An IMMEDIATE cancellation (admins) stops it in the
+//! after-sale flow's transaction, which takes the current term back and refunds its unused part.
 
-use crate::change::finish;
+use crate::change::{finish, record_change};
 use crate::service::{Renewal, find_renewal};
 use crate::store::status_of;
 use crate::{RenewalStatus, RenewalsError};
 use chrono::{DateTime, Utc};
 use platform_core::db::begin_write;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, EntityTrait, IntoActiveModel};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
+};
 use serde_json::json;
 
 /// Why a subscription is cancelled.
@@ -67,6 +69,56 @@ pub async fn at_term_end(
     settings: &platform_core::settings::RenewalSettings,
     at: DateTime<Utc>,
 ) -> Result<Renewal, RenewalsError> {
+    let note = checked_note(reason, note)?;
+    let txn = begin_write(db).await?;
+    let Some(row) = cancellable(&txn, id).await? else {
+        txn.rollback().await?;
+        return find_renewal(db, id).await?.ok_or_else(|| anyhow::anyhow!("renewal {id} vanished").into());
+    };
+    let access_until = row.deduct_date;
+    let cancelled = stop(&txn, row, reason, note, at).await?;
+    let extra = json!({ "reason": reason.as_str(), "note": note, "effective": "END_OF_TERM", "renewsNoMoreAfter": access_until });
+    finish(txn, db, "renewal.cancelled", "CANCEL", cancelled, extra, settings, at).await
+}
+
+/// An IMMEDIATE cancellation as the renewal sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Immediate {
+    /// The renewal.
+    pub renewal_id: i64,
+    /// The order that paid its current term (the after-sale flow takes it back and refunds its unused part).
+    pub term_order_no: Option<String>,
+    /// It was cancelled before: nothing was written.
+    pub already: bool,
+}
+
+/// **IMMEDIATE** (admins): stops renewal `id` now in the caller's transaction `txn`, with its event and
+/// e-mail; the after-sale flow revokes and refunds the current term in the same transaction.
+pub async fn immediately(
+    txn: &impl ConnectionTrait,
+    id: i64,
+    reason: CancelReason,
+    note: Option<&str>,
+    settings: &platform_core::settings::RenewalSettings,
+    at: DateTime<Utc>,
+) -> Result<Immediate, RenewalsError> {
+    let note = checked_note(reason, note)?;
+    let Some(row) = cancellable(txn, id).await? else {
+        let row = crate::entity::renewal::Entity::find_by_id(id).one(txn).await?;
+        return Ok(Immediate {
+            renewal_id: id,
+            term_order_no: row.and_then(|r| r.origin_order_no),
+            already: true,
+        });
+    };
+    let term_order_no = row.origin_order_no.clone();
+    let cancelled = stop(txn, row, reason, note, at).await?;
+    let extra = json!({ "reason": reason.as_str(), "note": note, "effective": "IMMEDIATE", "orderNo": term_order_no });
+    record_change(txn, "renewal.cancelled", "CANCEL", cancelled, extra, settings, at).await?;
+    Ok(Immediate { renewal_id: id, term_order_no, already: false })
+}
+
+fn checked_note(reason: CancelReason, note: Option<&str>) -> Result<Option<&str>, RenewalsError> {
     let note = note.map(str::trim).filter(|n| !n.is_empty());
     if note.is_some_and(|n| n.chars().count() > 500 || n.chars().any(|c| c.is_control() && c != '\n')) {
         return Err(RenewalsError::Invalid {
@@ -80,15 +132,21 @@ pub async fn at_term_end(
             message: "say why when the reason is OTHER".into(),
         });
     }
-    let txn = begin_write(db).await?;
+    Ok(note)
+}
+
+/// Renewal `id` if it can be cancelled; `None` when it was cancelled before.
+async fn cancellable(
+    txn: &impl ConnectionTrait,
+    id: i64,
+) -> Result<Option<crate::entity::renewal::Model>, RenewalsError> {
     let row = crate::entity::renewal::Entity::find_by_id(id)
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or_else(|| RenewalsError::NotFound { field: "renewalId", message: format!("no renewal {id}") })?;
     let status = status_of(&row)?;
     if status == RenewalStatus::Stopped && row.cancel_reason.is_some() {
-        txn.rollback().await?;
-        return find_renewal(db, id).await?.ok_or_else(|| anyhow::anyhow!("renewal {id} vanished").into());
+        return Ok(None);
     }
     // A failed renewal is cancelled too (it would only be retried).
     if !matches!(status, RenewalStatus::Pending | RenewalStatus::Failed) {
@@ -96,15 +154,22 @@ pub async fn at_term_end(
             "renewal {id} is {status:?}; only pending or failed renewals cancel"
         )));
     }
-    crate::service::ensure_idle(&txn, &row).await?;
-    let access_until = row.deduct_date;
+    crate::service::ensure_idle(txn, &row).await?;
+    Ok(Some(row))
+}
+
+async fn stop(
+    txn: &impl ConnectionTrait,
+    row: crate::entity::renewal::Model,
+    reason: CancelReason,
+    note: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<crate::entity::renewal::Model, RenewalsError> {
     let mut next = row.into_active_model();
     next.renew_status = Set(i16::from(RenewalStatus::Stopped.code()));
     next.cancel_reason = Set(Some(reason.as_str().to_owned()));
     next.cancel_note = Set(note.map(str::to_owned));
     next.next_retry_on = Set(None);
     next.updated_at = Set(at);
-    let cancelled = next.update(&txn).await?;
-    let extra = json!({ "reason": reason.as_str(), "note": note, "effective": "END_OF_TERM", "renewsNoMoreAfter": access_until });
-    finish(txn, db, "renewal.cancelled", "CANCEL", cancelled, extra, settings, at).await
+    Ok(next.update(txn).await?)
 }

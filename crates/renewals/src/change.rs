@@ -15,7 +15,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use notify::email::{self, EmailKind, NewEmail};
 use platform_core::db::begin_write;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DatabaseTransaction, EntityTrait, IntoActiveModel,
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, IntoActiveModel,
 };
 use serde_json::json;
 
@@ -124,7 +125,7 @@ async fn changeable(txn: &DatabaseTransaction, id: i64) -> Result<renewal::Model
 }
 
 /// The change's event and the payer's confirmation e-mail, committed; the renewal as it is now.
-#[allow(clippy::too_many_arguments, reason = "the parts of one change, named at the two call sites")]
+#[allow(clippy::too_many_arguments, reason = "the parts of one change, named at the call sites")]
 pub(crate) async fn finish(
     txn: DatabaseTransaction,
     db: &DatabaseConnection,
@@ -135,8 +136,24 @@ pub(crate) async fn finish(
     settings: &platform_core::settings::RenewalSettings,
     at: DateTime<Utc>,
 ) -> Result<Renewal, RenewalsError> {
-    event(&txn, event_type, &row, extra.clone(), at).await?;
-    let (to, name) = recipient(&txn, &row).await?;
+    let id = row.id;
+    record_change(&txn, event_type, action, row, extra, settings, at).await?;
+    txn.commit().await?;
+    find_renewal(db, id).await?.ok_or_else(|| anyhow::anyhow!("renewal {id} vanished").into())
+}
+
+/// The change's event and the payer's confirmation e-mail, in the caller's transaction.
+pub(crate) async fn record_change(
+    txn: &impl ConnectionTrait,
+    event_type: &'static str,
+    action: &str,
+    row: renewal::Model,
+    extra: serde_json::Value,
+    settings: &platform_core::settings::RenewalSettings,
+    at: DateTime<Utc>,
+) -> Result<(), RenewalsError> {
+    event(txn, event_type, &row, extra.clone(), at).await?;
+    let (to, name) = recipient(txn, &row).await?;
     let mut data = mail_data(&row, &name, None, &settings.card_update_url);
     data["action"] = json!(action);
     data["skippedCycles"] = json!(row.skipped_cycles);
@@ -155,9 +172,8 @@ pub(crate) async fn finish(
         regarding: format!("renewal:{}", row.id),
         data,
     };
-    email::queue(&txn, mail, at).await?;
-    txn.commit().await?;
-    find_renewal(db, row.id).await?.ok_or_else(|| anyhow::anyhow!("renewal {} vanished", row.id).into())
+    email::queue(txn, mail, at).await?;
+    Ok(())
 }
 
 #[cfg(test)]

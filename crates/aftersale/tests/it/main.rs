@@ -3,3 +3,4 @@
 mod delivery;
 mod fixtures;
 mod returns;
+mod subscription;

@@ -80,8 +80,14 @@ pub struct PaidLine {
     pub order_no: String,
     /// The item.
     pub item_no: String,
-    /// Units.
+    /// Units not returned.
     pub quantity: i32,
+    /// Its position in the order.
+    pub position: i32,
+    /// Units bought.
+    pub bought: i32,
+    /// Paid for the whole line (all units bought).
+    pub amount: Money,
     /// The paying customer's row id (holder of print entitlements).
     pub payer_customer_id: i64,
     /// The bound member's row id (holder of digital entitlements), if bound.
@@ -133,6 +139,9 @@ pub async fn paid_lines_of(
                 order_no,
                 item_no: line.item_no,
                 quantity,
+                position: line.position,
+                bought: line.quantity,
+                amount: Money::new(line.amount),
                 payer_customer_id: row.payer_customer_id,
                 member_id: row.member_id,
                 complimentary: row.complimentary,

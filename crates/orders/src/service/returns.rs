@@ -70,6 +70,9 @@ pub struct ReturnInput {
     pub supplementary_charge: Money,
     /// Why (1–500 printable characters).
     pub reason: String,
+    /// A cancellation refunds everything left of the payment, or at most this much of it (an IMMEDIATE
+    /// cancellation of a subscription refunds the unused part of its term).
+    pub cancel_refund: Option<Money>,
 }
 
 /// A line as a cancellation or return took it back.
@@ -184,7 +187,10 @@ pub async fn record_return(
     };
     let (refund, shipping, supplementary) = match (input.kind, paid) {
         (ReturnKind::Cancel, false) => (0, 0, 0),
-        (ReturnKind::Cancel, true) => (left_to_refund(txn, row.id).await?.1, 0, 0),
+        (ReturnKind::Cancel, true) => {
+            let left = left_to_refund(txn, row.id).await?.1;
+            (input.cancel_refund.map_or(left, |cap| cap.amount().clamp(0, left)), 0, 0)
+        }
         (ReturnKind::Return, _) => {
             checked_amounts(txn, &row, input.refund_amount, input.shipping_refund, input.supplementary_charge)
                 .await?
