@@ -29,6 +29,7 @@ mod m20261203_000020_order_refunds;
 mod m20261203_000021_renewal_cancellations;
 mod m20261203_000022_order_returns;
 mod m20261203_000023_delivery_suspensions;
+mod m20261203_000024_applied_changes;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000021_renewal_cancellations::Migration),
             Box::new(m20261203_000022_order_returns::Migration),
             Box::new(m20261203_000023_delivery_suspensions::Migration),
+            Box::new(m20261203_000024_applied_changes::Migration),
         ]
     }
 }

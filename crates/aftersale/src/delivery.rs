@@ -20,10 +20,21 @@ pub async fn suspend_delivery(
     at: DateTime<Utc>,
 ) -> Result<Suspension, AfterSaleError> {
     let txn = begin_write(db).await?;
-    let (held, change) = suspend::suspend(&txn, input, calendar.date_of(at), at).await?;
+    let held = suspend_in(&txn, calendar, input, at).await?;
+    txn.commit().await?;
+    Ok(held)
+}
+
+/// [`suspend_delivery`] in the caller's transaction.
+pub async fn suspend_in(
+    txn: &impl ConnectionTrait,
+    calendar: BusinessCalendar,
+    input: &SuspendInput,
+    at: DateTime<Utc>,
+) -> Result<Suspension, AfterSaleError> {
+    let (held, change) = suspend::suspend(txn, input, calendar.date_of(at), at).await?;
     if let Some(change) = change {
-        follow(&txn, &change, &held, "SUSPEND", at).await?;
-        txn.commit().await?;
+        follow(txn, &change, &held, "SUSPEND", at).await?;
     }
     Ok(held)
 }
@@ -37,10 +48,21 @@ pub async fn resume_delivery(
     at: DateTime<Utc>,
 ) -> Result<Suspension, AfterSaleError> {
     let txn = begin_write(db).await?;
-    let (resumed, change) =
-        suspend::resume(&txn, customer_no, product_code, calendar.date_of(at), at).await?;
-    follow(&txn, &change, &resumed, "RESUME", at).await?;
+    let resumed = resume_in(&txn, calendar, customer_no, product_code, at).await?;
     txn.commit().await?;
+    Ok(resumed)
+}
+
+/// [`resume_delivery`] in the caller's transaction.
+pub async fn resume_in(
+    txn: &impl ConnectionTrait,
+    calendar: BusinessCalendar,
+    customer_no: &str,
+    product_code: &str,
+    at: DateTime<Utc>,
+) -> Result<Suspension, AfterSaleError> {
+    let (resumed, change) = suspend::resume(txn, customer_no, product_code, calendar.date_of(at), at).await?;
+    follow(txn, &change, &resumed, "RESUME", at).await?;
     Ok(resumed)
 }
 

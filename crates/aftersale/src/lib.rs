@@ -6,6 +6,7 @@
 //! It sits above renewals because it uses orders, entitlements and renewals in one transaction; nothing
 //! below depends on it.
 
+pub mod changes;
 pub mod delivery;
 mod error;
 pub mod returns;

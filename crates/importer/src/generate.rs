@@ -323,6 +323,33 @@ pub fn write(kind: Kind, rows: u64, as_of: NaiveDate, seed: u64, out: impl Write
                 ])?;
             }
         }
+        // The evening's changes for customers 1…rows (their renewals from `renewals-erp`): every third skips
+        // one monthly 全閱讀 cycle (the benchmark makes those renewals monthly), the others cancel their
+        // 天下 renewal at the end of the term, with a reason from the list or in their own words.
+        Kind::SubscriptionChanges => {
+            csv.write_record([
+                "customerNo",
+                "account",
+                "action",
+                "product",
+                "renewal",
+                "from",
+                "count",
+                "reason",
+            ])?;
+            let words = ["搬家到國外", "太忙沒時間看", "家裡已有訂閱"];
+            for n in 1..=rows {
+                let no = customer_no(n);
+                let day = as_of.to_string();
+                match n % 3 {
+                    0 => csv.write_record([no.as_str(), "", "SKIP", "KCW", "", &day, "1", ""])?,
+                    1 => csv.write_record([no.as_str(), "", "CANCEL", "GCV", "", &day, "", "PRICE"])?,
+                    _ => {
+                        csv.write_record([no.as_str(), "", "CANCEL", "GCV", "", &day, "", dice.pick(&words)])?
+                    }
+                }
+            }
+        }
         Kind::Issues => {
             csv.write_record([
                 "itemNo",

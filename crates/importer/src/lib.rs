@@ -48,11 +48,13 @@ pub enum Kind {
     Items,
     /// The ERP's 方案: promotions, one line per promotion item (R18).
     Promotions,
+    /// The day's subscription changes (R20): SKIP, RESUME, SUSPEND, CANCEL.
+    SubscriptionChanges,
 }
 
 impl Kind {
     /// Every kind, in the order a cut-over imports them.
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 9] = [
         Kind::Issues,
         Kind::Items,
         Kind::Promotions,
@@ -61,6 +63,7 @@ impl Kind {
         Kind::MemberCustomers,
         Kind::EntitlementsErp,
         Kind::RenewalsErp,
+        Kind::SubscriptionChanges,
     ];
 
     /// The name on the command line.
@@ -74,6 +77,7 @@ impl Kind {
             Kind::Issues => "issues",
             Kind::Items => "items",
             Kind::Promotions => "promotions",
+            Kind::SubscriptionChanges => "subscription-changes",
         }
     }
 
@@ -135,6 +139,8 @@ pub struct Options {
     pub at: DateTime<Utc>,
     /// The business time zone.
     pub calendar: BusinessCalendar,
+    /// The renewal settings the changes' e-mails use (`subscription-changes`).
+    pub renewal_settings: platform_core::settings::RenewalSettings,
 }
 
 /// Default rows per batch.
@@ -297,6 +303,10 @@ pub async fn import<R: Read>(
         }
         Kind::RenewalsErp => {
             run(db, &kinds::renewals_erp::RenewalsErp, input, options, rejects, progress).await
+        }
+        Kind::SubscriptionChanges => {
+            run(db, &kinds::subscription_changes::SubscriptionChanges, input, options, rejects, progress)
+                .await
         }
     }
 }

@@ -40,6 +40,7 @@ pub async fn run(settings: &Settings, request: ImportRequest) -> anyhow::Result<
         as_of: request.as_of.unwrap_or_else(|| calendar.date_of(now)),
         at: now,
         calendar,
+        renewal_settings: settings.renewals.clone(),
     };
     let file = std::fs::File::open(&request.file)
         .with_context(|| format!("cannot open {}", request.file.display()))?;

@@ -4,8 +4,8 @@
 //! Cancelling a cancelled renewal answers it as it is. An IMMEDIATE cancellation (admins) stops it in the
 //! after-sale flow's transaction, which takes the current term back and refunds its unused part.
 
-use crate::change::{finish, record_change};
-use crate::service::{Renewal, find_renewal};
+use crate::change::record_change;
+use crate::service::Renewal;
 use crate::store::status_of;
 use crate::{RenewalStatus, RenewalsError};
 use chrono::{DateTime, Utc};
@@ -69,16 +69,28 @@ pub async fn at_term_end(
     settings: &platform_core::settings::RenewalSettings,
     at: DateTime<Utc>,
 ) -> Result<Renewal, RenewalsError> {
-    let note = checked_note(reason, note)?;
     let txn = begin_write(db).await?;
-    let Some(row) = cancellable(&txn, id).await? else {
-        txn.rollback().await?;
-        return find_renewal(db, id).await?.ok_or_else(|| anyhow::anyhow!("renewal {id} vanished").into());
-    };
+    at_term_end_in(&txn, id, reason, note, settings, at).await?;
+    txn.commit().await?;
+    crate::change::found(db, id).await
+}
+
+/// [`at_term_end`] in the caller's transaction; `false` when it was cancelled before (nothing written).
+pub async fn at_term_end_in(
+    txn: &impl ConnectionTrait,
+    id: i64,
+    reason: CancelReason,
+    note: Option<&str>,
+    settings: &platform_core::settings::RenewalSettings,
+    at: DateTime<Utc>,
+) -> Result<bool, RenewalsError> {
+    let note = checked_note(reason, note)?;
+    let Some(row) = cancellable(txn, id).await? else { return Ok(false) };
     let access_until = row.deduct_date;
-    let cancelled = stop(&txn, row, reason, note, at).await?;
+    let cancelled = stop(txn, row, reason, note, at).await?;
     let extra = json!({ "reason": reason.as_str(), "note": note, "effective": "END_OF_TERM", "renewsNoMoreAfter": access_until });
-    finish(txn, db, "renewal.cancelled", "CANCEL", cancelled, extra, settings, at).await
+    record_change(txn, "renewal.cancelled", "CANCEL", cancelled, extra, settings, at).await?;
+    Ok(true)
 }
 
 /// An IMMEDIATE cancellation as the renewal sees it.

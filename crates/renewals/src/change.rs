@@ -15,8 +15,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use notify::email::{self, EmailKind, NewEmail};
 use platform_core::db::begin_write;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, IntoActiveModel,
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
 };
 use serde_json::json;
 
@@ -45,12 +44,25 @@ pub async fn skip(
     settings: &platform_core::settings::RenewalSettings,
     at: DateTime<Utc>,
 ) -> Result<Renewal, RenewalsError> {
+    let txn = begin_write(db).await?;
+    skip_in(&txn, id, cycles, settings, at).await?;
+    txn.commit().await?;
+    found(db, id).await
+}
+
+/// [`skip`] in the caller's transaction (the `subscription-changes` import runs a batch in one).
+pub async fn skip_in(
+    txn: &impl ConnectionTrait,
+    id: i64,
+    cycles: i32,
+    settings: &platform_core::settings::RenewalSettings,
+    at: DateTime<Utc>,
+) -> Result<(), RenewalsError> {
     if !(1..=MAX_SKIPPED).contains(&cycles) {
         return Err(RenewalsError::Invalid { field: "cycles", message: format!("1–{MAX_SKIPPED}") });
     }
-    let txn = begin_write(db).await?;
-    let row = changeable(&txn, id).await?;
-    let plan = catalog::service::find_promotion(&txn, &row.promotion_code).await?;
+    let row = changeable(txn, id).await?;
+    let plan = catalog::service::find_promotion(txn, &row.promotion_code).await?;
     if plan.and_then(|p| p.renewal_period) != Some(RenewalPeriod::Monthly) {
         return Err(RenewalsError::Invalid {
             field: "renewalId",
@@ -76,9 +88,9 @@ pub async fn skip(
     next.deduct_date = Set(to);
     next.notice_sent_on = Set(None);
     next.updated_at = Set(at);
-    let skipped = next.update(&txn).await?;
+    let skipped = next.update(txn).await?;
     let extra = json!({ "cycles": cycles, "skippedCycles": total, "from": from, "to": to });
-    finish(txn, db, "renewal.skipped", "SKIP", skipped, extra, settings, at).await
+    record_change(txn, "renewal.skipped", "SKIP", skipped, extra, settings, at).await
 }
 
 /// Undoes the rest of renewal `id`'s skip: due again on the first skipped cycle not before `today`.
@@ -90,9 +102,21 @@ pub async fn resume(
     at: DateTime<Utc>,
 ) -> Result<Renewal, RenewalsError> {
     let txn = begin_write(db).await?;
-    let row = changeable(&txn, id).await?;
+    resume_in(&txn, id, today, settings, at).await?;
+    txn.commit().await?;
+    found(db, id).await
+}
+
+/// [`resume`] in the caller's transaction.
+pub async fn resume_in(
+    txn: &impl ConnectionTrait,
+    id: i64,
+    today: NaiveDate,
+    settings: &platform_core::settings::RenewalSettings,
+    at: DateTime<Utc>,
+) -> Result<(), RenewalsError> {
+    let row = changeable(txn, id).await?;
     let Some(anchor) = row.skip_anchor else {
-        txn.rollback().await?;
         return Err(RenewalsError::Conflict(format!("renewal {id} is not skipping")));
     };
     let from = row.deduct_date;
@@ -103,13 +127,17 @@ pub async fn resume(
     next.deduct_date = Set(to);
     next.notice_sent_on = Set(None);
     next.updated_at = Set(at);
-    let resumed = next.update(&txn).await?;
-    finish(txn, db, "renewal.resumed", "RESUME", resumed, json!({ "from": from, "to": to }), settings, at)
+    let resumed = next.update(txn).await?;
+    record_change(txn, "renewal.resumed", "RESUME", resumed, json!({ "from": from, "to": to }), settings, at)
         .await
 }
 
+pub(crate) async fn found(db: &DatabaseConnection, id: i64) -> Result<Renewal, RenewalsError> {
+    find_renewal(db, id).await?.ok_or_else(|| anyhow::anyhow!("renewal {id} vanished").into())
+}
+
 /// The PENDING renewal `id`, not being charged.
-async fn changeable(txn: &DatabaseTransaction, id: i64) -> Result<renewal::Model, RenewalsError> {
+async fn changeable(txn: &impl ConnectionTrait, id: i64) -> Result<renewal::Model, RenewalsError> {
     let row = renewal::Entity::find_by_id(id)
         .one(txn)
         .await?
@@ -122,24 +150,6 @@ async fn changeable(txn: &DatabaseTransaction, id: i64) -> Result<renewal::Model
         )));
     }
     Ok(row)
-}
-
-/// The change's event and the payer's confirmation e-mail, committed; the renewal as it is now.
-#[allow(clippy::too_many_arguments, reason = "the parts of one change, named at the call sites")]
-pub(crate) async fn finish(
-    txn: DatabaseTransaction,
-    db: &DatabaseConnection,
-    event_type: &'static str,
-    action: &str,
-    row: renewal::Model,
-    extra: serde_json::Value,
-    settings: &platform_core::settings::RenewalSettings,
-    at: DateTime<Utc>,
-) -> Result<Renewal, RenewalsError> {
-    let id = row.id;
-    record_change(&txn, event_type, action, row, extra, settings, at).await?;
-    txn.commit().await?;
-    find_renewal(db, id).await?.ok_or_else(|| anyhow::anyhow!("renewal {id} vanished").into())
 }
 
 /// The change's event and the payer's confirmation e-mail, in the caller's transaction.

@@ -16,6 +16,7 @@ mod issues;
 mod malformed;
 mod members;
 mod renewals_erp;
+mod subscription_changes;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use importer::{Encoding, ImportError, Kind, Options, Rejects, Summary};
@@ -39,6 +40,7 @@ pub(crate) fn options() -> Options {
         as_of: cutover(),
         at: at(),
         calendar: BusinessCalendar::default(),
+        renewal_settings: platform_core::settings::RenewalSettings::default(),
     }
 }
 

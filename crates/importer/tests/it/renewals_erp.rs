@@ -8,7 +8,7 @@ use test_support::{count, databases};
 
 const HEADER: &str = "CUSTOMER_NUMBER,CUSTOMER_ID,GC_ORDER_NUMBER,PROD_TYPE,SEGMENT1,PROMOTION,CREDIT_CARD_NUMBER,C_CARD_EXP_DATE,SH_MOBILE,SH_EMAIL,GC_SUB_END_DATE,GC_SUB_END_VOLUMN,KC_SUB_END_DATE,CUSTOMER_NAME,COUNTRY,POSTAL_CODE,TOWN_OR_CITY,SHIP_ADDRESS,FREIGHT_CHARGE";
 
-fn file(token: Option<&str>) -> String {
+pub(crate) fn file(token: Option<&str>) -> String {
     let header = match token {
         Some(_) => format!("{HEADER},PAYMENT_TOKEN"),
         None => HEADER.to_owned(),
