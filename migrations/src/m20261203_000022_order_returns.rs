@@ -80,7 +80,7 @@ impl MigrationTrait for Migration {
             .alter_table(
                 Table::alter()
                     .table(EntitlementGrants::Table)
-                    .add_column(&mut big_integer_null(EntitlementGrants::RevokedLineId))
+                    .add_column(big_integer_null(EntitlementGrants::RevokedLineId))
                     .to_owned(),
             )
             .await?;

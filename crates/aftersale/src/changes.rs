@@ -196,7 +196,7 @@ async fn renewal_of(txn: &impl ConnectionTrait, change: &SubscriptionChange) -> 
             Some(status),
         )
         .await?;
-        live.extend(found.into_iter().filter(|r| r.product_codes.iter().any(|c| *c == product)));
+        live.extend(found.into_iter().filter(|r| r.product_codes.contains(&product)));
     }
     match live.as_slice() {
         [one] => Ok(one.id),
