@@ -10,7 +10,6 @@ use entitlements::suspend::SuspendInput;
 use members::Account;
 use platform_core::BusinessCalendar;
 use platform_core::settings::RenewalSettings;
-use renewals::RenewalStatus;
 use renewals::cancel::{CancelReason, at_term_end_in};
 use renewals::change::{resume_in as resume_skip_in, skip_in};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
@@ -187,19 +186,15 @@ async fn renewal_of(txn: &impl ConnectionTrait, change: &SubscriptionChange) -> 
     if change.customer_no.is_none() && change.account.is_none() {
         return Err(invalid("customerNo", "give customerNo or account, or a renewalId"));
     }
-    let mut live = Vec::new();
-    for status in [RenewalStatus::Pending, RenewalStatus::Failed] {
-        let found = renewals::service::renewals_of(
-            txn,
-            change.customer_no.as_deref(),
-            change.account.as_ref(),
-            Some(status),
-        )
-        .await?;
-        live.extend(found.into_iter().filter(|r| r.product_codes.contains(&product)));
-    }
+    let live = renewals::service::live_renewal_ids(
+        txn,
+        change.customer_no.as_deref(),
+        change.account.as_ref(),
+        &product,
+    )
+    .await?;
     match live.as_slice() {
-        [one] => Ok(one.id),
+        [one] => Ok(*one),
         [] => Err(AfterSaleError::Renewals(renewals::RenewalsError::NotFound {
             field: "productCode",
             message: format!("the subscriber has no live renewal of {product}"),

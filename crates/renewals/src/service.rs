@@ -377,6 +377,37 @@ pub async fn renewals_of(
     to_renewals(db, query.all(db).await?).await
 }
 
+/// The ids of the live (pending or failed) renewals of a customer and/or a member covering `product_code`,
+/// oldest first: two queries.
+pub async fn live_renewal_ids(
+    db: &impl ConnectionTrait,
+    customer_no: Option<&str>,
+    account: Option<&Account>,
+    product_code: &str,
+) -> Result<Vec<i64>, RenewalsError> {
+    let live = [RenewalStatus::Pending, RenewalStatus::Failed].map(|s| i16::from(s.code()));
+    let mut query = renewal::Entity::find()
+        .select_only()
+        .column(renewal::Column::Id)
+        .column(renewal::Column::ProductCodes)
+        .filter(renewal::Column::RenewStatus.is_in(live))
+        .order_by_asc(renewal::Column::Id);
+    if let Some(no) = customer_no {
+        let Some(id) = members_service::customer_id(db, no).await? else { return Ok(Vec::new()) };
+        query = query.filter(renewal::Column::CustomerId.eq(id));
+    }
+    if let Some(account) = account {
+        let Some(id) = members_service::member_id(db, account).await? else { return Ok(Vec::new()) };
+        query = query.filter(renewal::Column::MemberId.eq(id));
+    }
+    let rows: Vec<(i64, String)> = query.into_tuple().all(db).await?;
+    Ok(rows
+        .into_iter()
+        .filter(|(_, codes)| codes.split(',').any(|c| c == product_code))
+        .map(|(id, _)| id)
+        .collect())
+}
+
 /// Stops a pending or failed renewal (status 0); `renewal.stopped`.
 pub async fn stop_renewal(
     db: &DatabaseConnection,
