@@ -10,6 +10,7 @@
 #    e-mails, change keys — written set-based by four SQL statements in one transaction.
 #
 #   bench/aftersale.sh                    # ROUNDS=3 DURATION=5s CONNECTIONS=16 CANCELS=4000 CHANGES=50000
+#   PART=cancel bench/aftersale.sh        # only the first part (PART=changes: only the second)
 #
 # Needs wrk, psql, python3 and PostgreSQL on 127.0.0.1:5432 with trust auth (PG_ADMIN_URL to change).
 set -euo pipefail
@@ -21,8 +22,10 @@ CANCELS="${CANCELS:-4000}"
 CHANGES="${CHANGES:-50000}"
 PG="${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432}"
 
+PART="${PART:-all}"
 secret="bench-secret-of-at-least-thirty-two-bytes"
 export PLATFORM_AUTH__SECRET="$secret"
+if [ "$PART" != changes ]; then
 psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS bench_cancel WITH (FORCE)" -c "CREATE DATABASE bench_cancel"
 start_platform sqlite 18101
 start_platform pg 18102 DATABASE_URL="$PG/bench_cancel"
@@ -47,6 +50,8 @@ for db in sqlite postgres; do
 done
 echo
 for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+fi
+[ "$PART" = cancel ] && exit 0
 
 seconds() { # seconds COMMAND… — wall time, output discarded
   local start end
@@ -70,13 +75,15 @@ for round in $(seq 1 "$ROUNDS"); do
   imp() { "$target/platform" --database-url "$db" import "$1" "$2" --batch 1000 --rejects "$work/rejects-$1.csv"; }
   seconds imp customers "$work/customers.csv" > /dev/null
   renewals=$(seconds imp renewals-erp "$work/renewals.csv")
+  echo "round $round: renewals-erp $renewals s" >&2
   psql "$db" -qc "UPDATE renewals SET promotion_code = 'KC24010001', product_codes = 'KCW', deduct_price = 199
     WHERE customer_id IN (SELECT id FROM customers WHERE CAST(substr(customer_no, 3) AS integer) % 3 = 0)"
   psql "$db" -qc "CREATE TABLE bench_snapshot AS SELECT * FROM renewals"
   ours=$(seconds imp subscription-changes "$work/changes.csv")
+  echo "round $round: subscription-changes $ours s" >&2
   rerun=$(seconds imp subscription-changes "$work/changes.csv")
   applied=$(psql "$db" -Atc "SELECT COUNT(*) FROM applied_changes")
-  rejected=$(( $(wc -l < "$work/rejects-subscription-changes.csv") ))
+  rejected=$( [ -f "$work/rejects-subscription-changes.csv" ] && wc -l < "$work/rejects-subscription-changes.csv" || echo 0)
   # Floor: the changes' rows written set-based on the renewals as they were before the import.
   psql "$db" -qc "TRUNCATE applied_changes" -c "DELETE FROM emails" -c "DELETE FROM events WHERE event_type IN ('renewal.skipped', 'renewal.cancelled')" \
     -c "UPDATE renewals r SET renew_status = s.renew_status, cancel_reason = NULL, deduct_date = s.deduct_date, skipped_cycles = 0, skip_anchor = NULL FROM bench_snapshot s WHERE s.id = r.id"

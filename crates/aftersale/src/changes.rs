@@ -10,9 +10,10 @@ use entitlements::suspend::SuspendInput;
 use members::Account;
 use platform_core::BusinessCalendar;
 use platform_core::settings::RenewalSettings;
-use renewals::cancel::{CancelReason, at_term_end_in};
-use renewals::change::{resume_in as resume_skip_in, skip_in};
-use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use renewals::cancel::CancelReason;
+use renewals::change::resume_in as resume_skip_in;
+use renewals::many::{Change, change_many};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, Statement, TransactionTrait};
 
 /// What a row asks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,33 +99,143 @@ pub enum Applied {
     Before,
 }
 
-/// Applies `change` in `txn` (which the caller commits or rolls back).
+/// Applies `change` in `txn` (which the caller commits or rolls back): the batch with one change.
 pub async fn apply(
-    txn: &impl ConnectionTrait,
+    txn: &DatabaseTransaction,
     calendar: BusinessCalendar,
     settings: &RenewalSettings,
     change: &SubscriptionChange,
     at: DateTime<Utc>,
 ) -> Result<Applied, AfterSaleError> {
-    if !claim(txn, &change.key(), at).await? {
-        return Ok(Applied::Before);
-    }
-    match change.action {
-        Action::Skip => {
-            let id = renewal_of(txn, change).await?;
-            skip_in(txn, id, change.count.unwrap_or(1), settings, at).await?;
+    let mut answers = apply_batch(txn, calendar, settings, std::slice::from_ref(change), at).await?;
+    answers.pop().unwrap_or(Ok(Applied::Before))
+}
+
+/// Applies `changes` in `txn`, one answer per change in order; a refused change writes nothing and the
+/// others land. Skips and cancellations go through [`renewals::many::change_many`] together (a few reads
+/// whatever the number); suspensions and resumes one by one, each in a savepoint. Two changes of one
+/// subscriber should not share a batch (the import keeps them apart). `Err` only when the database fails.
+pub async fn apply_batch(
+    txn: &DatabaseTransaction,
+    calendar: BusinessCalendar,
+    settings: &RenewalSettings,
+    changes: &[SubscriptionChange],
+    at: DateTime<Utc>,
+) -> Result<Vec<Result<Applied, AfterSaleError>>, AfterSaleError> {
+    let keys: Vec<String> = changes.iter().map(SubscriptionChange::key).collect();
+    let before = applied_before(txn, &keys).await?;
+    let mut answers: Vec<Option<Result<Applied, AfterSaleError>>> =
+        (0..changes.len()).map(|_| None).collect();
+    // Skips and cancellations: their renewals found together, then changed together.
+    let mut wanted: Vec<(usize, renewals::service::Subscriber)> = Vec::new();
+    let mut named: Vec<(usize, i64)> = Vec::new();
+    for (i, change) in changes.iter().enumerate() {
+        if keys[i].len() > 400 {
+            answers[i] = Some(Err(invalid("row", "too long to be a subscription change")));
+        } else if before.contains(&keys[i]) {
+            answers[i] = Some(Ok(Applied::Before));
+        } else if matches!(change.action, Action::Skip | Action::Cancel) {
+            match (change.renewal_id, &change.product_code) {
+                (Some(id), _) => named.push((i, id)),
+                (None, None) => answers[i] = Some(Err(invalid("productCode", "required, or a renewalId"))),
+                (None, Some(_)) if change.customer_no.is_none() && change.account.is_none() => {
+                    answers[i] =
+                        Some(Err(invalid("customerNo", "give customerNo or account, or a renewalId")));
+                }
+                (None, Some(product)) => {
+                    wanted.push((i, (change.customer_no.clone(), change.account.clone(), product.clone())));
+                }
+            }
         }
-        Action::Cancel => {
-            let id = renewal_of(txn, change).await?;
+    }
+    let subscribers: Vec<renewals::service::Subscriber> = wanted.iter().map(|(_, s)| s.clone()).collect();
+    for ((i, (_, _, product)), ids) in
+        wanted.iter().zip(renewals::service::live_renewal_ids(txn, &subscribers).await?)
+    {
+        match ids.as_slice() {
+            [one] => named.push((*i, *one)),
+            [] => {
+                answers[*i] = Some(Err(AfterSaleError::Renewals(renewals::RenewalsError::NotFound {
+                    field: "productCode",
+                    message: format!("the subscriber has no live renewal of {product}"),
+                })));
+            }
+            several => {
+                let message =
+                    format!("the subscriber has {} live renewals of {product}: name one", several.len());
+                answers[*i] = Some(Err(invalid("renewalId", message)));
+            }
+        }
+    }
+    named.sort_by_key(|(i, _)| *i);
+    let requests: Vec<(i64, Change)> =
+        named.iter().map(|(i, id)| (*id, renewal_change(&changes[*i]))).collect();
+    let done = change_many(txn, &requests, settings, at).await?;
+    for ((i, _), answer) in named.iter().zip(done) {
+        answers[*i] = Some(answer.map(|_| Applied::Applied).map_err(AfterSaleError::from));
+    }
+    // Suspensions and resumes, one by one.
+    for (i, change) in changes.iter().enumerate() {
+        if answers[i].is_some() {
+            continue;
+        }
+        let savepoint = txn.begin().await?;
+        match one_by_one(&savepoint, calendar, settings, change, at).await {
+            Ok(()) => {
+                savepoint.commit().await?;
+                answers[i] = Some(Ok(Applied::Applied));
+            }
+            Err(err) if refusal(&err) => {
+                savepoint.rollback().await?;
+                answers[i] = Some(Err(err));
+            }
+            Err(err) => return Err(err),
+        }
+    }
+    let applied: Vec<&str> = answers
+        .iter()
+        .zip(&keys)
+        .filter(|(answer, _)| matches!(answer, Some(Ok(Applied::Applied))))
+        .map(|(_, key)| key.as_str())
+        .collect();
+    record_applied(txn, &applied, at).await?;
+    Ok(answers.into_iter().map(|a| a.unwrap_or(Ok(Applied::Before))).collect())
+}
+
+/// A refusal of the change (bad input, not found, a conflict), not a failure of the database.
+pub fn refusal(err: &AfterSaleError) -> bool {
+    use platform_core::ErrorCode;
+    use platform_core::error::HasErrorCode;
+    matches!(err.code(), ErrorCode::BadUserInput | ErrorCode::NotFound | ErrorCode::Conflict)
+}
+
+fn renewal_change(change: &SubscriptionChange) -> Change {
+    match change.action {
+        Action::Skip => Change::Skip { cycles: change.count.unwrap_or(1) },
+        _ => {
             let words = change.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
             let named = words
                 .and_then(|w| CancelReason::ALL.into_iter().find(|r| r.as_str().eq_ignore_ascii_case(w)));
-            let (reason, note) = match (named, words) {
-                (Some(reason), _) => (reason, None),
-                (None, note) => (CancelReason::Other, note.or(Some("from the subscription-changes file"))),
-            };
-            at_term_end_in(txn, id, reason, note, settings, at).await?;
+            match (named, words) {
+                (Some(reason), _) => Change::Cancel { reason, note: None },
+                (None, note) => Change::Cancel {
+                    reason: CancelReason::Other,
+                    note: Some(note.unwrap_or("from the subscription-changes file").to_owned()),
+                },
+            }
         }
+    }
+}
+
+/// A suspension or a resume.
+async fn one_by_one(
+    txn: &impl ConnectionTrait,
+    calendar: BusinessCalendar,
+    settings: &RenewalSettings,
+    change: &SubscriptionChange,
+    at: DateTime<Utc>,
+) -> Result<(), AfterSaleError> {
+    match change.action {
         Action::Suspend => {
             let input = SuspendInput {
                 customer_no: required(change.customer_no.clone(), "customerNo", "to suspend a delivery")?,
@@ -139,18 +250,16 @@ pub async fn apply(
             };
             suspend_in(txn, calendar, &input, at).await?;
         }
-        Action::Resume => {
+        _ => {
             if let (Some(customer), Some(product), None) =
                 (&change.customer_no, &change.product_code, change.renewal_id)
             {
                 match resume_in(txn, calendar, customer, product, at).await {
-                    Ok(_) => return Ok(Applied::Applied),
-                    Err(AfterSaleError::Entitlements(entitlements::EntitlementsError::NotFound {
-                        ..
-                    })) => {}
-                    Err(AfterSaleError::Entitlements(entitlements::EntitlementsError::Invalid {
-                        ..
-                    })) => {}
+                    Ok(_) => return Ok(()),
+                    Err(AfterSaleError::Entitlements(
+                        entitlements::EntitlementsError::NotFound { .. }
+                        | entitlements::EntitlementsError::Invalid { .. },
+                    )) => {}
                     Err(other) => return Err(other),
                 }
             }
@@ -158,23 +267,52 @@ pub async fn apply(
             resume_skip_in(txn, id, calendar.date_of(at), settings, at).await?;
         }
     }
-    Ok(Applied::Applied)
+    Ok(())
 }
 
-/// Records `key` as applied; `false` when it was already.
-async fn claim(txn: &impl ConnectionTrait, key: &str, at: DateTime<Utc>) -> Result<bool, AfterSaleError> {
-    if key.len() > 400 {
-        return Err(invalid("row", "too long to be a subscription change"));
-    }
+/// The keys among `keys` applied before.
+async fn applied_before(
+    txn: &impl ConnectionTrait,
+    keys: &[String],
+) -> Result<std::collections::HashSet<String>, AfterSaleError> {
     let backend = txn.get_database_backend();
-    let sql = match backend {
-        DbBackend::Postgres => {
-            "INSERT INTO applied_changes (change_key, applied_at) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+    let mut found = std::collections::HashSet::new();
+    for chunk in keys.chunks(1_000) {
+        let marks = (1..=chunk.len())
+            .map(|n| if backend == DbBackend::Postgres { format!("${n}") } else { "?".to_owned() })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!("SELECT change_key FROM applied_changes WHERE change_key IN ({marks})");
+        let values: Vec<sea_orm::Value> = chunk.iter().map(|k| k.as_str().into()).collect();
+        for row in txn.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await? {
+            found.insert(row.try_get_by_index::<String>(0)?);
         }
-        _ => "INSERT INTO applied_changes (change_key, applied_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
-    };
-    let done = txn.execute_raw(Statement::from_sql_and_values(backend, sql, [key.into(), at.into()])).await?;
-    Ok(done.rows_affected() == 1)
+    }
+    Ok(found)
+}
+
+/// Records `keys` as applied.
+async fn record_applied(
+    txn: &impl ConnectionTrait,
+    keys: &[&str],
+    at: DateTime<Utc>,
+) -> Result<(), AfterSaleError> {
+    let backend = txn.get_database_backend();
+    for chunk in keys.chunks(1_000) {
+        let rows = (0..chunk.len())
+            .map(|n| match backend {
+                DbBackend::Postgres => format!("(${}, ${})", 2 * n + 1, 2 * n + 2),
+                _ => "(?, ?)".to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO applied_changes (change_key, applied_at) VALUES {rows} ON CONFLICT DO NOTHING"
+        );
+        let values: Vec<sea_orm::Value> = chunk.iter().flat_map(|k| [(*k).into(), at.into()]).collect();
+        txn.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
+    }
+    Ok(())
 }
 
 /// The renewal a change names: by id, or the subscriber's one live renewal of the product.
@@ -186,13 +324,8 @@ async fn renewal_of(txn: &impl ConnectionTrait, change: &SubscriptionChange) -> 
     if change.customer_no.is_none() && change.account.is_none() {
         return Err(invalid("customerNo", "give customerNo or account, or a renewalId"));
     }
-    let live = renewals::service::live_renewal_ids(
-        txn,
-        change.customer_no.as_deref(),
-        change.account.as_ref(),
-        &product,
-    )
-    .await?;
+    let wanted = [(change.customer_no.clone(), change.account.clone(), product.clone())];
+    let live = renewals::service::live_renewal_ids(txn, &wanted).await?.pop().unwrap_or_default();
     match live.as_slice() {
         [one] => Ok(*one),
         [] => Err(AfterSaleError::Renewals(renewals::RenewalsError::NotFound {

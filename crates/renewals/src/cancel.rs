@@ -75,7 +75,8 @@ pub async fn at_term_end(
     crate::change::found(db, id).await
 }
 
-/// [`at_term_end`] in the caller's transaction; `false` when it was cancelled before (nothing written).
+/// [`at_term_end`] in the caller's transaction: the batch change with one request; `false` when it was
+/// cancelled before (nothing written).
 pub async fn at_term_end_in(
     txn: &impl ConnectionTrait,
     id: i64,
@@ -84,13 +85,13 @@ pub async fn at_term_end_in(
     settings: &platform_core::settings::RenewalSettings,
     at: DateTime<Utc>,
 ) -> Result<bool, RenewalsError> {
-    let note = checked_note(reason, note)?;
-    let Some(row) = cancellable(txn, id).await? else { return Ok(false) };
-    let access_until = row.deduct_date;
-    let cancelled = stop(txn, row, reason, note, at).await?;
-    let extra = json!({ "reason": reason.as_str(), "note": note, "effective": "END_OF_TERM", "renewsNoMoreAfter": access_until });
-    record_change(txn, "renewal.cancelled", "CANCEL", cancelled, extra, settings, at).await?;
-    Ok(true)
+    let change = crate::many::Change::Cancel { reason, note: note.map(str::to_owned) };
+    let mut answers = crate::many::change_many(txn, &[(id, change)], settings, at).await?;
+    match answers.pop() {
+        Some(Ok(crate::many::Done::Changed)) => Ok(true),
+        Some(Ok(crate::many::Done::AsItWas)) | None => Ok(false),
+        Some(Err(err)) => Err(err),
+    }
 }
 
 /// An IMMEDIATE cancellation as the renewal sees it.
@@ -130,7 +131,7 @@ pub async fn immediately(
     Ok(Immediate { renewal_id: id, term_order_no, already: false })
 }
 
-fn checked_note(reason: CancelReason, note: Option<&str>) -> Result<Option<&str>, RenewalsError> {
+pub(crate) fn checked_note(reason: CancelReason, note: Option<&str>) -> Result<Option<&str>, RenewalsError> {
     let note = note.map(str::trim).filter(|n| !n.is_empty());
     if note.is_some_and(|n| n.chars().count() > 500 || n.chars().any(|c| c.is_control() && c != '\n')) {
         return Err(RenewalsError::Invalid {

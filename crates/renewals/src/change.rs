@@ -6,13 +6,10 @@
 //! payer; the R8 notice follows the moved date. A renewal being charged is not changed.
 
 use crate::entity::renewal;
-use crate::mail::{mail_data, recipient};
 use crate::service::{Renewal, ensure_idle, find_renewal};
-use crate::store::{event, status_of};
+use crate::store::status_of;
 use crate::{RenewalStatus, RenewalsError};
-use catalog::RenewalPeriod;
 use chrono::{DateTime, NaiveDate, Utc};
-use notify::email::{self, EmailKind, NewEmail};
 use platform_core::db::begin_write;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
@@ -50,7 +47,7 @@ pub async fn skip(
     found(db, id).await
 }
 
-/// [`skip`] in the caller's transaction (the `subscription-changes` import runs a batch in one).
+/// [`skip`] in the caller's transaction: the batch change with one request.
 pub async fn skip_in(
     txn: &impl ConnectionTrait,
     id: i64,
@@ -58,39 +55,9 @@ pub async fn skip_in(
     settings: &platform_core::settings::RenewalSettings,
     at: DateTime<Utc>,
 ) -> Result<(), RenewalsError> {
-    if !(1..=MAX_SKIPPED).contains(&cycles) {
-        return Err(RenewalsError::Invalid { field: "cycles", message: format!("1–{MAX_SKIPPED}") });
-    }
-    let row = changeable(txn, id).await?;
-    let plan = catalog::service::find_promotion(txn, &row.promotion_code).await?;
-    if plan.and_then(|p| p.renewal_period) != Some(RenewalPeriod::Monthly) {
-        return Err(RenewalsError::Invalid {
-            field: "renewalId",
-            message: format!("renewal {id} is not of a MONTHLY plan; only monthly cycles are skipped"),
-        });
-    }
-    let total = row.skipped_cycles + cycles;
-    if total > MAX_SKIPPED {
-        return Err(RenewalsError::Invalid {
-            field: "cycles",
-            message: format!(
-                "{} cycles are skipped already; at most {MAX_SKIPPED} in all",
-                row.skipped_cycles
-            ),
-        });
-    }
-    let anchor = row.skip_anchor.unwrap_or(row.deduct_date);
-    let from = row.deduct_date;
-    let to = skipped_date(anchor, total);
-    let mut next = row.into_active_model();
-    next.skip_anchor = Set(Some(anchor));
-    next.skipped_cycles = Set(total);
-    next.deduct_date = Set(to);
-    next.notice_sent_on = Set(None);
-    next.updated_at = Set(at);
-    let skipped = next.update(txn).await?;
-    let extra = json!({ "cycles": cycles, "skippedCycles": total, "from": from, "to": to });
-    record_change(txn, "renewal.skipped", "SKIP", skipped, extra, settings, at).await
+    let mut answers =
+        crate::many::change_many(txn, &[(id, crate::many::Change::Skip { cycles })], settings, at).await?;
+    answers.pop().unwrap_or(Ok(crate::many::Done::AsItWas)).map(|_| ())
 }
 
 /// Undoes the rest of renewal `id`'s skip: due again on the first skipped cycle not before `today`.
@@ -152,38 +119,18 @@ async fn changeable(txn: &impl ConnectionTrait, id: i64) -> Result<renewal::Mode
     Ok(row)
 }
 
-/// The change's event and the payer's confirmation e-mail, in the caller's transaction.
+/// The change's event and the payer's confirmation e-mail, in the caller's transaction (the row is
+/// written again with it).
 pub(crate) async fn record_change(
     txn: &impl ConnectionTrait,
     event_type: &'static str,
-    action: &str,
+    action: &'static str,
     row: renewal::Model,
     extra: serde_json::Value,
     settings: &platform_core::settings::RenewalSettings,
     at: DateTime<Utc>,
 ) -> Result<(), RenewalsError> {
-    event(txn, event_type, &row, extra.clone(), at).await?;
-    let (to, name) = recipient(txn, &row).await?;
-    let mut data = mail_data(&row, &name, None, &settings.card_update_url);
-    data["action"] = json!(action);
-    data["skippedCycles"] = json!(row.skipped_cycles);
-    data["change"] = extra;
-    let mail = NewEmail {
-        kind: EmailKind::SubscriptionChanged,
-        // One per change: what the renewal became, and when.
-        dedupe_key: format!(
-            "subscription_changed:{}:{action}:{}:{}:{}",
-            row.id,
-            row.skipped_cycles,
-            row.deduct_date,
-            at.timestamp_micros()
-        ),
-        to,
-        regarding: format!("renewal:{}", row.id),
-        data,
-    };
-    email::queue(txn, mail, at).await?;
-    Ok(())
+    crate::many::record(txn, vec![(row, event_type, action, extra)], settings, at).await
 }
 
 #[cfg(test)]

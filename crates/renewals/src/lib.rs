@@ -16,6 +16,7 @@ pub mod figures;
 pub mod follow;
 pub mod import;
 mod mail;
+pub mod many;
 pub mod notice;
 pub mod prices;
 pub mod rules;

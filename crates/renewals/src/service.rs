@@ -377,34 +377,65 @@ pub async fn renewals_of(
     to_renewals(db, query.all(db).await?).await
 }
 
-/// The ids of the live (pending or failed) renewals of a customer and/or a member covering `product_code`,
-/// oldest first: two queries.
+/// A subscriber (a customer and/or a member) and a product, to find its live renewal of.
+pub type Subscriber = (Option<String>, Option<Account>, String);
+
+/// For each `(customer number, account, product)`: the ids of the live (pending or failed) renewals of that
+/// customer and/or member covering the product, oldest first — a few queries whatever the number.
 pub async fn live_renewal_ids(
     db: &impl ConnectionTrait,
-    customer_no: Option<&str>,
-    account: Option<&Account>,
-    product_code: &str,
-) -> Result<Vec<i64>, RenewalsError> {
+    wanted: &[Subscriber],
+) -> Result<Vec<Vec<i64>>, RenewalsError> {
+    let mut nos: Vec<String> = wanted.iter().filter_map(|(no, _, _)| no.clone()).collect();
+    let mut accounts: Vec<Account> = wanted.iter().filter_map(|(_, account, _)| account.clone()).collect();
+    nos.sort_unstable();
+    nos.dedup();
+    accounts.sort_unstable();
+    accounts.dedup();
+    let (customers, members) = members_service::ids_of(db, &nos, &accounts).await?;
     let live = [RenewalStatus::Pending, RenewalStatus::Failed].map(|s| i16::from(s.code()));
-    let mut query = renewal::Entity::find()
-        .select_only()
-        .column(renewal::Column::Id)
-        .column(renewal::Column::ProductCodes)
-        .filter(renewal::Column::RenewStatus.is_in(live))
-        .order_by_asc(renewal::Column::Id);
-    if let Some(no) = customer_no {
-        let Some(id) = members_service::customer_id(db, no).await? else { return Ok(Vec::new()) };
-        query = query.filter(renewal::Column::CustomerId.eq(id));
+    let mut rows: Vec<(i64, i64, Option<i64>, String)> = Vec::new();
+    let customer_ids: Vec<i64> = customers.values().copied().collect();
+    let member_ids: Vec<i64> = members.values().copied().collect();
+    for (column, ids) in
+        [(renewal::Column::CustomerId, customer_ids), (renewal::Column::MemberId, member_ids)]
+    {
+        for chunk in ids.chunks(1_000) {
+            let found: Vec<(i64, i64, Option<i64>, String)> = renewal::Entity::find()
+                .select_only()
+                .columns([
+                    renewal::Column::Id,
+                    renewal::Column::CustomerId,
+                    renewal::Column::MemberId,
+                    renewal::Column::ProductCodes,
+                ])
+                .filter(renewal::Column::RenewStatus.is_in(live))
+                .filter(column.is_in(chunk.iter().copied()))
+                .into_tuple()
+                .all(db)
+                .await?;
+            rows.extend(found);
+        }
     }
-    if let Some(account) = account {
-        let Some(id) = members_service::member_id(db, account).await? else { return Ok(Vec::new()) };
-        query = query.filter(renewal::Column::MemberId.eq(id));
-    }
-    let rows: Vec<(i64, String)> = query.into_tuple().all(db).await?;
-    Ok(rows
-        .into_iter()
-        .filter(|(_, codes)| codes.split(',').any(|c| c == product_code))
-        .map(|(id, _)| id)
+    rows.sort_unstable();
+    rows.dedup();
+    Ok(wanted
+        .iter()
+        .map(|(no, account, product)| {
+            let customer = no.as_ref().map(|no| customers.get(no).copied());
+            let member = account.as_ref().map(|account| members.get(account).copied());
+            if customer == Some(None) || member == Some(None) {
+                return Vec::new();
+            }
+            rows.iter()
+                .filter(|(_, c, m, codes)| {
+                    customer.flatten().is_none_or(|id| id == *c)
+                        && member.flatten().is_none_or(|id| Some(id) == *m)
+                        && codes.split(',').any(|code| code == product)
+                })
+                .map(|(id, ..)| *id)
+                .collect()
+        })
         .collect())
 }
 

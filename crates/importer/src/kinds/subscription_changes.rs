@@ -1,21 +1,30 @@
 //! `subscription-changes`: the evening's spreadsheet of seed 000 (tasks 7–10) — `customerNo` or `account`,
 //! `action` (SKIP | RESUME | SUSPEND | CANCEL), `product` or `renewal`, `from`, `count`, `reason`. Each row
-//! goes through [`aftersale::changes::apply`] — the mutations' own rules, events and e-mails — inside the
-//! batch's transaction, each in a savepoint so that a refused row leaves the others standing; a change
-//! applied before (same key) reports as unchanged.
+//! goes through [`aftersale::changes::apply_batch`] — the mutations' own rules, events and e-mails — in the
+//! batch's transaction (skips and cancellations together, suspensions and resumes each in a savepoint); a
+//! refused row leaves the others standing, a change applied before (same key) reports as unchanged.
 
 use crate::source::{Column, Header, Record, optional, required};
 use crate::{ImportError, Loader, Options, Outcome, Parsed, parse};
-use aftersale::AfterSaleError;
-use aftersale::changes::{Action, Applied, SubscriptionChange, apply};
-use platform_core::error::HasErrorCode;
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use aftersale::changes::{Action, Applied, SubscriptionChange, apply_batch};
+use sea_orm::DatabaseConnection;
 
 pub(crate) struct SubscriptionChanges;
 
 impl crate::Keyed for SubscriptionChange {
     fn keys(&self) -> Vec<String> {
-        Vec::new()
+        // One change per subscriber in a batch: a subscriber's changes apply in file order.
+        let mut keys = Vec::new();
+        if let Some(id) = self.renewal_id {
+            keys.push(format!("renewal:{id}"));
+        }
+        if let Some(no) = &self.customer_no {
+            keys.push(format!("customer:{no}"));
+        }
+        if let Some(account) = &self.account {
+            keys.push(format!("member:{account}"));
+        }
+        keys
     }
 }
 
@@ -89,22 +98,16 @@ impl Loader for SubscriptionChanges {
             options.calendar.start_of(options.as_of) + chrono::Duration::hours(12)
         };
         let txn = platform_core::db::begin_write(db).await.map_err(anyhow::Error::new)?;
+        let (lines, rows): (Vec<u64>, Vec<SubscriptionChange>) = batch.into_iter().unzip();
+        let answers = apply_batch(&txn, options.calendar, &options.renewal_settings, &rows, at)
+            .await
+            .map_err(anyhow::Error::new)?;
         let mut outcome = Outcome::default();
-        for (line, row) in batch {
-            let savepoint = txn.begin().await.map_err(anyhow::Error::new)?;
-            match apply(&savepoint, options.calendar, &options.renewal_settings, &row, at).await {
-                Ok(done) => {
-                    savepoint.commit().await.map_err(anyhow::Error::new)?;
-                    match done {
-                        Applied::Applied => outcome.inserted += 1,
-                        Applied::Before => outcome.unchanged += 1,
-                    }
-                }
-                Err(err) if refusal(&err) => {
-                    savepoint.rollback().await.map_err(anyhow::Error::new)?;
-                    outcome.rejects.push((line, err.to_string()));
-                }
-                Err(err) => return Err(anyhow::Error::new(err).into()),
+        for (line, answer) in lines.into_iter().zip(answers) {
+            match answer {
+                Ok(Applied::Applied) => outcome.inserted += 1,
+                Ok(Applied::Before) => outcome.unchanged += 1,
+                Err(err) => outcome.rejects.push((line, err.to_string())),
             }
         }
         if options.dry_run {
@@ -114,10 +117,4 @@ impl Loader for SubscriptionChanges {
         }
         Ok(outcome)
     }
-}
-
-/// A refusal of the row (bad input, not found, a conflict), not a failure of the import.
-fn refusal(err: &AfterSaleError) -> bool {
-    use platform_core::ErrorCode;
-    matches!(err.code(), ErrorCode::BadUserInput | ErrorCode::NotFound | ErrorCode::Conflict)
 }

@@ -7,6 +7,34 @@ pub async fn member_id(db: &impl ConnectionTrait, account: &Account) -> Result<O
     Ok(member_row_by_account(db, account).await?.map(|m| m.id))
 }
 
+/// The row ids of the customers numbered `customer_nos` and of the members `accounts` that exist, by
+/// number and by account: a query per 1,000 of each.
+pub async fn ids_of(
+    db: &impl ConnectionTrait,
+    customer_nos: &[String],
+    accounts: &[Account],
+) -> Result<(HashMap<String, i64>, HashMap<Account, i64>), MembersError> {
+    let mut customers = HashMap::new();
+    for chunk in customer_nos.chunks(1_000) {
+        let rows = customer::Entity::find()
+            .filter(customer::Column::CustomerNo.is_in(chunk.to_vec()))
+            .all(db)
+            .await?;
+        customers.extend(rows.into_iter().map(|c| (c.customer_no, c.id)));
+    }
+    let mut members = HashMap::new();
+    for chunk in accounts.chunks(1_000) {
+        let names: Vec<&str> = chunk.iter().map(Account::as_str).collect();
+        let rows = member::Entity::find().filter(member::Column::Account.is_in(names)).all(db).await?;
+        for row in rows {
+            if let Ok(account) = Account::parse(&row.account) {
+                members.insert(account, row.id);
+            }
+        }
+    }
+    Ok((customers, members))
+}
+
 /// The accounts of member row ids.
 pub async fn accounts_of(
     db: &impl ConnectionTrait,
