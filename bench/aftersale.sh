@@ -64,29 +64,34 @@ today=$(date -u +%F)
 "$target/gen-csv" customers "$CHANGES" > "$work/customers.csv"
 "$target/gen-csv" renewals-erp "$CHANGES" "$today" > "$work/renewals.csv"
 "$target/gen-csv" subscription-changes "$CHANGES" "$today" > "$work/changes.csv"
+psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS bench_changes WITH (FORCE)" -c "CREATE DATABASE bench_changes"
+db="$PG/bench_changes"
+# The demo catalog (plans GC18080026 and KC24010001), then the customers and their renewals, once.
+(exec "$target/platform" --database-url "$db" serve --demo --listen 127.0.0.1:18103) > /dev/null 2>&1 &
+demo=$!
+wait_port 18103 "$demo"
+kill "$demo"; wait "$demo" 2>/dev/null || true
+imp() { "$target/platform" --database-url "$db" import "$1" "$2" --batch "${BATCH:-10000}" --rejects "$work/rejects-$1.csv"; }
+seconds imp customers "$work/customers.csv" > /dev/null
+renewals=$(seconds imp renewals-erp "$work/renewals.csv")
+psql "$db" -qc "UPDATE renewals SET promotion_code = 'KC24010001', product_codes = 'KCW', deduct_price = 199
+  WHERE customer_id IN (SELECT id FROM customers WHERE CAST(substr(customer_no, 3) AS integer) % 3 = 0)"
+psql "$db" -qc "CREATE TABLE bench_snapshot AS SELECT * FROM renewals"
+# Each measurement starts from the renewals as imported, no change applied, no e-mail, no change event.
+reset() {
+  psql "$db" -qc "TRUNCATE applied_changes" -c "DELETE FROM emails" \
+    -c "DELETE FROM events WHERE event_type IN ('renewal.skipped', 'renewal.cancelled')" \
+    -c "UPDATE renewals r SET renew_status = s.renew_status, cancel_reason = NULL, cancel_note = NULL, deduct_date = s.deduct_date,
+        skipped_cycles = 0, skip_anchor = NULL, notice_sent_on = s.notice_sent_on FROM bench_snapshot s WHERE s.id = r.id" -c "VACUUM ANALYZE"
+}
 for round in $(seq 1 "$ROUNDS"); do
-  psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS bench_changes WITH (FORCE)" -c "CREATE DATABASE bench_changes"
-  db="$PG/bench_changes"
-  # The demo catalog (plans GC18080026 and KC24010001), then the customers and their renewals.
-  (exec "$target/platform" --database-url "$db" serve --demo --listen 127.0.0.1:18103) > /dev/null 2>&1 &
-  demo=$!
-  wait_port 18103 "$demo"
-  kill "$demo"; wait "$demo" 2>/dev/null || true
-  imp() { "$target/platform" --database-url "$db" import "$1" "$2" --batch 1000 --rejects "$work/rejects-$1.csv"; }
-  seconds imp customers "$work/customers.csv" > /dev/null
-  renewals=$(seconds imp renewals-erp "$work/renewals.csv")
-  echo "round $round: renewals-erp $renewals s" >&2
-  psql "$db" -qc "UPDATE renewals SET promotion_code = 'KC24010001', product_codes = 'KCW', deduct_price = 199
-    WHERE customer_id IN (SELECT id FROM customers WHERE CAST(substr(customer_no, 3) AS integer) % 3 = 0)"
-  psql "$db" -qc "CREATE TABLE bench_snapshot AS SELECT * FROM renewals"
+  reset
   ours=$(seconds imp subscription-changes "$work/changes.csv")
-  echo "round $round: subscription-changes $ours s" >&2
   rerun=$(seconds imp subscription-changes "$work/changes.csv")
   applied=$(psql "$db" -Atc "SELECT COUNT(*) FROM applied_changes")
   rejected=$( [ -f "$work/rejects-subscription-changes.csv" ] && wc -l < "$work/rejects-subscription-changes.csv" || echo 0)
-  # Floor: the changes' rows written set-based on the renewals as they were before the import.
-  psql "$db" -qc "TRUNCATE applied_changes" -c "DELETE FROM emails" -c "DELETE FROM events WHERE event_type IN ('renewal.skipped', 'renewal.cancelled')" \
-    -c "UPDATE renewals r SET renew_status = s.renew_status, cancel_reason = NULL, deduct_date = s.deduct_date, skipped_cycles = 0, skip_anchor = NULL FROM bench_snapshot s WHERE s.id = r.id"
+  # Floor: the changes' rows written set-based, on the same starting point.
+  reset
   floor=$(seconds psql "$db" -qc "BEGIN;
     UPDATE renewals SET skip_anchor = deduct_date, skipped_cycles = 1, deduct_date = deduct_date + interval '1 month', updated_at = now() WHERE promotion_code = 'KC24010001';
     UPDATE renewals SET renew_status = 0, cancel_reason = 'PRICE', updated_at = now() WHERE promotion_code = 'GC18080026';
@@ -98,8 +103,9 @@ for round in $(seq 1 "$ROUNDS"); do
       json_build_object('renewalId', id, 'deductDate', deduct_date)::text, 'QUEUED', 0, now(), now() FROM renewals;
     INSERT INTO applied_changes (change_key, applied_at) SELECT 'floor:' || id, now() FROM renewals;
     COMMIT;")
-  printf 'round %s: subscription-changes %s rows %s s (%.0f rows/s; applied %s, rejects-file lines %s), re-run %s s, floor %s s (ours %.1f x floor); renewals-erp of the same rows %s s\n' \
+  printf 'round %s: subscription-changes %s rows %s s (%.0f rows/s; applied %s, rejects-file lines %s), re-run %s s, floor %s s (ours %.1f x floor)\n' \
     "$round" "$CHANGES" "$ours" "$(echo "$CHANGES / $ours" | bc -l)" "$applied" "$rejected" "$rerun" "$floor" \
-    "$(echo "$ours / $floor" | bc -l)" "$renewals"
+    "$(echo "$ours / $floor" | bc -l)"
 done
+echo "setup: renewals-erp of the same $CHANGES rows (one by one through the renewal rules) $renewals s"
 echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -1)"

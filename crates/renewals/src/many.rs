@@ -1,6 +1,6 @@
 //! **R20 changes of many renewals at once** — skips and end-of-term cancellations — in the caller's
 //! transaction with a fixed number of reads whatever the number (the rows, their open intents, their plans,
-//! their payers), one update per changed renewal, and the events and e-mails in multi-row inserts. The
+//! their payers), the changed renewals, their events and e-mails each written with multi-row statements. The
 //! mutations are this with one request; the `subscription-changes` import sends a batch. Each request is
 //! checked on its own: a refused one writes nothing and the others land.
 
@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use notify::email::{self, EmailKind, NewEmail};
 use platform_core::events::{self, NewEvent};
 use platform_core::settings::RenewalSettings;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement, Value};
 use serde_json::json;
 use std::collections::HashMap;
 
@@ -189,24 +189,11 @@ pub(crate) async fn record(
     let payers: Vec<(i64, Option<i64>)> =
         changed.iter().map(|(r, ..)| (r.customer_id, r.member_id)).collect();
     let contacts = members::service::contacts_of(txn, &payers).await?;
+    let written: Vec<&renewal::Model> = changed.iter().map(|(row, ..)| row).collect();
+    write_rows(txn, &written).await?;
     let mut events: Vec<NewEvent> = Vec::with_capacity(changed.len());
     let mut mails: Vec<NewEmail> = Vec::with_capacity(changed.len());
     for (row, event_type, action, extra) in changed {
-        let mut update = row.clone().into_active_model();
-        for column in [
-            renewal::Column::RenewStatus,
-            renewal::Column::CancelReason,
-            renewal::Column::CancelNote,
-            renewal::Column::NextRetryOn,
-            renewal::Column::SkipAnchor,
-            renewal::Column::SkippedCycles,
-            renewal::Column::DeductDate,
-            renewal::Column::NoticeSentOn,
-            renewal::Column::UpdatedAt,
-        ] {
-            update.reset(column);
-        }
-        update.update(txn).await?;
         let (to, name) = addressee(contacts.get(&row.customer_id));
         let mut data = mail_data(&row, &name, None, &settings.card_update_url);
         data["action"] = json!(action);
@@ -230,5 +217,61 @@ pub(crate) async fn record(
     }
     events::append_many(txn, events, at).await?;
     email::queue_many(txn, mails, at).await?;
+    Ok(())
+}
+
+/// The columns a change writes, with their SQL types (PostgreSQL needs them on bound values in VALUES).
+const WRITTEN: [(&str, &str); 9] = [
+    ("renew_status", "smallint"),
+    ("cancel_reason", "varchar"),
+    ("cancel_note", "varchar"),
+    ("next_retry_on", "date"),
+    ("skip_anchor", "date"),
+    ("skipped_cycles", "integer"),
+    ("deduct_date", "date"),
+    ("notice_sent_on", "date"),
+    ("updated_at", "timestamptz"),
+];
+
+/// Writes the changed columns of `rows` with one `WITH v AS (VALUES …) UPDATE … FROM v` per 1,000 rows.
+async fn write_rows(txn: &impl ConnectionTrait, rows: &[&renewal::Model]) -> Result<(), RenewalsError> {
+    let backend = txn.get_database_backend();
+    let postgres = backend == DbBackend::Postgres;
+    let width = WRITTEN.len() + 1;
+    for chunk in rows.chunks(1_000) {
+        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * width);
+        let mut tuples = Vec::with_capacity(chunk.len());
+        for (n, row) in chunk.iter().enumerate() {
+            values.extend([
+                Value::from(row.id),
+                Value::from(row.renew_status),
+                Value::from(row.cancel_reason.clone()),
+                Value::from(row.cancel_note.clone()),
+                Value::from(row.next_retry_on),
+                Value::from(row.skip_anchor),
+                Value::from(row.skipped_cycles),
+                Value::from(row.deduct_date),
+                Value::from(row.notice_sent_on),
+                Value::from(row.updated_at),
+            ]);
+            let marks: Vec<String> = std::iter::once("bigint")
+                .chain(WRITTEN.iter().map(|(_, kind)| *kind))
+                .enumerate()
+                .map(|(k, kind)| {
+                    if postgres { format!("CAST(${} AS {kind})", n * width + k + 1) } else { "?".to_owned() }
+                })
+                .collect();
+            tuples.push(format!("({})", marks.join(", ")));
+        }
+        let names: Vec<&str> = std::iter::once("id").chain(WRITTEN.iter().map(|(name, _)| *name)).collect();
+        let sets: Vec<String> = WRITTEN.iter().map(|(name, _)| format!("{name} = v.{name}")).collect();
+        let sql = format!(
+            "WITH v({}) AS (VALUES {}) UPDATE renewals SET {} FROM v WHERE renewals.id = v.id",
+            names.join(", "),
+            tuples.join(", "),
+            sets.join(", ")
+        );
+        txn.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
+    }
     Ok(())
 }

@@ -14,7 +14,7 @@ use sea_orm::{
     IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::json;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 /// `createRenewal`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -419,15 +419,28 @@ pub async fn live_renewal_ids(
     }
     rows.sort_unstable();
     rows.dedup();
+    let mut by_customer: HashMap<i64, Vec<usize>> = HashMap::new();
+    let mut by_member: HashMap<i64, Vec<usize>> = HashMap::new();
+    for (at, (_, customer, member, _)) in rows.iter().enumerate() {
+        by_customer.entry(*customer).or_default().push(at);
+        if let Some(member) = member {
+            by_member.entry(*member).or_default().push(at);
+        }
+    }
     Ok(wanted
         .iter()
         .map(|(no, account, product)| {
             let customer = no.as_ref().map(|no| customers.get(no).copied());
             let member = account.as_ref().map(|account| members.get(account).copied());
-            if customer == Some(None) || member == Some(None) {
-                return Vec::new();
-            }
-            rows.iter()
+            let candidates = match (customer, member) {
+                (Some(None), _) | (_, Some(None)) | (None, None) => return Vec::new(),
+                (Some(Some(id)), _) => by_customer.get(&id),
+                (None, Some(Some(id))) => by_member.get(&id),
+            };
+            candidates
+                .into_iter()
+                .flatten()
+                .map(|at| &rows[*at])
                 .filter(|(_, c, m, codes)| {
                     customer.flatten().is_none_or(|id| id == *c)
                         && member.flatten().is_none_or(|id| Some(id) == *m)
