@@ -123,7 +123,8 @@ pub async fn apply_batch(
     at: DateTime<Utc>,
 ) -> Result<Vec<Result<Applied, AfterSaleError>>, AfterSaleError> {
     let keys: Vec<String> = changes.iter().map(SubscriptionChange::key).collect();
-    let before = applied_before(txn, &keys).await?;
+    // Every new key is claimed at once (the primary key decides); the refused ones are let go at the end.
+    let claimed = claim(txn, &keys, at).await?;
     let mut answers: Vec<Option<Result<Applied, AfterSaleError>>> =
         (0..changes.len()).map(|_| None).collect();
     // Skips and cancellations: their renewals found together, then changed together.
@@ -132,7 +133,7 @@ pub async fn apply_batch(
     for (i, change) in changes.iter().enumerate() {
         if keys[i].len() > 400 {
             answers[i] = Some(Err(invalid("row", "too long to be a subscription change")));
-        } else if before.contains(&keys[i]) {
+        } else if !claimed.contains(&keys[i]) {
             answers[i] = Some(Ok(Applied::Before));
         } else if matches!(change.action, Action::Skip | Action::Cancel) {
             match (change.renewal_id, &change.product_code) {
@@ -192,13 +193,13 @@ pub async fn apply_batch(
             Err(err) => return Err(err),
         }
     }
-    let applied: Vec<&str> = answers
+    let refused: Vec<&str> = answers
         .iter()
         .zip(&keys)
-        .filter(|(answer, _)| matches!(answer, Some(Ok(Applied::Applied))))
+        .filter(|(answer, key)| matches!(answer, Some(Err(_))) && claimed.contains(*key))
         .map(|(_, key)| key.as_str())
         .collect();
-    record_applied(txn, &applied, at).await?;
+    let_go(txn, &refused).await?;
     Ok(answers.into_iter().map(|a| a.unwrap_or(Ok(Applied::Before))).collect())
 }
 
@@ -270,35 +271,16 @@ async fn one_by_one(
     Ok(())
 }
 
-/// The keys among `keys` applied before.
-async fn applied_before(
+/// Claims the keys among `keys` not applied before; those it claimed.
+async fn claim(
     txn: &impl ConnectionTrait,
     keys: &[String],
+    at: DateTime<Utc>,
 ) -> Result<std::collections::HashSet<String>, AfterSaleError> {
     let backend = txn.get_database_backend();
-    let mut found = std::collections::HashSet::new();
-    for chunk in keys.chunks(1_000) {
-        let marks = (1..=chunk.len())
-            .map(|n| if backend == DbBackend::Postgres { format!("${n}") } else { "?".to_owned() })
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!("SELECT change_key FROM applied_changes WHERE change_key IN ({marks})");
-        let values: Vec<sea_orm::Value> = chunk.iter().map(|k| k.as_str().into()).collect();
-        for row in txn.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await? {
-            found.insert(row.try_get_by_index::<String>(0)?);
-        }
-    }
-    Ok(found)
-}
-
-/// Records `keys` as applied.
-async fn record_applied(
-    txn: &impl ConnectionTrait,
-    keys: &[&str],
-    at: DateTime<Utc>,
-) -> Result<(), AfterSaleError> {
-    let backend = txn.get_database_backend();
-    for chunk in keys.chunks(1_000) {
+    let mut claimed = std::collections::HashSet::new();
+    let short: Vec<&String> = keys.iter().filter(|k| k.len() <= 400).collect();
+    for chunk in short.chunks(1_000) {
         let rows = (0..chunk.len())
             .map(|n| match backend {
                 DbBackend::Postgres => format!("(${}, ${})", 2 * n + 1, 2 * n + 2),
@@ -307,10 +289,25 @@ async fn record_applied(
             .collect::<Vec<_>>()
             .join(", ");
         let sql = format!(
-            "INSERT INTO applied_changes (change_key, applied_at) VALUES {rows} ON CONFLICT DO NOTHING"
+            "INSERT INTO applied_changes (change_key, applied_at) VALUES {rows} ON CONFLICT DO NOTHING RETURNING change_key"
         );
-        let values: Vec<sea_orm::Value> = chunk.iter().flat_map(|k| [(*k).into(), at.into()]).collect();
-        txn.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
+        let values: Vec<sea_orm::Value> = chunk.iter().flat_map(|k| [k.as_str().into(), at.into()]).collect();
+        for row in txn.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await? {
+            claimed.insert(row.try_get_by_index::<String>(0)?);
+        }
+    }
+    Ok(claimed)
+}
+
+/// Lets go of `keys` (changes refused: not applied).
+async fn let_go(txn: &impl ConnectionTrait, keys: &[&str]) -> Result<(), AfterSaleError> {
+    let backend = txn.get_database_backend();
+    for key in keys {
+        let sql = match backend {
+            DbBackend::Postgres => "DELETE FROM applied_changes WHERE change_key = $1",
+            _ => "DELETE FROM applied_changes WHERE change_key = ?",
+        };
+        txn.execute_raw(Statement::from_sql_and_values(backend, sql, [(*key).into()])).await?;
     }
     Ok(())
 }
