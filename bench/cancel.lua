@@ -8,6 +8,10 @@ wrk.headers["Authorization"] = "Bearer " .. (os.getenv("BENCH_TOKEN") or "")
 local query = 'mutation($no: String!) { cancelOrder(orderNo: $no, reason: \\"bench\\") { kind refund { amount status } } }'
 local orders = {}
 local next_order = 0
+local threads = {}
+function setup(thread)
+  table.insert(threads, thread)
+end
 function init(args)
   bad = 0
   for line in io.lines(os.getenv("CANCEL_FILE")) do
@@ -26,7 +30,9 @@ function response(status, headers, body)
   end
 end
 function done(summary, latency, requests)
+  local failed = 0
+  for _, t in ipairs(threads) do failed = failed + t:get("bad") end
   io.write(string.format("RESULT rps=%.0f p50_ms=%.2f p99_ms=%.2f requests=%d bad=%d socket_errors=%d\n",
     summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-    summary.requests, bad, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+    summary.requests, failed, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
 end
