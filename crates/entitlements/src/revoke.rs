@@ -61,28 +61,12 @@ pub async fn revoke_lines(
     at: DateTime<Utc>,
 ) -> Result<Vec<DueChange>, EntitlementsError> {
     let today = calendar.date_of(at);
-    let ids: Vec<i64> = lines.iter().map(|l| l.line_id).collect();
-    let granted: Vec<grant::Model> = grant::Entity::find()
-        .filter(grant::Column::OrderLineId.is_in(ids))
-        .filter(grant::Column::Outcome.eq("GRANTED"))
-        .all(txn)
-        .await?;
     let mut changed = Vec::new();
-    for line in lines {
-        let Some(ledger) = granted.iter().find(|g| g.order_line_id == Some(line.line_id)) else { continue };
-        let Some(entitlement_id) = ledger.entitlement_id else { continue };
-        let Some(item) = catalog::service::find_item(txn, &line.item_no).await? else { continue };
-        let Some(term) = Term::of(&item) else { continue };
-        let mut query = entitlement::Entity::find_by_id(entitlement_id);
-        if txn.get_database_backend() == DbBackend::Postgres {
-            query = query.lock_exclusive();
-        }
-        let Some(row) = query.one(txn).await? else { continue };
-        let Some(product) = catalog::service::find_product(txn, &row.product_code).await? else { continue };
-        let issues = match product.kind {
-            ProductKind::Volume => Some(issue_calendar(txn, &product).await?),
-            ProductKind::Period => None,
-        };
+    // Two lines of one entitlement: the second starts from what the first left.
+    let mut written: std::collections::HashMap<i64, entitlement::Model> = std::collections::HashMap::new();
+    for granted in granted_lines(txn, lines, true).await? {
+        let Granted { line, ledger, term, row, issues } = granted;
+        let row = written.get(&row.id).cloned().unwrap_or(row);
         let quantity = u32::try_from(line.quantity.max(0)).unwrap_or(0);
         let mut next = row.clone();
         let taken = take(&mut next, term, quantity, issues.as_ref(), today);
@@ -113,6 +97,7 @@ pub async fn revoke_lines(
         }
         next.updated_at = at;
         let updated = crate::grant::changes(&next).update(txn).await?;
+        written.insert(updated.id, updated.clone());
         grant::ActiveModel {
             entitlement_id: Set(Some(updated.id)),
             revoked_line_id: Set(Some(line.line_id)),
@@ -154,27 +139,8 @@ pub async fn unused_shares(
     at: DateTime<Utc>,
 ) -> Result<Vec<(i64, i64, i64)>, EntitlementsError> {
     let today = calendar.date_of(at);
-    let ids: Vec<i64> = lines.iter().map(|l| l.line_id).collect();
-    let granted: Vec<grant::Model> = grant::Entity::find()
-        .filter(grant::Column::OrderLineId.is_in(ids))
-        .filter(grant::Column::Outcome.eq("GRANTED"))
-        .all(txn)
-        .await?;
     let mut shares = Vec::new();
-    for line in lines {
-        let Some(entitlement_id) =
-            granted.iter().find(|g| g.order_line_id == Some(line.line_id)).and_then(|g| g.entitlement_id)
-        else {
-            continue;
-        };
-        let Some(item) = catalog::service::find_item(txn, &line.item_no).await? else { continue };
-        let Some(term) = Term::of(&item) else { continue };
-        let Some(row) = entitlement::Entity::find_by_id(entitlement_id).one(txn).await? else { continue };
-        let Some(product) = catalog::service::find_product(txn, &row.product_code).await? else { continue };
-        let issues = match product.kind {
-            ProductKind::Volume => Some(issue_calendar(txn, &product).await?),
-            ProductKind::Period => None,
-        };
+    for Granted { line, term, row, issues, .. } in granted_lines(txn, lines, false).await? {
         let quantity = u32::try_from(line.quantity.max(0)).unwrap_or(0);
         let mut next = row.clone();
         let Some(taken) = take(&mut next, term, quantity, issues.as_ref(), today) else { continue };
@@ -198,6 +164,49 @@ pub async fn unused_shares(
 
 fn times(n: i32, quantity: u32) -> u32 {
     u32::try_from(n.max(0)).unwrap_or(0).saturating_mul(quantity)
+}
+
+/// A granted line with what revoking it needs.
+struct Granted<'a> {
+    line: &'a TakenLine,
+    ledger: grant::Model,
+    term: Term,
+    row: entitlement::Model,
+    issues: Option<Calendar>,
+}
+
+/// The granted ones of `lines`, each with its ledger row, its item's term, its entitlement (locked for the
+/// transaction when `lock`, on PostgreSQL) and the product's issue calendar (VOLUME).
+async fn granted_lines<'a>(
+    txn: &impl ConnectionTrait,
+    lines: &'a [TakenLine],
+    lock: bool,
+) -> Result<Vec<Granted<'a>>, EntitlementsError> {
+    let ids: Vec<i64> = lines.iter().map(|l| l.line_id).collect();
+    let ledger: Vec<grant::Model> = grant::Entity::find()
+        .filter(grant::Column::OrderLineId.is_in(ids))
+        .filter(grant::Column::Outcome.eq("GRANTED"))
+        .all(txn)
+        .await?;
+    let mut found = Vec::new();
+    for line in lines {
+        let Some(granted) = ledger.iter().find(|g| g.order_line_id == Some(line.line_id)) else { continue };
+        let Some(entitlement_id) = granted.entitlement_id else { continue };
+        let Some(item) = catalog::service::find_item(txn, &line.item_no).await? else { continue };
+        let Some(term) = Term::of(&item) else { continue };
+        let mut query = entitlement::Entity::find_by_id(entitlement_id);
+        if lock && txn.get_database_backend() == DbBackend::Postgres {
+            query = query.lock_exclusive();
+        }
+        let Some(row) = query.one(txn).await? else { continue };
+        let Some(product) = catalog::service::find_product(txn, &row.product_code).await? else { continue };
+        let issues = match product.kind {
+            ProductKind::Volume => Some(issue_calendar(txn, &product).await?),
+            ProductKind::Period => None,
+        };
+        found.push(Granted { line, ledger: granted.clone(), term, row, issues });
+    }
+    Ok(found)
 }
 
 /// The start of the earliest other granted term of entitlement `id` that starts on or before `end`.
