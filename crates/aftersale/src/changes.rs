@@ -218,10 +218,11 @@ fn renewal_change(change: &SubscriptionChange) -> Change {
             let named = words
                 .and_then(|w| CancelReason::ALL.into_iter().find(|r| r.as_str().eq_ignore_ascii_case(w)));
             match (named, words) {
-                (Some(reason), _) => Change::Cancel { reason, note: None },
+                (Some(reason), _) => Change::Cancel { reason, note: None, immediate: false },
                 (None, note) => Change::Cancel {
                     reason: CancelReason::Other,
                     note: Some(note.unwrap_or("from the subscription-changes file").to_owned()),
+                    immediate: false,
                 },
             }
         }

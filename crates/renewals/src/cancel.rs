@@ -4,16 +4,11 @@
 //! Cancelling a cancelled renewal answers it as it is. An IMMEDIATE cancellation (admins) stops it in the
 //! after-sale flow's transaction, which takes the current term back and refunds its unused part.
 
-use crate::change::record_change;
+use crate::RenewalsError;
 use crate::service::Renewal;
-use crate::store::status_of;
-use crate::{RenewalStatus, RenewalsError};
 use chrono::{DateTime, Utc};
 use platform_core::db::begin_write;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
-};
-use serde_json::json;
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
 
 /// Why a subscription is cancelled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,7 +80,7 @@ pub async fn at_term_end_in(
     settings: &platform_core::settings::RenewalSettings,
     at: DateTime<Utc>,
 ) -> Result<bool, RenewalsError> {
-    let change = crate::many::Change::Cancel { reason, note: note.map(str::to_owned) };
+    let change = crate::many::Change::Cancel { reason, note: note.map(str::to_owned), immediate: false };
     let mut answers = crate::many::change_many(txn, &[(id, change)], settings, at).await?;
     match answers.pop() {
         Some(Ok(crate::many::Done::Changed)) => Ok(true),
@@ -115,20 +110,18 @@ pub async fn immediately(
     settings: &platform_core::settings::RenewalSettings,
     at: DateTime<Utc>,
 ) -> Result<Immediate, RenewalsError> {
-    let note = checked_note(reason, note)?;
-    let Some(row) = cancellable(txn, id).await? else {
-        let row = crate::entity::renewal::Entity::find_by_id(id).one(txn).await?;
-        return Ok(Immediate {
-            renewal_id: id,
-            term_order_no: row.and_then(|r| r.origin_order_no),
-            already: true,
-        });
+    let term_order_no = crate::entity::renewal::Entity::find_by_id(id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| RenewalsError::NotFound { field: "renewalId", message: format!("no renewal {id}") })?
+        .origin_order_no;
+    let change = crate::many::Change::Cancel { reason, note: note.map(str::to_owned), immediate: true };
+    let already = match crate::many::change_many(txn, &[(id, change)], settings, at).await?.pop() {
+        Some(Ok(crate::many::Done::Changed)) => false,
+        Some(Ok(crate::many::Done::AsItWas)) | None => true,
+        Some(Err(err)) => return Err(err),
     };
-    let term_order_no = row.origin_order_no.clone();
-    let cancelled = stop(txn, row, reason, note, at).await?;
-    let extra = json!({ "reason": reason.as_str(), "note": note, "effective": "IMMEDIATE", "orderNo": term_order_no });
-    record_change(txn, "renewal.cancelled", "CANCEL", cancelled, extra, settings, at).await?;
-    Ok(Immediate { renewal_id: id, term_order_no, already: false })
+    Ok(Immediate { renewal_id: id, term_order_no, already })
 }
 
 pub(crate) fn checked_note(reason: CancelReason, note: Option<&str>) -> Result<Option<&str>, RenewalsError> {
@@ -146,43 +139,4 @@ pub(crate) fn checked_note(reason: CancelReason, note: Option<&str>) -> Result<O
         });
     }
     Ok(note)
-}
-
-/// Renewal `id` if it can be cancelled; `None` when it was cancelled before.
-async fn cancellable(
-    txn: &impl ConnectionTrait,
-    id: i64,
-) -> Result<Option<crate::entity::renewal::Model>, RenewalsError> {
-    let row = crate::entity::renewal::Entity::find_by_id(id)
-        .one(txn)
-        .await?
-        .ok_or_else(|| RenewalsError::NotFound { field: "renewalId", message: format!("no renewal {id}") })?;
-    let status = status_of(&row)?;
-    if status == RenewalStatus::Stopped && row.cancel_reason.is_some() {
-        return Ok(None);
-    }
-    // A failed renewal is cancelled too (it would only be retried).
-    if !matches!(status, RenewalStatus::Pending | RenewalStatus::Failed) {
-        return Err(RenewalsError::Conflict(format!(
-            "renewal {id} is {status:?}; only pending or failed renewals cancel"
-        )));
-    }
-    crate::service::ensure_idle(txn, &row).await?;
-    Ok(Some(row))
-}
-
-async fn stop(
-    txn: &impl ConnectionTrait,
-    row: crate::entity::renewal::Model,
-    reason: CancelReason,
-    note: Option<&str>,
-    at: DateTime<Utc>,
-) -> Result<crate::entity::renewal::Model, RenewalsError> {
-    let mut next = row.into_active_model();
-    next.renew_status = Set(i16::from(RenewalStatus::Stopped.code()));
-    next.cancel_reason = Set(Some(reason.as_str().to_owned()));
-    next.cancel_note = Set(note.map(str::to_owned));
-    next.next_retry_on = Set(None);
-    next.updated_at = Set(at);
-    Ok(next.update(txn).await?)
 }

@@ -11,9 +11,7 @@ use crate::store::status_of;
 use crate::{RenewalStatus, RenewalsError};
 use chrono::{DateTime, NaiveDate, Utc};
 use platform_core::db::begin_write;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
 use serde_json::json;
 
 /// Most monthly cycles a renewal may have skipped at once.
@@ -88,13 +86,12 @@ pub async fn resume_in(
     };
     let from = row.deduct_date;
     let to = resumed_date(anchor, row.skipped_cycles, today);
-    let mut next = row.into_active_model();
-    next.skip_anchor = Set(None);
-    next.skipped_cycles = Set(0);
-    next.deduct_date = Set(to);
-    next.notice_sent_on = Set(None);
-    next.updated_at = Set(at);
-    let resumed = next.update(txn).await?;
+    let mut resumed = row;
+    resumed.skip_anchor = None;
+    resumed.skipped_cycles = 0;
+    resumed.deduct_date = to;
+    resumed.notice_sent_on = None;
+    resumed.updated_at = at;
     record_change(txn, "renewal.resumed", "RESUME", resumed, json!({ "from": from, "to": to }), settings, at)
         .await
 }
@@ -119,8 +116,8 @@ async fn changeable(txn: &impl ConnectionTrait, id: i64) -> Result<renewal::Mode
     Ok(row)
 }
 
-/// The change's event and the payer's confirmation e-mail, in the caller's transaction (the row is
-/// written again with it).
+/// The changed row written, with its event and the payer's confirmation e-mail, in the caller's
+/// transaction.
 pub(crate) async fn record_change(
     txn: &impl ConnectionTrait,
     event_type: &'static str,

@@ -33,6 +33,8 @@ pub enum Change {
         reason: CancelReason,
         /// The payer's or operator's words (required for OTHER).
         note: Option<String>,
+        /// IMMEDIATE (the after-sale flow takes the current term back) rather than at the end of the term.
+        immediate: bool,
     },
 }
 
@@ -153,7 +155,7 @@ fn next_of(
             let extra = json!({ "cycles": cycles, "skippedCycles": total, "from": row.deduct_date, "to": next.deduct_date });
             Ok(Some((next, "renewal.skipped", "SKIP", extra)))
         }
-        Change::Cancel { reason, note } => {
+        Change::Cancel { reason, note, immediate } => {
             let note = checked_note(*reason, note.as_deref())?;
             if status == RenewalStatus::Stopped && row.cancel_reason.is_some() {
                 return Ok(None);
@@ -168,8 +170,12 @@ fn next_of(
             next.cancel_reason = Some(reason.as_str().to_owned());
             next.cancel_note = note.map(str::to_owned);
             next.next_retry_on = None;
-            let extra = json!({ "reason": reason.as_str(), "note": note, "effective": "END_OF_TERM",
-                                "renewsNoMoreAfter": row.deduct_date });
+            let extra = if *immediate {
+                json!({ "reason": reason.as_str(), "note": note, "effective": "IMMEDIATE", "orderNo": row.origin_order_no })
+            } else {
+                json!({ "reason": reason.as_str(), "note": note, "effective": "END_OF_TERM",
+                        "renewsNoMoreAfter": row.deduct_date })
+            };
             Ok(Some((next, "renewal.cancelled", "CANCEL", extra)))
         }
     }
