@@ -160,3 +160,16 @@ mod tests {
         assert!(bad.contains("unsupported URL scheme"), "{bad}");
     }
 }
+
+/// `CASE WHEN column < bounds[1] THEN 0 WHEN column < bounds[2] THEN 1 … END`: which of the periods
+/// `[bounds[i], bounds[i + 1])` a timestamp falls in, so that per-day figures are one grouped range scan
+/// (the caller filters `bounds[0] <= column < bounds[last]`). `column` is a trusted column name.
+pub fn period_case(column: &str, bounds: &[chrono::DateTime<chrono::Utc>]) -> sea_orm::sea_query::SimpleExpr {
+    let mut sql = String::from("CASE");
+    for i in 1..bounds.len() {
+        sql.push_str(&format!(" WHEN {column} < ? THEN {}", i - 1));
+    }
+    sql.push_str(" ELSE -1 END");
+    let values: Vec<sea_orm::Value> = bounds.iter().skip(1).map(|b| (*b).into()).collect();
+    sea_orm::sea_query::Expr::cust_with_values(sql, values)
+}

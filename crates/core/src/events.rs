@@ -206,3 +206,23 @@ pub async fn count_between(
         .count(db)
         .await
 }
+
+/// The latest `limit` events of any of `subjects`, newest first (a subject's timeline: by `ix_events_subject`).
+pub async fn of_subjects(
+    db: &impl ConnectionTrait,
+    subjects: &[String],
+    limit: u64,
+) -> Result<Vec<Event>, DbErr> {
+    if subjects.is_empty() {
+        return Ok(Vec::new());
+    }
+    entity::Entity::find()
+        .filter(entity::Column::Subject.is_in(subjects.iter().map(String::as_str)))
+        .order_by_desc(entity::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(from_row)
+        .collect()
+}

@@ -7,6 +7,7 @@
 
 pub mod alerts;
 mod entity;
+pub mod glance;
 pub mod posts;
 pub mod render;
 pub mod report;

@@ -65,3 +65,32 @@ pub async fn count_between(
         .count(db)
         .await
 }
+
+/// Orders created in each period `[bounds[i], bounds[i + 1])`: how many and their total amount, one per
+/// period, in one grouped range scan.
+pub async fn created_per_period(
+    db: &impl ConnectionTrait,
+    bounds: &[DateTime<Utc>],
+) -> Result<Vec<(u64, i64)>, DbErr> {
+    let (Some(first), Some(last)) = (bounds.first(), bounds.last()) else {
+        return Ok(Vec::new());
+    };
+    let rows: Vec<(i32, i64, i64)> = order::Entity::find()
+        .select_only()
+        .column_as(platform_core::db::period_case("created_at", bounds), "period")
+        .column_as(Expr::cust("COUNT(*)"), "orders")
+        .column_as(Expr::cust("CAST(COALESCE(SUM(total_amount), 0) AS BIGINT)"), "amount")
+        .filter(order::Column::CreatedAt.gte(*first))
+        .filter(order::Column::CreatedAt.lt(*last))
+        .group_by(Expr::cust("1"))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut periods = vec![(0, 0); bounds.len().saturating_sub(1)];
+    for (period, orders, amount) in rows {
+        if let Some(slot) = usize::try_from(period).ok().and_then(|p| periods.get_mut(p)) {
+            *slot = (u64::try_from(orders).unwrap_or(0), amount);
+        }
+    }
+    Ok(periods)
+}

@@ -28,7 +28,7 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Apply migrations and serve GraphQL (GraphiQL at GET /graphql) and /healthz.
+    /// Apply migrations and serve GraphQL (GraphiQL at GET /graphql), the console at /ops and /healthz.
     Serve {
         /// Load the demo catalog first (idempotent).
         #[arg(long)]
@@ -58,6 +58,15 @@ pub enum Command {
         /// How long the token is valid, e.g. 30m, 12h, 7d.
         #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
         ttl: Duration,
+    },
+    /// Print a one-time login link to the operators' console (/ops), valid 10 minutes, used once.
+    OpsLink {
+        /// The admin it logs in (shown in the console and its audit trail).
+        #[arg(long)]
+        sub: String,
+        /// The console's address as the operator's browser reaches it. Default: http://<listen>.
+        #[arg(long)]
+        base_url: Option<String>,
     },
     /// Import a legacy export (R14): items, promotions, issues, customers, member-profiles,
     /// member-customers, entitlements-erp, renewals-erp or subscription-changes (R20). Safe to re-run; exits non-zero when rows were rejected.
@@ -204,6 +213,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Token { role, sub, ttl } => {
             let token = auth::mint(&settings, role, &sub, ttl)?;
             write_stdout(&format!("{token}\n"))
+        }
+        Command::OpsLink { sub, base_url } => {
+            let db = database::open_migrated(&settings).await?;
+            let key = ops_console::issue_link(&db, &sub, Clock::System.now()).await?;
+            let base = base_url.unwrap_or_else(|| format!("http://{}", settings.listen));
+            write_stdout(&format!(
+                "{}/ops/link/{key}\n(valid {} minutes, once)\n",
+                base.trim_end_matches('/'),
+                ops_console::LINK_MINUTES
+            ))
         }
         Command::Import { kind, file, dry_run, rejects, batch, encoding, as_of } => {
             let request = import::ImportRequest { kind, file, dry_run, rejects, batch, encoding, as_of };

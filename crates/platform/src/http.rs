@@ -1,4 +1,5 @@
-//! The HTTP server: `POST /graphql`, GraphiQL at `GET /graphql` when enabled, and `GET /healthz`.
+//! The HTTP server: `POST /graphql`, GraphiQL at `GET /graphql` when enabled (its assets under `/assets/`),
+//! the operators' console under `/ops`, `GET /healthz` and `GET /metrics`.
 //!
 //! A request's `Authorization: Bearer` token is verified here, before GraphQL runs; the caller it names is
 //! handed to the resolvers as request data. An invalid token is answered 401 with an `UNAUTHENTICATED`
@@ -6,12 +7,11 @@
 
 use api::auth::Authenticator;
 use api::{ApiState, GraphqlService, Limits};
-use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::GraphQLRequest;
 use async_graphql_axum::rejection::GraphQLRejection;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use jobs::JobContext;
@@ -55,6 +55,7 @@ pub fn router(settings: &Settings, services: &JobContext, auth: Authenticator) -
     let graphql = api::build_schema(state, limits);
     let metrics = if settings.metrics.enabled { crate::scrape::install() } else { None };
     let metrics_access = crate::scrape::Access::parse(&settings.metrics.allowed_networks)?;
+    let console = ops_console::routes(services, auth.clone())?;
     let state =
         AppState { graphql, db, auth, graphiql: settings.graphiql_enabled(), metrics, metrics_access };
     Ok(Router::new()
@@ -62,6 +63,8 @@ pub fn router(settings: &Settings, services: &JobContext, auth: Authenticator) -
         .route("/healthz", get(healthz))
         .route("/metrics", get(scrape))
         .with_state(state)
+        .merge(console)
+        .merge(ops_console::asset_routes())
         .layer(RequestBodyLimitLayer::new(settings.graphql.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .layer(CatchPanicLayer::new())
@@ -140,7 +143,7 @@ async fn execute_graphql(
 
 async fn graphiql(State(state): State<AppState>) -> Response {
     if state.graphiql {
-        Html(GraphiQLSource::build().endpoint("/graphql").title("Middle platform").finish()).into_response()
+        ops_console::graphiql::page()
     } else {
         (StatusCode::NOT_FOUND, "GraphiQL is disabled (setting graphql.graphiql)").into_response()
     }

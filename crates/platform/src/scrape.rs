@@ -4,7 +4,6 @@
 
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use ipnet::IpNet;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use sea_orm::DatabaseConnection;
 use std::net::IpAddr;
@@ -46,28 +45,20 @@ pub fn install() -> Option<PrometheusHandle> {
         .clone()
 }
 
-/// Who may scrape.
+/// Who may scrape without a token: `metrics.allowed_networks`.
 #[derive(Clone)]
 pub struct Access {
-    pub(crate) networks: Vec<IpNet>,
+    networks: ops_console::Networks,
 }
 
 impl Access {
     /// From `metrics.allowed_networks`; a malformed CIDR is an error naming it.
     pub fn parse(networks: &[String]) -> anyhow::Result<Access> {
-        let networks = networks
-            .iter()
-            .map(|raw| {
-                raw.parse::<IpNet>()
-                    .or_else(|_| raw.parse::<IpAddr>().map(IpNet::from))
-                    .map_err(|_| anyhow::anyhow!("metrics.allowed_networks: {raw:?} is not a CIDR network"))
-            })
-            .collect::<anyhow::Result<_>>()?;
-        Ok(Access { networks })
+        Ok(Access { networks: ops_console::Networks::parse("metrics.allowed_networks", networks)? })
     }
 
     fn allows(&self, peer: IpAddr) -> bool {
-        self.networks.iter().any(|n| n.contains(&peer))
+        self.networks.contains(peer)
     }
 }
 

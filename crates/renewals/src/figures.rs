@@ -75,6 +75,56 @@ pub async fn charges(
     Ok(figures)
 }
 
+/// The charge attempts settled in one period of [`settled_per_period`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PeriodCharges {
+    /// Attempts approved.
+    pub charged: u64,
+    /// Attempts declined.
+    pub failed: u64,
+    /// The amount approved.
+    pub charged_amount: i64,
+}
+
+/// The charge attempts settled in each period `[bounds[i], bounds[i + 1])`, in one grouped range scan
+/// (the same counts as [`charges`] gives one period).
+pub async fn settled_per_period(
+    db: &impl ConnectionTrait,
+    bounds: &[DateTime<Utc>],
+) -> Result<Vec<PeriodCharges>, DbErr> {
+    let (Some(first), Some(last)) = (bounds.first(), bounds.last()) else {
+        return Ok(Vec::new());
+    };
+    let rows: Vec<(i32, String, i64, i64)> = charge::Entity::find()
+        .select_only()
+        .column_as(platform_core::db::period_case("settled_at", bounds), "period")
+        .column(charge::Column::Status)
+        .column_as(Expr::cust("COUNT(*)"), "n")
+        .column_as(Expr::cust("CAST(COALESCE(SUM(amount), 0) AS BIGINT)"), "amount")
+        .filter(charge::Column::SettledAt.gte(*first))
+        .filter(charge::Column::SettledAt.lt(*last))
+        .group_by(Expr::cust("1"))
+        .group_by(charge::Column::Status)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut periods = vec![PeriodCharges::default(); bounds.len().saturating_sub(1)];
+    for (period, status, n, amount) in rows {
+        let Some(slot) = usize::try_from(period).ok().and_then(|p| periods.get_mut(p)) else { continue };
+        let n = u64::try_from(n).unwrap_or(0);
+        match IntentStatus::parse(&status) {
+            Some(IntentStatus::Approved) => {
+                slot.charged += n;
+                slot.charged_amount += amount;
+            }
+            Some(IntentStatus::Declined) => slot.failed += n,
+            _ => {}
+        }
+    }
+    Ok(periods)
+}
+
 /// One day of the cash forecast.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -21,6 +21,14 @@ pub struct OpsSettings {
     pub failed_charges_at: String,
     /// Alert thresholds (seed 001 §4.2).
     pub alerts: AlertThresholds,
+    /// CIDR networks from which the console at `/ops` answers (seed 001: 社内IPからのみ); empty: all.
+    /// Default empty.
+    pub allowed_networks: Vec<String>,
+    /// How long a console session lasts, in minutes (1–1440). Default `480` (a working day).
+    pub session_minutes: u64,
+    /// Whether the console's session cookie is `Secure` (sent over HTTPS only). Default: in production, or
+    /// when the request came through a proxy that says `X-Forwarded-Proto: https`.
+    pub secure_cookies: Option<bool>,
 }
 
 impl Default for OpsSettings {
@@ -32,6 +40,9 @@ impl Default for OpsSettings {
             failed_charges_days: vec![5, 10, 15, 20, 25],
             failed_charges_at: "18:00".to_owned(),
             alerts: AlertThresholds::default(),
+            allowed_networks: Vec::new(),
+            session_minutes: 480,
+            secure_cookies: None,
         }
     }
 }
@@ -49,6 +60,9 @@ impl OpsSettings {
         }
         if let Some(day) = self.failed_charges_days.iter().find(|d| !(1..=28).contains(*d)) {
             return Err(format!("ops.failed_charges_days: {day} is not a day 1–28 that every month has"));
+        }
+        if !(1..=1440).contains(&self.session_minutes) {
+            return Err(format!("ops.session_minutes: {} is not 1–1440 minutes", self.session_minutes));
         }
         for address in &self.report_recipients {
             if !address.contains('@') || address.chars().any(|c| c.is_whitespace() || c.is_control()) {
