@@ -8,6 +8,7 @@ mod aftersale;
 mod binary;
 mod catalog;
 mod catalog_admin;
+mod console;
 mod doctor;
 mod entitlements;
 mod hostile;

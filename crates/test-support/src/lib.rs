@@ -165,6 +165,15 @@ pub async fn count(db: &impl ConnectionTrait, from: &str) -> i64 {
     }
 }
 
+/// Runs one SQL statement (fixtures a test cannot make through the API, like a session whose end has
+/// passed). Panics on a database error.
+pub async fn execute(db: &impl ConnectionTrait, sql: &str) {
+    if let Err(err) = db.execute_raw(Statement::from_string(db.get_database_backend(), sql.to_owned())).await
+    {
+        panic!("{sql}: {err}");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
