@@ -6,6 +6,7 @@
 mod access;
 mod aftersale;
 mod binary;
+mod browser;
 mod catalog;
 mod catalog_admin;
 mod console;
