@@ -235,6 +235,8 @@ async fn r16_r17_the_console_in_a_real_browser_shows_the_report_works_the_queue_
         let label = server.label();
         let base = server.base.clone();
         let order_no = business(&server).await;
+        // What the previous visit left in the log is not this server's.
+        browser.requested_urls().await;
         let admin = server.token(Role::Admin, "ops-mei");
 
         // Log in through the form.

@@ -161,15 +161,16 @@ mod tests {
     }
 }
 
-/// `CASE WHEN column < bounds[1] THEN 0 WHEN column < bounds[2] THEN 1 … END`: which of the periods
-/// `[bounds[i], bounds[i + 1])` a timestamp falls in, so that per-day figures are one grouped range scan
-/// (the caller filters `bounds[0] <= column < bounds[last]`). `column` is a trusted column name.
+/// `CASE WHEN column < bounds[1] THEN 0 WHEN column < bounds[2] THEN 1 … ELSE -1 END`: which of the
+/// periods `[bounds[i], bounds[i + 1])` a timestamp falls in, so that per-day figures are one grouped range
+/// scan (the caller filters `bounds[0] <= column < bounds[last]`).
 pub fn period_case(column: &str, bounds: &[chrono::DateTime<chrono::Utc>]) -> sea_orm::sea_query::SimpleExpr {
-    let mut sql = String::from("CASE");
-    for i in 1..bounds.len() {
-        sql.push_str(&format!(" WHEN {column} < ? THEN {}", i - 1));
+    use sea_orm::sea_query::{Alias, CaseStatement, Expr, ExprTrait};
+    let column = Alias::new(column);
+    let mut case = CaseStatement::new();
+    for (i, bound) in bounds.iter().skip(1).enumerate() {
+        let period = i32::try_from(i).unwrap_or(i32::MAX);
+        case = case.case(Expr::col(column.clone()).lt(*bound), Expr::val(period));
     }
-    sql.push_str(" ELSE -1 END");
-    let values: Vec<sea_orm::Value> = bounds.iter().skip(1).map(|b| (*b).into()).collect();
-    sea_orm::sea_query::Expr::cust_with_values(sql, values)
+    case.finally(Expr::val(-1)).into()
 }
