@@ -68,7 +68,15 @@ pub fn router(settings: &Settings, services: &JobContext, auth: Authenticator) -
         .layer(RequestBodyLimitLayer::new(settings.graphql.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .layer(CatchPanicLayer::new())
-        .layer(TraceLayer::new_for_http()))
+        .layer(TraceLayer::new_for_http().make_span_with(request_span)))
+}
+
+/// The span of a request: its method and path, with a one-time login link's secret left out (logs never
+/// hold a secret, even a used one).
+fn request_span(request: &axum::extract::Request) -> tracing::Span {
+    let path = request.uri().path();
+    let path = if path.starts_with("/ops/link/") { "/ops/link/<secret>" } else { path };
+    tracing::debug_span!("request", method = %request.method(), path = %path)
 }
 
 async fn scrape(State(state): State<AppState>, request: axum::extract::Request) -> Response {
