@@ -171,7 +171,7 @@ async fn move_to(server: &TestServer, table: &str, column: &str, at: chrono::Dat
 
 /// A day of business: yesterday 8 renewals charged and 4 declined (their AUTO orders and the follow-ups
 /// of the final failures), today two EC orders, one paid. Returns today's paid order number.
-async fn business(server: &TestServer) -> String {
+pub(crate) async fn business(server: &TestServer) -> String {
     let db = &server.db.conn;
     let calendar = platform_core::BusinessCalendar::from(&server.settings);
     let now = chrono::Utc::now();

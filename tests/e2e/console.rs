@@ -356,3 +356,52 @@ async fn graphiql_loads_only_assets_of_this_server_cached_as_immutable() {
         assert_eq!(server.get("/graphql").await.0, 404);
     }
 }
+
+/// The cells of the row of `table_id` whose first cell is `first`.
+fn row_cells(html: &str, table_id: &str, first: &str) -> Vec<String> {
+    let table = &html[html.find(&format!(r#"id="{table_id}""#)).unwrap()..];
+    let table = &table[..table.find("</table>").unwrap()];
+    let start =
+        table.find(&format!("<tr><td>{first}</td>")).unwrap_or_else(|| panic!("no row {first} in {table}"));
+    let row = &table[start..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    row.split("<td")
+        .skip(1)
+        .map(|cell| cell[cell.find('>').unwrap() + 1..cell.find("</td>").unwrap()].to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn r16_trends_count_each_day_as_the_report_does() {
+    for server in servers(|_| {}).await {
+        crate::browser::business(&server).await;
+        let calendar = platform_core::BusinessCalendar::from(&server.settings);
+        let today = calendar.date_of(chrono::Utc::now());
+        let admin = server.token(Role::Admin, "ops-mei");
+        let mut visitor = Visitor::new(&server);
+        visitor.login(&admin).await;
+        let page = visitor.get("/ops/trends").await.text().await.unwrap();
+        let q = "query($d: Date) { opsReport(date: $d) { counts { name value } chargeSuccessRate chargedAmount } }";
+        for back in 0..3 {
+            let day = today - chrono::Days::new(back);
+            let body = server.graphql_as(&admin, q, serde_json::json!({ "d": day.to_string() })).await;
+            let report = &body["data"]["opsReport"];
+            let figure = |name: &str| {
+                report["counts"].as_array().unwrap().iter().find(|c| c["name"] == name).unwrap()["value"]
+                    .clone()
+            };
+            let cells = row_cells(&page, "trend-table", &day.to_string());
+            let rate = report["chargeSuccessRate"].as_f64().map_or("—".to_owned(), |r| format!("{r:.1}%"));
+            let amount = report["chargedAmount"].as_i64().unwrap();
+            assert_eq!(cells[1], figure("orders").to_string(), "{}: {day} orders", server.label());
+            assert_eq!(cells[3], figure("charged").to_string(), "{day} charged");
+            assert_eq!(cells[4], figure("chargeFailed").to_string(), "{day} declined");
+            assert_eq!(cells[5], rate, "{day} rate");
+            assert_eq!(cells[6].replace(',', ""), format!("NT${amount}"), "{day} amount");
+        }
+        let yesterday = row_cells(&page, "trend-table", &(today - chrono::Days::new(1)).to_string());
+        assert_eq!((yesterday[1].as_str(), yesterday[3].as_str(), yesterday[4].as_str()), ("12", "8", "4"));
+        assert_eq!(row_cells(&page, "trend-table", &today.to_string())[1], "2");
+        assert_eq!(page.matches("<svg class=\"chart\"").count(), 3);
+    }
+}
