@@ -191,6 +191,38 @@ async fn serve_demo_from_an_empty_folder() {
     }
 }
 
+/// `platform ops-link` prints a link that logs in to the served console once.
+#[tokio::test]
+async fn ops_link_from_the_command_line_logs_in_to_the_served_console_once() {
+    platform::install_tls_provider();
+    let folder = tempfile::tempdir().unwrap();
+    let Served { mut child, base, .. } = serve_demo(folder.path());
+    let printed = Command::new(BIN)
+        .current_dir(folder.path())
+        .env_remove("DATABASE_URL")
+        .args(["ops-link", "--sub", "ops-ken", "--base-url", &base])
+        .output()
+        .unwrap();
+    assert!(printed.status.success(), "{}", String::from_utf8_lossy(&printed.stderr));
+    let stdout = String::from_utf8(printed.stdout).unwrap();
+    let link = stdout.lines().next().unwrap().to_owned();
+    assert!(stdout.contains("valid 10 minutes, once"), "{stdout}");
+    let path = link.strip_prefix(&base).unwrap_or_else(|| panic!("{link} is on {base}"));
+    let mut visitor = crate::console::Visitor::at(&base);
+    let page = visitor.get(path).await.text().await.unwrap();
+    let (key, csrf) = (crate::console::hidden(&page, "key"), crate::console::hidden(&page, "csrf"));
+    let used = visitor.post("/ops/link", &[("key", key.as_str()), ("csrf", csrf.as_str())]).await;
+    assert_eq!(used.status(), reqwest::StatusCode::SEE_OTHER);
+    let today = visitor.get("/ops").await;
+    assert_eq!(today.status(), reqwest::StatusCode::OK);
+    assert!(today.text().await.unwrap().contains("ops-ken"));
+    let csrf = visitor.login_csrf().await;
+    let again = visitor.post("/ops/link", &[("key", key.as_str()), ("csrf", csrf.as_str())]).await;
+    assert_eq!(again.status(), reqwest::StatusCode::FORBIDDEN, "used once");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
 #[test]
 fn production_mode_refuses_a_generated_or_short_secret() {
     let folder = tempfile::tempdir().unwrap();

@@ -38,8 +38,13 @@ pub(crate) struct Visitor {
 
 impl Visitor {
     pub(crate) fn new(server: &TestServer) -> Visitor {
+        Visitor::at(&server.base)
+    }
+
+    /// A visitor of the server at `base` (`http://127.0.0.1:<port>`).
+    pub(crate) fn at(base: &str) -> Visitor {
         let client = reqwest::Client::builder().redirect(Policy::none()).build().unwrap();
-        Visitor { base: server.base.clone(), client, cookies: Vec::new() }
+        Visitor { base: base.to_owned(), client, cookies: Vec::new() }
     }
 
     fn cookie_header(&self) -> String {
