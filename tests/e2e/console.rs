@@ -344,7 +344,7 @@ async fn graphiql_loads_only_assets_of_this_server_cached_as_immutable() {
         let (status, page) = server.get("/graphql").await;
         assert_eq!(status, 200);
         let sources: Vec<&str> =
-            page.split(|c| c == '"').filter(|part| part.ends_with(".js") || part.ends_with(".css")).collect();
+            page.split('"').filter(|part| part.ends_with(".js") || part.ends_with(".css")).collect();
         assert_eq!(sources.len(), 5, "{page}");
         for source in sources {
             assert!(source.starts_with("/assets/"), "{source} is served by this server");

@@ -1,7 +1,7 @@
 //! End-to-end tests: the real server on an ephemeral port (in-process, and the real `platform` binary),
 //! spoken to over HTTP. Every test runs on SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL too.
 
-#![allow(clippy::unwrap_used, reason = "test helpers fail the test loudly")]
+#![allow(clippy::unwrap_used, clippy::panic, reason = "test helpers fail the test loudly")]
 
 mod access;
 mod aftersale;

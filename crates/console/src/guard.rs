@@ -80,9 +80,9 @@ pub(crate) struct Operator {
 }
 
 impl Operator {
-    /// 403 unless `token` is the session's CSRF token.
-    pub(crate) fn check_csrf(&self, token: &str) -> Result<(), Response> {
-        if crate::session::same(token, &self.csrf) { Ok(()) } else { Err(forbidden_csrf()) }
+    /// Whether `token` is the session's CSRF token (if not, answer [`forbidden_csrf`]).
+    pub(crate) fn csrf_ok(&self, token: &str) -> bool {
+        crate::session::same(token, &self.csrf)
     }
 }
 

@@ -173,8 +173,8 @@ pub(crate) async fn logout(
     headers: HeaderMap,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    if let Err(refused) = operator.check_csrf(&form.csrf) {
-        return refused;
+    if !operator.csrf_ok(&form.csrf) {
+        return crate::guard::forbidden_csrf();
     }
     if let Some(key) = cookie(&headers, SESSION_COOKIE)
         && let Err(err) = crate::session::close(&console.jobs.db, key).await

@@ -128,6 +128,20 @@ pub async fn ping(db: &DatabaseConnection) -> bool {
     db.ping().await.is_ok()
 }
 
+/// `CASE WHEN column < bounds[1] THEN 0 WHEN column < bounds[2] THEN 1 … ELSE -1 END`: which of the
+/// periods `[bounds[i], bounds[i + 1])` a timestamp falls in, so that per-day figures are one grouped range
+/// scan (the caller filters `bounds[0] <= column < bounds[last]`).
+pub fn period_case(column: &str, bounds: &[chrono::DateTime<chrono::Utc>]) -> sea_orm::sea_query::SimpleExpr {
+    use sea_orm::sea_query::{Alias, CaseStatement, Expr, ExprTrait};
+    let column = Alias::new(column);
+    let mut case = CaseStatement::new();
+    for (i, bound) in bounds.iter().skip(1).enumerate() {
+        let period = i32::try_from(i).unwrap_or(i32::MAX);
+        case = case.case(Expr::col(column.clone()).lt(*bound), Expr::val(period));
+    }
+    case.finally(Expr::val(-1)).into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,18 +173,4 @@ mod tests {
         let bad = connect("mysql://x", &settings).await.unwrap_err().to_string();
         assert!(bad.contains("unsupported URL scheme"), "{bad}");
     }
-}
-
-/// `CASE WHEN column < bounds[1] THEN 0 WHEN column < bounds[2] THEN 1 … ELSE -1 END`: which of the
-/// periods `[bounds[i], bounds[i + 1])` a timestamp falls in, so that per-day figures are one grouped range
-/// scan (the caller filters `bounds[0] <= column < bounds[last]`).
-pub fn period_case(column: &str, bounds: &[chrono::DateTime<chrono::Utc>]) -> sea_orm::sea_query::SimpleExpr {
-    use sea_orm::sea_query::{Alias, CaseStatement, Expr, ExprTrait};
-    let column = Alias::new(column);
-    let mut case = CaseStatement::new();
-    for (i, bound) in bounds.iter().skip(1).enumerate() {
-        let period = i32::try_from(i).unwrap_or(i32::MAX);
-        case = case.case(Expr::col(column.clone()).lt(*bound), Expr::val(period));
-    }
-    case.finally(Expr::val(-1)).into()
 }

@@ -167,8 +167,8 @@ pub(crate) async fn act(
     Path((id, action)): Path<(i64, String)>,
     Form(form): Form<ActionForm>,
 ) -> Response {
-    if let Err(refused) = operator.check_csrf(&form.csrf) {
-        return refused;
+    if !operator.csrf_ok(&form.csrf) {
+        return crate::guard::forbidden_csrf();
     }
     let (db, by, at) = (&console.jobs.db, operator.subject.as_str(), console.jobs.clock.now());
     let done = match action.as_str() {
