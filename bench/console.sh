@@ -15,6 +15,15 @@ PSQL=(psql -q -h 127.0.0.1 -U postgres)
 export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB"
 export RUST_LOG=error
 export PLATFORM_AUTH__SECRET="bench-secret-of-at-least-thirty-two-bytes"
+# The pages alone: the in-server jobs stay off (the seed's 500,000 webhook deliveries to endpoints that do not
+# exist would keep the dispatcher busy on the same two cores). QUIET=0 leaves them on.
+if [ "${QUIET:-1}" = 1 ]; then
+  for job in CREATE_RENEWALS SEND_NOTICES CHARGE_RENEWALS RETRY_RENEWALS EXPIRE_ENTITLEMENTS DISPATCH_EMAILS; do
+    export "PLATFORM_JOBS__${job}__ENABLED=false"
+  done
+  export PLATFORM_WEBHOOKS__DISPATCH_INTERVAL_MS=0 PLATFORM_ENTITLEMENTS__SWEEP_INTERVAL_SECS=0
+  export PLATFORM_OPS__ALERT_CHECK_EVERY_SECS=0 PLATFORM_OPS__DAILY_REPORT_AT="" PLATFORM_OPS__FAILED_CHARGES_AT=""
+fi
 if [ "${SEED:-1}" = 1 ]; then
   "${PSQL[@]}" -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" >/dev/null
   "$BIN" migrate >/dev/null

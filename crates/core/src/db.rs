@@ -128,18 +128,33 @@ pub async fn ping(db: &DatabaseConnection) -> bool {
     db.ping().await.is_ok()
 }
 
-/// `CASE WHEN column < bounds[1] THEN 0 WHEN column < bounds[2] THEN 1 … ELSE -1 END`: which of the
-/// periods `[bounds[i], bounds[i + 1])` a timestamp falls in, so that per-day figures are one grouped range
-/// scan (the caller filters `bounds[0] <= column < bounds[last]`).
+/// Which of the periods `[bounds[i], bounds[i + 1])` a timestamp falls in (`i`, or `-1` past the last),
+/// so that per-day figures are one grouped range scan (the caller filters `bounds[0] <= column <
+/// bounds[last]`). The `CASE` is nested as a binary search — `CASE WHEN column < bounds[mid] THEN (… the
+/// lower half) ELSE (… the upper half) END` — so a row costs about log₂(periods) comparisons, not one per
+/// period (30 flat branches made a month of orders three times slower on PostgreSQL).
 pub fn period_case(column: &str, bounds: &[chrono::DateTime<chrono::Utc>]) -> sea_orm::sea_query::SimpleExpr {
     use sea_orm::sea_query::{Alias, CaseStatement, Expr, ExprTrait};
-    let column = Alias::new(column);
-    let mut case = CaseStatement::new();
-    for (i, bound) in bounds.iter().skip(1).enumerate() {
-        let period = i32::try_from(i).unwrap_or(i32::MAX);
-        case = case.case(Expr::col(column.clone()).lt(*bound), Expr::val(period));
+    fn half(column: &Alias, bounds: &[chrono::DateTime<chrono::Utc>], lo: usize, hi: usize) -> Expr {
+        // Periods lo..hi; period i starts at bounds[i].
+        if hi - lo <= 1 {
+            return Expr::val(i32::try_from(lo).unwrap_or(i32::MAX));
+        }
+        let mid = lo + (hi - lo) / 2;
+        let lower = half(column, bounds, lo, mid);
+        let upper = half(column, bounds, mid, hi);
+        CaseStatement::new().case(Expr::col(column.clone()).lt(bounds[mid]), lower).finally(upper).into()
     }
-    case.finally(Expr::val(-1)).into()
+    let periods = bounds.len().saturating_sub(1);
+    if periods == 0 {
+        return Expr::val(-1).into();
+    }
+    let column = Alias::new(column);
+    let last = bounds[periods];
+    CaseStatement::new()
+        .case(Expr::col(column.clone()).gte(last), Expr::val(-1))
+        .finally(half(&column, bounds, 0, periods))
+        .into()
 }
 
 #[cfg(test)]
