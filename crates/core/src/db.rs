@@ -147,7 +147,7 @@ pub fn period_case(column: &str, bounds: &[chrono::DateTime<chrono::Utc>]) -> se
     }
     let periods = bounds.len().saturating_sub(1);
     if periods == 0 {
-        return Expr::val(-1).into();
+        return Expr::val(-1);
     }
     let column = Alias::new(column);
     let last = bounds[periods];
