@@ -161,6 +161,29 @@ impl OrdersMutation {
         grant_entitlements(state, &order.order_no).await;
         one_with_people(ctx, order).await
     }
+
+    /// The ERP confirms the transfer of an order it received with `order.ready` (R21, seed 004 拋轉成功),
+    /// under its own order number: `order.confirmed` follows (the EC's 訂單已成立). The same confirmation
+    /// again answers the order as it is; another number for the order, or a number another order has, is
+    /// `CONFLICT`, as is an order not ready yet. Services and admins.
+    #[graphql(guard = "Require::Operator")]
+    async fn confirm_erp_transfer(
+        &self,
+        ctx: &Context<'_>,
+        order_no: String,
+        erp_order_no: String,
+    ) -> Result<Order> {
+        let state = ctx.data::<ApiState>()?;
+        let order = orders::service::confirm_erp_transfer(
+            &state.db,
+            order_no.trim(),
+            &erp_order_no,
+            state.clock.now(),
+        )
+        .await
+        .map_err(from_domain)?;
+        one_with_people(ctx, order).await
+    }
 }
 
 /// R19: money that arrived for a cancelled order goes back at once. The payment and its
@@ -360,6 +383,22 @@ impl Order {
     /// When it was cancelled (R19).
     async fn cancelled_at(&self) -> Option<DateTime<Utc>> {
         self.0.cancelled_at
+    }
+    /// When it became ready for the ERP: paid, its entitlements computed (R21 `order.ready`). Services
+    /// and admins.
+    #[graphql(guard = "Require::Operator")]
+    async fn ready_at(&self) -> Option<DateTime<Utc>> {
+        self.0.ready_at
+    }
+    /// The ERP's order number, once the ERP confirmed the transfer (R21). Services and admins.
+    #[graphql(guard = "Require::Operator")]
+    async fn erp_order_no(&self) -> Option<&str> {
+        self.0.erp_order_no.as_deref()
+    }
+    /// When the ERP confirmed it. Services and admins.
+    #[graphql(guard = "Require::Operator")]
+    async fn erp_confirmed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.erp_confirmed_at
     }
     /// When it was paid.
     async fn paid_at(&self) -> Option<DateTime<Utc>> {

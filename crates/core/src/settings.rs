@@ -14,7 +14,7 @@ mod batch;
 mod ops;
 
 pub use batch::{EmailSettings, GatewaySettings, JobSchedule, JobSettings, RenewalSettings};
-pub use ops::{AlertThresholds, MetricsSettings, OpsSettings, SlackSettings};
+pub use ops::{AlertThresholds, ErpSettings, MetricsSettings, OpsSettings, SlackSettings};
 
 /// The name of the settings file looked for in the working directory when none is given.
 pub const DEFAULT_CONFIG_FILE: &str = "platform.toml";
@@ -56,6 +56,8 @@ pub struct Settings {
     pub jobs: JobSettings,
     /// The daily report, alerts and follow-up lists (R16, R17).
     pub ops: OpsSettings,
+    /// The ERP integration (R21).
+    pub erp: ErpSettings,
     /// Slack (R16).
     pub slack: SlackSettings,
     /// `GET /metrics` (R16).
@@ -281,6 +283,7 @@ impl Default for Settings {
             email: EmailSettings::default(),
             jobs: JobSettings::default(),
             ops: OpsSettings::default(),
+            erp: ErpSettings::default(),
             slack: SlackSettings::default(),
             metrics: MetricsSettings::default(),
             auth: AuthSettings::default(),

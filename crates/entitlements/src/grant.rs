@@ -20,8 +20,9 @@ use sea_orm::{
 };
 use serde_json::json;
 
-/// Grants the entitlements of paid order `order_no` that are not granted yet. Safe to call any number of
-/// times and from several instances at once: each line is granted at most once (the ledger's unique key).
+/// Grants the entitlements of paid order `order_no` that are not granted yet, and marks the order ready for
+/// the ERP (R21 `order.ready`) once all of them are. Safe to call any number of times and from several
+/// instances at once: each line is granted at most once (the ledger's unique key), the order marked once.
 pub async fn grant_order(
     db: &DatabaseConnection,
     calendar: BusinessCalendar,
@@ -30,13 +31,10 @@ pub async fn grant_order(
 ) -> Result<GrantSummary, EntitlementsError> {
     let lines = orders::service::paid_lines(db, order_no).await?;
     let ids: Vec<i64> = lines.iter().map(|l| l.line_id).collect();
-    let done: Vec<i64> = grant::Entity::find()
-        .filter(grant::Column::OrderLineId.is_in(ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .filter_map(|g| g.order_line_id)
-        .collect();
+    let recorded = grant::Entity::find().filter(grant::Column::OrderLineId.is_in(ids)).all(db).await?;
+    let failed_before = recorded.iter().any(|g| g.outcome == "FAILED");
+    let done: Vec<i64> = recorded.into_iter().filter_map(|g| g.order_line_id).collect();
+    let has_lines = !lines.is_empty();
     let mut summary = GrantSummary::default();
     for line in lines.into_iter().filter(|l| !done.contains(&l.line_id)) {
         let Some(item) = catalog::service::find_item(db, &line.item_no).await? else { continue };
@@ -57,6 +55,11 @@ pub async fn grant_order(
             Some(false) => summary.failed += 1,
             None => {}
         }
+    }
+    // R21: every line that gives an entitlement has it (none failed, none waits for a member): the order
+    // is ready for the ERP (marked once, whoever gets here first).
+    if has_lines && !failed_before && summary.failed == 0 && summary.pending_member == 0 {
+        orders::service::mark_ready(db, &[order_no], at).await?;
     }
     Ok(summary)
 }

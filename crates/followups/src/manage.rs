@@ -69,6 +69,27 @@ pub async fn list(
     rows.into_iter().map(|r| from_row(r).map_err(FollowUpError::from)).collect()
 }
 
+/// Which of `subjects` have had a follow-up of `kind` (open or closed): what must not be opened twice.
+pub async fn subjects_with(
+    db: &impl ConnectionTrait,
+    kind: Kind,
+    subjects: &[String],
+) -> Result<std::collections::HashSet<String>, FollowUpError> {
+    let mut found = std::collections::HashSet::new();
+    for chunk in subjects.chunks(500) {
+        let rows: Vec<String> = follow_up::Entity::find()
+            .select_only()
+            .column(follow_up::Column::Subject)
+            .filter(follow_up::Column::Kind.eq(kind.as_str()))
+            .filter(follow_up::Column::Subject.is_in(chunk.iter().map(String::as_str)))
+            .into_tuple()
+            .all(db)
+            .await?;
+        found.extend(rows);
+    }
+    Ok(found)
+}
+
 /// One follow-up.
 pub async fn get(db: &impl ConnectionTrait, id: i64) -> Result<Option<FollowUp>, FollowUpError> {
     follow_up::Entity::find_by_id(id)

@@ -25,13 +25,15 @@ pub enum Kind {
     EntitlementFailed,
     /// A raised alert (`alert:<rule>`).
     Alert,
+    /// An order ready for the ERP that the ERP has not confirmed in time (`order:<orderNo>`, R21).
+    ErpUnconfirmed,
     /// Anything an admin opens by hand (any subject).
     Other,
 }
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 11] = [
+    pub const ALL: [Kind; 12] = [
         Kind::RenewalFailedFinal,
         Kind::NoPaymentMethod,
         Kind::PlanRetired,
@@ -42,6 +44,7 @@ impl Kind {
         Kind::EmailFailed,
         Kind::EntitlementFailed,
         Kind::Alert,
+        Kind::ErpUnconfirmed,
         Kind::Other,
     ];
 
@@ -58,6 +61,7 @@ impl Kind {
             Kind::EmailFailed => "EMAIL_FAILED",
             Kind::EntitlementFailed => "ENTITLEMENT_FAILED",
             Kind::Alert => "ALERT",
+            Kind::ErpUnconfirmed => "ERP_UNCONFIRMED",
             Kind::Other => "OTHER",
         }
     }
@@ -74,7 +78,8 @@ impl Kind {
             Kind::PaymentAmountMismatch
             | Kind::DuplicatePayment
             | Kind::PaymentWithoutOrder
-            | Kind::EntitlementFailed => Some("order"),
+            | Kind::EntitlementFailed
+            | Kind::ErpUnconfirmed => Some("order"),
             Kind::WebhookDead => Some("delivery"),
             Kind::EmailFailed => Some("email"),
             Kind::Alert => Some("alert"),
@@ -93,6 +98,7 @@ impl Kind {
             | Kind::NoPaymentMethod
             | Kind::PlanRetired
             | Kind::Alert
+            | Kind::ErpUnconfirmed
             | Kind::Other => Priority::Medium,
             Kind::WebhookDead | Kind::EmailFailed => Priority::Low,
         }

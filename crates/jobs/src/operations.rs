@@ -78,9 +78,47 @@ impl Job for AlertCheck {
         };
         let (evaluated, fired) = ops::rules::evaluate(Scope::Live, &input, &ctx.settings.ops.alerts);
         let applied = ops::alerts::apply(&ctx.db, &evaluated, &fired, at).await?;
-        progress.add(applied.raised.len() as u64 + applied.resolved.len() as u64, 0);
+        let unconfirmed = erp_unconfirmed(ctx, at).await?;
+        progress.add(applied.raised.len() as u64 + applied.resolved.len() as u64 + unconfirmed, 0);
         Ok(())
     }
+}
+
+/// Most unconfirmed orders followed up by one check (the rest by the next).
+const UNCONFIRMED_PER_CHECK: u64 = 1000;
+
+/// R21: an `ERP_UNCONFIRMED` follow-up, once per order, for orders ready for the ERP longer than
+/// `erp.confirm_within_hours` and not confirmed by it. Returns how many were opened.
+async fn erp_unconfirmed(ctx: &JobContext, at: DateTime<Utc>) -> anyhow::Result<u64> {
+    let hours = ctx.settings.erp.confirm_within_hours;
+    if hours == 0 {
+        return Ok(0);
+    }
+    let before = at - chrono::Duration::hours(i64::from(hours));
+    let orders = orders::service::unconfirmed(&ctx.db, before, UNCONFIRMED_PER_CHECK).await?;
+    let subjects: Vec<String> = orders.iter().map(|(no, _)| format!("order:{no}")).collect();
+    let kind = followups::Kind::ErpUnconfirmed;
+    let done = followups::manage::subjects_with(&ctx.db, kind, &subjects).await?;
+    let new: Vec<followups::NewFollowUp> = orders
+        .iter()
+        .zip(&subjects)
+        .filter(|(_, subject)| !done.contains(*subject))
+        .map(|((no, ready_at), subject)| {
+            followups::NewFollowUp::new(
+                kind,
+                subject.clone(),
+                format!("order {no} was sent to the ERP at {ready_at} and is not confirmed after {hours} h"),
+                serde_json::json!({ "orderNo": no, "readyAt": ready_at, "confirmWithinHours": hours }),
+            )
+        })
+        .collect();
+    if new.is_empty() {
+        return Ok(0);
+    }
+    let txn = platform_core::db::begin_write(&ctx.db).await?;
+    let opened = followups::open_many(&txn, new, at).await?;
+    txn.commit().await?;
+    Ok(opened.len() as u64)
 }
 
 /// R17, the open charge failures as CSV to `ops.report_recipients` and a summary to Slack, once per day.

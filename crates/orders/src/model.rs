@@ -144,6 +144,12 @@ pub struct Order {
     pub paid_at: Option<DateTime<Utc>>,
     /// When it was cancelled (R19).
     pub cancelled_at: Option<DateTime<Utc>>,
+    /// When it became ready for the ERP (paid, entitlements computed; R21 `order.ready`).
+    pub ready_at: Option<DateTime<Utc>>,
+    /// The ERP's order number, once the ERP confirmed the transfer.
+    pub erp_order_no: Option<String>,
+    /// When the ERP confirmed it.
+    pub erp_confirmed_at: Option<DateTime<Utc>>,
     /// Created.
     pub created_at: DateTime<Utc>,
     /// Last changed.

@@ -131,3 +131,18 @@ impl Default for MetricsSettings {
         MetricsSettings { enabled: true, allowed_networks: Vec::new() }
     }
 }
+
+/// The ERP integration (R21).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ErpSettings {
+    /// Hours an order may stay ready for the ERP (`order.ready`) without the ERP confirming it before
+    /// `ALERT_CHECK` opens an `ERP_UNCONFIRMED` follow-up; `0`: never. Default `24`.
+    pub confirm_within_hours: u32,
+}
+
+impl Default for ErpSettings {
+    fn default() -> Self {
+        ErpSettings { confirm_within_hours: 24 }
+    }
+}

@@ -41,6 +41,9 @@ pub(crate) struct Model {
     pub paid_at: Option<ChronoDateTimeUtc>,
     pub cancelled_at: Option<ChronoDateTimeUtc>,
     pub cancel_reason: Option<String>,
+    pub ready_at: Option<ChronoDateTimeUtc>,
+    pub erp_order_no: Option<String>,
+    pub erp_confirmed_at: Option<ChronoDateTimeUtc>,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
 }

@@ -223,6 +223,9 @@ impl OrderService {
                 payments: Vec::new(),
                 paid_at: None,
                 cancelled_at: None,
+                ready_at: None,
+                erp_order_no: None,
+                erp_confirmed_at: None,
                 created_at: at,
                 updated_at: at,
             };

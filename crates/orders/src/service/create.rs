@@ -196,6 +196,9 @@ impl OrderService {
             payments: Vec::new(),
             paid_at: row.paid_at,
             cancelled_at: None,
+            ready_at: None,
+            erp_order_no: None,
+            erp_confirmed_at: None,
             created_at: row.created_at,
             updated_at: row.updated_at,
         };

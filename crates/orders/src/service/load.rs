@@ -320,6 +320,9 @@ pub(super) async fn load_orders(
                 payments: payments.remove(&row.id).unwrap_or_default(),
                 paid_at: row.paid_at,
                 cancelled_at: row.cancelled_at,
+                ready_at: row.ready_at,
+                erp_order_no: row.erp_order_no.clone(),
+                erp_confirmed_at: row.erp_confirmed_at,
                 created_at: row.created_at,
                 updated_at: row.updated_at,
             })

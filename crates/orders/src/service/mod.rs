@@ -7,6 +7,7 @@ mod load;
 mod payments;
 mod refunds;
 mod returns;
+mod transfer;
 
 use catalog::Catalog;
 use platform_core::BusinessCalendar;
@@ -23,6 +24,7 @@ pub use returns::{
     LineQuantity, MAX_RETURN_LINES, OrderReturn, Recorded, ReturnInput, ReturnKind, TakenLine, cancel_key,
     record_return, returns_of,
 };
+pub use transfer::{confirm_erp_transfer, mark_ready, unconfirmed};
 
 /// The orders domain over one database.
 #[derive(Debug, Clone)]
