@@ -160,7 +160,12 @@ impl Browser {
 }
 
 /// Moves a row's timestamp column to `at` (a fixture the API cannot make: what happened yesterday).
-async fn move_to(server: &TestServer, table: &str, column: &str, at: chrono::DateTime<chrono::Utc>) {
+pub(crate) async fn move_to(
+    server: &TestServer,
+    table: &str,
+    column: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) {
     use sea_orm::ConnectionTrait;
     let db = &server.db.conn;
     let sql = format!("UPDATE {table} SET {column} = $1");

@@ -12,6 +12,7 @@ mod catalog_admin;
 mod console;
 mod doctor;
 mod entitlements;
+mod erp;
 mod hostile;
 mod job_runs;
 mod lifecycle;

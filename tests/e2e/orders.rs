@@ -26,7 +26,7 @@ pub(crate) fn order_input(key: &str, lines: Value) -> Value {
     })
 }
 
-async fn create_member(server: &TestServer, service: &str, account: &str) {
+pub(crate) async fn create_member(server: &TestServer, service: &str, account: &str) {
     let body = server
         .graphql_as(
             service,

@@ -1,0 +1,183 @@
+//! R21 order transfer over HTTP (seed 004 付款成功後流程): a paid order whose entitlements are all computed
+//! reaches the ERP as `order.ready` (a real webhook receiver stands in for the ERP), the ERP confirms it
+//! with its own number, and `order.confirmed` reaches the EC's receiver; orders the ERP leaves unconfirmed
+//! get one follow-up. SQLite and PostgreSQL.
+
+use crate::orders::{CREATE, PAY, create_member, order_input};
+use crate::support::{TestServer, error_codes, servers};
+use members::Role;
+use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
+use test_support::count;
+
+type Log = Arc<Mutex<Vec<Value>>>;
+
+/// A receiver keeping the bodies it is sent.
+async fn receiver() -> (String, Log) {
+    let log: Log = Arc::default();
+    let keep = Arc::clone(&log);
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |body: axum::body::Bytes| {
+            let keep = Arc::clone(&keep);
+            async move {
+                keep.lock().unwrap().push(serde_json::from_slice(&body).unwrap_or(Value::Null));
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, log)
+}
+
+async fn subscribe(server: &TestServer, url: &str, events: &[&str]) {
+    let admin = server.token(Role::Admin, "ops");
+    let register = r#"mutation($url: String!, $events: [String!]!) { createWebhookEndpoint(input: { url: $url, events: $events }) { id } }"#;
+    let body = server.graphql_as(&admin, register, json!({ "url": url, "events": events })).await;
+    assert!(body["errors"].is_null(), "{body}");
+}
+
+async fn dispatch(server: &TestServer) {
+    let dispatcher = notify::Dispatcher::new(
+        server.db.conn.clone(),
+        notify::DispatchSettings::from(&server.settings.webhooks),
+    )
+    .unwrap();
+    for _ in 0..3 {
+        dispatcher.run_once(chrono::Utc::now()).await.unwrap();
+    }
+}
+
+/// Creates an order of `item` for `amount` with key `key` (bound to `member` if given) and pays it.
+async fn paid_order(server: &TestServer, key: &str, item: &str, amount: i64, member: Option<&str>) -> String {
+    let service = server.token(Role::Service, "ec-backend");
+    let mut input = order_input(key, json!([{ "itemNo": item, "amount": amount }]));
+    if let Some(account) = member {
+        input["memberAccount"] = json!(account);
+    }
+    let created = server.graphql_as(&service, CREATE, json!({ "input": input })).await;
+    let order_no =
+        created["data"]["createOrder"]["orderNo"].as_str().unwrap_or_else(|| panic!("{created}")).to_owned();
+    let payment = json!({ "orderNo": order_no, "transactionId": format!("T-{key}"), "status": "PAID", "amount": amount });
+    let paid = server.graphql_as(&service, PAY, json!({ "input": payment })).await;
+    assert!(paid["errors"].is_null(), "{paid}");
+    order_no
+}
+
+const CONFIRM: &str = r#"mutation($no: String!, $erp: String!) { confirmErpTransfer(orderNo: $no, erpOrderNo: $erp) { orderNo erpOrderNo erpConfirmedAt readyAt } }"#;
+const READ: &str = r#"query($no: String!) { order(orderNo: $no) { readyAt erpOrderNo } }"#;
+
+#[tokio::test]
+async fn r21_a_paid_order_reaches_the_erp_once_and_its_confirmation_reaches_the_ec() {
+    for server in servers(|s| s.webhooks.allow_private_networks = true).await {
+        let (erp_url, erp) = receiver().await;
+        let (ec_url, ec) = receiver().await;
+        subscribe(&server, &erp_url, &["order.ready"]).await;
+        subscribe(&server, &ec_url, &["order.confirmed"]).await;
+        let service = server.token(Role::Service, "ec-backend");
+
+        // A print subscription: its entitlement is the payer's, computed with the payment.
+        let order_no = paid_order(&server, "erp-1", "GC24010001", 2280, None).await;
+        let read = server.graphql_as(&service, READ, json!({ "no": order_no })).await;
+        assert!(read["data"]["order"]["readyAt"].is_string(), "{}: {read}", server.label());
+        // A digital line waits for its member: not ready until the order is bound.
+        let waiting = paid_order(&server, "erp-2", "GC18080026", 3480, None).await;
+        let read = server.graphql_as(&service, READ, json!({ "no": waiting })).await;
+        assert!(read["data"]["order"]["readyAt"].is_null(), "{read}");
+        let early = server.graphql_as(&service, CONFIRM, json!({ "no": waiting, "erp": "ERP-0" })).await;
+        assert_eq!(error_codes(&early), ["CONFLICT"], "not ready: {early}");
+        create_member(&server, &service, "reader@example.com").await;
+        let bind = r#"mutation($no: String!) { bindOrderMember(orderNo: $no, account: "reader@example.com") { orderNo } }"#;
+        assert!(server.graphql_as(&service, bind, json!({ "no": waiting })).await["errors"].is_null());
+        let read = server.graphql_as(&service, READ, json!({ "no": waiting })).await;
+        assert!(read["data"]["order"]["readyAt"].is_string(), "ready once bound: {read}");
+
+        dispatch(&server).await;
+        let ready: Vec<Value> = erp.lock().unwrap().clone();
+        let numbers: Vec<&str> = ready.iter().map(|b| b["data"]["orderNo"].as_str().unwrap()).collect();
+        assert_eq!(numbers, [order_no.as_str(), waiting.as_str()], "each order once: {ready:?}");
+        assert_eq!(ready[0]["type"], "order.ready");
+        assert_eq!(ready[0]["data"]["lines"][0]["promotionCode"], "GC24010001");
+        assert_eq!(ready[0]["data"]["lines"][0]["itemNo"], "GCV1Y");
+        assert_eq!(ready[0]["data"]["receiver"]["name"], "孫小美");
+        assert!(ec.lock().unwrap().is_empty(), "nothing confirmed yet");
+
+        // The ERP confirms; again with the same number is the same answer; another number is refused.
+        let member = server.token(Role::Member, "reader@example.com");
+        let forbidden = server.graphql_as(&member, CONFIRM, json!({ "no": order_no, "erp": "ERP-1" })).await;
+        assert_eq!(error_codes(&forbidden), ["FORBIDDEN"]);
+        let confirmed = server.graphql_as(&service, CONFIRM, json!({ "no": order_no, "erp": "ERP-1" })).await;
+        assert_eq!(confirmed["data"]["confirmErpTransfer"]["erpOrderNo"], "ERP-1", "{confirmed}");
+        let events = count(&server.db.conn, "events").await;
+        let again = server.graphql_as(&service, CONFIRM, json!({ "no": order_no, "erp": "ERP-1" })).await;
+        assert_eq!(again["data"], confirmed["data"], "idempotent");
+        assert_eq!(count(&server.db.conn, "events").await, events, "nothing written again");
+        let other = server.graphql_as(&service, CONFIRM, json!({ "no": order_no, "erp": "ERP-2" })).await;
+        assert_eq!(error_codes(&other), ["CONFLICT"], "{other}");
+        let taken = server.graphql_as(&service, CONFIRM, json!({ "no": waiting, "erp": "ERP-1" })).await;
+        assert_eq!(error_codes(&taken), ["CONFLICT"], "one ERP order is one of ours: {taken}");
+        let bad = server.graphql_as(&service, CONFIRM, json!({ "no": waiting, "erp": " " })).await;
+        assert_eq!(error_codes(&bad), ["BAD_USER_INPUT"]);
+        let missing =
+            server.graphql_as(&service, CONFIRM, json!({ "no": "O0000000000000", "erp": "ERP-9" })).await;
+        assert_eq!(error_codes(&missing), ["NOT_FOUND"]);
+        assert_eq!(count(&server.db.conn, "events").await, events, "refusals write nothing");
+
+        dispatch(&server).await;
+        let confirmations = ec.lock().unwrap().clone();
+        assert_eq!(confirmations.len(), 1, "{confirmations:?}");
+        assert_eq!(confirmations[0]["type"], "order.confirmed");
+        assert_eq!(confirmations[0]["data"]["erpOrderNo"], "ERP-1");
+        assert_eq!(erp.lock().unwrap().len(), 2, "order.ready is not sent again");
+    }
+}
+
+#[tokio::test]
+async fn r21_orders_the_erp_leaves_unconfirmed_get_one_follow_up() {
+    for server in servers(|s| s.erp.confirm_within_hours = 1).await {
+        let service = server.token(Role::Service, "ec-backend");
+        let late = paid_order(&server, "late-1", "GC24010001", 2280, None).await;
+        let done = paid_order(&server, "late-2", "GC24010001", 2280, None).await;
+        let fresh_before = chrono::Utc::now() - chrono::Duration::hours(2);
+        crate::browser::move_to(&server, "orders", "ready_at", fresh_before).await;
+        let confirmed = server.graphql_as(&service, CONFIRM, json!({ "no": done, "erp": "ERP-7" })).await;
+        assert!(confirmed["errors"].is_null(), "{confirmed}");
+        let recent = paid_order(&server, "late-3", "GC24010001", 2280, None).await;
+
+        let ctx = jobs::JobContext::new(server.db.conn.clone(), Arc::new(server.settings.clone())).unwrap();
+        for _ in 0..2 {
+            let request = jobs::RunRequest { as_of: None, force: true, requested_by: "test".into() };
+            let run = jobs::run(&ctx, jobs::JobName::AlertCheck, request, chrono::Utc::now()).await.unwrap();
+            assert_eq!(run.error, None, "{run:?}");
+        }
+        let unconfirmed = "follow_ups WHERE kind = 'ERP_UNCONFIRMED'";
+        assert_eq!(
+            count(&server.db.conn, unconfirmed).await,
+            1,
+            "{}: one, for the late order, once",
+            server.label()
+        );
+        let about_recent = format!("{unconfirmed} AND subject = 'order:{recent}'");
+        assert_eq!(count(&server.db.conn, &about_recent).await, 0, "a recent one is not late");
+        let admin = server.token(Role::Admin, "ops");
+        let list =
+            r#"{ followUps(filter: { kind: ERP_UNCONFIRMED }) { edges { node { subject priority } } } }"#;
+        let body = server.graphql_as(&admin, list, json!({})).await;
+        assert_eq!(
+            body["data"]["followUps"]["edges"][0]["node"]["subject"],
+            format!("order:{late}"),
+            "{body}"
+        );
+        // Resolved without the ERP confirming: not opened again.
+        let id =
+            count(&server.db.conn, "follow_ups WHERE kind = 'ERP_UNCONFIRMED' AND status = 'OPEN'").await;
+        assert_eq!(id, 1);
+        test_support::execute(&server.db.conn, "UPDATE follow_ups SET status = 'RESOLVED', open_key = NULL")
+            .await;
+        let request = jobs::RunRequest { as_of: None, force: true, requested_by: "test".into() };
+        jobs::run(&ctx, jobs::JobName::AlertCheck, request, chrono::Utc::now()).await.unwrap();
+        assert_eq!(count(&server.db.conn, unconfirmed).await, 1, "once per order, even after it is closed");
+    }
+}
