@@ -113,7 +113,8 @@ async fn create_pay_bind_and_read_back_as_the_member() {
             .iter()
             .map(|e| e["node"]["type"].as_str().unwrap())
             .collect();
-        assert_eq!(types, ["order.created", "order.paid", "order.member_bound"], "{events}");
+        // Ready for the ERP (R21) once the bound member has the digital line's entitlement.
+        assert_eq!(types, ["order.created", "order.paid", "order.member_bound", "order.ready"], "{events}");
     }
 }
 

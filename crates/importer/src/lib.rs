@@ -14,6 +14,7 @@
 //! `entitlements::rules`, R5 from `renewals`).
 
 pub mod anonymize;
+pub mod export;
 pub mod generate;
 mod kinds;
 mod parse;

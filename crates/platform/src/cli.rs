@@ -59,6 +59,12 @@ pub enum Command {
         #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
         ttl: Duration,
     },
+    /// Export for the ERP (R21), as CSV on standard output.
+    Export {
+        /// What to export.
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
     /// Print a one-time login link to the operators' console (/ops), valid 10 minutes, used once.
     OpsLink {
         /// The admin it logs in (shown in the console and its audit trail).
@@ -128,6 +134,22 @@ fn parse_kind(raw: &str) -> Result<importer::Kind, String> {
 
 fn parse_encoding(raw: &str) -> Result<importer::Encoding, String> {
     importer::Encoding::parse(raw).ok_or_else(|| format!("{raw:?} is not an encoding: use utf-8 or big5"))
+}
+
+/// `platform export …`.
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// The VOLUME entitlements (and the 全閱讀 pass) in the ERP 雜誌權益檔 columns, one row per customer: what
+    /// `platform import entitlements-erp` reads back.
+    Entitlements {
+        /// Only customers with an entitlement changed since then (RFC 3339, or a business date YYYY-MM-DD
+        /// read as its start).
+        #[arg(long, value_name = "TIME")]
+        changed_since: Option<String>,
+        /// Only this product (GCV, GHV, … KCW).
+        #[arg(long)]
+        product: Option<String>,
+    },
 }
 
 /// `platform jobs …`.
@@ -213,6 +235,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Token { role, sub, ttl } => {
             let token = auth::mint(&settings, role, &sub, ttl)?;
             write_stdout(&format!("{token}\n"))
+        }
+        Command::Export { command: ExportCommand::Entitlements { changed_since, product } } => {
+            let calendar = platform_core::BusinessCalendar::from(&settings);
+            let changed_since = changed_since.map(|raw| since(&raw, calendar)).transpose()?;
+            let db = database::open_migrated(&settings).await?;
+            let filter = importer::export::ExportFilter { changed_since, product };
+            let out = std::io::BufWriter::new(std::io::stdout().lock());
+            let rows = importer::export::entitlements_erp(&db, &filter, out).await?;
+            tracing::info!(rows, "entitlements exported");
+            Ok(())
         }
         Command::OpsLink { sub, base_url } => {
             let db = database::open_migrated(&settings).await?;
@@ -314,6 +346,19 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
         write_stdout(&admin_token)?;
     }
     server.run(http::shutdown_signal()).await
+}
+
+/// `--changed-since`: an RFC 3339 instant, or a business date read as its start.
+fn since(
+    raw: &str,
+    calendar: platform_core::BusinessCalendar,
+) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
+    if let Ok(at) = chrono::DateTime::parse_from_rfc3339(raw) {
+        return Ok(at.with_timezone(&chrono::Utc));
+    }
+    let date = chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .map_err(|_| anyhow::anyhow!("--changed-since: {raw:?} is neither RFC 3339 nor YYYY-MM-DD"))?;
+    Ok(calendar.start_of(date))
 }
 
 fn write_stdout(text: &str) -> anyhow::Result<()> {

@@ -27,7 +27,7 @@ use sea_orm::DatabaseConnection;
 use std::collections::HashMap;
 
 /// The ERP prefixes and the product each maps to (`None`: skipped).
-const PRODUCTS: [(&str, Option<&str>); 17] = [
+pub(crate) const PRODUCTS: [(&str, Option<&str>); 17] = [
     ("GC", Some("GCV")),
     ("GH", Some("GHV")),
     ("GJ", Some("GJV")),
@@ -178,6 +178,21 @@ const LEDGER: &str = "INSERT INTO entitlement_grants (entitlement_id, kind, outc
      OR (s.member_holder AND e.holder_member_id = s.member_ref)) \
      WHERE s.reject IS NULL AND e.updated_at = $1";
 
+/// The issue calendars of the mapped VOLUME products, by product code (what the import dates volumes with,
+/// and the export tells an estimated date by).
+pub(crate) async fn calendars(db: &DatabaseConnection) -> Result<HashMap<String, Calendar>, ImportError> {
+    let mut calendars = HashMap::new();
+    for code in PRODUCTS.iter().filter_map(|(_, code)| *code) {
+        let product = catalog::service::find_product(db, code).await.map_err(anyhow::Error::new)?;
+        if let Some(product) = product.filter(|p| p.kind == ProductKind::Volume) {
+            let calendar =
+                entitlements::grant::issue_calendar(db, &product).await.map_err(anyhow::Error::new)?;
+            calendars.insert(code.to_owned(), calendar);
+        }
+    }
+    Ok(calendars)
+}
+
 /// The loader, with the issue calendars of the magazine products.
 pub(crate) struct EntitlementsErp {
     calendars: HashMap<String, Calendar>,
@@ -187,15 +202,7 @@ pub(crate) struct EntitlementsErp {
 impl EntitlementsErp {
     /// Reads the calendars of the mapped VOLUME products.
     pub(crate) async fn load(db: &DatabaseConnection) -> Result<Self, ImportError> {
-        let mut calendars = HashMap::new();
-        for code in PRODUCTS.iter().filter_map(|(_, code)| *code) {
-            let product = catalog::service::find_product(db, code).await.map_err(anyhow::Error::new)?;
-            if let Some(product) = product.filter(|p| p.kind == ProductKind::Volume) {
-                let calendar =
-                    entitlements::grant::issue_calendar(db, &product).await.map_err(anyhow::Error::new)?;
-                calendars.insert(code.to_owned(), calendar);
-            }
-        }
+        let calendars = calendars(db).await?;
         let upsert = |holder: &str, reference: &str, filter: &str, reaches: &str| {
             UPSERT
                 .replace("{holder}", holder)

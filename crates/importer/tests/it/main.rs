@@ -12,6 +12,7 @@ mod anonymize;
 mod catalog_kinds;
 mod customers;
 mod entitlements_erp;
+mod export;
 mod issues;
 mod malformed;
 mod members;

@@ -1,0 +1,167 @@
+//! `platform export entitlements`: the ERP 雜誌權益檔 back to the ERP (R21, seed 004 雜誌權益檔移回-ERP), the
+//! inverse of the `entitlements-erp` import: one row per customer, `CUSTOMER_ID` (the ERP id; the customer
+//! number where the customer has none), `CUSTOMER_NO`, then per product `XX_SUB_END_DATE` / `XX_SUB_END_VOLUMN`
+//! / `XX_ACC_SENIORITY` (KC, the 全閱讀 pass, from the member linked to the customer: `KC_SUB_END_DATE` =
+//! its due date, `KC_ACC_SENIORITY`). Importing the file into a database with the same catalog, customers
+//! and links, as of the same day, reproduces the same entitlements: an end date the issue calendar
+//! estimated is left empty, so the import estimates it again (and marks it so); seniority has three decimals.
+//!
+//! Customers are read in ranges of their ids and written as they are read, so a file of any size streams.
+//! Like the import, this reads the entitlements, customers and member–customer links tables directly.
+
+use crate::kinds::entitlements_erp::{PRODUCTS, calendars};
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult, Statement, Value};
+use std::collections::BTreeMap;
+use std::io::Write;
+
+/// Customers read per query.
+const RANGE: i64 = 5000;
+
+/// Which entitlements to export.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExportFilter {
+    /// Only customers with an entitlement changed at or after this instant (their whole row is written).
+    pub changed_since: Option<DateTime<Utc>>,
+    /// Only this product (`GCV`, `KCW` …).
+    pub product: Option<String>,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct Held {
+    customer: i64,
+    customer_no: String,
+    erp_id: Option<String>,
+    product_code: String,
+    end_volume: Option<i64>,
+    end_volume_date: Option<NaiveDate>,
+    right_due_date: Option<NaiveDate>,
+    seniority_thousandths: i64,
+    changed: bool,
+}
+
+/// The ERP prefixes written, in the import's column order (the skipped products have no columns).
+fn prefixes() -> Vec<(&'static str, &'static str)> {
+    PRODUCTS.iter().filter_map(|(prefix, code)| code.map(|c| (*prefix, c))).collect()
+}
+
+/// Writes the export of `filter` to `out` as CSV; returns how many customer rows were written.
+pub async fn entitlements_erp(
+    db: &DatabaseConnection,
+    filter: &ExportFilter,
+    out: impl Write,
+) -> anyhow::Result<u64> {
+    let prefixes = prefixes();
+    if let Some(product) = &filter.product
+        && !prefixes.iter().any(|(_, code)| code == product)
+    {
+        let known: Vec<&str> = prefixes.iter().map(|(_, c)| *c).collect();
+        anyhow::bail!("--product: {product} is not one of {}", known.join(", "));
+    }
+    let calendars = calendars(db).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut writer = csv::Writer::from_writer(out);
+    let mut header = vec!["CUSTOMER_ID".to_owned(), "CUSTOMER_NO".to_owned()];
+    for (prefix, code) in &prefixes {
+        header.push(format!("{prefix}_SUB_END_DATE"));
+        if *code != "KCW" {
+            header.push(format!("{prefix}_SUB_END_VOLUMN"));
+        }
+        header.push(format!("{prefix}_ACC_SENIORITY"));
+    }
+    writer.write_record(&header)?;
+    let backend = db.get_database_backend();
+    let max: Option<i64> = db
+        .query_one_raw(Statement::from_string(backend, "SELECT MAX(id) AS n FROM customers"))
+        .await?
+        .and_then(|row| row.try_get::<Option<i64>>("", "n").ok().flatten());
+    let mut written = 0;
+    let mut from = 0;
+    while from <= max.unwrap_or(-1) {
+        let to = from + RANGE;
+        let rows = read_range(db, filter, from, to).await?;
+        let mut by_customer: BTreeMap<i64, Vec<Held>> = BTreeMap::new();
+        for row in rows {
+            by_customer.entry(row.customer).or_default().push(row);
+        }
+        for held in by_customer.values() {
+            if filter.changed_since.is_some() && !held.iter().any(|h| h.changed) {
+                continue;
+            }
+            let Some(first) = held.first() else { continue };
+            let mut record = vec![
+                first.erp_id.clone().unwrap_or_else(|| first.customer_no.clone()),
+                first.customer_no.clone(),
+            ];
+            for (_, code) in &prefixes {
+                let h = held.iter().find(|h| h.product_code == *code);
+                if *code == "KCW" {
+                    record.push(h.and_then(|h| h.right_due_date).map(erp_date).unwrap_or_default());
+                    record.push(h.map(|h| seniority(h.seniority_thousandths)).unwrap_or_default());
+                    continue;
+                }
+                let Some(h) = h.filter(|h| h.end_volume.is_some_and(|v| v > 0)) else {
+                    record.extend([String::new(), String::new(), String::new()]);
+                    continue;
+                };
+                let volume = h.end_volume.unwrap_or_default();
+                // A date the calendar only estimates is left to the import to estimate again.
+                let estimated = calendars
+                    .get(*code)
+                    .and_then(|c| c.date_of(i32::try_from(volume).ok()?).ok())
+                    .is_some_and(|d| d.estimated && Some(d.date) == h.end_volume_date);
+                let date = if estimated { None } else { h.end_volume_date };
+                record.push(date.map(erp_date).unwrap_or_default());
+                record.push(volume.to_string());
+                record.push(seniority(h.seniority_thousandths));
+            }
+            writer.write_record(&record)?;
+            written += 1;
+        }
+        writer.flush()?;
+        from = to;
+    }
+    writer.flush()?;
+    Ok(written)
+}
+
+/// The entitlements of customers with ids in `[from, to)`: magazines they hold, and the pass of the member
+/// linked to them (the lowest member id, as the import links it).
+async fn read_range(
+    db: &DatabaseConnection,
+    filter: &ExportFilter,
+    from: i64,
+    to: i64,
+) -> anyhow::Result<Vec<Held>> {
+    let backend = db.get_database_backend();
+    let since = filter.changed_since.unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
+    let product = filter.product.clone().unwrap_or_default();
+    let codes: Vec<String> =
+        prefixes().iter().map(|(_, c)| format!("'{c}'")).filter(|c| c != "'KCW'").collect();
+    let sql = format!(
+        "SELECT c.id AS customer, c.customer_no, c.customer_id AS erp_id, e.product_code, CAST(e.end_volume AS BIGINT) AS end_volume, \
+         e.end_volume_date, e.right_due_date, CAST(e.seniority_thousandths AS BIGINT) AS seniority_thousandths, \
+         e.updated_at >= $3 AS changed \
+         FROM entitlements e JOIN customers c ON c.id = e.holder_customer_id \
+         WHERE c.id >= $1 AND c.id < $2 AND e.product_code IN ({codes}) AND ($4 = '' OR e.product_code = $4) \
+         UNION ALL \
+         SELECT c.id, c.customer_no, c.customer_id, e.product_code, CAST(NULL AS BIGINT), NULL, e.right_due_date, \
+         CAST(e.seniority_thousandths AS BIGINT), e.updated_at >= $3 \
+         FROM entitlements e JOIN customers c ON c.id = (SELECT MIN(l.customer_id) FROM member_customers l \
+         WHERE l.member_id = e.holder_member_id) \
+         WHERE c.id >= $1 AND c.id < $2 AND e.product_code = 'KCW' AND ($4 = '' OR $4 = 'KCW') \
+         ORDER BY 1, 4",
+        codes = codes.join(", ")
+    );
+    let values: Vec<Value> = vec![from.into(), to.into(), since.into(), product.into()];
+    Ok(Held::find_by_statement(Statement::from_sql_and_values(backend, sql, values)).all(db).await?)
+}
+
+/// `2030/07/31`, as the ERP writes dates.
+fn erp_date(date: NaiveDate) -> String {
+    date.format("%Y/%m/%d").to_string()
+}
+
+/// Thousandths as a number with three decimals: `20842` → `20.842`.
+fn seniority(thousandths: i64) -> String {
+    format!("{}.{:03}", thousandths / 1000, thousandths % 1000)
+}
