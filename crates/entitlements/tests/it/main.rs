@@ -4,6 +4,7 @@
 
 mod expiry;
 mod grants;
+mod mailing;
 
 use catalog::Catalog;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
