@@ -165,3 +165,51 @@ fn erp_date(date: NaiveDate) -> String {
 fn seniority(thousandths: i64) -> String {
     format!("{}.{:03}", thousandths / 1000, thousandths % 1000)
 }
+
+/// The columns of the mailing list.
+const MAILING_COLUMNS: [&str; 9] =
+    ["CUSTOMER_NO", "NAME", "PHONE", "MOBILE", "COUNTRY", "POSTAL_CODE", "CITY", "STREET", "END_VOLUME"];
+
+/// Writes `platform export mailing-list`: every customer covered for issue `volume` of magazine
+/// `product_code` (see `entitlements::mailing`), with name, phones and address, by customer number.
+/// Returns how many receivers were written.
+pub async fn mailing_list(
+    db: &DatabaseConnection,
+    product_code: &str,
+    volume: i32,
+    out: impl Write,
+) -> anyhow::Result<u64> {
+    let product = catalog::service::find_product(db, product_code).await?;
+    if !product.is_some_and(|p| p.kind == catalog::ProductKind::Volume) {
+        anyhow::bail!("--product: {product_code} is not a magazine (a VOLUME product) of the catalog");
+    }
+    if volume < 1 {
+        anyhow::bail!("--volume: {volume} is not an issue number");
+    }
+    let covered = entitlements::mailing::covered(db, product_code, volume).await?;
+    let ids: Vec<i64> = covered.iter().map(|c| c.customer_id).collect();
+    let customers = members::service::find_customers_by_id(db, &ids).await?;
+    let mut rows: Vec<(&members::Customer, i64)> = covered
+        .iter()
+        .filter_map(|c| customers.get(&c.customer_id).map(|found| (found, c.end_volume)))
+        .collect();
+    rows.sort_by(|a, b| a.0.customer_no.cmp(&b.0.customer_no));
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(MAILING_COLUMNS)?;
+    for (c, end_volume) in &rows {
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        writer.write_record([
+            c.customer_no.clone(),
+            text(&c.name),
+            text(&c.phone),
+            text(&c.mobile),
+            text(&c.address.country),
+            text(&c.address.postal_code),
+            text(&c.address.city),
+            text(&c.address.street),
+            end_volume.to_string(),
+        ])?;
+    }
+    writer.flush()?;
+    Ok(rows.len() as u64)
+}

@@ -150,6 +150,16 @@ pub enum ExportCommand {
         #[arg(long)]
         product: Option<String>,
     },
+    /// Every receiver covered for issue VOLUME of a magazine (寄送名單), from the grant ledger, suspended
+    /// issues left out: customer number, name, phones, address, by customer number.
+    MailingList {
+        /// The magazine (a VOLUME product: GCV, GHV …).
+        #[arg(long)]
+        product: String,
+        /// The issue number.
+        #[arg(long)]
+        volume: i32,
+    },
 }
 
 /// `platform jobs …`.
@@ -244,6 +254,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let out = std::io::BufWriter::new(std::io::stdout().lock());
             let rows = importer::export::entitlements_erp(&db, &filter, out).await?;
             tracing::info!(rows, "entitlements exported");
+            Ok(())
+        }
+        Command::Export { command: ExportCommand::MailingList { product, volume } } => {
+            let db = database::open_migrated(&settings).await?;
+            let out = std::io::BufWriter::new(std::io::stdout().lock());
+            let rows = importer::export::mailing_list(&db, &product, volume, out).await?;
+            tracing::info!(rows, "mailing list exported");
             Ok(())
         }
         Command::OpsLink { sub, base_url } => {

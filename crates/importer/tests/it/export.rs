@@ -4,7 +4,7 @@
 
 use crate::{demo, import, options};
 use importer::Kind;
-use importer::export::{ExportFilter, entitlements_erp};
+use importer::export::{ExportFilter, entitlements_erp, mailing_list};
 use sea_orm::ConnectionTrait;
 use test_support::{TestDb, databases};
 
@@ -98,5 +98,42 @@ async fn r21_the_exported_entitlements_import_back_as_the_same_entitlements() {
             ..ExportFilter::default()
         };
         assert_eq!(export(&source, &earlier).await, file);
+    }
+}
+
+#[tokio::test]
+async fn r21_the_mailing_list_names_and_addresses_who_is_covered_for_the_issue() {
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/import");
+    let sample = std::fs::read_to_string(folder.join("entitlements-erp.csv")).unwrap();
+    for db in databases().await {
+        holders(&db).await;
+        let (summary, rejects) = import(&db, Kind::EntitlementsErp, &sample).await;
+        assert_eq!(summary.rejected, 0, "{rejects}");
+        let list = |volume: i32| {
+            let db = &db;
+            async move {
+                let mut out = Vec::new();
+                mailing_list(&db.conn, "GCV", volume, &mut out).await.unwrap();
+                String::from_utf8(out).unwrap()
+            }
+        };
+        // CW0000001 holds GC up to issue 961 (imported: no start, so every issue up to it).
+        let last = list(961).await;
+        let lines: Vec<&str> = last.lines().collect();
+        assert_eq!(lines[0], "CUSTOMER_NO,NAME,PHONE,MOBILE,COUNTRY,POSTAL_CODE,CITY,STREET,END_VOLUME");
+        assert!(
+            lines.iter().any(|l| l.starts_with("CW0000001,陳志明,0912345678,") && l.ends_with(",961")),
+            "{last}"
+        );
+        let mut numbers: Vec<&str> = lines[1..].iter().map(|l| l.split(',').next().unwrap()).collect();
+        let listed = numbers.clone();
+        numbers.sort_unstable();
+        assert_eq!(listed, numbers, "by customer number");
+        assert!(!list(962).await.contains("CW0000001,"), "{}: past its last issue", db.label());
+        let mut out = Vec::new();
+        let pass = mailing_list(&db.conn, "KCW", 1, &mut out).await.unwrap_err().to_string();
+        assert!(pass.contains("not a magazine"), "{pass}");
+        let zero = mailing_list(&db.conn, "GCV", 0, Vec::new()).await.unwrap_err().to_string();
+        assert!(zero.contains("--volume"), "{zero}");
     }
 }

@@ -26,6 +26,23 @@ pub async fn find_customers(
     Ok(found)
 }
 
+/// The customers with these row ids, by id (absent ones left out). Two queries per 500 ids.
+pub async fn find_customers_by_id(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<HashMap<i64, Customer>, MembersError> {
+    let mut found = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let rows = customer::Entity::find()
+            .filter(customer::Column::Id.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        found.extend(ids.into_iter().zip(customers_from(db, rows).await?));
+    }
+    Ok(found)
+}
+
 /// [`upsert_customer`] inside the caller's transaction; also returns the row id.
 pub async fn upsert_customer_in(
     db: &impl ConnectionTrait,
