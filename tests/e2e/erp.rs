@@ -181,3 +181,55 @@ async fn r21_orders_the_erp_leaves_unconfirmed_get_one_follow_up() {
         assert_eq!(count(&server.db.conn, unconfirmed).await, 1, "once per order, even after it is closed");
     }
 }
+
+#[tokio::test]
+async fn r21_admins_page_through_the_erp_exports_over_graphql() {
+    for server in servers(|_| {}).await {
+        for key in ["x-1", "x-2", "x-3"] {
+            paid_order(&server, key, "GC24010001", 2280, None).await;
+        }
+        let admin = server.token(Role::Admin, "ops");
+        let export = r#"query($after: String) { entitlementsExport(first: 2, after: $after) { header rows endCursor hasNextPage } }"#;
+        let first = server.graphql_as(&admin, export, json!({})).await;
+        let page = &first["data"]["entitlementsExport"];
+        assert_eq!(page["header"][0], "CUSTOMER_ID", "{}: {first}", server.label());
+        assert_eq!(page["header"][2], "GC_SUB_END_DATE");
+        assert_eq!(page["rows"].as_array().unwrap().len(), 2);
+        assert_eq!(page["hasNextPage"], true);
+        let second = server.graphql_as(&admin, export, json!({ "after": page["endCursor"] })).await;
+        let rest = &second["data"]["entitlementsExport"];
+        assert_eq!(
+            (rest["rows"].as_array().unwrap().len(), &rest["hasNextPage"]),
+            (1, &json!(false)),
+            "{second}"
+        );
+        let end_volume = rest["rows"][0][3].as_str().unwrap().parse::<i32>().unwrap();
+        assert!(end_volume > 0, "the GC columns are filled: {second}");
+
+        let list = r#"query($v: Int!, $after: String) { mailingList(product: "GCV", volume: $v, first: 2, after: $after) { header rows endCursor hasNextPage } }"#;
+        let body = server.graphql_as(&admin, list, json!({ "v": end_volume })).await;
+        let page = &body["data"]["mailingList"];
+        assert_eq!(page["header"][0], "CUSTOMER_NO", "{body}");
+        assert_eq!(page["hasNextPage"], true);
+        let next =
+            server.graphql_as(&admin, list, json!({ "v": end_volume, "after": page["endCursor"] })).await;
+        assert_eq!(next["data"]["mailingList"]["rows"].as_array().unwrap().len(), 1, "{next}");
+        let past = server.graphql_as(&admin, list, json!({ "v": end_volume + 1 })).await;
+        assert_eq!(past["data"]["mailingList"]["rows"], json!([]), "{past}");
+
+        let bad = server
+            .graphql_as(&admin, r#"{ mailingList(product: "KCW", volume: 1) { rows } }"#, json!({}))
+            .await;
+        assert_eq!(error_codes(&bad), ["BAD_USER_INPUT"], "{bad}");
+        let bad =
+            server.graphql_as(&admin, r#"{ entitlementsExport(product: "XXX") { rows } }"#, json!({})).await;
+        assert_eq!(error_codes(&bad), ["BAD_USER_INPUT"], "{bad}");
+        let service = server.token(Role::Service, "ec-backend");
+        for query in
+            [r#"{ mailingList(product: "GCV", volume: 1) { rows } }"#, "{ entitlementsExport { rows } }"]
+        {
+            let body = server.graphql_as(&service, query, json!({})).await;
+            assert_eq!(error_codes(&body), ["FORBIDDEN"], "admins only: {body}");
+        }
+    }
+}

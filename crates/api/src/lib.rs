@@ -35,6 +35,7 @@ mod delivery;
 mod entitlement;
 pub mod error;
 mod events;
+mod export;
 mod followup;
 pub mod guard;
 mod job;
@@ -92,6 +93,7 @@ pub struct Query(
     mail::EmailsQuery,
     followup::FollowUpsQuery,
     report::ReportQuery,
+    export::ExportQuery,
 );
 
 /// The root mutation: one object per domain, merged.

@@ -15,6 +15,12 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult, Statement, V
 use std::collections::BTreeMap;
 use std::io::Write;
 
+/// What the caller asked for cannot be exported (an unknown product, a bad issue number): the message
+/// says which argument. Every other error is unexpected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Invalid(pub String);
+
 /// Customers read per query.
 const RANGE: i64 = 5000;
 
@@ -45,83 +51,129 @@ fn prefixes() -> Vec<(&'static str, &'static str)> {
     PRODUCTS.iter().filter_map(|(prefix, code)| code.map(|c| (*prefix, c))).collect()
 }
 
-/// Writes the export of `filter` to `out` as CSV; returns how many customer rows were written.
-pub async fn entitlements_erp(
+/// The export's header: `CUSTOMER_ID`, `CUSTOMER_NO`, then each product's columns.
+pub fn erp_header() -> Vec<String> {
+    let mut header = vec!["CUSTOMER_ID".to_owned(), "CUSTOMER_NO".to_owned()];
+    for (prefix, code) in prefixes() {
+        header.push(format!("{prefix}_SUB_END_DATE"));
+        if code != "KCW" {
+            header.push(format!("{prefix}_SUB_END_VOLUMN"));
+        }
+        header.push(format!("{prefix}_ACC_SENIORITY"));
+    }
+    header
+}
+
+/// One customer's row of the export, its cells in [`erp_header`] order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErpRow {
+    /// The customer's row id (the order and the cursor).
+    pub customer_id: i64,
+    /// Every cell.
+    pub cells: Vec<String>,
+}
+
+/// Up to `limit` customers' rows of the export after customer row id `after`, by id, and whether more
+/// follow.
+pub async fn erp_page(
     db: &DatabaseConnection,
     filter: &ExportFilter,
-    out: impl Write,
-) -> anyhow::Result<u64> {
+    after: i64,
+    limit: usize,
+) -> anyhow::Result<(Vec<ErpRow>, bool)> {
     let prefixes = prefixes();
     if let Some(product) = &filter.product
         && !prefixes.iter().any(|(_, code)| code == product)
     {
         let known: Vec<&str> = prefixes.iter().map(|(_, c)| *c).collect();
-        anyhow::bail!("--product: {product} is not one of {}", known.join(", "));
+        return Err(Invalid(format!("--product: {product} is not one of {}", known.join(", "))).into());
     }
     let calendars = calendars(db).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut writer = csv::Writer::from_writer(out);
-    let mut header = vec!["CUSTOMER_ID".to_owned(), "CUSTOMER_NO".to_owned()];
-    for (prefix, code) in &prefixes {
-        header.push(format!("{prefix}_SUB_END_DATE"));
-        if *code != "KCW" {
-            header.push(format!("{prefix}_SUB_END_VOLUMN"));
-        }
-        header.push(format!("{prefix}_ACC_SENIORITY"));
-    }
-    writer.write_record(&header)?;
     let backend = db.get_database_backend();
     let max: Option<i64> = db
         .query_one_raw(Statement::from_string(backend, "SELECT MAX(id) AS n FROM customers"))
         .await?
         .and_then(|row| row.try_get::<Option<i64>>("", "n").ok().flatten());
-    let mut written = 0;
-    let mut from = 0;
+    let mut rows = Vec::new();
+    let mut from = after.saturating_add(1);
     while from <= max.unwrap_or(-1) {
-        let to = from + RANGE;
-        let rows = read_range(db, filter, from, to).await?;
+        let to = from.saturating_add(RANGE);
         let mut by_customer: BTreeMap<i64, Vec<Held>> = BTreeMap::new();
-        for row in rows {
+        for row in read_range(db, filter, from, to).await? {
             by_customer.entry(row.customer).or_default().push(row);
         }
-        for held in by_customer.values() {
+        for (customer_id, held) in &by_customer {
             if filter.changed_since.is_some() && !held.iter().any(|h| h.changed) {
                 continue;
             }
-            let Some(first) = held.first() else { continue };
-            let mut record = vec![
-                first.erp_id.clone().unwrap_or_else(|| first.customer_no.clone()),
-                first.customer_no.clone(),
-            ];
-            for (_, code) in &prefixes {
-                let h = held.iter().find(|h| h.product_code == *code);
-                if *code == "KCW" {
-                    record.push(h.and_then(|h| h.right_due_date).map(erp_date).unwrap_or_default());
-                    record.push(h.map(|h| seniority(h.seniority_thousandths)).unwrap_or_default());
-                    continue;
-                }
-                let Some(h) = h.filter(|h| h.end_volume.is_some_and(|v| v > 0)) else {
-                    record.extend([String::new(), String::new(), String::new()]);
-                    continue;
-                };
-                let volume = h.end_volume.unwrap_or_default();
-                // A date the calendar only estimates is left to the import to estimate again.
-                let estimated = calendars
-                    .get(*code)
-                    .and_then(|c| c.date_of(i32::try_from(volume).ok()?).ok())
-                    .is_some_and(|d| d.estimated && Some(d.date) == h.end_volume_date);
-                let date = if estimated { None } else { h.end_volume_date };
-                record.push(date.map(erp_date).unwrap_or_default());
-                record.push(volume.to_string());
-                record.push(seniority(h.seniority_thousandths));
+            if rows.len() == limit {
+                return Ok((rows, true));
             }
-            writer.write_record(&record)?;
-            written += 1;
+            rows.push(ErpRow { customer_id: *customer_id, cells: cells(held, &prefixes, &calendars) });
         }
-        writer.flush()?;
         from = to;
     }
-    writer.flush()?;
-    Ok(written)
+    Ok((rows, false))
+}
+
+/// A customer's cells.
+fn cells(
+    held: &[Held],
+    prefixes: &[(&str, &str)],
+    calendars: &std::collections::HashMap<String, entitlements::rules::Calendar>,
+) -> Vec<String> {
+    let Some(first) = held.first() else { return Vec::new() };
+    let mut record =
+        vec![first.erp_id.clone().unwrap_or_else(|| first.customer_no.clone()), first.customer_no.clone()];
+    for (_, code) in prefixes {
+        let h = held.iter().find(|h| h.product_code == *code);
+        if *code == "KCW" {
+            record.push(h.and_then(|h| h.right_due_date).map(erp_date).unwrap_or_default());
+            record.push(h.map(|h| seniority(h.seniority_thousandths)).unwrap_or_default());
+            continue;
+        }
+        let Some(h) = h.filter(|h| h.end_volume.is_some_and(|v| v > 0)) else {
+            record.extend([String::new(), String::new(), String::new()]);
+            continue;
+        };
+        let volume = h.end_volume.unwrap_or_default();
+        // A date the calendar only estimates is left to the import to estimate again.
+        let estimated = calendars
+            .get(*code)
+            .and_then(|c| c.date_of(i32::try_from(volume).ok()?).ok())
+            .is_some_and(|d| d.estimated && Some(d.date) == h.end_volume_date);
+        let date = if estimated { None } else { h.end_volume_date };
+        record.push(date.map(erp_date).unwrap_or_default());
+        record.push(volume.to_string());
+        record.push(seniority(h.seniority_thousandths));
+    }
+    record
+}
+
+/// Rows written per page of the CSV.
+const PAGE: usize = 5000;
+
+/// Writes the export of `filter` to `out` as CSV, page by page; returns how many customer rows.
+pub async fn entitlements_erp(
+    db: &DatabaseConnection,
+    filter: &ExportFilter,
+    out: impl Write,
+) -> anyhow::Result<u64> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(erp_header())?;
+    let (mut written, mut after) = (0, 0);
+    loop {
+        let (rows, more) = erp_page(db, filter, after, PAGE).await?;
+        for row in &rows {
+            writer.write_record(&row.cells)?;
+        }
+        writer.flush()?;
+        written += rows.len() as u64;
+        match rows.last() {
+            Some(last) if more => after = last.customer_id,
+            _ => return Ok(written),
+        }
+    }
 }
 
 /// The entitlements of customers with ids in `[from, to)`: magazines they hold, and the pass of the member
@@ -167,48 +219,83 @@ fn seniority(thousandths: i64) -> String {
 }
 
 /// The columns of the mailing list.
-const MAILING_COLUMNS: [&str; 9] =
+pub const MAILING_COLUMNS: [&str; 9] =
     ["CUSTOMER_NO", "NAME", "PHONE", "MOBILE", "COUNTRY", "POSTAL_CODE", "CITY", "STREET", "END_VOLUME"];
 
-/// Writes `platform export mailing-list`: every customer covered for issue `volume` of magazine
-/// `product_code` (see `entitlements::mailing`), with name, phones and address, by customer number.
-/// Returns how many receivers were written.
+/// One receiver of the mailing list, its cells in [`MAILING_COLUMNS`] order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailingRow {
+    /// The customer number (the order and the cursor).
+    pub customer_no: String,
+    /// Every cell.
+    pub cells: Vec<String>,
+}
+
+/// Up to `limit` receivers covered for issue `volume` of magazine `product_code` (see
+/// `entitlements::mailing`) after customer number `after`, by customer number, and whether more follow.
+pub async fn mailing_page(
+    db: &DatabaseConnection,
+    product_code: &str,
+    volume: i32,
+    after: Option<&str>,
+    limit: usize,
+) -> anyhow::Result<(Vec<MailingRow>, bool)> {
+    let product = catalog::service::find_product(db, product_code).await?;
+    if !product.is_some_and(|p| p.kind == catalog::ProductKind::Volume) {
+        return Err(Invalid(format!(
+            "--product: {product_code} is not a magazine (a VOLUME product) of the catalog"
+        ))
+        .into());
+    }
+    if volume < 1 {
+        return Err(Invalid(format!("--volume: {volume} is not an issue number")).into());
+    }
+    let covered = entitlements::mailing::covered(db, product_code, volume).await?;
+    let ids: Vec<i64> = covered.iter().map(|c| c.customer_id).collect();
+    let numbers = members::service::keys_of(db, &[], &ids).await?.1;
+    let mut order: Vec<(&String, &entitlements::mailing::Covered)> =
+        covered.iter().filter_map(|c| numbers.get(&c.customer_id).map(|no| (no, c))).collect();
+    order.sort_by(|a, b| a.0.cmp(b.0));
+    let after = after.unwrap_or_default();
+    let mut rest = order.into_iter().filter(|(no, _)| no.as_str() > after);
+    let page: Vec<_> = rest.by_ref().take(limit).collect();
+    let more = rest.next().is_some();
+    let page_ids: Vec<i64> = page.iter().map(|(_, c)| c.customer_id).collect();
+    let customers = members::service::find_customers_by_id(db, &page_ids).await?;
+    let rows = page
+        .iter()
+        .filter_map(|(no, covered)| {
+            let c = customers.get(&covered.customer_id)?;
+            let text = |v: &Option<String>| v.clone().unwrap_or_default();
+            let cells = vec![
+                (*no).clone(),
+                text(&c.name),
+                text(&c.phone),
+                text(&c.mobile),
+                text(&c.address.country),
+                text(&c.address.postal_code),
+                text(&c.address.city),
+                text(&c.address.street),
+                covered.end_volume.to_string(),
+            ];
+            Some(MailingRow { customer_no: (*no).clone(), cells })
+        })
+        .collect();
+    Ok((rows, more))
+}
+
+/// Writes `platform export mailing-list`: [`mailing_page`] whole, as CSV. Returns how many receivers.
 pub async fn mailing_list(
     db: &DatabaseConnection,
     product_code: &str,
     volume: i32,
     out: impl Write,
 ) -> anyhow::Result<u64> {
-    let product = catalog::service::find_product(db, product_code).await?;
-    if !product.is_some_and(|p| p.kind == catalog::ProductKind::Volume) {
-        anyhow::bail!("--product: {product_code} is not a magazine (a VOLUME product) of the catalog");
-    }
-    if volume < 1 {
-        anyhow::bail!("--volume: {volume} is not an issue number");
-    }
-    let covered = entitlements::mailing::covered(db, product_code, volume).await?;
-    let ids: Vec<i64> = covered.iter().map(|c| c.customer_id).collect();
-    let customers = members::service::find_customers_by_id(db, &ids).await?;
-    let mut rows: Vec<(&members::Customer, i64)> = covered
-        .iter()
-        .filter_map(|c| customers.get(&c.customer_id).map(|found| (found, c.end_volume)))
-        .collect();
-    rows.sort_by(|a, b| a.0.customer_no.cmp(&b.0.customer_no));
+    let (rows, _) = mailing_page(db, product_code, volume, None, usize::MAX).await?;
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record(MAILING_COLUMNS)?;
-    for (c, end_volume) in &rows {
-        let text = |v: &Option<String>| v.clone().unwrap_or_default();
-        writer.write_record([
-            c.customer_no.clone(),
-            text(&c.name),
-            text(&c.phone),
-            text(&c.mobile),
-            text(&c.address.country),
-            text(&c.address.postal_code),
-            text(&c.address.city),
-            text(&c.address.street),
-            end_volume.to_string(),
-        ])?;
+    for row in &rows {
+        writer.write_record(&row.cells)?;
     }
     writer.flush()?;
     Ok(rows.len() as u64)
