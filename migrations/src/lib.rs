@@ -32,6 +32,7 @@ mod m20261203_000023_delivery_suspensions;
 mod m20261203_000024_applied_changes;
 mod m20261204_000025_console_sessions;
 mod m20261204_000026_erp_transfer;
+mod m20261204_000027_shipments;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -66,6 +67,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000024_applied_changes::Migration),
             Box::new(m20261204_000025_console_sessions::Migration),
             Box::new(m20261204_000026_erp_transfer::Migration),
+            Box::new(m20261204_000027_shipments::Migration),
         ]
     }
 }

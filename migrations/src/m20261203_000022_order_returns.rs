@@ -189,7 +189,7 @@ impl MigrationTrait for Migration {
 /// alter a check, so its stored table definition is edited as SQLite documents for changes that leave the
 /// stored rows as they are ("Making Other Kinds Of Table Schema Changes": writable_schema, then a new
 /// schema_version) — and the edit is verified.
-async fn widen_status(
+pub(crate) async fn widen_status(
     manager: &SchemaManager<'_>,
     table: &str,
     existing: &[&str],

@@ -64,7 +64,7 @@ mirror_enum!(
     /// SPEC §4's jobs, plus the R3 grant sweep.
     JobName => jobs::JobName {
         CreateRenewals, SendNotices, ChargeRenewals, RetryRenewals, ExpireEntitlements, GrantEntitlements,
-        DispatchWebhooks, DispatchEmails, DailyReport, AlertCheck, FailedChargesList,
+        DispatchWebhooks, DispatchEmails, DailyReport, AlertCheck, FailedChargesList, SendShippingNotices,
     }
 );
 

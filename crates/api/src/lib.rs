@@ -48,6 +48,7 @@ mod renewal;
 mod report;
 mod scalars;
 mod service;
+mod shipping;
 mod telemetry;
 
 pub use telemetry::cache_request_metrics;
@@ -109,6 +110,7 @@ pub struct Mutation(
     webhooks::WebhooksMutation,
     job::JobsMutation,
     followup::FollowUpsMutation,
+    shipping::ShippingMutation,
 );
 
 /// The schema served at `/graphql`.

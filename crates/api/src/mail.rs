@@ -46,7 +46,7 @@ mirror_enum!(
 
 mirror_enum!(
     /// What an e-mail is about.
-    EmailKind => email::EmailKind { RenewalNotice, ChargeFailed, ChargeSucceeded, FailedChargesList, PriceChangeNotice, SubscriptionChanged, OrderRefunded, DeliveryChanged }
+    EmailKind => email::EmailKind { RenewalNotice, ChargeFailed, ChargeSucceeded, FailedChargesList, PriceChangeNotice, SubscriptionChanged, OrderRefunded, DeliveryChanged, ShippingNotice }
 );
 
 /// An e-mail of the outbox.

@@ -384,6 +384,10 @@ impl Order {
     async fn cancelled_at(&self) -> Option<DateTime<Utc>> {
         self.0.cancelled_at
     }
+    /// When it became SHIPPED: a BOOK or EVENT line shipped (R21).
+    async fn shipped_at(&self) -> Option<DateTime<Utc>> {
+        self.0.shipped_at
+    }
     /// When it became ready for the ERP: paid, its entitlements computed (R21 `order.ready`). Services
     /// and admins.
     #[graphql(guard = "Require::Operator")]
@@ -425,6 +429,8 @@ pub(crate) struct OrderLine {
     quantity: i32,
     /// Units that came back (R19).
     returned_quantity: i32,
+    /// Units shipped (R21).
+    shipped_quantity: i32,
     amount: i64,
     status: LineStatus,
     subinventory: String,
@@ -440,6 +446,7 @@ impl From<orders::OrderLine> for OrderLine {
             product_code: l.product_code,
             quantity: l.quantity,
             returned_quantity: l.returned_quantity,
+            shipped_quantity: l.shipped_quantity,
             amount: l.amount.amount(),
             status: l.status.into(),
             subinventory: l.subinventory,
@@ -658,7 +665,7 @@ mirror_enum!(
 );
 mirror_enum!(
     /// An order's lifecycle.
-    OrderStatus => orders::OrderStatus { Created, Confirmed, Cancelled }
+    OrderStatus => orders::OrderStatus { Created, Confirmed, Cancelled, Shipped }
 );
 mirror_enum!(
     /// Where an order's payment stands.
@@ -670,6 +677,7 @@ mirror_enum!(
 );
 
 mirror_enum!(
-    /// An order line's status (R2: every category is CONFIRMED on creation; R19 after a return or cancellation).
-    LineStatus => orders::model::LineStatus { Confirmed, PartReturned, Returned, Cancelled }
+    /// An order line's status (R2: every category is CONFIRMED on creation; R19 after a return or cancellation;
+    /// R21 SHIPPED once every unit not returned has shipped).
+    LineStatus => orders::model::LineStatus { Confirmed, PartReturned, Returned, Cancelled, Shipped }
 );

@@ -74,6 +74,9 @@ pub fn scheduled(ctx: &JobContext) -> Vec<(JobName, u64)> {
     if !s.ops.daily_report_at.is_empty() {
         all.push((JobName::DailyReport, 86_400));
     }
+    if !s.erp.shipping_notices_at.is_empty() {
+        all.push((JobName::SendShippingNotices, 86_400));
+    }
     all
 }
 

@@ -41,11 +41,13 @@ pub enum JobName {
     AlertCheck,
     /// R17: the open charge failures as CSV to the operators (days of the month from the settings).
     FailedChargesList,
+    /// R21: one e-mail per receiver listing what shipped to them (seed 000 task 6), once a day.
+    SendShippingNotices,
 }
 
 impl JobName {
     /// Every job.
-    pub const ALL: [JobName; 11] = [
+    pub const ALL: [JobName; 12] = [
         JobName::CreateRenewals,
         JobName::SendNotices,
         JobName::ChargeRenewals,
@@ -57,6 +59,7 @@ impl JobName {
         JobName::DailyReport,
         JobName::AlertCheck,
         JobName::FailedChargesList,
+        JobName::SendShippingNotices,
     ];
 
     /// The stored and displayed name, as in SPEC §4's `JobName`.
@@ -73,6 +76,7 @@ impl JobName {
             JobName::DailyReport => "DAILY_REPORT",
             JobName::AlertCheck => "ALERT_CHECK",
             JobName::FailedChargesList => "FAILED_CHARGES_LIST",
+            JobName::SendShippingNotices => "SEND_SHIPPING_NOTICES",
         }
     }
 

@@ -212,6 +212,9 @@ pub(crate) async fn execute(
         JobName::FailedChargesList => {
             crate::operations::FailedChargesList.run(ctx, as_of, at, progress).await
         }
+        JobName::SendShippingNotices => {
+            crate::shipping::SendShippingNotices.run(ctx, as_of, at, progress).await
+        }
     }
 }
 

@@ -41,6 +41,9 @@ pub enum OrderStatus {
     /// Cancelled (R19): its lines are taken back and what was paid is refunded.
     #[sea_orm(string_value = "CANCELLED")]
     Cancelled,
+    /// A BOOK or EVENT line has shipped (R21, seed 004 任一商品出貨): returned from now on, not cancelled.
+    #[sea_orm(string_value = "SHIPPED")]
+    Shipped,
 }
 
 /// Where the order's payment stands.
@@ -86,6 +89,9 @@ pub enum LineStatus {
     /// Its order was cancelled (R19).
     #[sea_orm(string_value = "CANCELLED")]
     Cancelled,
+    /// Every unit not returned has shipped (R21).
+    #[sea_orm(string_value = "SHIPPED")]
+    Shipped,
 }
 
 /// Who receives the goods.
@@ -150,6 +156,8 @@ pub struct Order {
     pub erp_order_no: Option<String>,
     /// When the ERP confirmed it.
     pub erp_confirmed_at: Option<DateTime<Utc>>,
+    /// When it became SHIPPED (R21).
+    pub shipped_at: Option<DateTime<Utc>>,
     /// Created.
     pub created_at: DateTime<Utc>,
     /// Last changed.
@@ -175,6 +183,8 @@ pub struct OrderLine {
     pub quantity: i32,
     /// Units that came back (R19).
     pub returned_quantity: i32,
+    /// Units shipped (R21).
+    pub shipped_quantity: i32,
     /// Paid for this line (R1 share for promotion items).
     pub amount: Money,
     /// R2 status.

@@ -23,6 +23,9 @@ pub fn start(ctx: &JobContext) {
     if let Some(at) = time_of_day(&ops.daily_report_at) {
         tokio::spawn(run_daily(ctx.clone(), JobName::DailyReport, at, Vec::new()));
     }
+    if let Some(at) = time_of_day(&ctx.settings.erp.shipping_notices_at) {
+        tokio::spawn(run_daily(ctx.clone(), JobName::SendShippingNotices, at, Vec::new()));
+    }
     if let Some(at) = time_of_day(&ops.failed_charges_at)
         && !ops.failed_charges_days.is_empty()
     {

@@ -139,10 +139,26 @@ pub struct ErpSettings {
     /// Hours an order may stay ready for the ERP (`order.ready`) without the ERP confirming it before
     /// `ALERT_CHECK` opens an `ERP_UNCONFIRMED` follow-up; `0`: never. Default `24`.
     pub confirm_within_hours: u32,
+    /// Business time (`HH:MM`) of `SEND_SHIPPING_NOTICES`, which tells each receiver what shipped to them
+    /// (seed 000 task 6); empty: off. Default `17:00`.
+    pub shipping_notices_at: String,
+}
+
+impl ErpSettings {
+    /// Checks the notice time: `HH:MM` or empty.
+    pub fn check(&self) -> Result<(), String> {
+        let at = &self.shipping_notices_at;
+        if !at.is_empty() && chrono::NaiveTime::parse_from_str(at, "%H:%M").is_err() {
+            return Err(format!(
+                "erp.shipping_notices_at: {at:?} is not a time of day as HH:MM (or empty for off)"
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl Default for ErpSettings {
     fn default() -> Self {
-        ErpSettings { confirm_within_hours: 24 }
+        ErpSettings { confirm_within_hours: 24, shipping_notices_at: "17:00".to_owned() }
     }
 }

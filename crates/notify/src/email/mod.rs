@@ -36,11 +36,13 @@ pub enum EmailKind {
     OrderRefunded,
     /// R20: a print delivery was suspended or resumed.
     DeliveryChanged,
+    /// R21: what was shipped to a receiver, once a day (seed 000 task 6).
+    ShippingNotice,
 }
 
 impl EmailKind {
     /// Every kind.
-    pub const ALL: [EmailKind; 8] = [
+    pub const ALL: [EmailKind; 9] = [
         EmailKind::RenewalNotice,
         EmailKind::ChargeFailed,
         EmailKind::ChargeSucceeded,
@@ -49,6 +51,7 @@ impl EmailKind {
         EmailKind::SubscriptionChanged,
         EmailKind::OrderRefunded,
         EmailKind::DeliveryChanged,
+        EmailKind::ShippingNotice,
     ];
 
     /// The stored name, also the template's file stem.
@@ -62,6 +65,7 @@ impl EmailKind {
             EmailKind::SubscriptionChanged => "subscription_changed",
             EmailKind::OrderRefunded => "order_refunded",
             EmailKind::DeliveryChanged => "delivery_changed",
+            EmailKind::ShippingNotice => "shipping_notice",
         }
     }
 

@@ -8,7 +8,7 @@ use crate::NotifyError;
 use minijinja::Environment;
 use std::path::Path;
 
-const BUILT_IN: [(EmailKind, &str); 8] = [
+const BUILT_IN: [(EmailKind, &str); 9] = [
     (EmailKind::RenewalNotice, include_str!("../../../../templates/email/renewal_notice.txt")),
     (EmailKind::ChargeFailed, include_str!("../../../../templates/email/charge_failed.txt")),
     (EmailKind::ChargeSucceeded, include_str!("../../../../templates/email/charge_succeeded.txt")),
@@ -17,6 +17,7 @@ const BUILT_IN: [(EmailKind, &str); 8] = [
     (EmailKind::SubscriptionChanged, include_str!("../../../../templates/email/subscription_changed.txt")),
     (EmailKind::OrderRefunded, include_str!("../../../../templates/email/order_refunded.txt")),
     (EmailKind::DeliveryChanged, include_str!("../../../../templates/email/delivery_changed.txt")),
+    (EmailKind::ShippingNotice, include_str!("../../../../templates/email/shipping_notice.txt")),
 ];
 
 /// The loaded templates.

@@ -6,3 +6,5 @@ pub(crate) mod order_return;
 pub(crate) mod order_return_line;
 pub(crate) mod payment;
 pub(crate) mod refund;
+pub(crate) mod shipment;
+pub(crate) mod shipment_line;

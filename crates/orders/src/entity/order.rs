@@ -44,6 +44,7 @@ pub(crate) struct Model {
     pub ready_at: Option<ChronoDateTimeUtc>,
     pub erp_order_no: Option<String>,
     pub erp_confirmed_at: Option<ChronoDateTimeUtc>,
+    pub shipped_at: Option<ChronoDateTimeUtc>,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
 }

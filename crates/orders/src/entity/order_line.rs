@@ -18,6 +18,7 @@ pub(crate) struct Model {
     pub product_code: Option<String>,
     pub quantity: i32,
     pub returned_quantity: i32,
+    pub shipped_quantity: i32,
     pub amount: i64,
     pub status: LineStatus,
     pub subinventory: String,

@@ -226,6 +226,7 @@ impl OrderService {
                 ready_at: None,
                 erp_order_no: None,
                 erp_confirmed_at: None,
+                shipped_at: None,
                 created_at: at,
                 updated_at: at,
             };

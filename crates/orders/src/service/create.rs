@@ -199,6 +199,7 @@ impl OrderService {
             ready_at: None,
             erp_order_no: None,
             erp_confirmed_at: None,
+            shipped_at: None,
             created_at: row.created_at,
             updated_at: row.updated_at,
         };
@@ -229,6 +230,7 @@ pub(super) fn order_lines(lines: &[ExpandedLine], subinventory: &str) -> Vec<Ord
             product_code: line.product_code.clone(),
             quantity: i32::try_from(line.quantity).unwrap_or(i32::MAX),
             returned_quantity: 0,
+            shipped_quantity: 0,
             amount: line.amount,
             status: line.status,
             subinventory: subinventory.to_owned(),

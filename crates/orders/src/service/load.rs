@@ -255,6 +255,7 @@ pub(super) async fn load_orders(
             product_code: line.product_code,
             quantity: line.quantity,
             returned_quantity: line.returned_quantity,
+            shipped_quantity: line.shipped_quantity,
             amount: Money::new(line.amount),
             status: line.status,
             subinventory: line.subinventory,
@@ -323,6 +324,7 @@ pub(super) async fn load_orders(
                 ready_at: row.ready_at,
                 erp_order_no: row.erp_order_no.clone(),
                 erp_confirmed_at: row.erp_confirmed_at,
+                shipped_at: row.shipped_at,
                 created_at: row.created_at,
                 updated_at: row.updated_at,
             })

@@ -7,6 +7,7 @@ mod load;
 mod payments;
 mod refunds;
 mod returns;
+mod shipments;
 mod transfer;
 
 use catalog::Catalog;
@@ -23,6 +24,10 @@ pub use refunds::{Refund, RefundInput, RefundStatus, refunds_of};
 pub use returns::{
     LineQuantity, MAX_RETURN_LINES, OrderReturn, Recorded, ReturnInput, ReturnKind, TakenLine, cancel_key,
     record_return, returns_of,
+};
+pub use shipments::{
+    MAX_SHIPMENT_LINES, Shipment, ShipmentInput, ShipmentNotice, mark_notified, record_shipment,
+    shipments_to_notify,
 };
 pub use transfer::{confirm_erp_transfer, mark_ready, unconfirmed};
 

@@ -163,6 +163,12 @@ pub async fn record_return(
     if row.status == OrderStatus::Cancelled {
         return Err(OrdersError::conflict("orderNo", format!("order {order_no} is cancelled")));
     }
+    if row.status == OrderStatus::Shipped && input.kind == ReturnKind::Cancel {
+        return Err(OrdersError::conflict(
+            "orderNo",
+            format!("order {order_no} has shipped: return its lines instead"),
+        ));
+    }
     let lines = order_line::Entity::find()
         .filter(order_line::Column::OrderId.eq(row.id))
         .order_by_asc(order_line::Column::Position)
