@@ -233,3 +233,162 @@ async fn r21_admins_page_through_the_erp_exports_over_graphql() {
         }
     }
 }
+
+const SHIP: &str = r#"mutation($input: RecordShipmentInput!) { recordShipment(input: $input) { orderNo carrier trackingNo recordedNow lines { position quantity } } }"#;
+
+/// A shipment of `lines` (position, units) of `order_no`.
+fn shipment(order_no: &str, tracking: &str, lines: &[(i32, i32)]) -> Value {
+    let lines: Vec<Value> = lines.iter().map(|(p, q)| json!({ "position": p, "quantity": q })).collect();
+    json!({ "input": { "orderNo": order_no, "lines": lines, "shippedAt": chrono::Utc::now().to_rfc3339(),
+                       "carrier": "黑貓", "trackingNo": tracking } })
+}
+
+#[tokio::test]
+async fn r21_a_shipped_book_ships_the_order_and_its_receiver_gets_one_notice_a_day() {
+    let smtp = test_support::smtp::SmtpReceiver::start().await.unwrap();
+    let url = smtp.url.clone();
+    let configure = move |s: &mut platform_core::Settings| {
+        s.webhooks.allow_private_networks = true;
+        s.email.smtp_url = Some(platform_core::settings::Secret::new(url.clone()));
+    };
+    for server in servers(configure).await {
+        let (ec_url, ec) = receiver().await;
+        subscribe(&server, &ec_url, &["order.shipped"]).await;
+        let service = server.token(Role::Service, "ec-backend");
+        let receiver_email = format!("reader-{}@example.com", server.label());
+        // Two orders to the same receiver: a book (2 units) with a magazine, and another book.
+        let mut orders = Vec::new();
+        for (key, lines) in [
+            (
+                "ship-1",
+                json!([{ "itemNo": "BK0002", "quantity": 2, "amount": 700 }, { "itemNo": "GC24010001", "amount": 2280 }]),
+            ),
+            ("ship-2", json!([{ "itemNo": "BK0002", "amount": 350 }])),
+        ] {
+            let mut input = order_input(key, lines);
+            input["receiver"]["email"] = json!(receiver_email);
+            let created = server.graphql_as(&service, CREATE, json!({ "input": input })).await;
+            let order = &created["data"]["createOrder"];
+            let order_no = order["orderNo"].as_str().unwrap_or_else(|| panic!("{created}")).to_owned();
+            let amount = order["totalAmount"].as_i64().unwrap();
+            let payment = json!({ "orderNo": order_no, "transactionId": format!("T-{key}"), "status": "PAID", "amount": amount });
+            assert!(server.graphql_as(&service, PAY, json!({ "input": payment })).await["errors"].is_null());
+            orders.push(order_no);
+        }
+        let read = r#"query($no: String!) { order(orderNo: $no) { status shippedAt lines { position itemNo status shippedQuantity } } }"#;
+        let first = server.graphql_as(&service, read, json!({ "no": orders[0] })).await;
+        let lines = first["data"]["order"]["lines"].as_array().unwrap().clone();
+        let book =
+            lines.iter().find(|l| l["itemNo"] == "BK0002").unwrap()["position"].as_i64().unwrap() as i32;
+
+        // One unit of the book: the order is SHIPPED, the line not yet.
+        let shipped = server.graphql_as(&service, SHIP, shipment(&orders[0], "T-001", &[(book, 1)])).await;
+        assert_eq!(shipped["data"]["recordShipment"]["recordedNow"], true, "{}: {shipped}", server.label());
+        let after = server.graphql_as(&service, read, json!({ "no": orders[0] })).await;
+        assert_eq!(after["data"]["order"]["status"], "SHIPPED", "{after}");
+        let line = |body: &Value| {
+            body["data"]["order"]["lines"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|l| l["itemNo"] == "BK0002")
+                .unwrap()
+                .clone()
+        };
+        assert_eq!(
+            (line(&after)["status"].clone(), line(&after)["shippedQuantity"].clone()),
+            (json!("CONFIRMED"), json!(1))
+        );
+        // The same shipment again: as recorded; other lines under the same tracking number: CONFLICT.
+        let again = server.graphql_as(&service, SHIP, shipment(&orders[0], "T-001", &[(book, 1)])).await;
+        assert_eq!(again["data"]["recordShipment"]["recordedNow"], false, "{again}");
+        let other = server.graphql_as(&service, SHIP, shipment(&orders[0], "T-001", &[(book, 2)])).await;
+        assert_eq!(error_codes(&other), ["CONFLICT"], "{other}");
+        let too_many = server.graphql_as(&service, SHIP, shipment(&orders[0], "T-002", &[(book, 2)])).await;
+        assert_eq!(error_codes(&too_many), ["CONFLICT"], "one unit is left: {too_many}");
+        let missing = server.graphql_as(&service, SHIP, shipment(&orders[0], "T-003", &[(99, 1)])).await;
+        assert_eq!(error_codes(&missing), ["NOT_FOUND"], "{missing}");
+        // The second unit (a second parcel the same day), then the other order.
+        assert!(
+            server.graphql_as(&service, SHIP, shipment(&orders[0], "T-002", &[(book, 1)])).await["errors"]
+                .is_null()
+        );
+        let done = server.graphql_as(&service, read, json!({ "no": orders[0] })).await;
+        assert_eq!(line(&done)["status"], "SHIPPED", "every unit shipped: {done}");
+        assert!(
+            server.graphql_as(&service, SHIP, shipment(&orders[1], "T-003", &[(0, 1)])).await["errors"]
+                .is_null()
+        );
+        // A shipped order is returned, not cancelled.
+        let cancel =
+            r#"mutation($no: String!) { cancelOrder(orderNo: $no, reason: "changed my mind") { orderNo } }"#;
+        let admin = server.token(Role::Admin, "ops");
+        assert_eq!(
+            error_codes(&server.graphql_as(&admin, cancel, json!({ "no": orders[1] })).await),
+            ["CONFLICT"]
+        );
+
+        dispatch(&server).await;
+        let shipped_events: Vec<String> =
+            ec.lock().unwrap().iter().map(|b| b["data"]["orderNo"].as_str().unwrap().to_owned()).collect();
+        assert_eq!(shipped_events, orders, "order.shipped once per order");
+
+        // The day's notice: one e-mail for the three parcels, sent once even if the job runs again.
+        let ctx = jobs::JobContext::new(server.db.conn.clone(), Arc::new(server.settings.clone())).unwrap();
+        let before = smtp.received().len();
+        for _ in 0..2 {
+            for name in [jobs::JobName::SendShippingNotices, jobs::JobName::DispatchEmails] {
+                let request = jobs::RunRequest { as_of: None, force: true, requested_by: "test".into() };
+                let run = jobs::run(&ctx, name, request, chrono::Utc::now()).await.unwrap();
+                assert_eq!(run.error, None, "{run:?}");
+            }
+        }
+        let received: Vec<_> = smtp.received()[before..]
+            .iter()
+            .filter(|m| m.to.iter().any(|t| t.trim_matches(['<', '>']) == receiver_email))
+            .cloned()
+            .collect();
+        assert_eq!(received.len(), 1, "{}: one notice for the receiver", server.label());
+        assert_eq!(count(&server.db.conn, "emails WHERE kind = 'shipping_notice'").await, 1);
+        let text = &received[0].data;
+        for tracking in ["T-001", "T-002", "T-003"] {
+            assert_eq!(text.matches(tracking).count(), 1, "{tracking} listed once: {text}");
+        }
+        assert_eq!(count(&server.db.conn, "shipments WHERE notified_at IS NULL").await, 0);
+        // Nothing is left to ship of that line.
+        let more = server.graphql_as(&service, SHIP, shipment(&orders[1], "T-004", &[(0, 1)])).await;
+        assert_eq!(error_codes(&more), ["CONFLICT"], "{more}");
+        // A parcel later the same day waits for tomorrow's notice.
+        let mut input = order_input("ship-3", json!([{ "itemNo": "BK0002", "amount": 350 }]));
+        input["receiver"]["email"] = json!(receiver_email);
+        let created = server.graphql_as(&service, CREATE, json!({ "input": input })).await;
+        let third = created["data"]["createOrder"]["orderNo"].as_str().unwrap().to_owned();
+        let payment =
+            json!({ "orderNo": third, "transactionId": "T-ship-3", "status": "PAID", "amount": 350 });
+        assert!(server.graphql_as(&service, PAY, json!({ "input": payment })).await["errors"].is_null());
+        assert!(
+            server.graphql_as(&service, SHIP, shipment(&third, "T-005", &[(0, 1)])).await["errors"].is_null()
+        );
+        let today = platform_core::BusinessCalendar::from(&server.settings).date_of(chrono::Utc::now());
+        for as_of in [today, today.succ_opt().unwrap()] {
+            for name in [jobs::JobName::SendShippingNotices, jobs::JobName::DispatchEmails] {
+                let request =
+                    jobs::RunRequest { as_of: Some(as_of), force: true, requested_by: "test".into() };
+                assert_eq!(jobs::run(&ctx, name, request, chrono::Utc::now()).await.unwrap().error, None);
+            }
+            let waiting = count(&server.db.conn, "shipments WHERE notified_at IS NULL").await;
+            assert_eq!(waiting, if as_of == today { 1 } else { 0 }, "{as_of}: told once a day");
+        }
+        let notices: Vec<_> = smtp.received()[before..]
+            .iter()
+            .filter(|m| m.to.iter().any(|t| t.trim_matches(['<', '>']) == receiver_email))
+            .cloned()
+            .collect();
+        assert_eq!(notices.len(), 2, "today's and tomorrow's");
+        assert!(
+            notices[1].data.contains("T-005") && !notices[1].data.contains("T-001"),
+            "{}",
+            notices[1].data
+        );
+    }
+}

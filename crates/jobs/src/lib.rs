@@ -20,8 +20,8 @@ mod work;
 pub use context::JobContext;
 pub use name::{JobName, interval_jobs};
 pub use operations::{AlertCheck, DailyReport, FailedChargesList, report};
-pub use shipping::SendShippingNotices;
 pub use record::{JobRun, RunError, RunRequest, RunStatus, run, run_if_busy, run_in_background, runs};
+pub use shipping::SendShippingNotices;
 pub use work::{
     ChargeRenewals, CreateRenewals, DispatchEmails, DispatchWebhooks, ExpireEntitlements, GrantEntitlements,
     Job, RetryRenewals, SendNotices, grant_sweep, run_time,
