@@ -67,28 +67,37 @@ impl Job for SendShippingNotices {
     }
 }
 
+/// One parcel of a notice: its order, when it left, and its items with their units.
+struct Parcel {
+    order_no: String,
+    shipped_at: DateTime<Utc>,
+    items: BTreeMap<String, i32>,
+}
+
 /// The notice to `receiver` of `shipments`: each parcel (carrier and tracking number) once, its items
 /// summed.
 fn notice(receiver: &str, shipments: &[ShipmentNotice], as_of: NaiveDate) -> NewEmail {
-    let mut parcels: BTreeMap<(String, String), (String, DateTime<Utc>, BTreeMap<String, i32>)> =
-        BTreeMap::new();
+    let mut parcels: BTreeMap<(String, String), Parcel> = BTreeMap::new();
     for s in shipments {
-        let parcel = parcels
-            .entry((s.carrier.clone(), s.tracking_no.clone()))
-            .or_insert_with(|| (s.order_no.clone(), s.shipped_at, BTreeMap::new()));
+        let parcel = parcels.entry((s.carrier.clone(), s.tracking_no.clone())).or_insert_with(|| Parcel {
+            order_no: s.order_no.clone(),
+            shipped_at: s.shipped_at,
+            items: BTreeMap::new(),
+        });
         for (item, quantity) in &s.items {
-            *parcel.2.entry(item.clone()).or_default() += quantity;
+            *parcel.items.entry(item.clone()).or_default() += quantity;
         }
     }
     let parcels: Vec<serde_json::Value> = parcels
         .into_iter()
-        .map(|((carrier, tracking_no), (order_no, shipped_at, items))| {
-            let items: Vec<serde_json::Value> = items
+        .map(|((carrier, tracking_no), parcel)| {
+            let items: Vec<serde_json::Value> = parcel
+                .items
                 .into_iter()
                 .map(|(item, quantity)| json!({ "itemNo": item, "quantity": quantity }))
                 .collect();
-            json!({ "carrier": carrier, "trackingNo": tracking_no, "orderNo": order_no,
-                    "shippedOn": shipped_at.date_naive(), "items": items })
+            json!({ "carrier": carrier, "trackingNo": tracking_no, "orderNo": parcel.order_no,
+                    "shippedOn": parcel.shipped_at.date_naive(), "items": items })
         })
         .collect();
     let first = shipments.first();

@@ -259,6 +259,7 @@ mod tests {
             crate::operations::DailyReport::NAME,
             crate::operations::AlertCheck::NAME,
             crate::operations::FailedChargesList::NAME,
+            crate::shipping::SendShippingNotices::NAME,
         ];
         assert_eq!(names, JobName::ALL, "one type per name, in the order of JobName::ALL");
     }

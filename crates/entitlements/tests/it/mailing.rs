@@ -32,10 +32,7 @@ async fn r21_the_mailing_list_covers_every_granted_issue_but_suspended_and_lapse
             let orders = orders.clone();
             async move {
                 let amount = if complimentary { 0 } else { 2280 };
-                let order =
-                    paid_order(&orders, key, payer, &[("GC24010001", 1, amount)], complimentary, at(22))
-                        .await;
-                order
+                paid_order(&orders, key, payer, &[("GC24010001", 1, amount)], complimentary, at(22)).await
             }
         };
         // One grant.
