@@ -392,3 +392,39 @@ async fn r21_a_shipped_book_ships_the_order_and_its_receiver_gets_one_notice_a_d
         );
     }
 }
+
+#[tokio::test]
+async fn r21_a_nine_one_app_digital_product_goes_to_its_member_only() {
+    for server in servers(|_| {}).await {
+        let service = server.token(Role::Service, "nine-one-app");
+        create_member(&server, &service, "reader@example.com").await;
+        let order = |key: &str, member: Option<&str>, email: &str| {
+            let mut input = order_input(key, json!([{ "itemNo": "GC18080026", "amount": 3480 }]));
+            input["source"] = json!("NINE_ONE_APP");
+            input["receiver"]["email"] = json!(email);
+            if let Some(member) = member {
+                input["memberAccount"] = json!(member);
+            }
+            json!({ "input": input })
+        };
+        let orders_before = count(&server.db.conn, "orders").await;
+        let gift = server
+            .graphql_as(&service, CREATE, order("91-1", Some("reader@example.com"), "friend@example.com"))
+            .await;
+        assert_eq!(error_codes(&gift), ["BAD_USER_INPUT"], "{}: no gifting: {gift}", server.label());
+        assert!(gift["errors"][0]["message"].as_str().unwrap().contains("receiver.email"));
+        let nobody = server.graphql_as(&service, CREATE, order("91-2", None, "reader@example.com")).await;
+        assert_eq!(error_codes(&nobody), ["BAD_USER_INPUT"], "{nobody}");
+        assert_eq!(count(&server.db.conn, "orders").await, orders_before, "nothing written");
+        let own = server
+            .graphql_as(&service, CREATE, order("91-3", Some("reader@example.com"), "READER@example.com"))
+            .await;
+        let order_no =
+            own["data"]["createOrder"]["orderNo"].as_str().unwrap_or_else(|| panic!("{own}")).to_owned();
+        let payment =
+            json!({ "orderNo": order_no, "transactionId": "T-91-3", "status": "PAID", "amount": 3480 });
+        assert!(server.graphql_as(&service, PAY, json!({ "input": payment })).await["errors"].is_null());
+        let held = count(&server.db.conn, "entitlements e JOIN members m ON m.id = e.holder_member_id WHERE m.account = 'reader@example.com' AND e.product_code = 'KCW'").await;
+        assert_eq!(held, 1, "the pass is the member's");
+    }
+}

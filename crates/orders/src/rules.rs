@@ -139,9 +139,62 @@ pub fn order_number(day: NaiveDate, id: i64) -> String {
     format!("O{}{id:010}", day.format("%y%m%d"))
 }
 
+/// **R21, 91APP:** a 91APP order's digital products are for the 天下 member it names (`memberAccount`) and
+/// nobody else — no gifting: such an order must name its member, and a receiver e-mail, when given, must be
+/// that member's account. `Err` names the field. Other sources and orders without a digital line pass.
+pub fn nine_one_app_digital(
+    source: crate::OrderSource,
+    member: Option<&members::Account>,
+    receiver_email: Option<&str>,
+    categories: &[Category],
+) -> Result<(), OrdersError> {
+    if source != crate::OrderSource::NineOneApp || !categories.contains(&Category::Digital) {
+        return Ok(());
+    }
+    let Some(member) = member else {
+        return Err(OrdersError::invalid(
+            "memberAccount",
+            "a 91APP order with a digital product names the 天下 member it is for",
+        ));
+    };
+    match receiver_email.map(str::trim).filter(|e| !e.is_empty()) {
+        Some(email) if !email.eq_ignore_ascii_case(member.as_str()) => Err(OrdersError::invalid(
+            "receiver.email",
+            format!("a 91APP order's digital products go to its member {member} only (no gifting)"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn r21_a_nine_one_app_digital_line_goes_to_its_member_only() {
+        use crate::OrderSource::{Ec, NineOneApp};
+        let member = members::Account::parse("reader@example.com").unwrap();
+        let digital = [Category::Magazine, Category::Digital];
+        let print = [Category::Magazine, Category::Book];
+        let cases: [(crate::OrderSource, Option<&members::Account>, Option<&str>, &[Category], Option<&str>);
+            7] = [
+            (NineOneApp, Some(&member), None, &digital, None),
+            (NineOneApp, Some(&member), Some("Reader@Example.com"), &digital, None),
+            (NineOneApp, Some(&member), Some("friend@example.com"), &digital, Some("receiver.email")),
+            (NineOneApp, None, None, &digital, Some("memberAccount")),
+            (NineOneApp, None, Some("friend@example.com"), &print, None),
+            (Ec, Some(&member), Some("friend@example.com"), &digital, None),
+            (Ec, None, None, &digital, None),
+        ];
+        for (source, member, email, categories, refused) in cases {
+            let field = match nine_one_app_digital(source, member, email, categories) {
+                Ok(()) => None,
+                Err(OrdersError::Invalid { field, .. }) => Some(field),
+                Err(other) => panic!("{other}"),
+            };
+            assert_eq!(field.as_deref(), refused, "{source:?} {member:?} {email:?} {categories:?}");
+        }
+    }
     use catalog::PromotionItem;
 
     const DAY: Option<NaiveDate> = NaiveDate::from_ymd_opt(2026, 11, 22);

@@ -31,6 +31,13 @@ impl OrderService {
         let at = at.trunc_subsecs(6);
         let checked = Checked::new(input)?;
         let lines = self.expand(&checked.lines, Some(self.calendar.date_of(at))).await?;
+        let categories: Vec<catalog::Category> = lines.iter().map(|l| l.category).collect();
+        crate::rules::nine_one_app_digital(
+            checked.source,
+            checked.member.as_ref(),
+            checked.receiver.email.as_deref(),
+            &categories,
+        )?;
         let total = order_total(checked.shipping_fee, &lines)?;
         match self.write(&checked, &lines, total, at).await {
             Err(OrdersError::Unexpected(err))
