@@ -33,6 +33,7 @@ mod m20261203_000024_applied_changes;
 mod m20261204_000025_console_sessions;
 mod m20261204_000026_erp_transfer;
 mod m20261204_000027_shipments;
+mod m20261204_000028_channel_orders;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -68,6 +69,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000025_console_sessions::Migration),
             Box::new(m20261204_000026_erp_transfer::Migration),
             Box::new(m20261204_000027_shipments::Migration),
+            Box::new(m20261204_000028_channel_orders::Migration),
         ]
     }
 }

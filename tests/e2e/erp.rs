@@ -428,3 +428,109 @@ async fn r21_a_nine_one_app_digital_product_goes_to_its_member_only() {
         assert_eq!(held, 1, "the pass is the member's");
     }
 }
+
+const APP_RENEW: &str = r#"mutation($o: String!, $t: String!, $e: DateTime!) { recordAppRenewal(originalTransactionId: $o, transactionId: $t, expiresAt: $e) { orderNo recordedNow renewal { id status cycle deductDate } } }"#;
+const APP_CANCEL: &str =
+    r#"mutation($o: String!) { cancelAppSubscription(originalTransactionId: $o) { id status } }"#;
+
+/// The member's KCW due date, as text.
+async fn pass_due(server: &TestServer) -> Option<String> {
+    crate::support::text(&server.db.conn, "SELECT CAST(e.right_due_date AS TEXT) FROM entitlements e JOIN members m ON m.id = e.holder_member_id WHERE m.account = 'app@example.com' AND e.product_code = 'KCW'").await
+}
+
+#[tokio::test]
+async fn r21_an_app_store_subscription_is_renewed_by_the_store_and_never_charged_by_us() {
+    for server in servers(|_| {}).await {
+        let iap = server.token(Role::Service, "iap-server");
+        create_member(&server, &iap, "app@example.com").await;
+        let app_order = |key: &str, channel: Option<&str>| {
+            let mut input = order_input(key, json!([{ "itemNo": "KC24010001", "amount": 199 }]));
+            input["source"] = json!("APP");
+            input["memberAccount"] = json!("app@example.com");
+            input["paymentMethod"] = json!("APP");
+            input.as_object_mut().unwrap().remove("paymentToken");
+            input.as_object_mut().unwrap().remove("cardLast4");
+            if let Some(channel) = channel {
+                input["channelOrderId"] = json!(channel);
+            }
+            json!({ "input": input })
+        };
+        let missing = server.graphql_as(&iap, CREATE, app_order("app-0", None)).await;
+        assert_eq!(error_codes(&missing), ["BAD_USER_INPUT"], "{}: {missing}", server.label());
+        let created = server.graphql_as(&iap, CREATE, app_order("app-1", Some("1000001"))).await;
+        let order_no = created["data"]["createOrder"]["orderNo"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{created}"))
+            .to_owned();
+        let replay = server.graphql_as(&iap, CREATE, app_order("app-1", Some("1000001"))).await;
+        assert_eq!(replay["data"]["createOrder"]["orderNo"], order_no.as_str(), "idempotent");
+        let twice = server.graphql_as(&iap, CREATE, app_order("app-2", Some("1000001"))).await;
+        assert_eq!(error_codes(&twice), ["CONFLICT"], "one order per store transaction: {twice}");
+        let payment =
+            json!({ "orderNo": order_no, "transactionId": "1000001", "status": "PAID", "amount": 199 });
+        assert!(server.graphql_as(&iap, PAY, json!({ "input": payment })).await["errors"].is_null());
+
+        // R7 makes its renewal: status APP, which the charge run never charges.
+        let ctx = jobs::JobContext::new(server.db.conn.clone(), Arc::new(server.settings.clone())).unwrap();
+        let run = |name: jobs::JobName, as_of: Option<chrono::NaiveDate>| {
+            let ctx = ctx.clone();
+            async move {
+                let request = jobs::RunRequest { as_of, force: true, requested_by: "test".into() };
+                let run = jobs::run(&ctx, name, request, chrono::Utc::now()).await.unwrap();
+                assert_eq!(run.error, None, "{run:?}");
+            }
+        };
+        run(jobs::JobName::CreateRenewals, None).await;
+        let renewals = "renewals WHERE renew_status = 5 AND source = 'APP' AND payment_token IS NULL";
+        assert_eq!(count(&server.db.conn, renewals).await, 1, "{}: the APP renewal", server.label());
+        let deduct = crate::support::text(&server.db.conn, "SELECT CAST(deduct_date AS TEXT) FROM renewals")
+            .await
+            .unwrap();
+        let deduct_day = chrono::NaiveDate::parse_from_str(&deduct[..10], "%Y-%m-%d").unwrap();
+        let orders_before = count(&server.db.conn, "orders").await;
+        run(jobs::JobName::ChargeRenewals, Some(deduct_day)).await;
+        assert_eq!(
+            count(&server.db.conn, "orders").await,
+            orders_before,
+            "nothing charged on its deduct date"
+        );
+        assert_eq!(count(&server.db.conn, "renewal_charges").await, 0);
+
+        // The store renews: an APP order, the pass extended, the renewal's next date the store's expiry.
+        let due_before = pass_due(&server).await.unwrap();
+        let expires = chrono::Utc::now() + chrono::Duration::days(62);
+        let vars = json!({ "o": "1000001", "t": "1000002", "e": expires.to_rfc3339() });
+        let renewed = server.graphql_as(&iap, APP_RENEW, vars.clone()).await;
+        let answer = &renewed["data"]["recordAppRenewal"];
+        assert_eq!(answer["recordedNow"], true, "{renewed}");
+        assert_eq!((&answer["renewal"]["status"], &answer["renewal"]["cycle"]), (&json!("APP"), &json!(2)));
+        let calendar = platform_core::BusinessCalendar::from(&server.settings);
+        assert_eq!(answer["renewal"]["deductDate"], calendar.date_of(expires).to_string());
+        let due_after = pass_due(&server).await.unwrap();
+        assert!(due_after > due_before, "extended: {due_before} → {due_after}");
+        let again = server.graphql_as(&iap, APP_RENEW, vars).await;
+        assert_eq!(again["data"]["recordAppRenewal"]["recordedNow"], false, "{again}");
+        assert_eq!(again["data"]["recordAppRenewal"]["orderNo"], answer["orderNo"]);
+        assert_eq!(again["data"]["recordAppRenewal"]["renewal"]["cycle"], 2, "counted once");
+        assert_eq!(pass_due(&server).await.unwrap(), due_after, "extended once");
+        let unknown = json!({ "o": "999", "t": "1000003", "e": expires.to_rfc3339() });
+        assert_eq!(error_codes(&server.graphql_as(&iap, APP_RENEW, unknown).await), ["NOT_FOUND"]);
+
+        // The store cancels: STOPPED, once; the access paid for stays; no renewal after.
+        let cancelled = server.graphql_as(&iap, APP_CANCEL, json!({ "o": "1000001" })).await;
+        assert_eq!(cancelled["data"]["cancelAppSubscription"]["status"], "STOPPED", "{cancelled}");
+        let stopped_events = "events WHERE event_type = 'renewal.stopped'";
+        assert_eq!(count(&server.db.conn, stopped_events).await, 1);
+        let again = server.graphql_as(&iap, APP_CANCEL, json!({ "o": "1000001" })).await;
+        assert_eq!(again["data"]["cancelAppSubscription"]["status"], "STOPPED");
+        assert_eq!(count(&server.db.conn, stopped_events).await, 1, "as it is");
+        assert_eq!(pass_due(&server).await.unwrap(), due_after, "access runs to its end");
+        let late = json!({ "o": "1000001", "t": "1000004", "e": expires.to_rfc3339() });
+        assert_eq!(error_codes(&server.graphql_as(&iap, APP_RENEW, late).await), ["CONFLICT"]);
+        let member = server.token(Role::Member, "app@example.com");
+        assert_eq!(
+            error_codes(&server.graphql_as(&member, APP_CANCEL, json!({ "o": "1000001" })).await),
+            ["FORBIDDEN"]
+        );
+    }
+}

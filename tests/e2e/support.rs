@@ -106,3 +106,13 @@ pub(crate) fn error_codes(body: &Value) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// One text value of the first row of `sql` (`None` without a row or for NULL).
+pub(crate) async fn text(db: &sea_orm::DatabaseConnection, sql: &str) -> Option<String> {
+    use sea_orm::ConnectionTrait;
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql.to_owned()))
+        .await
+        .unwrap()?;
+    row.try_get_by_index::<Option<String>>(0).unwrap()
+}

@@ -27,6 +27,7 @@ macro_rules! mirror_enum {
 
 mod access;
 mod aftersale;
+mod app_store;
 pub mod auth;
 mod catalog;
 mod catalog_admin;
@@ -111,6 +112,7 @@ pub struct Mutation(
     job::JobsMutation,
     followup::FollowUpsMutation,
     shipping::ShippingMutation,
+    app_store::AppStoreMutation,
 );
 
 /// The schema served at `/graphql`.

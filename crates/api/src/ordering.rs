@@ -384,6 +384,10 @@ impl Order {
     async fn cancelled_at(&self) -> Option<DateTime<Utc>> {
         self.0.cancelled_at
     }
+    /// The channel's own id (APP: the store's original transaction id; R21).
+    async fn channel_order_id(&self) -> Option<&str> {
+        self.0.channel_order_id.as_deref()
+    }
     /// When it became SHIPPED: a BOOK or EVENT line shipped (R21).
     async fn shipped_at(&self) -> Option<DateTime<Utc>> {
         self.0.shipped_at
@@ -531,6 +535,10 @@ pub(crate) struct CreateOrderInput {
     idempotency_key: String,
     source: OrderSource,
     source_code: Option<String>,
+    /// The channel's own id of the order: for `APP`, the store's original transaction id (required, unique
+    /// per source; R21).
+    #[graphql(validator(max_length = 128))]
+    channel_order_id: Option<String>,
     /// May be bound later with `bindOrderMember`.
     member_account: Option<String>,
     /// `{ customerNo }` of an existing customer, or the data of a new one.
@@ -626,6 +634,7 @@ impl From<CreateOrderInput> for NewOrder {
         NewOrder {
             idempotency_key: input.idempotency_key,
             source: Some(input.source.into()),
+            channel_order_id: input.channel_order_id,
             source_code: input.source_code,
             member_account: input.member_account,
             payer,

@@ -77,6 +77,7 @@ impl RenewalsMutation {
             payment_token: input.payment_token,
             card_last4: input.card_last4,
             creation_key: None,
+            store: false,
         };
         let created = service::create_renewal(&state.db, state.calendar, new, state.clock.now())
             .await
@@ -258,6 +259,12 @@ pub(crate) enum RenewalCreationAction {
 
 /// A renewal (續訂單).
 pub(crate) struct Renewal(service::Renewal);
+
+impl From<service::Renewal> for Renewal {
+    fn from(renewal: service::Renewal) -> Self {
+        Renewal(renewal)
+    }
+}
 
 /// A reference to a customer.
 #[derive(SimpleObject)]

@@ -158,6 +158,8 @@ pub struct Order {
     pub erp_confirmed_at: Option<DateTime<Utc>>,
     /// When it became SHIPPED (R21).
     pub shipped_at: Option<DateTime<Utc>>,
+    /// The channel's own id of the order (an app store's original transaction id; R21).
+    pub channel_order_id: Option<String>,
     /// Created.
     pub created_at: DateTime<Utc>,
     /// Last changed.
@@ -240,6 +242,8 @@ pub struct NewOrder {
     /// Where it comes from.
     pub source: Option<OrderSource>,
     /// The source's reference.
+    /// The channel's own id (APP: the store's original transaction id), unique per source (R21).
+    pub channel_order_id: Option<String>,
     pub source_code: Option<String>,
     /// A member to bind now.
     pub member_account: Option<String>,

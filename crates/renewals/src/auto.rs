@@ -92,6 +92,7 @@ async fn create_one(
             promotion_code,
             origin_order_no: Some(order_no.to_owned()),
             creation_key: Some(format!("order:{order_no}")),
+            store: order.source == orders::OrderSource::App,
             ..NewRenewal::default()
         },
         at,

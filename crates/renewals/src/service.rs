@@ -34,6 +34,9 @@ pub struct NewRenewal {
     /// Set by the jobs that create renewals (R7: `order:<no>`): a second creation with the same key is
     /// `CONFLICT`. `None` for renewals created by hand.
     pub creation_key: Option<String>,
+    /// Renewed by an app store (R21): status APP (5), never charged by the platform, superseding nothing
+    /// (the store renews it: `recordAppRenewal`).
+    pub store: bool,
 }
 
 /// A renewal (續訂單).
@@ -169,13 +172,18 @@ pub async fn create_renewal(
             ),
         });
     }
-    let pending = renewal::Entity::find()
-        .filter(renewal::Column::CustomerId.eq(customer_id))
-        .filter(renewal::Column::RenewStatus.eq(i16::from(RenewalStatus::Pending.code())))
-        .order_by_asc(renewal::Column::Id)
-        .lock_exclusive()
-        .all(&txn)
-        .await?;
+    // A store's renewal stands apart from the platform's: it supersedes nothing and nothing supersedes it.
+    let pending = if input.store {
+        Vec::new()
+    } else {
+        renewal::Entity::find()
+            .filter(renewal::Column::CustomerId.eq(customer_id))
+            .filter(renewal::Column::RenewStatus.eq(i16::from(RenewalStatus::Pending.code())))
+            .order_by_asc(renewal::Column::Id)
+            .lock_exclusive()
+            .all(&txn)
+            .await?
+    };
     if let Some(busy) = pending.iter().find(|o| o.lease_until.is_some_and(|until| until > Utc::now())) {
         return Err(RenewalsError::Conflict(format!(
             "renewal {} of this customer is being charged right now; try again in a few minutes",
@@ -213,13 +221,15 @@ pub async fn create_renewal(
         deduct_date: Set(deduct),
         deduct_price: Set(plan.total_amount.amount()),
         shipping_fee: Set(0),
-        payment: Set("信用卡".to_owned()),
-        payment_method: Set(Some("CREDIT_CARD".to_owned())),
-        payment_card: Set(card_last4),
-        payment_token: Set(payment_token),
-        renew_status: Set(i16::from(RenewalStatus::Pending.code())),
+        payment: Set(if input.store { "APP".to_owned() } else { "信用卡".to_owned() }),
+        payment_method: Set(Some(if input.store { "APP" } else { "CREDIT_CARD" }.to_owned())),
+        payment_card: Set(card_last4.filter(|_| !input.store)),
+        payment_token: Set(payment_token.filter(|_| !input.store)),
+        renew_status: Set(i16::from(
+            if input.store { RenewalStatus::App } else { RenewalStatus::Pending }.code(),
+        )),
         cycle: Set(1),
-        source: Set("AUTO".to_owned()),
+        source: Set(if input.store { "APP" } else { "AUTO" }.to_owned()),
         source_code: Set(origin.as_ref().and_then(|o| o.source_code.clone())),
         origin_order_no: Set(origin.as_ref().map(|o| o.order_no.clone())),
         creation_key: Set(input.creation_key.clone()),

@@ -45,6 +45,7 @@ pub(crate) struct Model {
     pub erp_order_no: Option<String>,
     pub erp_confirmed_at: Option<ChronoDateTimeUtc>,
     pub shipped_at: Option<ChronoDateTimeUtc>,
+    pub channel_order_id: Option<String>,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
 }

@@ -227,6 +227,7 @@ impl OrderService {
                 erp_order_no: None,
                 erp_confirmed_at: None,
                 shipped_at: None,
+                channel_order_id: None,
                 created_at: at,
                 updated_at: at,
             };

@@ -46,10 +46,19 @@ impl OrderService {
                     .is_some_and(platform_core::db::is_unique_violation) =>
             {
                 // Another request with the same key committed first: answer as a replay.
-                replay(&self.db, &checked)
-                    .await?
-                    .map(|order| (order, false))
-                    .ok_or(OrdersError::Unexpected(err))
+                if let Some(order) = replay(&self.db, &checked).await? {
+                    return Ok((order, false));
+                }
+                // Or the channel's id is another order's.
+                if let Some(id) = &checked.channel_order_id
+                    && let Some(other) = super::load::find_by_channel(&self.db, checked.source, id).await?
+                {
+                    return Err(OrdersError::conflict(
+                        "channelOrderId",
+                        format!("{id} is order {} already", other.order_no),
+                    ));
+                }
+                Err(OrdersError::Unexpected(err))
             }
             other => other,
         }
@@ -126,6 +135,7 @@ impl OrderService {
             request_hash: Set(checked.hash.clone()),
             source: Set(checked.source),
             source_code: Set(checked.source_code.clone()),
+            channel_order_id: Set(checked.channel_order_id.clone()),
             status: Set(if free { OrderStatus::Confirmed } else { OrderStatus::Created }),
             payment_status: Set(if free { PaymentStatus::Paid } else { PaymentStatus::Pending }),
             member_id: Set(member_id),
@@ -207,6 +217,7 @@ impl OrderService {
             erp_order_no: None,
             erp_confirmed_at: None,
             shipped_at: None,
+            channel_order_id: checked.channel_order_id.clone(),
             created_at: row.created_at,
             updated_at: row.updated_at,
         };
@@ -301,6 +312,7 @@ struct Checked {
     idempotency_key: String,
     hash: String,
     source: OrderSource,
+    channel_order_id: Option<String>,
     source_code: Option<String>,
     member: Option<Account>,
     payer: Payer,
@@ -369,6 +381,14 @@ impl Checked {
         let optional_text = |field: &str, value: Option<String>, max: usize| {
             value.map(|v| validate::text(field, &v, max)).transpose().map_err(OrdersError::from)
         };
+        if input.source == Some(OrderSource::App)
+            && input.channel_order_id.as_deref().is_none_or(|id| id.trim().is_empty())
+        {
+            return Err(OrdersError::invalid(
+                "channelOrderId",
+                "an APP order carries the store's original transaction id",
+            ));
+        }
         let payer = match input.payer {
             Payer::Existing(no) => Payer::Existing(no.trim().to_owned()),
             Payer::New(customer) => Payer::New(customer),
@@ -377,6 +397,9 @@ impl Checked {
             idempotency_key,
             hash: String::new(),
             source: input.source.unwrap_or(OrderSource::Ec),
+            channel_order_id: optional_text("channelOrderId", input.channel_order_id, 128)?
+                .map(|id| id.trim().to_owned())
+                .filter(|id| !id.is_empty()),
             source_code: optional_text("sourceCode", input.source_code, 64)?,
             member,
             payer,
@@ -400,7 +423,7 @@ impl Checked {
             Payer::New(c) => json!(format!("{c:?}")),
         };
         let i = &self.invoice;
-        let canonical = json!([
+        let mut canonical = json!([
             self.idempotency_key,
             self.source.to_value(),
             self.source_code,
@@ -423,6 +446,10 @@ impl Checked {
             self.card_last4,
             self.complimentary,
         ]);
+        // Appended only when given, so the fingerprints of orders without one stay what they were.
+        if let (Some(id), Some(all)) = (&self.channel_order_id, canonical.as_array_mut()) {
+            all.push(json!({ "channelOrderId": id }));
+        }
         hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
     }
 }

@@ -203,6 +203,24 @@ pub async fn paid_transactions(
     Ok(found)
 }
 
+/// The order of `source` with the channel's id `channel_order_id` (R21: an app store's original
+/// transaction id), or `None`.
+pub async fn find_by_channel(
+    db: &impl ConnectionTrait,
+    source: crate::OrderSource,
+    channel_order_id: &str,
+) -> Result<Option<Order>, OrdersError> {
+    let row = order::Entity::find()
+        .filter(order::Column::Source.eq(source))
+        .filter(order::Column::ChannelOrderId.eq(channel_order_id))
+        .one(db)
+        .await?;
+    Ok(match row {
+        Some(row) => load_orders(db, vec![row]).await?.pop(),
+        None => None,
+    })
+}
+
 /// Order `order_no` with its lines and payments, or `None`.
 pub async fn find_order(db: &impl ConnectionTrait, order_no: &str) -> Result<Option<Order>, OrdersError> {
     Ok(find_orders(db, &[order_no]).await?.remove(order_no))
@@ -325,6 +343,7 @@ pub(super) async fn load_orders(
                 erp_order_no: row.erp_order_no.clone(),
                 erp_confirmed_at: row.erp_confirmed_at,
                 shipped_at: row.shipped_at,
+                channel_order_id: row.channel_order_id.clone(),
                 created_at: row.created_at,
                 updated_at: row.updated_at,
             })

@@ -17,8 +17,8 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 
 pub use batch::{AutoOrder, BatchPayment, Plans};
 pub use load::{
-    OrderRef, PaidLine, find_order, find_orders, paid_lines, paid_lines_of, paid_since, paid_transactions,
-    payment_token_of, renewal_candidates,
+    OrderRef, PaidLine, find_by_channel, find_order, find_orders, paid_lines, paid_lines_of, paid_since,
+    paid_transactions, payment_token_of, renewal_candidates,
 };
 pub use refunds::{Refund, RefundInput, RefundStatus, refunds_of};
 pub use returns::{

@@ -1,0 +1,169 @@
+//! **R21, APP subscriptions** (seed 004 APP訂閱 / APP續訂 with the IAP server): an auto-renewing store
+//! product's order gets a renewal in status APP (5) — created by R7 like any other, never charged by the
+//! charge run (it selects PENDING renewals only). Each store renewal the IAP server reports is an APP order
+//! (keyed by the store's transaction id), paid by the store, whose grant extends the entitlement as a
+//! purchase does; the renewal counts the cycle and takes the store's next renewal date as its deduct date.
+//! A cancellation at the store stops the renewal; the access already paid for runs to its end.
+
+use crate::RenewalsError;
+use crate::entity::renewal;
+use crate::service::{Renewal, find_renewal};
+use crate::status::RenewalStatus;
+use crate::store::{code, event};
+use chrono::{DateTime, Utc};
+use orders::service::OrderService;
+use orders::{LineInput, NewOrder, OrderSource, Payer, PaymentReport, PaymentResult};
+use platform_core::BusinessCalendar;
+use platform_core::db::begin_write;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::json;
+
+/// A store renewal recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppRenewal {
+    /// The renewal, after it.
+    pub renewal: Renewal,
+    /// The APP order of this store renewal.
+    pub order_no: String,
+    /// Whether this call recorded it (`false`: the same transaction was recorded before).
+    pub recorded_now: bool,
+}
+
+fn store_id(field: &'static str, raw: &str) -> Result<String, RenewalsError> {
+    let id = raw.trim();
+    if id.is_empty() || id.len() > 128 || id.chars().any(char::is_control) {
+        return Err(RenewalsError::Invalid { field, message: "1–128 printable characters".to_owned() });
+    }
+    Ok(id.to_owned())
+}
+
+/// The APP order of the store subscription `original_transaction_id` and its renewal.
+async fn subscription(
+    db: &impl ConnectionTrait,
+    original_transaction_id: &str,
+) -> Result<(orders::Order, renewal::Model), RenewalsError> {
+    let origin = orders::service::find_by_channel(db, OrderSource::App, original_transaction_id)
+        .await?
+        .ok_or_else(|| RenewalsError::NotFound {
+            field: "originalTransactionId",
+            message: format!("no APP order with the store's original transaction {original_transaction_id}"),
+        })?;
+    let renewal = renewal::Entity::find()
+        .filter(renewal::Column::OriginOrderNo.eq(origin.order_no.as_str()))
+        .filter(renewal::Column::RenewStatus.is_in([code(RenewalStatus::App), code(RenewalStatus::Stopped)]))
+        .order_by_desc(renewal::Column::Id)
+        .one(db)
+        .await?
+        .ok_or_else(|| RenewalsError::NotFound {
+            field: "originalTransactionId",
+            message: format!(
+                "order {} has no APP renewal yet (CREATE_RENEWALS makes it once the order is paid)",
+                origin.order_no
+            ),
+        })?;
+    Ok((origin, renewal))
+}
+
+/// Records the store renewal `transaction_id` of subscription `original_transaction_id`, valid until
+/// `expires_at`: an APP order of the renewal's plan paid by the store, its entitlements granted (extended),
+/// the renewal's cycle counted and its deduct date moved to the expiry, `renewal.app_renewed`. The same
+/// transaction again answers what was recorded; a stopped subscription is `CONFLICT`.
+pub async fn record_app_renewal(
+    orders: &OrderService,
+    calendar: BusinessCalendar,
+    original_transaction_id: &str,
+    transaction_id: &str,
+    expires_at: DateTime<Utc>,
+    at: DateTime<Utc>,
+) -> Result<AppRenewal, RenewalsError> {
+    let original = store_id("originalTransactionId", original_transaction_id)?;
+    let transaction = store_id("transactionId", transaction_id)?;
+    if expires_at <= at {
+        return Err(RenewalsError::Invalid { field: "expiresAt", message: "must be after now".to_owned() });
+    }
+    let db = orders.db();
+    let (origin, row) = subscription(db, &original).await?;
+    let stopped = row.renew_status == code(RenewalStatus::Stopped);
+    let key = format!("app-renewal:{transaction}");
+    let existing = orders::service::find_by_channel(db, OrderSource::App, &transaction).await?;
+    if stopped && existing.is_none() {
+        return Err(RenewalsError::Conflict(format!("the APP subscription {original} was cancelled")));
+    }
+    let input = NewOrder {
+        idempotency_key: key,
+        source: Some(OrderSource::App),
+        channel_order_id: Some(transaction.clone()),
+        source_code: origin.source_code.clone(),
+        member_account: origin.member_account.as_ref().map(|a| a.as_str().to_owned()),
+        payer: Payer::Existing(origin.payer_customer_no.clone()),
+        receiver: origin.receiver.clone(),
+        lines: vec![LineInput { item_no: row.promotion_code.clone(), quantity: 1, amount: row.deduct_price }],
+        invoice: Some(origin.invoice.clone()),
+        payment_method: Some("APP".to_owned()),
+        ..NewOrder::default()
+    };
+    let (order, created) = orders.create(input, at).await?;
+    let report = PaymentReport {
+        order_no: order.order_no.clone(),
+        transaction_id: transaction.clone(),
+        status: PaymentResult::Paid,
+        amount: order.total_amount.amount(),
+        paid_at: Some(at),
+    };
+    orders.record_payment(report, at).await?;
+    entitlements::grant::grant_order(db, calendar, &order.order_no, at).await?;
+    if created {
+        let txn = begin_write(db).await?;
+        let deduct = calendar.date_of(expires_at);
+        let updated = renewal::Entity::update_many()
+            .col_expr(renewal::Column::Cycle, Expr::col(renewal::Column::Cycle).add(1))
+            .col_expr(renewal::Column::DeductDate, Expr::value(deduct))
+            .col_expr(renewal::Column::UpdatedAt, Expr::value(at))
+            .filter(renewal::Column::Id.eq(row.id))
+            .exec_with_returning(&txn)
+            .await?;
+        if let Some(after) = updated.first() {
+            let extra =
+                json!({ "transactionId": transaction, "expiresAt": expires_at, "orderNo": order.order_no });
+            event(&txn, "renewal.app_renewed", after, extra, at).await?;
+        }
+        txn.commit().await?;
+    }
+    let renewal =
+        find_renewal(db, row.id).await?.ok_or_else(|| anyhow::anyhow!("renewal {} vanished", row.id))?;
+    Ok(AppRenewal { renewal, order_no: order.order_no, recorded_now: created })
+}
+
+/// The store says subscription `original_transaction_id` is cancelled: its renewal is STOPPED
+/// (`renewal.stopped`); the access paid for runs to its end. Again: as it is.
+pub async fn cancel_app_subscription(
+    db: &sea_orm::DatabaseConnection,
+    original_transaction_id: &str,
+    at: DateTime<Utc>,
+) -> Result<Renewal, RenewalsError> {
+    let original = store_id("originalTransactionId", original_transaction_id)?;
+    let (_, row) = subscription(db, &original).await?;
+    if row.renew_status == code(RenewalStatus::App) {
+        let txn = begin_write(db).await?;
+        let stopped = renewal::Entity::update_many()
+            .col_expr(renewal::Column::RenewStatus, Expr::value(code(RenewalStatus::Stopped)))
+            .col_expr(renewal::Column::UpdatedAt, Expr::value(at))
+            .filter(renewal::Column::Id.eq(row.id))
+            .filter(renewal::Column::RenewStatus.eq(code(RenewalStatus::App)))
+            .exec_with_returning(&txn)
+            .await?;
+        if let Some(after) = stopped.first() {
+            event(
+                &txn,
+                "renewal.stopped",
+                after,
+                json!({ "reason": "APP_STORE", "originalTransactionId": original }),
+                at,
+            )
+            .await?;
+        }
+        txn.commit().await?;
+    }
+    find_renewal(db, row.id).await?.ok_or_else(|| anyhow::anyhow!("renewal {} vanished", row.id).into())
+}
