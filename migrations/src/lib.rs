@@ -34,6 +34,7 @@ mod m20261204_000025_console_sessions;
 mod m20261204_000026_erp_transfer;
 mod m20261204_000027_shipments;
 mod m20261204_000028_channel_orders;
+mod m20261204_000029_customer_contacts;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -70,6 +71,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000026_erp_transfer::Migration),
             Box::new(m20261204_000027_shipments::Migration),
             Box::new(m20261204_000028_channel_orders::Migration),
+            Box::new(m20261204_000029_customer_contacts::Migration),
         ]
     }
 }

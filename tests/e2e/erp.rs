@@ -534,3 +534,64 @@ async fn r21_an_app_store_subscription_is_renewed_by_the_store_and_never_charged
         );
     }
 }
+
+const UPSERT: &str = r#"mutation($input: UpsertCustomerInput!) { upsertCustomer(input: $input) { customerNo addresses { city street } contacts { name phones emails addresses { city street } } } }"#;
+
+#[tokio::test]
+async fn r21_the_erp_pushes_its_customer_master_with_contacts_whole() {
+    for server in servers(|_| {}).await {
+        let erp = server.token(Role::Service, "erp");
+        let master = json!({ "input": {
+            "customerNo": "A0099001", "customerId": "400901", "name": "天下文化",
+            "address": { "city": "台北市", "street": "松江路93巷1號" },
+            "addresses": [{ "city": "台北市", "street": "南京東路二段139號" }, { "city": "新北市", "street": "中正路1號" }],
+            "contacts": [
+                { "name": "王經理", "addresses": [{ "city": "台北市", "street": "松江路93巷1號2樓" }],
+                  "phones": ["0225078627"], "emails": ["wang@example.com", "wang.backup@example.com"] },
+                { "name": "林會計", "addresses": [], "phones": ["0912345678"], "emails": [] },
+            ],
+        }});
+        let pushed = server.graphql_as(&erp, UPSERT, master.clone()).await;
+        let customer = &pushed["data"]["upsertCustomer"];
+        assert_eq!(customer["addresses"][1]["city"], "新北市", "{}: {pushed}", server.label());
+        assert_eq!(customer["contacts"][0]["emails"], json!(["wang@example.com", "wang.backup@example.com"]));
+        assert_eq!(customer["contacts"][0]["addresses"][0]["street"], "松江路93巷1號2樓");
+        assert_eq!(customer["contacts"][1]["phones"], json!(["0912345678"]));
+        // The same push again changes nothing; a changed contact list is one customer.updated with it.
+        let events = "events WHERE subject = 'customer:A0099001'";
+        let before = count(&server.db.conn, events).await;
+        let again = server.graphql_as(&erp, UPSERT, master.clone()).await;
+        assert_eq!(again["data"], pushed["data"]);
+        assert_eq!(count(&server.db.conn, events).await, before, "unchanged");
+        let mut fewer = master.clone();
+        fewer["input"]["contacts"] =
+            json!([{ "name": "林會計", "addresses": [], "phones": ["0912345678"], "emails": [] }]);
+        let changed = server.graphql_as(&erp, UPSERT, fewer).await;
+        assert_eq!(changed["data"]["upsertCustomer"]["contacts"].as_array().unwrap().len(), 1, "{changed}");
+        assert_eq!(
+            count(
+                &server.db.conn,
+                "events WHERE subject = 'customer:A0099001' AND event_type = 'customer.updated'"
+            )
+            .await,
+            1
+        );
+        let payload = crate::support::text(&server.db.conn, "SELECT payload FROM events WHERE subject = 'customer:A0099001' AND event_type = 'customer.updated'").await.unwrap();
+        let payload: Value = serde_json::from_str(&payload).unwrap();
+        assert_eq!(payload["contacts"][0]["name"], "林會計", "{payload}");
+        // Bad entries are refused by name, nothing written.
+        let mut bad = master.clone();
+        bad["input"]["contacts"][1]["phones"] = json!(["not a phone"]);
+        let refused = server.graphql_as(&erp, UPSERT, bad).await;
+        assert_eq!(error_codes(&refused), ["BAD_USER_INPUT"], "{refused}");
+        assert!(
+            refused["errors"][0]["message"].as_str().unwrap().contains("contacts[1].phones[0]"),
+            "{refused}"
+        );
+        assert_eq!(count(&server.db.conn, "customer_contacts").await, 1);
+        // Contacts name other people: operators only.
+        let cleared = server.graphql_as(&erp, r#"mutation { upsertCustomer(input: { customerNo: "A0099001", contacts: null }) { contacts { name } } }"#, json!({})).await;
+        assert_eq!(cleared["data"]["upsertCustomer"]["contacts"], json!([]), "{cleared}");
+        assert_eq!(count(&server.db.conn, "customer_contact_points WHERE contact_id IS NOT NULL").await, 0);
+    }
+}

@@ -211,6 +211,16 @@ impl Customer {
     async fn parent_customer_no(&self) -> Option<&str> {
         self.0.parent_customer_no.as_deref()
     }
+    /// Further addresses (R21, the ERP master's).
+    async fn addresses(&self) -> Vec<Address> {
+        self.0.addresses.iter().cloned().map(Into::into).collect()
+    }
+    /// Contacts (聯絡人, R21, the ERP master's), each with addresses, phones and e-mails. Admins and services
+    /// only: they name other people.
+    #[graphql(guard = "Require::Operator")]
+    async fn contacts(&self) -> Vec<Contact> {
+        self.0.contacts.iter().cloned().map(Into::into).collect()
+    }
     /// The members linked to this customer (admins and services only: it may name other people).
     #[graphql(guard = "Require::Operator")]
     async fn members(&self, ctx: &Context<'_>) -> Result<Vec<Member>> {
@@ -248,6 +258,41 @@ impl From<members::Address> for Address {
 impl From<Address> for members::Address {
     fn from(a: Address) -> Self {
         members::Address { country: a.country, postal_code: a.postal_code, city: a.city, street: a.street }
+    }
+}
+
+/// A customer's contact (聯絡人, R21).
+#[derive(SimpleObject, InputObject)]
+#[graphql(input_name = "ContactInput")]
+pub(crate) struct Contact {
+    name: Option<String>,
+    #[graphql(validator(max_items = 10))]
+    addresses: Vec<Address>,
+    #[graphql(validator(max_items = 10))]
+    phones: Vec<String>,
+    #[graphql(validator(max_items = 10))]
+    emails: Vec<String>,
+}
+
+impl From<members::model::Contact> for Contact {
+    fn from(c: members::model::Contact) -> Self {
+        Contact {
+            name: c.name,
+            addresses: c.addresses.into_iter().map(Into::into).collect(),
+            phones: c.phones,
+            emails: c.emails,
+        }
+    }
+}
+
+impl From<Contact> for members::model::Contact {
+    fn from(c: Contact) -> Self {
+        members::model::Contact {
+            name: c.name,
+            addresses: c.addresses.into_iter().map(Into::into).collect(),
+            phones: c.phones,
+            emails: c.emails,
+        }
     }
 }
 
@@ -370,6 +415,13 @@ pub(crate) struct UpsertCustomerInput {
     /// Replaced as a whole.
     address: MaybeUndefined<Address>,
     parent_customer_no: MaybeUndefined<String>,
+    /// Further addresses (the ERP master's 地址1, 地址2 …; at most 10), replaced as a whole; `null` clears them.
+    #[graphql(validator(max_items = 10))]
+    addresses: MaybeUndefined<Vec<Address>>,
+    /// Contacts (聯絡人, each with addresses, phones and e-mails; at most 20), replaced as a whole as the ERP
+    /// pushes its master (R21); `null` clears them.
+    #[graphql(validator(max_items = 20))]
+    contacts: MaybeUndefined<Vec<Contact>>,
 }
 
 impl From<UpsertCustomerInput> for members::CustomerInput {
@@ -383,6 +435,8 @@ impl From<UpsertCustomerInput> for members::CustomerInput {
             mobile: change(input.mobile),
             address: change(input.address.map_value(Into::into)),
             parent_customer_no: change(input.parent_customer_no),
+            addresses: change(input.addresses.map_value(|all| all.into_iter().map(Into::into).collect())),
+            contacts: change(input.contacts.map_value(|all| all.into_iter().map(Into::into).collect())),
         }
     }
 }

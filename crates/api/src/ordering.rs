@@ -629,6 +629,8 @@ impl From<CreateOrderInput> for NewOrder {
                 mobile: set(input.payer.mobile),
                 address: input.payer.address.map_or(Change::Keep, |a| Change::Set(a.into())),
                 parent_customer_no: Change::Keep,
+                addresses: Change::Keep,
+                contacts: Change::Keep,
             })),
         };
         NewOrder {

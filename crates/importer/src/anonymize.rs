@@ -78,7 +78,7 @@ async fn put(
 
 /// Each statement masks one table. Identities (ids, customerNos, order numbers, UUIDs) stay, so the copy
 /// behaves as production did; whatever names, reaches or charges a person goes.
-const MASKS: [(&str, &str); 8] = [
+const MASKS: [(&str, &str); 10] = [
     (
         "members",
         "UPDATE members SET account = 'dev+' || id || '@example.invalid', \
@@ -99,6 +99,16 @@ const MASKS: [(&str, &str); 8] = [
          receiver_phone = NULL, receiver_mobile = NULL, receiver_street = NULL, \
          invoice_title = CASE WHEN invoice_title IS NULL THEN NULL ELSE id || ' テスト' END, \
          invoice_carrier_code = NULL, payment_token = NULL",
+    ),
+    // The ERP master's contacts (R21) name and reach people: masked as the customer is.
+    (
+        "customer_contacts",
+        "UPDATE customer_contacts SET name = CASE WHEN name IS NULL THEN NULL ELSE id || ' テスト' END",
+    ),
+    (
+        "customer_contact_points",
+        "UPDATE customer_contact_points SET street = NULL, \
+         value = CASE WHEN kind = 'EMAIL' THEN 'dev+contact-' || id || '@example.invalid' ELSE NULL END",
     ),
     ("renewals", "UPDATE renewals SET payment_token = NULL, receiver = NULL, invoice = NULL"),
     // Rendered e-mails carry names and addresses; a development copy needs none of them.

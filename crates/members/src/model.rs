@@ -108,10 +108,28 @@ pub struct Customer {
     pub address: Address,
     /// The parent customer's number (a recipient under a payer).
     pub parent_customer_no: Option<String>,
+    /// Further addresses (R21, the ERP master's 地址1, 地址2 …).
+    pub addresses: Vec<Address>,
+    /// Contacts (R21, the ERP master's 聯絡人1, 聯絡人2 …).
+    pub contacts: Vec<Contact>,
     /// Created.
     pub created_at: DateTime<Utc>,
     /// Last changed.
     pub updated_at: DateTime<Utc>,
+}
+
+/// A contact of a customer (聯絡人): a name, addresses, phones and e-mails (R21, seed 004 客戶主檔).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Contact {
+    /// Name.
+    pub name: Option<String>,
+    /// Addresses.
+    pub addresses: Vec<Address>,
+    /// Phones.
+    pub phones: Vec<String>,
+    /// E-mails.
+    pub emails: Vec<String>,
 }
 
 /// A postal address; every part optional.
@@ -204,6 +222,10 @@ pub struct CustomerInput {
     pub address: Change<Address>,
     /// Parent customer number.
     pub parent_customer_no: Change<String>,
+    /// Further addresses, replaced as a whole (R21).
+    pub addresses: Change<Vec<Address>>,
+    /// Contacts, replaced as a whole (R21: the ERP pushes its master whole).
+    pub contacts: Change<Vec<Contact>>,
 }
 
 /// What an upsert did.

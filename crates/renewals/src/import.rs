@@ -236,6 +236,8 @@ async fn create_customer(
             Change::Set(row.address.clone())
         },
         parent_customer_no: Change::Keep,
+        addresses: Change::Keep,
+        contacts: Change::Keep,
     };
     let (id, _, _) = members_service::upsert_customer_in(db, input, at).await?;
     Ok(id)

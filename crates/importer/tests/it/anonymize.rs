@@ -26,7 +26,24 @@ async fn r15_anonymize_leaves_no_original_email_name_phone_or_token_behind() {
             ),
         )
         .await;
+        // The ERP master's contacts (R21).
+        let contact = members::model::Contact {
+            name: Some("王經理".into()),
+            addresses: vec![members::Address { street: Some("松江路93巷".into()), ..members::Address::default() }],
+            phones: vec!["0225078627".into()],
+            emails: vec!["wang.erp@example.com".into()],
+        };
+        let input = members::CustomerInput {
+            customer_no: Some("CW0000001".into()),
+            contacts: members::Change::Set(vec![contact]),
+            ..members::CustomerInput::default()
+        };
+        members::service::upsert_customer(&db.conn, input, at()).await.unwrap();
         let originals = [
+            "王經理",
+            "松江路93巷",
+            "0225078627",
+            "wang.erp",
             "chen@example.com",
             "陳志明",
             "tn1658",
@@ -53,6 +70,8 @@ async fn r15_anonymize_leaves_no_original_email_name_phone_or_token_behind() {
             ),
             ("events", "payload"),
             ("emails", "COALESCE(to_address, '') || ' ' || data"),
+            ("customer_contacts", "COALESCE(name, '')"),
+            ("customer_contact_points", "COALESCE(value, '') || ' ' || COALESCE(street, '')"),
         ];
         let found = |db: &test_support::TestDb| {
             let db = db.conn.clone();

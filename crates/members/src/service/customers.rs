@@ -82,15 +82,14 @@ pub(super) struct ValidCustomerInput {
     mobile: Change<String>,
     address: Change<Address>,
     parent_customer_no: Change<String>,
+    addresses: Change<Vec<Address>>,
+    contacts: Change<Vec<crate::model::Contact>>,
 }
 
 impl TryFrom<CustomerInput> for ValidCustomerInput {
     type Error = MembersError;
 
     fn try_from(input: CustomerInput) -> Result<Self, MembersError> {
-        let optional = |field: &str, value: Option<String>, max: usize| {
-            value.map(|v| validate::text(field, &v, max)).transpose()
-        };
         Ok(ValidCustomerInput {
             customer_no: input.customer_no.map(|v| validate::customer_no("customerNo", &v)).transpose()?,
             customer_id: input.customer_id.try_map(|v| validate::text("customerId", &v, 32))?,
@@ -98,14 +97,9 @@ impl TryFrom<CustomerInput> for ValidCustomerInput {
             email: input.email.try_map(|v| validate::email("email", &v))?,
             phone: input.phone.try_map(|v| validate::phone("phone", &v))?,
             mobile: input.mobile.try_map(|v| validate::phone("mobile", &v))?,
-            address: input.address.try_map(|a| {
-                Ok::<_, MembersError>(Address {
-                    country: optional("address.country", a.country, 64)?,
-                    postal_code: optional("address.postalCode", a.postal_code, 16)?,
-                    city: optional("address.city", a.city, 64)?,
-                    street: optional("address.street", a.street, 300)?,
-                })
-            })?,
+            address: input.address.try_map(|a| super::contacts::valid_address("address", a))?,
+            addresses: input.addresses.try_map(|all| super::contacts::valid_addresses("addresses", all))?,
+            contacts: input.contacts.try_map(super::contacts::valid_contacts)?,
             parent_customer_no: input
                 .parent_customer_no
                 .try_map(|v| validate::customer_no("parentCustomerNo", &v))?,
@@ -147,6 +141,8 @@ pub(super) async fn write_customer(
         Some(row) => (changes.address.apply(Some(address_of(row))).unwrap_or_default(), false),
         None => (changes.address.apply(None).unwrap_or_default(), true),
     };
+    let addresses: Option<Vec<Address>> = as_list(changes.addresses);
+    let contacts: Option<Vec<crate::model::Contact>> = as_list(changes.contacts);
     let before = existing.clone();
     let mut next = existing.unwrap_or_else(|| customer::Model {
         id: 0,
@@ -185,18 +181,33 @@ pub(super) async fn write_customer(
             },
             false => err.into(),
         })?;
-        let payload = json!({ "customerNo": row.customer_no });
+        super::contacts::replace_children(db, row.id, addresses.as_deref(), contacts.as_deref(), at).await?;
+        let payload = json!({ "customerNo": row.customer_no, "contacts": contacts.map_or(0, |c| c.len()) });
         append(db, "customer.created", customer_subject(&row.customer_no), payload, at).await?;
         return Ok((row, Upserted::Created));
     }
-    if before.as_ref().is_some_and(|b| same_customer(b, &next)) {
+    let children =
+        super::contacts::replace_children(db, next.id, addresses.as_deref(), contacts.as_deref(), at).await?;
+    if before.as_ref().is_some_and(|b| same_customer(b, &next)) && !children {
         return Ok((next, Upserted::Unchanged));
     }
     next.updated_at = at;
     let row = next.into_active_model().reset_all().update(db).await?;
-    let payload = json!({ "customerNo": row.customer_no });
+    let (addresses, contacts) =
+        super::contacts::children_of(db, &[row.id]).await?.remove(&row.id).unwrap_or_default();
+    let payload = json!({ "customerNo": row.customer_no, "customerId": row.customer_id, "name": row.name,
+                          "addresses": addresses, "contacts": contacts });
     append(db, "customer.updated", customer_subject(&row.customer_no), payload, at).await?;
     Ok((row, Upserted::Updated))
+}
+
+/// A replaced-whole list: `None` to keep it, the new list (empty to clear it).
+fn as_list<T>(change: Change<Vec<T>>) -> Option<Vec<T>> {
+    match change {
+        Change::Keep => None,
+        Change::Clear => Some(Vec::new()),
+        Change::Set(all) => Some(all),
+    }
 }
 
 pub(super) fn same_customer(a: &customer::Model, b: &customer::Model) -> bool {
@@ -278,9 +289,17 @@ pub(super) async fn customers_from(
             .map(|p| (p.id, p.customer_no))
             .collect()
     };
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut children = super::contacts::children_of(db, &ids).await?;
     Ok(rows
         .into_iter()
-        .map(|row| Customer {
+        .map(|row| {
+            let (addresses, contacts) = children.remove(&row.id).unwrap_or_default();
+            (row, addresses, contacts)
+        })
+        .map(|(row, addresses, contacts)| Customer {
+            addresses,
+            contacts,
             address: address_of(&row),
             parent_customer_no: row.parent_id.and_then(|id| parents.get(&id).cloned()),
             customer_no: row.customer_no,

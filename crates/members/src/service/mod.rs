@@ -4,6 +4,7 @@
 //! `members`, `customers`, `links` (who is linked to whom, and the customer rule) and `lookups` (id
 //! lookups other domains use). The files share this module's imports.
 
+mod contacts;
 mod customers;
 mod links;
 mod lookups;
