@@ -183,9 +183,14 @@ fn order_view(o: &Order) -> Value {
         created_at => o.created_at.to_rfc3339(),
         paid_at => o.paid_at.map(|t| t.to_rfc3339()),
         cancelled_at => o.cancelled_at.map(|t| t.to_rfc3339()),
+        ready_at => o.ready_at.map(|t| t.to_rfc3339()),
+        erp_order_no => o.erp_order_no,
+        shipped_at => o.shipped_at.map(|t| t.to_rfc3339()),
+        channel_order_id => o.channel_order_id,
         lines => o.lines.iter().map(|l| context! {
             position => l.position, item_no => l.item_no, product_code => l.product_code,
-            quantity => l.quantity, returned => l.returned_quantity, amount => l.amount.amount(),
+            quantity => l.quantity, returned => l.returned_quantity, shipped => l.shipped_quantity,
+            amount => l.amount.amount(),
             status => l.status.to_value(),
         }).collect::<Vec<_>>(),
         payments => o.payments.iter().map(|p| context! {

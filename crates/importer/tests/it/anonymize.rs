@@ -29,7 +29,10 @@ async fn r15_anonymize_leaves_no_original_email_name_phone_or_token_behind() {
         // The ERP master's contacts (R21).
         let contact = members::model::Contact {
             name: Some("王經理".into()),
-            addresses: vec![members::Address { street: Some("松江路93巷".into()), ..members::Address::default() }],
+            addresses: vec![members::Address {
+                street: Some("松江路93巷".into()),
+                ..members::Address::default()
+            }],
             phones: vec!["0225078627".into()],
             emails: vec!["wang.erp@example.com".into()],
         };
