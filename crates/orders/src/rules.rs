@@ -172,12 +172,19 @@ mod tests {
 
     #[test]
     fn r21_a_nine_one_app_digital_line_goes_to_its_member_only() {
+        /// Source, member, receiver e-mail, the lines' categories, and the field refused (if any).
+        type Case<'a> = (
+            crate::OrderSource,
+            Option<&'a members::Account>,
+            Option<&'a str>,
+            &'a [Category],
+            Option<&'a str>,
+        );
         use crate::OrderSource::{Ec, NineOneApp};
         let member = members::Account::parse("reader@example.com").unwrap();
         let digital = [Category::Magazine, Category::Digital];
         let print = [Category::Magazine, Category::Book];
-        let cases: [(crate::OrderSource, Option<&members::Account>, Option<&str>, &[Category], Option<&str>);
-            7] = [
+        let cases: [Case; 7] = [
             (NineOneApp, Some(&member), None, &digital, None),
             (NineOneApp, Some(&member), Some("Reader@Example.com"), &digital, None),
             (NineOneApp, Some(&member), Some("friend@example.com"), &digital, Some("receiver.email")),
