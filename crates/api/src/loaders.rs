@@ -13,11 +13,16 @@ use std::sync::Arc;
 pub(crate) struct Loaders {
     /// The customers linked to a member, by the member's account.
     pub(crate) linked: DataLoader<LinkedLoader>,
+    /// A customer's further addresses and contacts (R21), by customer number: read only when asked for.
+    pub(crate) contacts: DataLoader<ContactsLoader>,
 }
 
 impl Loaders {
     pub(crate) fn new(db: &DatabaseConnection) -> Self {
-        Loaders { linked: DataLoader::new(LinkedLoader(db.clone()), tokio::spawn) }
+        Loaders {
+            linked: DataLoader::new(LinkedLoader(db.clone()), tokio::spawn),
+            contacts: DataLoader::new(ContactsLoader(db.clone()), tokio::spawn),
+        }
     }
 }
 
@@ -40,5 +45,16 @@ impl Loader<Account> for LinkedLoader {
             );
         }
         Ok(linked)
+    }
+}
+
+pub(crate) struct ContactsLoader(DatabaseConnection);
+
+impl Loader<String> for ContactsLoader {
+    type Value = (Vec<members::Address>, Vec<members::model::Contact>);
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[String]) -> Result<HashMap<String, Self::Value>, LoadError> {
+        members_service::contacts_of_customers(&self.0, keys).await.map_err(Arc::new)
     }
 }

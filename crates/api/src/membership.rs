@@ -177,6 +177,18 @@ impl Member {
 /// A customer (訂戶): an ERP subscriber or recipient.
 pub(crate) struct Customer(pub(crate) members::Customer);
 
+impl Customer {
+    /// Its further addresses and contacts, through the request's loader (one query for a page).
+    async fn children(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<(Vec<members::Address>, Vec<members::model::Contact>)> {
+        let loaders = ctx.data::<crate::loaders::Loaders>()?;
+        let found = loaders.contacts.load_one(self.0.customer_no.clone()).await.map_err(from_domain)?;
+        Ok(found.unwrap_or_default())
+    }
+}
+
 #[Object]
 impl Customer {
     /// Customer number (SUBNO).
@@ -212,14 +224,16 @@ impl Customer {
         self.0.parent_customer_no.as_deref()
     }
     /// Further addresses (R21, the ERP master's).
-    async fn addresses(&self) -> Vec<Address> {
-        self.0.addresses.iter().cloned().map(Into::into).collect()
+    async fn addresses(&self, ctx: &Context<'_>) -> Result<Vec<Address>> {
+        let (addresses, _) = self.children(ctx).await?;
+        Ok(addresses.into_iter().map(Into::into).collect())
     }
     /// Contacts (聯絡人, R21, the ERP master's), each with addresses, phones and e-mails. Admins and services
     /// only: they name other people.
     #[graphql(guard = "Require::Operator")]
-    async fn contacts(&self) -> Vec<Contact> {
-        self.0.contacts.iter().cloned().map(Into::into).collect()
+    async fn contacts(&self, ctx: &Context<'_>) -> Result<Vec<Contact>> {
+        let (_, contacts) = self.children(ctx).await?;
+        Ok(contacts.into_iter().map(Into::into).collect())
     }
     /// The members linked to this customer (admins and services only: it may name other people).
     #[graphql(guard = "Require::Operator")]

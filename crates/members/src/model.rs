@@ -108,10 +108,6 @@ pub struct Customer {
     pub address: Address,
     /// The parent customer's number (a recipient under a payer).
     pub parent_customer_no: Option<String>,
-    /// Further addresses (R21, the ERP master's 地址1, 地址2 …).
-    pub addresses: Vec<Address>,
-    /// Contacts (R21, the ERP master's 聯絡人1, 聯絡人2 …).
-    pub contacts: Vec<Contact>,
     /// Created.
     pub created_at: DateTime<Utc>,
     /// Last changed.

@@ -289,17 +289,9 @@ pub(super) async fn customers_from(
             .map(|p| (p.id, p.customer_no))
             .collect()
     };
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut children = super::contacts::children_of(db, &ids).await?;
     Ok(rows
         .into_iter()
-        .map(|row| {
-            let (addresses, contacts) = children.remove(&row.id).unwrap_or_default();
-            (row, addresses, contacts)
-        })
-        .map(|(row, addresses, contacts)| Customer {
-            addresses,
-            contacts,
+        .map(|row| Customer {
             address: address_of(&row),
             parent_customer_no: row.parent_id.and_then(|id| parents.get(&id).cloned()),
             customer_no: row.customer_no,

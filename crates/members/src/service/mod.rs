@@ -10,6 +10,7 @@ mod links;
 mod lookups;
 mod members;
 
+pub use contacts::contacts_of_customers;
 pub use customers::*;
 pub use links::*;
 pub use lookups::*;
