@@ -326,6 +326,23 @@ pub fn write(kind: Kind, rows: u64, as_of: NaiveDate, seed: u64, out: impl Write
         // The evening's changes for customers 1…rows (their renewals from `renewals-erp`): every third skips
         // one monthly 全閱讀 cycle (the benchmark makes those renewals monthly), the others cancel their
         // 天下 renewal at the end of the term, with a reason from the list or in their own words.
+        // 關貿臨時權益: every member a month of 全閱讀, every third also of the 天下 digital edition.
+        Kind::TemporaryEntitlements => {
+            csv.write_record([
+                "USERID",
+                "CVALIDDATE",
+                "HVALIDDATE",
+                "JVALIDDATE",
+                "KVALIDDATE",
+                "WVALIDDATE",
+            ])?;
+            let month =
+                as_of.checked_add_days(chrono::Days::new(30)).unwrap_or(as_of).format("%Y/%m/%d").to_string();
+            for n in 1..=rows {
+                let tianxia = if n % 3 == 0 { month.as_str() } else { "" };
+                csv.write_record([account(n).as_str(), tianxia, "", "", "", month.as_str()])?;
+            }
+        }
         Kind::SubscriptionChanges => {
             csv.write_record([
                 "customerNo",

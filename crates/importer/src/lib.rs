@@ -51,17 +51,20 @@ pub enum Kind {
     Promotions,
     /// The day's subscription changes (R20): SKIP, RESUME, SUSPEND, CANCEL.
     SubscriptionChanges,
+    /// 關貿臨時權益: the TradeVan members' digital access still ahead, as R11 temporary grants (R21).
+    TemporaryEntitlements,
 }
 
 impl Kind {
     /// Every kind, in the order a cut-over imports them.
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 10] = [
         Kind::Issues,
         Kind::Items,
         Kind::Promotions,
         Kind::Customers,
         Kind::MemberProfiles,
         Kind::MemberCustomers,
+        Kind::TemporaryEntitlements,
         Kind::EntitlementsErp,
         Kind::RenewalsErp,
         Kind::SubscriptionChanges,
@@ -79,6 +82,7 @@ impl Kind {
             Kind::Items => "items",
             Kind::Promotions => "promotions",
             Kind::SubscriptionChanges => "subscription-changes",
+            Kind::TemporaryEntitlements => "temporary-entitlements",
         }
     }
 
@@ -307,6 +311,10 @@ pub async fn import<R: Read>(
         }
         Kind::SubscriptionChanges => {
             run(db, &kinds::subscription_changes::SubscriptionChanges, input, options, rejects, progress)
+                .await
+        }
+        Kind::TemporaryEntitlements => {
+            run(db, &kinds::temporary_entitlements::TemporaryEntitlements, input, options, rejects, progress)
                 .await
         }
     }

@@ -11,6 +11,7 @@ pub(crate) mod member_profiles;
 pub(crate) mod promotions;
 pub(crate) mod renewals_erp;
 pub(crate) mod subscription_changes;
+pub(crate) mod temporary_entitlements;
 
 use crate::stage::{Cell, STAGE, SqlType, StagedRow, Tx};
 use crate::{ImportError, Keyed, Options, Outcome};

@@ -18,6 +18,7 @@ mod malformed;
 mod members;
 mod renewals_erp;
 mod subscription_changes;
+mod temporary;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use importer::{Encoding, ImportError, Kind, Options, Rejects, Summary};
