@@ -12,6 +12,7 @@ mod error;
 pub mod expire;
 pub mod figures;
 pub mod grant;
+pub mod import;
 pub mod mailing;
 pub mod model;
 pub mod query;

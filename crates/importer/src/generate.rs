@@ -326,6 +326,23 @@ pub fn write(kind: Kind, rows: u64, as_of: NaiveDate, seed: u64, out: impl Write
         // The evening's changes for customers 1…rows (their renewals from `renewals-erp`): every third skips
         // one monthly 全閱讀 cycle (the benchmark makes those renewals monthly), the others cancel their
         // 天下 renewal at the end of the term, with a reason from the list or in their own words.
+        // SUBSCRIPTORDL: every member a 全閱讀 term, a quarter of them lapsed, every fifth row a print magazine.
+        Kind::DigitalEntitlements => {
+            csv.write_record(["SUBNO", "RCVEMAIL", "magcode", "SUBBEGINDATE", "SUBENDDATE"])?;
+            for n in 1..=rows {
+                let (begin, end) = if n % 4 == 0 { (-400, -35) } else { (-30, 335) };
+                let day =
+                    |offset: i64| (as_of + chrono::Duration::days(offset)).format("%Y/%m/%d").to_string();
+                let magcode = if n % 5 == 0 { "GC" } else { "KC" };
+                csv.write_record([
+                    customer_no(n).as_str(),
+                    account(n).as_str(),
+                    magcode,
+                    &day(begin),
+                    &day(end),
+                ])?;
+            }
+        }
         // 關貿臨時權益: every member a month of 全閱讀, every third also of the 天下 digital edition.
         Kind::TemporaryEntitlements => {
             csv.write_record([

@@ -53,11 +53,13 @@ pub enum Kind {
     SubscriptionChanges,
     /// 關貿臨時權益: the TradeVan members' digital access still ahead, as R11 temporary grants (R21).
     TemporaryEntitlements,
+    /// TradeVan SUBSCRIPTORDL: 全閱讀 subscribers, current and lapsed, as the members' KCW terms (R21).
+    DigitalEntitlements,
 }
 
 impl Kind {
     /// Every kind, in the order a cut-over imports them.
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 11] = [
         Kind::Issues,
         Kind::Items,
         Kind::Promotions,
@@ -65,6 +67,7 @@ impl Kind {
         Kind::MemberProfiles,
         Kind::MemberCustomers,
         Kind::TemporaryEntitlements,
+        Kind::DigitalEntitlements,
         Kind::EntitlementsErp,
         Kind::RenewalsErp,
         Kind::SubscriptionChanges,
@@ -83,6 +86,7 @@ impl Kind {
             Kind::Promotions => "promotions",
             Kind::SubscriptionChanges => "subscription-changes",
             Kind::TemporaryEntitlements => "temporary-entitlements",
+            Kind::DigitalEntitlements => "digital-entitlements",
         }
     }
 
@@ -315,6 +319,10 @@ pub async fn import<R: Read>(
         }
         Kind::TemporaryEntitlements => {
             run(db, &kinds::temporary_entitlements::TemporaryEntitlements, input, options, rejects, progress)
+                .await
+        }
+        Kind::DigitalEntitlements => {
+            run(db, &kinds::digital_entitlements::DigitalEntitlements, input, options, rejects, progress)
                 .await
         }
     }

@@ -3,6 +3,7 @@
 
 pub(crate) mod catalog_rows;
 pub(crate) mod customers;
+pub(crate) mod digital_entitlements;
 pub(crate) mod entitlements_erp;
 pub(crate) mod issues;
 pub(crate) mod items;

@@ -11,6 +11,7 @@
 mod anonymize;
 mod catalog_kinds;
 mod customers;
+mod digital;
 mod entitlements_erp;
 mod export;
 mod issues;
