@@ -326,6 +326,16 @@ pub fn write(kind: Kind, rows: u64, as_of: NaiveDate, seed: u64, out: impl Write
         // The evening's changes for customers 1…rows (their renewals from `renewals-erp`): every third skips
         // one monthly 全閱讀 cycle (the benchmark makes those renewals monthly), the others cancel their
         // 天下 renewal at the end of the term, with a reason from the list or in their own words.
+        // APP 權益: every member a monthly store subscription of 全閱讀, one in three lapsed.
+        Kind::AppEntitlements => {
+            csv.write_record(["USERID", "PRODUCT", "ORIGINAL_TRANSACTION_ID", "EXPIRES_DATE", "PROMOTION"])?;
+            for n in 1..=rows {
+                let offset = if n % 3 == 0 { -40 } else { 20 };
+                let expires = (as_of + chrono::Duration::days(offset)).format("%Y/%m/%d").to_string();
+                let original = format!("{}", 300_000_000_000_u64 + n);
+                csv.write_record([account(n).as_str(), "KCW", &original, &expires, "KC24010001"])?;
+            }
+        }
         // SUBSCRIPTORDL: every member a 全閱讀 term, a quarter of them lapsed, every fifth row a print magazine.
         Kind::DigitalEntitlements => {
             csv.write_record(["SUBNO", "RCVEMAIL", "magcode", "SUBBEGINDATE", "SUBENDDATE"])?;

@@ -55,11 +55,13 @@ pub enum Kind {
     TemporaryEntitlements,
     /// TradeVan SUBSCRIPTORDL: 全閱讀 subscribers, current and lapsed, as the members' KCW terms (R21).
     DigitalEntitlements,
+    /// APP 權益: store subscribers' terms, the current ones with their APP renewal (R21).
+    AppEntitlements,
 }
 
 impl Kind {
     /// Every kind, in the order a cut-over imports them.
-    pub const ALL: [Kind; 11] = [
+    pub const ALL: [Kind; 12] = [
         Kind::Issues,
         Kind::Items,
         Kind::Promotions,
@@ -68,6 +70,7 @@ impl Kind {
         Kind::MemberCustomers,
         Kind::TemporaryEntitlements,
         Kind::DigitalEntitlements,
+        Kind::AppEntitlements,
         Kind::EntitlementsErp,
         Kind::RenewalsErp,
         Kind::SubscriptionChanges,
@@ -87,6 +90,7 @@ impl Kind {
             Kind::SubscriptionChanges => "subscription-changes",
             Kind::TemporaryEntitlements => "temporary-entitlements",
             Kind::DigitalEntitlements => "digital-entitlements",
+            Kind::AppEntitlements => "app-entitlements",
         }
     }
 
@@ -324,6 +328,9 @@ pub async fn import<R: Read>(
         Kind::DigitalEntitlements => {
             run(db, &kinds::digital_entitlements::DigitalEntitlements, input, options, rejects, progress)
                 .await
+        }
+        Kind::AppEntitlements => {
+            run(db, &kinds::app_entitlements::AppEntitlements, input, options, rejects, progress).await
         }
     }
 }

@@ -38,17 +38,32 @@ fn store_id(field: &'static str, raw: &str) -> Result<String, RenewalsError> {
     Ok(id.to_owned())
 }
 
-/// The APP order of the store subscription `original_transaction_id` and its renewal.
+/// The creation key of an imported store subscription's renewal (R14 `app-entitlements`).
+fn imported_key(original_transaction_id: &str) -> String {
+    format!("app:{original_transaction_id}")
+}
+
+/// The APP order of the store subscription `original_transaction_id` (none for one imported from the
+/// legacy APP 權益 file) and its renewal.
 async fn subscription(
     db: &impl ConnectionTrait,
     original_transaction_id: &str,
-) -> Result<(orders::Order, renewal::Model), RenewalsError> {
-    let origin = orders::service::find_by_channel(db, OrderSource::App, original_transaction_id)
-        .await?
-        .ok_or_else(|| RenewalsError::NotFound {
-            field: "originalTransactionId",
-            message: format!("no APP order with the store's original transaction {original_transaction_id}"),
-        })?;
+) -> Result<(Option<orders::Order>, renewal::Model), RenewalsError> {
+    let Some(origin) =
+        orders::service::find_by_channel(db, OrderSource::App, original_transaction_id).await?
+    else {
+        let imported = renewal::Entity::find()
+            .filter(renewal::Column::CreationKey.eq(imported_key(original_transaction_id)))
+            .one(db)
+            .await?
+            .ok_or_else(|| RenewalsError::NotFound {
+                field: "originalTransactionId",
+                message: format!(
+                    "no APP order with the store's original transaction {original_transaction_id}"
+                ),
+            })?;
+        return Ok((None, imported));
+    };
     let renewal = renewal::Entity::find()
         .filter(renewal::Column::OriginOrderNo.eq(origin.order_no.as_str()))
         .filter(renewal::Column::RenewStatus.is_in([code(RenewalStatus::App), code(RenewalStatus::Stopped)]))
@@ -62,7 +77,68 @@ async fn subscription(
                 origin.order_no
             ),
         })?;
-    Ok((origin, renewal))
+    Ok((Some(origin), renewal))
+}
+
+/// What an APP order of a store renewal carries of its subscriber: payer, member, receiver, invoice — from
+/// the first APP order, or (an imported subscription) from the renewal's customer and member.
+async fn subscriber(
+    db: &impl ConnectionTrait,
+    origin: Option<&orders::Order>,
+    row: &renewal::Model,
+) -> Result<(String, Option<String>, orders::Receiver, Option<orders::Invoice>), RenewalsError> {
+    if let Some(o) = origin {
+        let member = o.member_account.as_ref().map(|a| a.as_str().to_owned());
+        return Ok((o.payer_customer_no.clone(), member, o.receiver.clone(), Some(o.invoice.clone())));
+    }
+    let mut customers = members::service::find_customers_by_id(db, &[row.customer_id]).await?;
+    let customer = customers
+        .remove(&row.customer_id)
+        .ok_or_else(|| anyhow::anyhow!("customer {} vanished", row.customer_id))?;
+    let member = match row.member_id {
+        Some(id) => {
+            members::service::accounts_of(db, &[id]).await?.remove(&id).map(|a| a.as_str().to_owned())
+        }
+        None => None,
+    };
+    let name =
+        customer.name.clone().or_else(|| member.clone()).unwrap_or_else(|| customer.customer_no.clone());
+    let receiver = orders::Receiver { name, email: member.clone(), ..orders::Receiver::default() };
+    Ok((customer.customer_no, member, receiver, None))
+}
+
+/// Opens the APP renewal (status 5) of a store subscription imported from the legacy APP 權益 file (R14
+/// `app-entitlements`, current subscribers only): for member `account`'s linked customer, renewing plan
+/// `promotion_code`, keyed by the store's original transaction so `recordAppRenewal` finds it. `Ok(false)`:
+/// it exists already.
+pub async fn open_imported(
+    db: &sea_orm::DatabaseConnection,
+    calendar: BusinessCalendar,
+    account: &members::Account,
+    promotion_code: &str,
+    original_transaction_id: &str,
+    at: DateTime<Utc>,
+) -> Result<bool, RenewalsError> {
+    let original = store_id("ORIGINAL_TRANSACTION_ID", original_transaction_id)?;
+    let Some(customer) = members::service::customers_of_member(db, account).await?.into_iter().next() else {
+        return Err(RenewalsError::Invalid {
+            field: "USERID",
+            message: format!("member {account} is linked to no customer (import member-customers first)"),
+        });
+    };
+    let input = crate::service::NewRenewal {
+        customer_no: customer.customer_no,
+        member_account: Some(account.as_str().to_owned()),
+        promotion_code: promotion_code.to_owned(),
+        creation_key: Some(imported_key(&original)),
+        store: true,
+        ..crate::service::NewRenewal::default()
+    };
+    match crate::service::create_renewal(db, calendar, input, at).await {
+        Ok(_) => Ok(true),
+        Err(RenewalsError::Conflict(message)) if message.contains("exists already") => Ok(false),
+        Err(err) => Err(err),
+    }
 }
 
 /// Records the store renewal `transaction_id` of subscription `original_transaction_id`, valid until
@@ -90,16 +166,17 @@ pub async fn record_app_renewal(
     if stopped && existing.is_none() {
         return Err(RenewalsError::Conflict(format!("the APP subscription {original} was cancelled")));
     }
+    let (payer, member_account, receiver, invoice) = subscriber(db, origin.as_ref(), &row).await?;
     let input = NewOrder {
         idempotency_key: key,
         source: Some(OrderSource::App),
         channel_order_id: Some(transaction.clone()),
-        source_code: origin.source_code.clone(),
-        member_account: origin.member_account.as_ref().map(|a| a.as_str().to_owned()),
-        payer: Payer::Existing(origin.payer_customer_no.clone()),
-        receiver: origin.receiver.clone(),
+        source_code: origin.as_ref().and_then(|o| o.source_code.clone()),
+        member_account,
+        payer: Payer::Existing(payer),
+        receiver,
         lines: vec![LineInput { item_no: row.promotion_code.clone(), quantity: 1, amount: row.deduct_price }],
-        invoice: Some(origin.invoice.clone()),
+        invoice,
         payment_method: Some("APP".to_owned()),
         ..NewOrder::default()
     };

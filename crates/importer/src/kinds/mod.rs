@@ -1,6 +1,7 @@
 //! One module per export. Each parses its records with the seed's column names and merges a batch with
 //! the shared staged merge below (renewals, which go through the renewal rules one by one, excepted).
 
+pub(crate) mod app_entitlements;
 pub(crate) mod catalog_rows;
 pub(crate) mod customers;
 pub(crate) mod digital_entitlements;

@@ -9,6 +9,7 @@
 )]
 
 mod anonymize;
+mod app;
 mod catalog_kinds;
 mod customers;
 mod digital;
