@@ -513,6 +513,12 @@ async fn r21_an_app_store_subscription_is_renewed_by_the_store_and_never_charged
         assert_eq!(again["data"]["recordAppRenewal"]["orderNo"], answer["orderNo"]);
         assert_eq!(again["data"]["recordAppRenewal"]["renewal"]["cycle"], 2, "counted once");
         assert_eq!(pass_due(&server).await.unwrap(), due_after, "extended once");
+        let far = json!({ "o": "1000001", "t": "1000005", "e": (chrono::Utc::now() + chrono::Duration::days(401)).to_rfc3339() });
+        assert_eq!(
+            error_codes(&server.graphql_as(&iap, APP_RENEW, far).await),
+            ["BAD_USER_INPUT"],
+            "a bounded term"
+        );
         let unknown = json!({ "o": "999", "t": "1000003", "e": expires.to_rfc3339() });
         assert_eq!(error_codes(&server.graphql_as(&iap, APP_RENEW, unknown).await), ["NOT_FOUND"]);
 

@@ -19,6 +19,9 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 
+/// The longest store term a renewal may report (a yearly plan, with room for the store's grace period).
+const MAX_TERM_DAYS: i64 = 400;
+
 /// A store renewal recorded.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AppRenewal {
@@ -155,8 +158,11 @@ pub async fn record_app_renewal(
 ) -> Result<AppRenewal, RenewalsError> {
     let original = store_id("originalTransactionId", original_transaction_id)?;
     let transaction = store_id("transactionId", transaction_id)?;
-    if expires_at <= at {
-        return Err(RenewalsError::Invalid { field: "expiresAt", message: "must be after now".to_owned() });
+    if expires_at <= at || expires_at > at + chrono::Duration::days(MAX_TERM_DAYS) {
+        return Err(RenewalsError::Invalid {
+            field: "expiresAt",
+            message: format!("must be after now and at most {MAX_TERM_DAYS} days ahead"),
+        });
     }
     let db = orders.db();
     let (origin, row) = subscription(db, &original).await?;

@@ -87,6 +87,9 @@ pub(crate) async fn order(
     Path(order_no): Path<String>,
 ) -> Response {
     let db = &console.jobs.db;
+    if order_no.len() > MAX_QUERY {
+        return not_found(&console, &operator, "such order");
+    }
     let order = match orders::service::find_order(db, &order_no).await {
         Ok(Some(order)) => order,
         Ok(None) => return not_found(&console, &operator, &format!("order {order_no:?}")),
@@ -126,6 +129,9 @@ pub(crate) async fn customer(
     operator: Operator,
     Path(customer_no): Path<String>,
 ) -> Response {
+    if customer_no.len() > MAX_QUERY {
+        return not_found(&console, &operator, "such customer");
+    }
     let filter = OrderFilter { customer_no: Some(customer_no.clone()), ..OrderFilter::default() };
     holder(&console, &operator, filter, format!("客戶 Customer {customer_no}")).await
 }

@@ -83,11 +83,7 @@ impl Loader for AppEntitlements {
         let txn = platform_core::db::begin_write(db).await.map_err(anyhow::Error::new)?;
         let answers =
             import_periods(&txn, &terms, options.as_of, options.at).await.map_err(anyhow::Error::new)?;
-        if options.dry_run {
-            txn.rollback().await.map_err(anyhow::Error::new)?;
-        } else {
-            txn.commit().await.map_err(anyhow::Error::new)?;
-        }
+        super::finish(txn, options.dry_run).await?;
         let mut outcome = Outcome::default();
         for ((line, row), answer) in batch.into_iter().zip(answers) {
             let written = match answer {

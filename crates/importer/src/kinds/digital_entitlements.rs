@@ -70,19 +70,7 @@ impl Loader for DigitalEntitlements {
             .unzip();
         let answers =
             import_periods(&txn, &rows, options.as_of, options.at).await.map_err(anyhow::Error::new)?;
-        let mut outcome = Outcome::default();
-        for (line, answer) in lines.into_iter().zip(answers) {
-            match answer {
-                Ok(true) => outcome.updated += 1,
-                Ok(false) => outcome.unchanged += 1,
-                Err(err) => outcome.rejects.push((line, err.to_string())),
-            }
-        }
-        if options.dry_run {
-            txn.rollback().await.map_err(anyhow::Error::new)?;
-        } else {
-            txn.commit().await.map_err(anyhow::Error::new)?;
-        }
-        Ok(outcome)
+        super::finish(txn, options.dry_run).await?;
+        Ok(super::counted(lines, answers))
     }
 }

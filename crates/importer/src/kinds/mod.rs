@@ -116,3 +116,27 @@ impl Merge<'_> {
 fn count(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
+
+/// What a batch of rows written one by one through a domain function did, each answer `Ok(true)` written,
+/// `Ok(false)` as it was, `Err` refused with its reason.
+pub(crate) fn counted<E: std::fmt::Display>(
+    lines: impl IntoIterator<Item = u64>,
+    answers: impl IntoIterator<Item = Result<bool, E>>,
+) -> Outcome {
+    let mut outcome = Outcome::default();
+    for (line, answer) in lines.into_iter().zip(answers) {
+        match answer {
+            Ok(true) => outcome.updated += 1,
+            Ok(false) => outcome.unchanged += 1,
+            Err(err) => outcome.rejects.push((line, err.to_string())),
+        }
+    }
+    outcome
+}
+
+/// Ends a batch's transaction: rolled back on a dry run, committed otherwise.
+pub(crate) async fn finish(txn: sea_orm::DatabaseTransaction, dry_run: bool) -> Result<(), ImportError> {
+    let done = if dry_run { txn.rollback().await } else { txn.commit().await };
+    done.map_err(anyhow::Error::new)?;
+    Ok(())
+}

@@ -110,11 +110,7 @@ impl Loader for SubscriptionChanges {
                 Err(err) => outcome.rejects.push((line, err.to_string())),
             }
         }
-        if options.dry_run {
-            txn.rollback().await.map_err(anyhow::Error::new)?;
-        } else {
-            txn.commit().await.map_err(anyhow::Error::new)?;
-        }
+        super::finish(txn, options.dry_run).await?;
         Ok(outcome)
     }
 }

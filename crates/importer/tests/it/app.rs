@@ -44,7 +44,7 @@ async fn r21_current_app_subscribers_get_their_store_renewal_and_lapsed_ones_non
         let catalog = catalog::Catalog::new(db.conn.clone(), std::time::Duration::from_secs(5));
         let orders = orders::service::OrderService::new(db.conn.clone(), catalog, calendar, "A01".to_owned());
         let now = chrono::Utc::now();
-        let expires = now + chrono::Duration::days(800);
+        let expires = now + chrono::Duration::days(380);
         let renewed = renewals::app::record_app_renewal(
             &orders,
             calendar,
