@@ -57,11 +57,15 @@ pub enum Kind {
     DigitalEntitlements,
     /// APP 權益: store subscribers' terms, the current ones with their APP renewal (R21).
     AppEntitlements,
+    /// The ERP's order history, under the legacy order numbers (R21).
+    Orders,
+    /// The ERP's shipping file: parcels of order lines (R21).
+    Shipments,
 }
 
 impl Kind {
     /// Every kind, in the order a cut-over imports them.
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 14] = [
         Kind::Issues,
         Kind::Items,
         Kind::Promotions,
@@ -72,6 +76,8 @@ impl Kind {
         Kind::DigitalEntitlements,
         Kind::AppEntitlements,
         Kind::EntitlementsErp,
+        Kind::Orders,
+        Kind::Shipments,
         Kind::RenewalsErp,
         Kind::SubscriptionChanges,
     ];
@@ -91,6 +97,8 @@ impl Kind {
             Kind::TemporaryEntitlements => "temporary-entitlements",
             Kind::DigitalEntitlements => "digital-entitlements",
             Kind::AppEntitlements => "app-entitlements",
+            Kind::Orders => "orders",
+            Kind::Shipments => "shipments",
         }
     }
 
@@ -154,6 +162,8 @@ pub struct Options {
     pub calendar: BusinessCalendar,
     /// The renewal settings the changes' e-mails use (`subscription-changes`).
     pub renewal_settings: platform_core::settings::RenewalSettings,
+    /// Where imported order lines are fulfilled (`orders`; setting `orders.subinventory`).
+    pub subinventory: String,
 }
 
 /// Default rows per batch.
@@ -332,6 +342,8 @@ pub async fn import<R: Read>(
         Kind::AppEntitlements => {
             run(db, &kinds::app_entitlements::AppEntitlements, input, options, rejects, progress).await
         }
+        Kind::Orders => run(db, &kinds::orders::Orders, input, options, rejects, progress).await,
+        Kind::Shipments => run(db, &kinds::shipments::Shipments, input, options, rejects, progress).await,
     }
 }
 

@@ -28,6 +28,14 @@ pub enum OrderSource {
     Import,
 }
 
+impl OrderSource {
+    /// Its refunds are made by its channel and only recorded here (R19): the stores for APP and 91APP
+    /// (seed 004), the ERP for its history.
+    pub fn refunded_by_channel(self) -> bool {
+        matches!(self, OrderSource::App | OrderSource::NineOneApp | OrderSource::Import)
+    }
+}
+
 /// The order's lifecycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]

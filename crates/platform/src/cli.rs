@@ -75,7 +75,7 @@ pub enum Command {
         base_url: Option<String>,
     },
     /// Import a legacy export (R14): items, promotions, issues, customers, member-profiles,
-    /// member-customers, temporary-entitlements, digital-entitlements, app-entitlements, entitlements-erp, renewals-erp or subscription-changes (R20). Safe to re-run; exits non-zero when rows were rejected.
+    /// member-customers, temporary-entitlements, digital-entitlements, app-entitlements, entitlements-erp, orders, shipments, renewals-erp or subscription-changes (R20). Safe to re-run; exits non-zero when rows were rejected.
     Import {
         /// The kind of export.
         #[arg(value_parser = parse_kind)]

@@ -41,6 +41,7 @@ pub async fn run(settings: &Settings, request: ImportRequest) -> anyhow::Result<
         at: now,
         calendar,
         renewal_settings: settings.renewals.clone(),
+        subinventory: settings.orders.subinventory.clone(),
     };
     let file = std::fs::File::open(&request.file)
         .with_context(|| format!("cannot open {}", request.file.display()))?;

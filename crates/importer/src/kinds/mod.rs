@@ -10,8 +10,10 @@ pub(crate) mod issues;
 pub(crate) mod items;
 pub(crate) mod member_customers;
 pub(crate) mod member_profiles;
+pub(crate) mod orders;
 pub(crate) mod promotions;
 pub(crate) mod renewals_erp;
+pub(crate) mod shipments;
 pub(crate) mod subscription_changes;
 pub(crate) mod temporary_entitlements;
 

@@ -18,7 +18,9 @@ mod export;
 mod issues;
 mod malformed;
 mod members;
+mod orders;
 mod renewals_erp;
+mod shipments;
 mod subscription_changes;
 mod temporary;
 
@@ -45,6 +47,7 @@ pub(crate) fn options() -> Options {
         at: at(),
         calendar: BusinessCalendar::default(),
         renewal_settings: platform_core::settings::RenewalSettings::default(),
+        subinventory: "A01".to_owned(),
     }
 }
 

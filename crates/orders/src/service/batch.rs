@@ -2,7 +2,7 @@
 //! the caller's transaction, and their payment results recorded the same way. The rules are the ones of a
 //! single order: the R1 split of the plan, R2 line statuses, order numbers from the row id, the same events.
 
-use super::create::{order_lines, paid_payload};
+use super::create::{line_rows, order_lines, paid_payload};
 use super::{OrderService, order_subject};
 use crate::OrdersError;
 use crate::entity::{order, order_line, payment};
@@ -170,7 +170,7 @@ impl OrderService {
             .into_iter()
             .collect();
         let day = self.calendar.date_of(at);
-        let mut line_rows = Vec::new();
+        let mut new_lines = Vec::new();
         let mut created_events = Vec::new();
         let mut built = HashMap::new();
         for input in fresh {
@@ -186,22 +186,7 @@ impl OrderService {
                 .get(&(input.promotion_code.clone(), input.amount))
                 .ok_or_else(|| anyhow::anyhow!("plan {} was not resolved", input.promotion_code))?;
             let lines = order_lines(expanded, &self.subinventory);
-            line_rows.extend(lines.iter().map(|line| order_line::ActiveModel {
-                order_id: Set(id),
-                position: Set(line.position),
-                input_line: Set(line.input_line),
-                item_no: Set(line.item_no.clone()),
-                promotion_code: Set(line.promotion_code.clone()),
-                category: Set(line.category),
-                product_code: Set(line.product_code.clone()),
-                quantity: Set(line.quantity),
-                amount: Set(line.amount.amount()),
-                status: Set(line.status),
-                subinventory: Set(line.subinventory.clone()),
-                created_at: Set(at),
-                updated_at: Set(at),
-                ..Default::default()
-            }));
+            new_lines.extend(line_rows(id, &lines, at));
             let total = input.amount + input.shipping_fee;
             let order = Order {
                 order_no: order_no.clone(),
@@ -240,7 +225,7 @@ impl OrderService {
             });
             built.insert(input.idempotency_key.clone(), order);
         }
-        for chunk in line_rows.chunks(CHUNK) {
+        for chunk in new_lines.chunks(CHUNK) {
             order_line::Entity::insert_many(chunk.to_vec()).exec_without_returning(txn).await?;
         }
         events::append_many(txn, created_events, at).await?;

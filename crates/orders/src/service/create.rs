@@ -175,23 +175,8 @@ impl OrderService {
             .filter(order::Column::Id.eq(row.id))
             .exec(&txn)
             .await?;
-        let line_rows = lines.iter().zip(0..).map(|(line, position)| order_line::ActiveModel {
-            order_id: Set(row.id),
-            position: Set(position),
-            input_line: Set(i32::try_from(line.input_line).unwrap_or(i32::MAX)),
-            item_no: Set(line.item_no.clone()),
-            promotion_code: Set(line.promotion_code.clone()),
-            category: Set(line.category),
-            product_code: Set(line.product_code.clone()),
-            quantity: Set(i32::try_from(line.quantity).unwrap_or(i32::MAX)),
-            amount: Set(line.amount.amount()),
-            status: Set(line.status),
-            subinventory: Set(self.subinventory.clone()),
-            created_at: Set(at),
-            updated_at: Set(at),
-            ..Default::default()
-        });
-        order_line::Entity::insert_many(line_rows).exec_without_returning(&txn).await?;
+        let stored = order_lines(lines, &self.subinventory);
+        order_line::Entity::insert_many(line_rows(row.id, &stored, at)).exec_without_returning(&txn).await?;
         // The order as stored, built from what was just written rather than read back.
         let order = Order {
             order_no: order_no.clone(),
@@ -209,7 +194,7 @@ impl OrderService {
             has_payment_token: row.payment_token.is_some(),
             card_last4: row.card_last4,
             complimentary: row.complimentary,
-            lines: order_lines(lines, &self.subinventory),
+            lines: stored,
             payments: Vec::new(),
             paid_at: row.paid_at,
             cancelled_at: None,
@@ -252,6 +237,35 @@ pub(super) fn order_lines(lines: &[ExpandedLine], subinventory: &str) -> Vec<Ord
             amount: line.amount,
             status: line.status,
             subinventory: subinventory.to_owned(),
+        })
+        .collect()
+}
+
+/// The rows of `lines` of order `order_id`, written at `at`.
+pub(super) fn line_rows(
+    order_id: i64,
+    lines: &[OrderLine],
+    at: DateTime<Utc>,
+) -> Vec<order_line::ActiveModel> {
+    lines
+        .iter()
+        .map(|line| order_line::ActiveModel {
+            order_id: Set(order_id),
+            position: Set(line.position),
+            input_line: Set(line.input_line),
+            item_no: Set(line.item_no.clone()),
+            promotion_code: Set(line.promotion_code.clone()),
+            category: Set(line.category),
+            product_code: Set(line.product_code.clone()),
+            quantity: Set(line.quantity),
+            returned_quantity: Set(line.returned_quantity),
+            shipped_quantity: Set(line.shipped_quantity),
+            amount: Set(line.amount.amount()),
+            status: Set(line.status),
+            subinventory: Set(line.subinventory.clone()),
+            created_at: Set(at),
+            updated_at: Set(at),
+            ..Default::default()
         })
         .collect()
 }

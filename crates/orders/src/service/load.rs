@@ -115,6 +115,8 @@ pub async fn paid_lines_of(
             .filter(order::Column::OrderNo.is_in(chunk.iter().map(String::as_str)))
             .filter(order::Column::PaymentStatus.eq(crate::PaymentStatus::Paid))
             .filter(order::Column::Status.ne(crate::OrderStatus::Cancelled))
+            // The ERP's history carries no grants: its entitlements come from the ERP's own files.
+            .filter(order::Column::Source.ne(crate::OrderSource::Import))
             .all(db)
             .await?
             .into_iter()
@@ -360,7 +362,7 @@ pub async fn payment_token_of(
     Ok(order_row(db, order_no).await?.and_then(|row| row.payment_token))
 }
 
-/// R7's work list: numbers of the orders paid at or after `since` that are bound to a member, not AUTO
+/// R7's work list: numbers of the orders paid at or after `since` that are bound to a member, not AUTO or IMPORT
 /// (the charge run renews those itself), not complimentary, and have a line of one of `promotion_codes`,
 /// oldest first.
 pub async fn renewal_candidates(
@@ -383,7 +385,8 @@ pub async fn renewal_candidates(
         .filter(order::Column::PaymentStatus.eq(crate::PaymentStatus::Paid))
         .filter(order::Column::PaidAt.gte(since))
         .filter(order::Column::MemberId.is_not_null())
-        .filter(order::Column::Source.ne(crate::OrderSource::Auto))
+        // AUTO orders are renewed by the charge run, the ERP's history by its `renewals-erp` file.
+        .filter(order::Column::Source.is_not_in([crate::OrderSource::Auto, crate::OrderSource::Import]))
         .filter(order::Column::Complimentary.eq(false))
         .order_by_asc(order::Column::PaidAt)
         .into_tuple::<Option<String>>()

@@ -3,6 +3,7 @@
 
 mod batch;
 mod create;
+mod history;
 mod load;
 mod payments;
 mod refunds;
@@ -16,6 +17,7 @@ use platform_core::events::{self, NewEvent};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 
 pub use batch::{AutoOrder, BatchPayment, Plans};
+pub use history::{HistoryImported, HistoryOrder, HistoryStatus, MAX_LEGACY_ORDER_NO};
 pub use load::{
     OrderRef, PaidLine, find_by_channel, find_order, find_orders, paid_lines, paid_lines_of, paid_since,
     paid_transactions, payment_token_of, renewal_candidates,
@@ -27,7 +29,7 @@ pub use returns::{
 };
 pub use shipments::{
     MAX_SHIPMENT_LINES, Shipment, ShipmentInput, ShipmentNotice, mark_notified, record_shipment,
-    shipments_to_notify,
+    record_shipment_in, shipments_to_notify,
 };
 pub use transfer::{confirm_erp_transfer, mark_ready, unconfirmed};
 

@@ -3,13 +3,13 @@
 //! check made before anything is written, then the order or its lines marked, one `order_returns` row with
 //! its lines, and `order.cancelled` / `order.lines_returned`. A key already recorded answers what it
 //! recorded. The refund itself goes to the gateway after the commit, through [`super::OrderService::refund`]
-//! with the return's refund key, so a retry of the whole flow never refunds twice; an APP or 91APP order is
+//! with the return's refund key, so a retry of the whole flow never refunds twice; an APP, 91APP or ERP history order is
 //! refunded by its channel and only recorded here.
 
 use super::refunds::{left_to_refund, locked_order, record_channel_refund};
 use crate::OrdersError;
 use crate::entity::{order, order_line, order_return, order_return_line};
-use crate::model::{LineStatus, OrderSource, OrderStatus, PaymentStatus};
+use crate::model::{LineStatus, OrderStatus, PaymentStatus};
 use chrono::{DateTime, Utc};
 use platform_core::Money;
 use sea_orm::sea_query::Expr;
@@ -203,7 +203,7 @@ pub async fn record_return(
         }
     };
     let refund_key = (refund + shipping > 0).then(|| format!("refund:{key}"));
-    let channel = matches!(row.source, OrderSource::App | OrderSource::NineOneApp);
+    let channel = row.source.refunded_by_channel();
     // Written from here on; nothing above wrote anything.
     let recorded = order_return::ActiveModel {
         order_id: Set(row.id),

@@ -66,9 +66,24 @@ fn text(field: &'static str, raw: &str, max: usize) -> Result<String, OrdersErro
     Ok(value.to_owned())
 }
 
-/// Records shipment `input` at `at`.
+/// Records shipment `input` at `at` in a transaction of its own.
 pub async fn record_shipment(
     db: &DatabaseConnection,
+    input: &ShipmentInput,
+    at: DateTime<Utc>,
+) -> Result<Shipment, OrdersError> {
+    let txn = begin_write(db).await?;
+    let shipment = record_shipment_in(&txn, input, at).await?;
+    if shipment.recorded_now {
+        txn.commit().await?;
+    }
+    Ok(shipment)
+}
+
+/// Records shipment `input` at `at` inside the caller's transaction `txn` (the order locked for it);
+/// nothing is written on error or when the same shipment was recorded before.
+pub async fn record_shipment_in(
+    txn: &impl ConnectionTrait,
     input: &ShipmentInput,
     at: DateTime<Utc>,
 ) -> Result<Shipment, OrdersError> {
@@ -92,19 +107,17 @@ pub async fn record_shipment(
         ));
     }
     let key = format!("{}:{carrier}:{tracking_no}", input.order_no.trim());
-    let txn = begin_write(db).await?;
-    let row = locked_order(&txn, input.order_no.trim()).await?;
+    let row = locked_order(txn, input.order_no.trim()).await?;
     let order_no = row.order_no.clone().unwrap_or_default();
     let lines = order_line::Entity::find()
         .filter(order_line::Column::OrderId.eq(row.id))
         .order_by_asc(order_line::Column::Position)
-        .all(&txn)
+        .all(txn)
         .await?;
     if let Some(existing) =
-        shipment::Entity::find().filter(shipment::Column::ShipmentKey.eq(key.as_str())).one(&txn).await?
+        shipment::Entity::find().filter(shipment::Column::ShipmentKey.eq(key.as_str())).one(txn).await?
     {
-        let recorded = recorded_lines(&txn, existing.id, &lines).await?;
-        txn.rollback().await?;
+        let recorded = recorded_lines(txn, existing.id, &lines).await?;
         if recorded != wanted {
             return Err(OrdersError::conflict(
                 "trackingNo",
@@ -121,7 +134,6 @@ pub async fn record_shipment(
         });
     }
     if row.payment_status != PaymentStatus::Paid || row.status == OrderStatus::Cancelled {
-        txn.rollback().await?;
         return Err(OrdersError::conflict(
             "orderNo",
             format!("order {order_no} is not paid or is cancelled"),
@@ -130,15 +142,19 @@ pub async fn record_shipment(
     let mut taken = Vec::new();
     for want in &wanted {
         let Some(line) = lines.iter().find(|l| l.position == want.position) else {
-            txn.rollback().await?;
             return Err(OrdersError::not_found(
                 "lines",
                 format!("order {order_no} has no line {}", want.position),
             ));
         };
+        if line.category == Category::Digital {
+            return Err(OrdersError::invalid(
+                "lines",
+                format!("line {} of order {order_no} is digital: nothing ships", want.position),
+            ));
+        }
         let left = line.quantity - line.returned_quantity - line.shipped_quantity;
         if want.quantity > left {
-            txn.rollback().await?;
             return Err(OrdersError::conflict(
                 "lines",
                 format!("line {}: {} units asked, {left} left to ship", want.position, want.quantity),
@@ -159,7 +175,7 @@ pub async fn record_shipment(
         updated_at: Set(at),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     let rows: Vec<shipment_line::ActiveModel> = taken
         .iter()
@@ -170,7 +186,7 @@ pub async fn record_shipment(
             ..Default::default()
         })
         .collect();
-    shipment_line::Entity::insert_many(rows).exec_without_returning(&txn).await?;
+    shipment_line::Entity::insert_many(rows).exec_without_returning(txn).await?;
     for (line, quantity) in &taken {
         let shipped = line.shipped_quantity + quantity;
         let mut update = order_line::Entity::update_many()
@@ -179,7 +195,7 @@ pub async fn record_shipment(
         if shipped >= line.quantity - line.returned_quantity && line.status == LineStatus::Confirmed {
             update = update.col_expr(order_line::Column::Status, Expr::value(LineStatus::Shipped.to_value()));
         }
-        update.filter(order_line::Column::Id.eq(line.id)).exec(&txn).await?;
+        update.filter(order_line::Column::Id.eq(line.id)).exec(txn).await?;
     }
     let lines_json: Vec<serde_json::Value> = taken
         .iter()
@@ -187,7 +203,7 @@ pub async fn record_shipment(
         .collect();
     let payload = json!({ "orderNo": order_no, "carrier": carrier, "trackingNo": tracking_no,
                           "shippedAt": input.shipped_at, "lines": lines_json });
-    append(&txn, "order.shipment_recorded", &order_no, payload.clone(), at).await?;
+    append(txn, "order.shipment_recorded", &order_no, payload.clone(), at).await?;
     let goods = taken.iter().any(|(l, _)| matches!(l.category, Category::Book | Category::Event));
     if goods && row.status != OrderStatus::Shipped {
         order::Entity::update_many()
@@ -195,11 +211,10 @@ pub async fn record_shipment(
             .col_expr(order::Column::ShippedAt, Expr::value(input.shipped_at))
             .col_expr(order::Column::UpdatedAt, Expr::value(at))
             .filter(order::Column::Id.eq(row.id))
-            .exec(&txn)
+            .exec(txn)
             .await?;
-        append(&txn, "order.shipped", &order_no, payload, at).await?;
+        append(txn, "order.shipped", &order_no, payload, at).await?;
     }
-    txn.commit().await?;
     Ok(Shipment {
         order_no,
         carrier,
