@@ -4,13 +4,13 @@
 //! reaches as far is kept (an import never moves an entitlement backwards), so a re-run changes nothing.
 
 use crate::entity::{entitlement, grant};
-use crate::grant::{Holder, locked_entitlement};
+use crate::grant::{Holder, empty_row, holder_key_columns};
 use crate::{EntitlementsError, SubscribeStatus};
 use catalog::ProductKind;
 use chrono::{DateTime, NaiveDate, Utc};
 use members::Account;
-use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::HashMap;
 
 /// One imported period term.
@@ -26,8 +26,14 @@ pub struct PeriodImport {
     pub source: String,
 }
 
+/// Rows per statement: three values a row stays far under SQLite's and PostgreSQL's bind limits.
+const CHUNK: usize = 2000;
+
 /// Writes `terms` in the caller's transaction `txn` as of cut-over day `as_of`: `Ok(true)` written, `Ok(false)`
 /// kept (a stored term reaches as far), `Err` that term refused (an unknown member, not a PERIOD product).
+/// Set-based whatever the number of terms (no two of one member and product): the missing entitlement rows
+/// created, all of them read and locked at once, the changed ones updated and their ledger rows inserted
+/// with a few multi-row statements.
 pub async fn import_periods(
     txn: &impl ConnectionTrait,
     terms: &[PeriodImport],
@@ -37,40 +43,56 @@ pub async fn import_periods(
     let accounts: Vec<Account> = terms.iter().map(|t| t.account.clone()).collect();
     let (_, member_ids) = members::service::ids_of(txn, &[], &accounts).await?;
     let mut period: HashMap<String, bool> = HashMap::new();
-    let mut answers = Vec::with_capacity(terms.len());
     for term in terms {
         if !period.contains_key(&term.product_code) {
             let product = catalog::service::find_product(txn, &term.product_code).await?;
             period.insert(term.product_code.clone(), product.is_some_and(|p| p.kind == ProductKind::Period));
         }
-        let Some(member_id) = member_ids.get(&term.account).copied() else {
-            answers.push(Err(EntitlementsError::NotFound {
+    }
+    // Each term's member, or why it is refused.
+    let holders: Vec<Result<i64, EntitlementsError>> = terms
+        .iter()
+        .map(|term| {
+            let member_id = member_ids.get(&term.account).copied().ok_or_else(|| EntitlementsError::NotFound {
                 field: "account",
                 message: format!("no member {} (import member-profiles first)", term.account),
-            }));
-            continue;
+            })?;
+            if !period.get(&term.product_code).copied().unwrap_or(false) {
+                return Err(EntitlementsError::Invalid {
+                    field: "productCode",
+                    message: format!("{} is not a PERIOD product of the catalog", term.product_code),
+                });
+            }
+            Ok(member_id)
+        })
+        .collect();
+    let wanted: Vec<(i64, &str)> = terms
+        .iter()
+        .zip(&holders)
+        .filter_map(|(term, holder)| holder.as_ref().ok().map(|id| (*id, term.product_code.as_str())))
+        .collect();
+    let stored = locked_rows(txn, &wanted, at).await?;
+    let mut answers = Vec::with_capacity(terms.len());
+    let mut changes: Vec<(i64, NaiveDate, i16)> = Vec::new();
+    let mut ledger = Vec::new();
+    for (term, holder) in terms.iter().zip(holders) {
+        let member_id = match holder {
+            Ok(id) => id,
+            Err(err) => {
+                answers.push(Err(err));
+                continue;
+            }
         };
-        if !period.get(&term.product_code).copied().unwrap_or(false) {
-            answers.push(Err(EntitlementsError::Invalid {
-                field: "productCode",
-                message: format!("{} is not a PERIOD product of the catalog", term.product_code),
-            }));
-            continue;
-        }
-        let row = locked_entitlement(txn, Holder::Member(member_id), &term.product_code, at).await?;
+        let row = stored
+            .get(&(member_id, term.product_code.clone()))
+            .ok_or_else(|| anyhow::anyhow!("entitlement of member {member_id} vanished"))?;
         if row.right_due_date.is_some_and(|due| due >= term.due) {
             answers.push(Ok(false));
             continue;
         }
         let status = if term.due >= as_of { SubscribeStatus::Current } else { SubscribeStatus::Lapsed };
-        entitlement::Entity::update_many()
-            .col_expr(entitlement::Column::RightDueDate, Expr::value(term.due))
-            .col_expr(entitlement::Column::SubscribeStatus, Expr::value(i16::from(status.code())))
-            .col_expr(entitlement::Column::UpdatedAt, Expr::value(at))
-            .filter(entitlement::Column::Id.eq(row.id))
-            .exec(txn)
-            .await?;
-        grant::ActiveModel {
+        changes.push((row.id, term.due, i16::from(status.code())));
+        ledger.push(grant::ActiveModel {
             entitlement_id: Set(Some(row.id)),
             kind: Set("IMPORT".to_owned()),
             outcome: Set("GRANTED".to_owned()),
@@ -79,10 +101,67 @@ pub async fn import_periods(
             seniority_thousandths: Set(0),
             granted_at: Set(at),
             ..Default::default()
-        }
-        .insert(txn)
-        .await?;
+        });
         answers.push(Ok(true));
     }
+    for chunk in changes.chunks(CHUNK) {
+        update_terms(txn, chunk, at).await?;
+    }
+    for chunk in ledger.chunks(CHUNK) {
+        grant::Entity::insert_many(chunk.to_vec()).exec_without_returning(txn).await?;
+    }
     Ok(answers)
+}
+
+/// The entitlement rows of `wanted` (member, product), created empty where missing, locked for the rest of
+/// the transaction on PostgreSQL, by (member, product).
+async fn locked_rows(
+    txn: &impl ConnectionTrait,
+    wanted: &[(i64, &str)],
+    at: DateTime<Utc>,
+) -> Result<HashMap<(i64, String), entitlement::Model>, EntitlementsError> {
+    let mut rows = HashMap::with_capacity(wanted.len());
+    for chunk in wanted.chunks(CHUNK) {
+        let fresh = chunk.iter().map(|(member, code)| empty_row(Holder::Member(*member), code, at));
+        entitlement::Entity::insert_many(fresh)
+            .on_conflict(OnConflict::columns(holder_key_columns(Holder::Member(0))).do_nothing().to_owned())
+            .exec_without_returning(txn)
+            .await?;
+        let members: Vec<i64> = chunk.iter().map(|(member, _)| *member).collect();
+        let codes: Vec<&str> = chunk.iter().map(|(_, code)| *code).collect();
+        let found = entitlement::Entity::find()
+            .filter(entitlement::Column::HolderMemberId.is_in(members))
+            .filter(entitlement::Column::ProductCode.is_in(codes))
+            .lock_exclusive()
+            .all(txn)
+            .await?;
+        for row in found {
+            if let Some(member) = row.holder_member_id {
+                rows.insert((member, row.product_code.clone()), row);
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// Sets each (entitlement id, due date, status) of `changes` with one statement.
+async fn update_terms(
+    txn: &impl ConnectionTrait,
+    changes: &[(i64, NaiveDate, i16)],
+    at: DateTime<Utc>,
+) -> Result<(), EntitlementsError> {
+    let mut values: Vec<sea_orm::Value> = vec![at.into()];
+    let mut rows = Vec::with_capacity(changes.len());
+    for (id, due, status) in changes {
+        let n = values.len();
+        rows.push(format!("(${}, ${}, ${})", n + 1, n + 2, n + 3));
+        values.extend([(*id).into(), (*due).into(), (*status).into()]);
+    }
+    let sql = format!(
+        "WITH v(id, due, status) AS (VALUES {}) UPDATE entitlements SET right_due_date = v.due, \
+         subscribe_status = v.status, updated_at = $1 FROM v WHERE entitlements.id = v.id",
+        rows.join(", ")
+    );
+    txn.execute_raw(sea_orm::Statement::from_sql_and_values(txn.get_database_backend(), sql, values)).await?;
+    Ok(())
 }
