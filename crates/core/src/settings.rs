@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 mod batch;
 mod ops;
 
-pub use batch::{EmailSettings, GatewaySettings, JobSchedule, JobSettings, RenewalSettings};
+pub use batch::{EcpaySettings, EmailSettings, GatewaySettings, JobSchedule, JobSettings, RenewalSettings};
 pub use ops::{AlertThresholds, ErpSettings, MetricsSettings, OpsSettings, SlackSettings};
 
 /// The name of the settings file looked for in the working directory when none is given.

@@ -53,10 +53,11 @@ pub async fn import_periods(
     let holders: Vec<Result<i64, EntitlementsError>> = terms
         .iter()
         .map(|term| {
-            let member_id = member_ids.get(&term.account).copied().ok_or_else(|| EntitlementsError::NotFound {
-                field: "account",
-                message: format!("no member {} (import member-profiles first)", term.account),
-            })?;
+            let member_id =
+                member_ids.get(&term.account).copied().ok_or_else(|| EntitlementsError::NotFound {
+                    field: "account",
+                    message: format!("no member {} (import member-profiles first)", term.account),
+                })?;
             if !period.get(&term.product_code).copied().unwrap_or(false) {
                 return Err(EntitlementsError::Invalid {
                     field: "productCode",

@@ -21,22 +21,26 @@ pub struct Covered {
     pub end_volume: i64,
 }
 
+/// The rule above as a SQL condition on `entitlements e`, with `$1` the product code and `$2` the issue: the
+/// one definition the covered list, the paged export and the streamed file all use.
+pub const COVERED_WHERE: &str = "e.product_code = $1 AND e.holder_customer_id IS NOT NULL AND e.end_volume >= $2 \
+    AND NOT EXISTS (SELECT 1 FROM entitlement_suspensions s WHERE s.entitlement_id = e.id \
+        AND s.from_volume <= $2 AND s.from_volume + s.issues > $2) \
+    AND (e.start_volume IS NULL OR e.start_volume <= $2 \
+        OR EXISTS (SELECT 1 FROM entitlement_grants g WHERE g.entitlement_id = e.id \
+            AND g.outcome = 'GRANTED' AND g.kind IN ('ORDER', 'IMPORT', 'TEMPORARY') \
+            AND (g.start_volume IS NULL OR g.start_volume <= $2) AND g.end_volume >= $2))";
+
 /// The customers covered for issue `volume` of `product_code`, by customer id.
 pub async fn covered(
     db: &impl ConnectionTrait,
     product_code: &str,
     volume: i32,
 ) -> Result<Vec<Covered>, DbErr> {
-    let sql = "SELECT e.holder_customer_id AS customer_id, CAST(e.end_volume AS BIGINT) AS end_volume \
-               FROM entitlements e \
-               WHERE e.product_code = $1 AND e.holder_customer_id IS NOT NULL AND e.end_volume >= $2 \
-               AND NOT EXISTS (SELECT 1 FROM entitlement_suspensions s WHERE s.entitlement_id = e.id \
-                   AND s.from_volume <= $2 AND s.from_volume + s.issues > $2) \
-               AND (e.start_volume IS NULL OR e.start_volume <= $2 \
-                   OR EXISTS (SELECT 1 FROM entitlement_grants g WHERE g.entitlement_id = e.id \
-                       AND g.outcome = 'GRANTED' AND g.kind IN ('ORDER', 'IMPORT', 'TEMPORARY') \
-                       AND (g.start_volume IS NULL OR g.start_volume <= $2) AND g.end_volume >= $2)) \
-               ORDER BY e.holder_customer_id";
+    let sql = format!(
+        "SELECT e.holder_customer_id AS customer_id, CAST(e.end_volume AS BIGINT) AS end_volume \
+         FROM entitlements e WHERE {COVERED_WHERE} ORDER BY e.holder_customer_id"
+    );
     let values = [product_code.into(), volume.into()];
     Covered::find_by_statement(Statement::from_sql_and_values(db.get_database_backend(), sql, values))
         .all(db)

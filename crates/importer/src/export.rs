@@ -231,15 +231,66 @@ pub struct MailingRow {
     pub cells: Vec<String>,
 }
 
-/// Up to `limit` receivers covered for issue `volume` of magazine `product_code` (see
-/// `entitlements::mailing`) after customer number `after`, by customer number, and whether more follow.
-pub async fn mailing_page(
+/// A receiver as the mailing list's query reads it.
+#[derive(Debug, FromQueryResult)]
+struct Receiver {
+    customer_no: String,
+    name: Option<String>,
+    phone: Option<String>,
+    mobile: Option<String>,
+    country: Option<String>,
+    postal_code: Option<String>,
+    city: Option<String>,
+    street: Option<String>,
+    end_volume: i64,
+}
+
+impl Receiver {
+    fn row(self) -> MailingRow {
+        let text = |v: Option<String>| v.unwrap_or_default();
+        let cells = vec![
+            self.customer_no.clone(),
+            text(self.name),
+            text(self.phone),
+            text(self.mobile),
+            text(self.country),
+            text(self.postal_code),
+            text(self.city),
+            text(self.street),
+            self.end_volume.to_string(),
+        ];
+        MailingRow { customer_no: self.customer_no, cells }
+    }
+}
+
+/// The receivers of issue `volume` of magazine `product_code` (`entitlements::mailing`'s rule) with their
+/// addresses, by customer number, after `after` (`$3`) when `after` is set, at most `$4` when `limit` is.
+fn mailing_query(
     db: &DatabaseConnection,
     product_code: &str,
     volume: i32,
     after: Option<&str>,
-    limit: usize,
-) -> anyhow::Result<(Vec<MailingRow>, bool)> {
+    limit: Option<usize>,
+) -> Statement {
+    let mut sql = format!(
+        "SELECT c.customer_no, c.name, c.phone, c.mobile, c.country, c.postal_code, c.city, c.street, \
+         CAST(e.end_volume AS BIGINT) AS end_volume FROM entitlements e JOIN customers c ON c.id = e.holder_customer_id \
+         WHERE {}",
+        entitlements::mailing::COVERED_WHERE
+    );
+    let mut values: Vec<Value> = vec![product_code.into(), volume.into()];
+    if let Some(after) = after {
+        sql.push_str(" AND c.customer_no > $3");
+        values.push(after.into());
+    }
+    sql.push_str(" ORDER BY c.customer_no");
+    if let Some(limit) = limit {
+        sql.push_str(&format!(" LIMIT {}", limit.saturating_add(1)));
+    }
+    Statement::from_sql_and_values(db.get_database_backend(), sql, values)
+}
+
+async fn check_mailing(db: &DatabaseConnection, product_code: &str, volume: i32) -> anyhow::Result<()> {
     let product = catalog::service::find_product(db, product_code).await?;
     if !product.is_some_and(|p| p.kind == catalog::ProductKind::Volume) {
         return Err(Invalid(format!(
@@ -250,53 +301,47 @@ pub async fn mailing_page(
     if volume < 1 {
         return Err(Invalid(format!("--volume: {volume} is not an issue number")).into());
     }
-    let covered = entitlements::mailing::covered(db, product_code, volume).await?;
-    let ids: Vec<i64> = covered.iter().map(|c| c.customer_id).collect();
-    let numbers = members::service::keys_of(db, &[], &ids).await?.1;
-    let mut order: Vec<(&String, &entitlements::mailing::Covered)> =
-        covered.iter().filter_map(|c| numbers.get(&c.customer_id).map(|no| (no, c))).collect();
-    order.sort_by(|a, b| a.0.cmp(b.0));
-    let after = after.unwrap_or_default();
-    let mut rest = order.into_iter().filter(|(no, _)| no.as_str() > after);
-    let page: Vec<_> = rest.by_ref().take(limit).collect();
-    let more = rest.next().is_some();
-    let page_ids: Vec<i64> = page.iter().map(|(_, c)| c.customer_id).collect();
-    let customers = members::service::find_customers_by_id(db, &page_ids).await?;
-    let rows = page
-        .iter()
-        .filter_map(|(no, covered)| {
-            let c = customers.get(&covered.customer_id)?;
-            let text = |v: &Option<String>| v.clone().unwrap_or_default();
-            let cells = vec![
-                (*no).clone(),
-                text(&c.name),
-                text(&c.phone),
-                text(&c.mobile),
-                text(&c.address.country),
-                text(&c.address.postal_code),
-                text(&c.address.city),
-                text(&c.address.street),
-                covered.end_volume.to_string(),
-            ];
-            Some(MailingRow { customer_no: (*no).clone(), cells })
-        })
-        .collect();
+    Ok(())
+}
+
+/// Up to `limit` receivers covered for issue `volume` of magazine `product_code` (see
+/// `entitlements::mailing`) after customer number `after`, by customer number, and whether more follow: one
+/// query.
+pub async fn mailing_page(
+    db: &DatabaseConnection,
+    product_code: &str,
+    volume: i32,
+    after: Option<&str>,
+    limit: usize,
+) -> anyhow::Result<(Vec<MailingRow>, bool)> {
+    check_mailing(db, product_code, volume).await?;
+    let statement = mailing_query(db, product_code, volume, after, Some(limit));
+    let mut rows: Vec<MailingRow> =
+        Receiver::find_by_statement(statement).all(db).await?.into_iter().map(Receiver::row).collect();
+    let more = rows.len() > limit;
+    rows.truncate(limit);
     Ok((rows, more))
 }
 
-/// Writes `platform export mailing-list`: [`mailing_page`] whole, as CSV. Returns how many receivers.
+/// Writes `platform export mailing-list` as CSV, streamed from one query (memory stays flat whatever the
+/// number of receivers). Returns how many receivers.
 pub async fn mailing_list(
     db: &DatabaseConnection,
     product_code: &str,
     volume: i32,
     out: impl Write,
 ) -> anyhow::Result<u64> {
-    let (rows, _) = mailing_page(db, product_code, volume, None, usize::MAX).await?;
+    use futures_util::TryStreamExt;
+    check_mailing(db, product_code, volume).await?;
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record(MAILING_COLUMNS)?;
-    for row in &rows {
-        writer.write_record(&row.cells)?;
+    let statement = mailing_query(db, product_code, volume, None, None);
+    let mut stream = Receiver::find_by_statement(statement).stream(db).await?;
+    let mut written = 0;
+    while let Some(receiver) = stream.try_next().await? {
+        writer.write_record(&receiver.row().cells)?;
+        written += 1;
     }
     writer.flush()?;
-    Ok(rows.len() as u64)
+    Ok(written)
 }

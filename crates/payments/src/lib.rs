@@ -7,9 +7,12 @@
 //! lets a reconciler settle an attempt whose answer was lost (a timeout). Owns the simulated gateway's
 //! ledger (`simulated_charges`); depends on core.
 
+pub mod ecpay;
+mod gateway;
 mod refunds;
 mod simulated;
 
+pub use gateway::Gateway;
 pub use refunds::Refund;
 pub use simulated::{Charge, SimulatedGateway};
 

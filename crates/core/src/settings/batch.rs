@@ -59,17 +59,60 @@ impl Default for RenewalSettings {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct GatewaySettings {
-    /// Which gateway: only `simulated` (SPEC §5: the token decides the outcome) so far. Default `simulated`.
+    /// Which gateway: `simulated` (SPEC §5: the token decides the outcome; the embedded default) or `ecpay`
+    /// (綠界 站內付2.0, `[gateway.ecpay]`). Default `simulated`.
     pub kind: String,
     /// The simulated gateway's answer time in milliseconds. Default `0`.
     pub latency_ms: u64,
-    /// Seconds to wait for an answer; after that the charge is UNKNOWN until reconciled. Default `30`.
+    /// Seconds to wait for an answer; after that the charge is UNKNOWN until reconciled. Default `30` (what
+    /// ECPay recommends).
     pub timeout_secs: u64,
+    /// ECPay's merchant and keys (`kind = "ecpay"`).
+    pub ecpay: EcpaySettings,
 }
 
 impl Default for GatewaySettings {
     fn default() -> Self {
-        GatewaySettings { kind: "simulated".to_owned(), latency_ms: 0, timeout_secs: 30 }
+        GatewaySettings {
+            kind: "simulated".to_owned(),
+            latency_ms: 0,
+            timeout_secs: 30,
+            ecpay: EcpaySettings::default(),
+        }
+    }
+}
+
+/// ECPay (綠界) 站內付2.0: the merchant, its HashKey and HashIV (secrets), and where to call. The defaults
+/// are ECPay's stage environment and its published stage merchant, never production.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EcpaySettings {
+    /// MerchantID (at most 10 characters). Default `3002607` (ECPay's stage merchant).
+    pub merchant_id: String,
+    /// HashKey (16 characters). Default ECPay's published stage key.
+    pub hash_key: Secret,
+    /// HashIV (16 characters). Default ECPay's published stage IV.
+    pub hash_iv: Secret,
+    /// The 站內付2.0 host (`/Merchant/CreatePaymentWithCardID`). Default `https://ecpg-stage.ecpay.com.tw`;
+    /// production `https://ecpg.ecpay.com.tw`.
+    pub ecpg_url: String,
+    /// The payment host (`/1.0.0/Cashier/QueryTrade`, `/1.0.0/Credit/DoAction`). Default
+    /// `https://ecpayment-stage.ecpay.com.tw`; production `https://ecpayment.ecpay.com.tw`.
+    pub payment_url: String,
+    /// The trade's item name shown to the card holder. Default `訂閱續訂`.
+    pub item_name: String,
+}
+
+impl Default for EcpaySettings {
+    fn default() -> Self {
+        EcpaySettings {
+            merchant_id: "3002607".to_owned(),
+            hash_key: Secret::new("pwFHCqoQZGmho4w6"),
+            hash_iv: Secret::new("EkRm7iFT261dpevs"),
+            ecpg_url: "https://ecpg-stage.ecpay.com.tw".to_owned(),
+            payment_url: "https://ecpayment-stage.ecpay.com.tw".to_owned(),
+            item_name: "訂閱續訂".to_owned(),
+        }
     }
 }
 

@@ -138,3 +138,76 @@ pub fn url_decode(encoded: &str) -> Option<String> {
     }
     String::from_utf8(out).ok()
 }
+
+#[cfg(test)]
+mod tests {
+    //! Known answers from ECPay's documentation (附錄 AES 加解密, 檢查碼機制), not values computed here.
+
+    use super::*;
+
+    #[test]
+    fn r23_the_payload_encryption_matches_ecpay_s_worked_examples() {
+        let json = r#"{"Name":"Test","ID":"A123456789"}"#;
+        assert_eq!(url_encode(json), "%7B%22Name%22%3A%22Test%22%2C%22ID%22%3A%22A123456789%22%7D");
+        for (key, iv, sealed) in [
+            (
+                "7b53896b742849d3",
+                "37a0ad3c6ffa428b",
+                "oxmUqzelA4koGRQ+myZggW5qNqlVdytGJadngOuWA7jd1Fakpay72J/w5IXLIINqCYcmx7gLsaednuH54LjffA==",
+            ),
+            (
+                "ejCk326UnaZWKisg",
+                "q9jcZX8Ib9LM8wYk",
+                "uvI4yrErM37XNQkXGAgRgJAgHn2t72jahaMZzYhWL1HmvH4WV18VJDP2i9pTbC+tby5nxVExLLFyAkbjbS2Dvg==",
+            ),
+        ] {
+            let keys = Keys::new(key, iv).unwrap();
+            assert_eq!(keys.encrypt(json), sealed, "{key}");
+            assert_eq!(keys.decrypt(sealed).unwrap(), json, "{key}");
+        }
+        // The documentation's lower-case encoding of the same JSON decrypts to it as well.
+        let keys = Keys::new("ejCk326UnaZWKisg", "q9jcZX8Ib9LM8wYk").unwrap();
+        let lower =
+            "ZD/z07UvdmL3aYz0tsVo+bFXF5VldNcns6ezyfea777KOmLiizrUNDYe+v1bh2QTT4AySf1NICgXxWXB6f7c6A==";
+        assert_eq!(keys.decrypt(lower).unwrap(), json);
+    }
+
+    #[test]
+    fn r23_a_wrong_key_or_a_damaged_payload_is_refused() {
+        let keys = Keys::new("7b53896b742849d3", "37a0ad3c6ffa428b").unwrap();
+        let other = Keys::new("ejCk326UnaZWKisg", "q9jcZX8Ib9LM8wYk").unwrap();
+        let sealed = keys.encrypt(r#"{"RtnCode":1}"#);
+        assert!(
+            other.decrypt(&sealed).is_err()
+                || other.decrypt(&sealed).ok().as_deref() != Some(r#"{"RtnCode":1}"#)
+        );
+        assert_eq!(keys.decrypt("not base64!"), Err(CryptoError::Unreadable));
+        assert_eq!(keys.decrypt("AAAA"), Err(CryptoError::Unreadable));
+        assert_eq!(Keys::new("short", "37a0ad3c6ffa428b").err(), Some(CryptoError::KeyLength));
+        assert_eq!(format!("{keys:?}"), "Keys(****)", "the keys never reach a log line");
+    }
+
+    #[test]
+    fn r23_check_mac_value_matches_ecpay_s_worked_example() {
+        let keys = Keys::new("ejCk326UnaZWKisg", "q9jcZX8Ib9LM8wYk").unwrap();
+        let params = [
+            ("RtnCode", "1"),
+            ("RtnMsg", ""),
+            ("IA_Allow_No", "1909181313013546"),
+            ("IA_Invoice_No", "UV11100019"),
+            ("IA_Date", "2019-09-18 13:13:23"),
+            ("IIS_Remain_Allowance_Amt", "0"),
+        ];
+        assert_eq!(keys.check_mac_value(params, MacMethod::Md5), "50A276E71DAE26343013958B405EEEA0");
+    }
+
+    #[test]
+    fn r23_url_encoding_round_trips_any_text() {
+        for raw in ["", "a b+c", "促銷方案 !*()~'", "{\"x\":\"%41\"}", "line\nbreak"] {
+            assert_eq!(url_decode(&url_encode(raw)).as_deref(), Some(raw));
+        }
+        assert_eq!(url_decode("%e4%bf%83").as_deref(), Some("促"));
+        assert_eq!(url_decode("%zz"), None);
+        assert_eq!(url_decode("%4"), None);
+    }
+}
