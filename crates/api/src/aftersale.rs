@@ -66,7 +66,7 @@ impl AfterSaleMutation {
 }
 
 /// The after-sale flow's services from the server's.
-pub(crate) fn flow(state: &ApiState) -> Flow<'_, payments::SimulatedGateway> {
+pub(crate) fn flow(state: &ApiState) -> Flow<'_, payments::Gateway> {
     Flow {
         orders: &state.orders,
         gateway: &state.jobs.gateway,

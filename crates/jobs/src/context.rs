@@ -3,7 +3,7 @@
 //! API, its scheduler and its `runJob` use the same one (one catalog cache, one order service, one
 //! gateway).
 
-use payments::SimulatedGateway;
+use payments::Gateway;
 use platform_core::{BusinessCalendar, Settings};
 use renewals::charge::ChargeRun;
 use sea_orm::DatabaseConnection;
@@ -23,8 +23,9 @@ pub struct JobContext {
     pub catalog: catalog::Catalog,
     /// Creates the AUTO orders of the charge run.
     pub orders: orders::service::OrderService,
-    /// The payment gateway (the simulated one of SPEC §5, its ledger in the database).
-    pub gateway: SimulatedGateway,
+    /// The configured payment gateway (`gateway.kind`: the simulated one of SPEC §5, its ledger in the
+    /// database, or ECPay).
+    pub gateway: Gateway,
     /// The e-mail templates.
     pub templates: Arc<notify::email::Templates>,
     /// The e-mail dispatcher.
@@ -36,12 +37,7 @@ pub struct JobContext {
 impl JobContext {
     /// The context for `settings`: loads the e-mail templates (refusing broken ones) and builds the gateway.
     pub fn new(db: DatabaseConnection, settings: Arc<Settings>) -> anyhow::Result<JobContext> {
-        if settings.gateway.kind != "simulated" {
-            anyhow::bail!(
-                "gateway.kind: {:?} is not a known gateway (only \"simulated\")",
-                settings.gateway.kind
-            );
-        }
+        let gateway = Gateway::from_settings(db.clone(), &settings.gateway).map_err(anyhow::Error::msg)?;
         let calendar = BusinessCalendar::from(settings.as_ref());
         let catalog = catalog::Catalog::new(db.clone(), Duration::from_millis(settings.catalog.cache_ttl_ms));
         let orders = orders::service::OrderService::new(
@@ -52,7 +48,6 @@ impl JobContext {
         );
         let templates = Arc::new(notify::email::Templates::load(settings.email.templates_dir.as_deref())?);
         let mailer = notify::email::Mailer::new(db.clone(), &settings.email, templates.clone())?;
-        let gateway = SimulatedGateway::new(db.clone(), Duration::from_millis(settings.gateway.latency_ms));
         Ok(JobContext {
             db,
             settings,
@@ -67,7 +62,7 @@ impl JobContext {
     }
 
     /// A charge runner (each with its own lease owner).
-    pub fn charge_run(&self) -> ChargeRun<SimulatedGateway> {
+    pub fn charge_run(&self) -> ChargeRun<Gateway> {
         ChargeRun::new(
             self.orders.clone(),
             self.calendar,

@@ -124,9 +124,14 @@ impl OrderService {
             payment_token: token,
             amount: Money::new(intent.amount),
         };
-        // An UNKNOWN intent is looked up first; a key the gateway never saw is asked (the same key: once).
+        // An UNKNOWN intent is looked up first; a key the gateway never saw is asked (the same key: once). A
+        // gateway that cannot say (ECPay keeps no refund under our key) leaves it UNKNOWN for reconciliation:
+        // asking again could refund twice.
         let looked_up = match status {
-            RefundStatus::Unknown => gateway.lookup_refund(&request.idempotency_key).await.ok().flatten(),
+            RefundStatus::Unknown => match gateway.lookup_refund(&request.idempotency_key).await {
+                Ok(found) => found,
+                Err(_) => return refund_from(intent, order_no.to_owned()),
+            },
             _ => None,
         };
         let answer = match looked_up {

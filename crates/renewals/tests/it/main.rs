@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, reason = "test helpers fail the test loudly")]
 
 mod charge;
+mod ecpay;
 mod fixtures;
 mod jobs;
 mod prices;
