@@ -4,7 +4,10 @@
 //! renewals, runs one `ChargeRun` until nothing is due, and checks the gateway ledger holds exactly N
 //! charges. Its baseline is the ideal of a gateway-bound run, `concurrency ÷ latency` renewals/s.
 //! `GATEWAY=memory` charges through a gateway whose ledger is a map in this process (approving every key
-//! once), to measure the run without the simulated gateway's own ledger writes.
+//! once), to measure the run without the simulated gateway's own ledger writes. `GATEWAY=ecpay` charges
+//! through the ECPay adapter against the local ECPay-speaking server (`ecpay-stage`, started in this
+//! process, answering after `LATENCY_MS`): the cost of ECPay's envelope (AES, JSON, HTTP) beside the same
+//! latency's ideal.
 
 use crate::{Result, exec, series};
 use chrono::NaiveDate;
@@ -34,17 +37,37 @@ pub(crate) async fn charge(db: &DatabaseConnection, n: i64, rounds: usize) -> Re
             "A01".into(),
         );
         let at = BusinessCalendar::default().start_of(day) + chrono::Duration::hours(2);
-        let in_memory = std::env::var("GATEWAY").is_ok_and(|g| g == "memory");
-        let started = Instant::now();
-        let summary = if in_memory {
-            runner(orders, memory.clone(), &settings).run(renewals::charge::Due::Scheduled, day, at).await?
+        let kind = std::env::var("GATEWAY").unwrap_or_default();
+        let stage = if kind == "ecpay" {
+            exec(db, "UPDATE renewals SET payment_token = 'card_ok_bench'").await?;
+            Some(ecpay_stage::EcpayStage::start(latency, Duration::ZERO).await?)
         } else {
-            runner(orders, simulated.clone(), &settings)
-                .run(renewals::charge::Due::Scheduled, day, at)
-                .await?
+            None
+        };
+        let started = Instant::now();
+        let summary = match &stage {
+            Some(stage) => {
+                let ecpay =
+                    payments::ecpay::EcpayGateway::new(&ecpay_settings(stage), Duration::from_secs(30))?;
+                runner(orders, ecpay, &settings).run(renewals::charge::Due::Scheduled, day, at).await?
+            }
+            None if kind == "memory" => {
+                runner(orders, memory.clone(), &settings)
+                    .run(renewals::charge::Due::Scheduled, day, at)
+                    .await?
+            }
+            None => {
+                runner(orders, simulated.clone(), &settings)
+                    .run(renewals::charge::Due::Scheduled, day, at)
+                    .await?
+            }
         };
         let secs = started.elapsed().as_secs_f64();
-        let charges = if in_memory { memory.count() } else { simulated.charges().await?.len() };
+        let charges = match &stage {
+            Some(stage) => stage.with_ledger(|l| l.trades.len()),
+            None if kind == "memory" => memory.count(),
+            None => simulated.charges().await?.len(),
+        };
         let ideal = if latency.is_zero() {
             f64::INFINITY
         } else {
@@ -63,6 +86,18 @@ pub(crate) async fn charge(db: &DatabaseConnection, n: i64, rounds: usize) -> Re
         }
     }
     Ok(())
+}
+
+/// The adapter's settings for the local stage server.
+fn ecpay_settings(stage: &ecpay_stage::EcpayStage) -> platform_core::settings::EcpaySettings {
+    platform_core::settings::EcpaySettings {
+        merchant_id: ecpay_stage::STAGE_MERCHANT.to_owned(),
+        hash_key: platform_core::settings::Secret::new(ecpay_stage::STAGE_HASH_KEY),
+        hash_iv: platform_core::settings::Secret::new(ecpay_stage::STAGE_HASH_IV),
+        ecpg_url: stage.url.clone(),
+        payment_url: stage.url.clone(),
+        item_name: "訂閱續訂".to_owned(),
+    }
 }
 
 /// N customers `BC<n>` with members, each holding the digital pass (KCW) until 2027-03-02 and a PENDING

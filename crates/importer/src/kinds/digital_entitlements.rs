@@ -61,16 +61,37 @@ impl Loader for DigitalEntitlements {
         batch: Vec<(u64, PeriodImport)>,
         options: &Options,
     ) -> Result<Outcome, ImportError> {
-        let txn = platform_core::db::begin_write(db).await.map_err(anyhow::Error::new)?;
-        let (lines, rows): (Vec<u64>, Vec<PeriodImport>) = batch
+        let rows: Vec<(u64, PeriodImport)> = batch
             .into_iter()
             .map(|(line, row)| {
                 (line, PeriodImport { source: format!("digital-entitlements line {line}"), ..row })
             })
-            .unzip();
-        let answers =
-            import_periods(&txn, &rows, options.as_of, options.at).await.map_err(anyhow::Error::new)?;
-        super::finish(txn, options.dry_run).await?;
-        Ok(super::counted(lines, answers))
+            .collect();
+        if db.get_database_backend() != sea_orm::DbBackend::Postgres || rows.len() < 2 {
+            return merge_part(db, rows, options).await;
+        }
+        // PostgreSQL: the halves share no member (one row per member and product in a batch), so they are
+        // written at once on two connections, as the staged kinds do.
+        let mut first = rows;
+        let second = first.split_off(first.len() / 2);
+        let (first, second) = tokio::join!(merge_part(db, first, options), merge_part(db, second, options));
+        let (mut total, second) = (first?, second?);
+        total.updated += second.updated;
+        total.unchanged += second.unchanged;
+        total.rejects.extend(second.rejects);
+        Ok(total)
     }
+}
+
+/// Writes `rows` in one transaction of their own.
+async fn merge_part(
+    db: &DatabaseConnection,
+    rows: Vec<(u64, PeriodImport)>,
+    options: &Options,
+) -> Result<Outcome, ImportError> {
+    let txn = platform_core::db::begin_write(db).await.map_err(anyhow::Error::new)?;
+    let (lines, rows): (Vec<u64>, Vec<PeriodImport>) = rows.into_iter().unzip();
+    let answers = import_periods(&txn, &rows, options.as_of, options.at).await.map_err(anyhow::Error::new)?;
+    super::finish(txn, options.dry_run).await?;
+    Ok(super::counted(lines, answers))
 }
