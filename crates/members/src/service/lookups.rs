@@ -1,6 +1,7 @@
 //! Id lookups for other domains: row ids, accounts, customer numbers and contacts, a few queries per batch.
 
 use super::*;
+use sea_orm::QuerySelect;
 
 /// The row id of the member with this account (for other domains' foreign keys), or `None`.
 pub async fn member_id(db: &impl ConnectionTrait, account: &Account) -> Result<Option<i64>, MembersError> {
@@ -16,19 +17,30 @@ pub async fn ids_of(
 ) -> Result<(HashMap<String, i64>, HashMap<Account, i64>), MembersError> {
     let mut customers = HashMap::new();
     for chunk in customer_nos.chunks(1_000) {
-        let rows = customer::Entity::find()
+        let rows: Vec<(String, i64)> = customer::Entity::find()
+            .select_only()
+            .column(customer::Column::CustomerNo)
+            .column(customer::Column::Id)
             .filter(customer::Column::CustomerNo.is_in(chunk.to_vec()))
+            .into_tuple()
             .all(db)
             .await?;
-        customers.extend(rows.into_iter().map(|c| (c.customer_no, c.id)));
+        customers.extend(rows);
     }
     let mut members = HashMap::new();
     for chunk in accounts.chunks(1_000) {
         let names: Vec<&str> = chunk.iter().map(Account::as_str).collect();
-        let rows = member::Entity::find().filter(member::Column::Account.is_in(names)).all(db).await?;
-        for row in rows {
-            if let Ok(account) = Account::parse(&row.account) {
-                members.insert(account, row.id);
+        let rows: Vec<(String, i64)> = member::Entity::find()
+            .select_only()
+            .column(member::Column::Account)
+            .column(member::Column::Id)
+            .filter(member::Column::Account.is_in(names))
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (raw, id) in rows {
+            if let Ok(account) = Account::parse(&raw) {
+                members.insert(account, id);
             }
         }
     }
