@@ -35,6 +35,7 @@ mod m20261204_000026_erp_transfer;
 mod m20261204_000027_shipments;
 mod m20261204_000028_channel_orders;
 mod m20261204_000029_customer_contacts;
+mod m20261204_000030_sealed_tokens;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -72,6 +73,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000027_shipments::Migration),
             Box::new(m20261204_000028_channel_orders::Migration),
             Box::new(m20261204_000029_customer_contacts::Migration),
+            Box::new(m20261204_000030_sealed_tokens::Migration),
         ]
     }
 }

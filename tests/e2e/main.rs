@@ -25,4 +25,5 @@ mod orders;
 mod queries;
 mod renewals;
 mod support;
+mod tokens;
 mod webhooks;

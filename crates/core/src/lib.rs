@@ -12,6 +12,7 @@ pub mod money;
 pub mod progress;
 pub mod settings;
 pub mod time;
+pub mod tokens;
 
 pub use error::ErrorCode;
 pub use money::Money;

@@ -117,6 +117,9 @@ pub enum Command {
     },
     /// Mask every person's data in this (non-production) copy (R15) and mark it development.
     Anonymize,
+    /// Re-seal every stored payment token with `payments.active_token_key` (R23), in batches; the old keys
+    /// can be removed from the settings afterwards.
+    RotateTokenKey,
     /// Show the environment this database is marked with, or mark it.
     Environment {
         /// production, staging or development.
@@ -237,7 +240,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => {
             let conn = database::open(&settings).await?;
             let applied = database::migrate(&conn).await?;
-            write_stdout(&format!("{applied} migration(s) applied\n"))
+            let sealed = crate::tokens::prepare(&conn, &settings).await?;
+            write_stdout(&format!("{applied} migration(s) applied, {sealed} payment token(s) sealed\n"))
+        }
+        Command::RotateTokenKey => {
+            let conn = database::open_migrated(&settings).await?;
+            let rotated = crate::tokens::rotate(&conn, &settings).await?;
+            write_stdout(&format!(
+                "{rotated} payment token(s) re-sealed with key {:?}\n",
+                settings.payments.active_token_key.as_deref().unwrap_or(platform_core::tokens::DEV_KEY_ID)
+            ))
         }
         Command::Jobs { command: JobsCommand::Run { name, as_of, force } } => {
             run_job(&settings, name, as_of, force).await

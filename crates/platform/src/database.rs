@@ -51,5 +51,7 @@ pub async fn open_migrated(settings: &Settings) -> anyhow::Result<DatabaseConnec
     migrate(&conn)
         .await
         .map_err(|e| anyhow::anyhow!("migrating {}: {e:#}", mask_url(&settings.effective_database_url())))?;
+    // Payment tokens: the keys installed and checked, tokens stored in clear sealed (R23).
+    crate::tokens::prepare(&conn, settings).await?;
     Ok(conn)
 }

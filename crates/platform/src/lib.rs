@@ -11,6 +11,7 @@ mod logging;
 pub mod schedule;
 pub mod scrape;
 pub mod sweep;
+pub mod tokens;
 pub mod watch;
 pub mod webhooks;
 

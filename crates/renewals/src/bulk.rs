@@ -59,7 +59,7 @@ pub async fn seed_due(
         payment: Set("信用卡".to_owned()),
         payment_method: Set(Some("CREDIT_CARD".to_owned())),
         payment_card: Set(Some("4242".to_owned())),
-        payment_token: Set(seed.payment_token.map(str::to_owned)),
+        payment_token: Set(seed.payment_token.map(platform_core::tokens::Token::new)),
         renew_status: Set(i16::from(RenewalStatus::Pending.code())),
         cycle: Set(1),
         source: Set("AUTO".to_owned()),

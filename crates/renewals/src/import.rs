@@ -129,7 +129,7 @@ pub async fn import_erp_renewal(
         payment: Set("信用卡".to_owned()),
         payment_method: Set(Some("CREDIT_CARD".to_owned())),
         payment_card: Set(row.card_last4.clone()),
-        payment_token: Set(row.payment_token.clone()),
+        payment_token: Set(row.payment_token.clone().map(platform_core::tokens::Token::new)),
         renew_status: Set(i16::from(RenewalStatus::Pending.code())),
         cycle: Set(1),
         source: Set("AUTO".to_owned()),
@@ -198,7 +198,11 @@ async fn update_existing(
 ) -> Result<Imported, RenewalsError> {
     let pending = existing.renew_status == i16::from(RenewalStatus::Pending.code())
         && ensure_idle(db, &existing).await.is_ok();
-    let token = row.payment_token.clone().or_else(|| existing.payment_token.clone());
+    let token = row
+        .payment_token
+        .clone()
+        .map(platform_core::tokens::Token::new)
+        .or_else(|| existing.payment_token.clone());
     let card = row.card_last4.clone().or_else(|| existing.payment_card.clone());
     let same = token == existing.payment_token
         && card == existing.payment_card

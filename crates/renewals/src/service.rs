@@ -224,7 +224,7 @@ pub async fn create_renewal(
         payment: Set(if input.store { "APP".to_owned() } else { "信用卡".to_owned() }),
         payment_method: Set(Some(if input.store { "APP" } else { "CREDIT_CARD" }.to_owned())),
         payment_card: Set(card_last4.filter(|_| !input.store)),
-        payment_token: Set(payment_token.filter(|_| !input.store)),
+        payment_token: Set(payment_token.filter(|_| !input.store).map(platform_core::tokens::Token::new)),
         renew_status: Set(i16::from(
             if input.store { RenewalStatus::App } else { RenewalStatus::Pending }.code(),
         )),
@@ -524,7 +524,7 @@ pub async fn update_payment(
         )));
     }
     let mut next = row.into_active_model();
-    next.payment_token = Set(Some(token.to_owned()));
+    next.payment_token = Set(Some(platform_core::tokens::Token::new(token)));
     next.payment_card = Set(card_last4.map(str::to_owned));
     next.updated_at = Set(at);
     let updated = next.update(&txn).await?;

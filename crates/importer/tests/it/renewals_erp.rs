@@ -118,9 +118,11 @@ async fn r14_r5_r9_erp_renewals_follow_the_live_rules_and_fail_without_a_card_to
         let (tokens, _) = import(&db, Kind::RenewalsErp, &file(Some("tok_ok_migrated"))).await;
         assert_eq!((tokens.inserted, tokens.updated, tokens.unchanged), (0, 1, 1), "{}", db.label());
         assert_eq!(
-            count(&db.conn, "renewals WHERE payment_token = 'tok_ok_migrated' AND renew_status = 1").await,
-            1
+            count(&db.conn, "renewals WHERE payment_token LIKE 'tk1:%' AND renew_status = 1").await,
+            1,
+            "sealed at rest (R23)"
         );
+        assert_eq!(count(&db.conn, "renewals WHERE payment_token LIKE '%tok_ok_migrated%'").await, 0);
 
         // …and the migrated subscriber renews like a native one: charged on its deduct date (the export's
         // date, as CW0000009 held nothing), an AUTO order paid, the next cycle pending.

@@ -35,7 +35,7 @@ pub(crate) struct Model {
     pub invoice_carrier_code: Option<String>,
     pub invoice_donation_code: Option<String>,
     pub payment_method: Option<String>,
-    pub payment_token: Option<String>,
+    pub payment_token: Option<platform_core::tokens::Token>,
     pub card_last4: Option<String>,
     pub complimentary: bool,
     pub paid_at: Option<ChronoDateTimeUtc>,

@@ -158,7 +158,7 @@ impl OrderService {
             invoice_carrier_code: Set(invoice.carrier_code.clone()),
             invoice_donation_code: Set(invoice.donation_code.clone()),
             payment_method: Set(checked.payment_method.clone()),
-            payment_token: Set(checked.payment_token.clone()),
+            payment_token: Set(checked.payment_token.clone().map(platform_core::tokens::Token::new)),
             card_last4: Set(checked.card_last4.clone()),
             complimentary: Set(checked.complimentary),
             paid_at: Set(free.then_some(at)),

@@ -359,7 +359,7 @@ pub async fn payment_token_of(
     db: &impl ConnectionTrait,
     order_no: &str,
 ) -> Result<Option<String>, OrdersError> {
-    Ok(order_row(db, order_no).await?.and_then(|row| row.payment_token))
+    Ok(order_row(db, order_no).await?.and_then(|row| row.payment_token).map(|t| t.expose().to_owned()))
 }
 
 /// R7's work list: numbers of the orders paid at or after `since` that are bound to a member, not AUTO or IMPORT

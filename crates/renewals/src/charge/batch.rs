@@ -290,7 +290,12 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
         for one in ready {
             let request = ChargeRequest {
                 idempotency_key: one.intent.idempotency_key.clone(),
-                payment_token: one.row.payment_token.clone().unwrap_or_default(),
+                payment_token: one
+                    .row
+                    .payment_token
+                    .as_ref()
+                    .map(|t| t.expose().to_owned())
+                    .unwrap_or_default(),
                 amount: Money::new(one.intent.amount),
             };
             let (gateway, limit, timeout) = (self.gateway.clone(), self.limit.clone(), self.gateway_timeout);

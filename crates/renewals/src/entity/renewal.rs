@@ -18,7 +18,7 @@ pub(crate) struct Model {
     pub payment: String,
     pub payment_method: Option<String>,
     pub payment_card: Option<String>,
-    pub payment_token: Option<String>,
+    pub payment_token: Option<platform_core::tokens::Token>,
     pub renew_status: i16,
     pub cycle: i32,
     pub source: String,
