@@ -282,7 +282,7 @@ async fn move_lines(
         }
         HistoryStatus::Shipped => update
             .col_expr(order_line::Column::Status, Expr::value(LineStatus::Shipped))
-            .col_expr(order_line::Column::ShippedQuantity, Expr::col(order_line::Column::Quantity).into())
+            .col_expr(order_line::Column::ShippedQuantity, Expr::col(order_line::Column::Quantity))
             .filter(order_line::Column::Category.is_in([Category::Book, Category::Event])),
         HistoryStatus::Paid => return Ok(()),
     };

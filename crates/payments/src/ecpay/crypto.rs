@@ -70,7 +70,7 @@ impl Keys {
     ) -> String {
         let mut sorted: Vec<(&str, &str)> =
             params.into_iter().filter(|(name, _)| !name.eq_ignore_ascii_case("CheckMacValue")).collect();
-        sorted.sort_by(|a, b| a.0.to_ascii_lowercase().cmp(&b.0.to_ascii_lowercase()));
+        sorted.sort_by_key(|a| a.0.to_ascii_lowercase());
         let mut raw = String::from("HashKey=");
         raw.push_str(&String::from_utf8_lossy(&self.key));
         for (name, value) in sorted {
