@@ -94,12 +94,16 @@ async fn r15_anonymize_leaves_no_original_email_name_phone_or_token_behind() {
 
         set_environment(&db.conn, "production", at()).await.unwrap();
         assert!(matches!(anonymize(&db.conn, at()).await, Err(AnonymizeError::Production)));
-        assert!(found(&db).await.iter().any(|f| f.contains("tok_secret_777")), "refused: nothing changed");
+        // Tokens are sealed at rest (R23): the fixture's is stored, but never in clear.
+        let sealed = "renewals WHERE payment_token LIKE 'tk1:%'";
+        assert_eq!(count(&db.conn, sealed).await, 1, "refused: nothing changed");
+        assert!(!found(&db).await.iter().any(|f| f.contains("tok_secret_777")), "no token in clear");
 
         set_environment(&db.conn, "development", at()).await.unwrap();
         let masked = anonymize(&db.conn, at()).await.unwrap();
         assert!(masked.tables.iter().any(|(t, n)| *t == "customers" && *n >= 5));
         assert_eq!(found(&db).await, Vec::<String>::new(), "{}", db.label());
+        assert_eq!(count(&db.conn, "renewals WHERE payment_token IS NOT NULL").await, 0, "tokens cleared");
         assert_eq!(
             count(&db.conn, "members WHERE email LIKE 'dev+%@example.invalid'").await,
             count(&db.conn, "members").await
