@@ -290,6 +290,12 @@ fn jobs_run_expiry_and_grant_sweep_from_the_command_line() {
             .current_dir(folder.path())
             .env_remove("DATABASE_URL")
             .env("PLATFORM_PRODUCTION", "true")
+            // Production refuses the built-in token key (R23): its own, from the environment.
+            .env("PLATFORM_PAYMENTS__ACTIVE_TOKEN_KEY", "k1")
+            .env(
+                "PLATFORM_PAYMENTS__TOKEN_KEYS",
+                r#"[{id="k1",key="MTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTE="}]"#,
+            )
             .env("USER", "alice")
             .args(args)
             .output()
