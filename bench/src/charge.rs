@@ -7,7 +7,8 @@
 //! once), to measure the run without the simulated gateway's own ledger writes. `GATEWAY=ecpay` charges
 //! through the ECPay adapter against the local ECPay-speaking server (`ecpay-stage`, started in this
 //! process, answering after `LATENCY_MS`): the cost of ECPay's envelope (AES, JSON, HTTP) beside the same
-//! latency's ideal.
+//! latency's ideal. The renewals' tokens are sealed at rest (R23); `TOKENS=clear` stores them in clear as
+//! before encryption, to measure what opening them costs.
 
 use crate::{Result, exec, series};
 use chrono::NaiveDate;
@@ -28,6 +29,10 @@ pub(crate) async fn charge(db: &DatabaseConnection, n: i64, rounds: usize) -> Re
     let day = NaiveDate::from_ymd_opt(2027, 3, 1).ok_or("date")?;
     for round in 1..=rounds {
         seed(db, n).await?;
+        if std::env::var("TOKENS").is_ok_and(|t| t == "clear") {
+            // As before encryption (R23): the run reads the token without opening it.
+            exec(db, "UPDATE renewals SET payment_token = 'tok_ok_bench'").await?;
+        }
         let simulated = payments::SimulatedGateway::new(db.clone(), latency);
         let memory = Memory::default();
         let orders = orders::service::OrderService::new(
@@ -132,6 +137,8 @@ async fn seed(db: &DatabaseConnection, n: i64) -> Result<()> {
         _ => ("randomblob(16)", "CURRENT_TIMESTAMP", ""),
     };
     let g = series(backend, n);
+    // Stored as the platform stores it: sealed with the process's key (R23).
+    let sealed = platform_core::tokens::current().seal("tok_ok_bench");
     exec(
         db,
         &format!(
@@ -157,7 +164,7 @@ async fn seed(db: &DatabaseConnection, n: i64) -> Result<()> {
                                shipping_fee, payment, payment_method, payment_card, payment_token, renew_status, cycle, source,
                                attempts, created_at, updated_at)
          SELECT c.id, m.id, 'KC24010002', 'KCW', '全閱讀 一年', {date}'2027-03-01', 1990, 0, '信用卡', 'CREDIT_CARD', '4242',
-                'tok_ok_bench', 1, 1, 'AUTO', 0, {now}, {now}
+                '{sealed}', 1, 1, 'AUTO', 0, {now}, {now}
          FROM customers c JOIN members m ON m.account = 'bc' || substr(c.customer_no, 3) || '@example.com'"
     )).await?;
     // The paid EC orders the renewals came from, so the order tables hold what they would in production
