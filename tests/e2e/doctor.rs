@@ -29,6 +29,7 @@ async fn r22_doctor_passes_a_good_setup_and_names_what_is_broken() {
         "time_zone",
         "smtp",
         "gateway",
+        "token_keys",
         "schedule",
     ] {
         assert_eq!(level_of(&checks, name), Level::Ok, "{name}: {}", doctor::text(&checks));
@@ -50,7 +51,7 @@ async fn r22_doctor_passes_a_good_setup_and_names_what_is_broken() {
     broken.auth.secret = Some(Secret::new("secretsecretsecretsecretsecret12"));
     broken.email.smtp_url = Some(Secret::new(format!("smtp://127.0.0.1:{closed_port}")));
     let checks = doctor::run(Ok(broken)).await;
-    for name in ["smtp", "data_dir", "migrations", "secrets"] {
+    for name in ["smtp", "data_dir", "migrations", "secrets", "token_keys"] {
         assert_eq!(level_of(&checks, name), Level::Fail, "{name}: {}", doctor::text(&checks));
     }
     let text = doctor::text(&checks);

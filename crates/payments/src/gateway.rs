@@ -33,14 +33,6 @@ impl Gateway {
             other => Err(format!("gateway.kind {other:?} is not simulated or ecpay")),
         }
     }
-
-    /// The simulated gateway, when it is the one.
-    pub fn simulated(&self) -> Option<&SimulatedGateway> {
-        match self {
-            Gateway::Simulated(gateway) => Some(gateway),
-            Gateway::Ecpay(_) => None,
-        }
-    }
 }
 
 impl PaymentGateway for Gateway {

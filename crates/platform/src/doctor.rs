@@ -70,13 +70,52 @@ pub async fn run(settings: Result<Settings, String>) -> Vec<Check> {
         checks.extend(endpoints(db, &settings).await);
     }
     checks.push(smtp(&settings).await);
-    checks.push(check(
-        "gateway",
-        Level::Ok,
-        format!("{} gateway: no credentials to check", settings.gateway.kind),
-    ));
+    checks.push(gateway(&settings));
+    checks.push(token_keys(&settings));
     checks.push(schedule(&settings));
     checks
+}
+
+/// The configured gateway builds (R23); production on ECPay's stage environment is a warning.
+fn gateway(settings: &Settings) -> Check {
+    let gateway = &settings.gateway;
+    match gateway.kind.as_str() {
+        "simulated" if settings.production => check(
+            "gateway",
+            Level::Warn,
+            "simulated gateway in production: nothing is charged for real; set gateway.kind = \"ecpay\"",
+        ),
+        "simulated" => check("gateway", Level::Ok, "simulated gateway (SPEC §5)"),
+        "ecpay" => match payments::ecpay::EcpayGateway::new(&gateway.ecpay, Duration::from_secs(1)) {
+            Err(err) => check("gateway", Level::Fail, err),
+            Ok(_) if settings.production && gateway.ecpay.ecpg_url.contains("-stage.") => check(
+                "gateway",
+                Level::Warn,
+                "ECPay's stage environment in production: set gateway.ecpay.ecpg_url and payment_url",
+            ),
+            Ok(_) => check(
+                "gateway",
+                Level::Ok,
+                format!("ECPay merchant {} at {}", gateway.ecpay.merchant_id, gateway.ecpay.ecpg_url),
+            ),
+        },
+        other => check("gateway", Level::Fail, format!("gateway.kind {other:?} is not simulated or ecpay")),
+    }
+}
+
+/// The keys sealing payment tokens at rest (R23) are usable, and production has its own.
+fn token_keys(settings: &Settings) -> Check {
+    match settings.payments.token_keys(settings.production) {
+        Ok(keys) if keys.active() == platform_core::tokens::DEV_KEY_ID => {
+            check("token_keys", Level::Ok, "the built-in development key (refused in production)")
+        }
+        Ok(keys) => {
+            check("token_keys", Level::Ok, format!("payment tokens sealed with key {:?}", keys.active()))
+        }
+        Err(err) => {
+            check("token_keys", Level::Fail, format!("{err}; generate one with `openssl rand -base64 32`"))
+        }
+    }
 }
 
 fn secrets(settings: &Settings) -> Check {

@@ -136,6 +136,64 @@ pub(crate) fn counted<E: std::fmt::Display>(
     outcome
 }
 
+/// What writing one group of rows (an order, a parcel) did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Written {
+    Inserted,
+    Updated,
+    Unchanged,
+}
+
+/// The consecutive rows of `batch` with the same `key` gathered into groups (a group's rows come together in
+/// the file and land in one batch, `Keyed::group`): the first row with each later one folded in by `fold`,
+/// whose `Err` (the rows disagree) refuses the whole group with that reason. Each group with its lines.
+pub(crate) fn gather<R, K: PartialEq>(
+    batch: Vec<(u64, R)>,
+    key: impl Fn(&R) -> K,
+    fold: impl Fn(&mut R, R) -> Result<(), String>,
+) -> Vec<(Vec<u64>, Result<R, String>)> {
+    let mut groups: Vec<(K, Vec<u64>, Result<R, String>)> = Vec::new();
+    for (line, row) in batch {
+        let row_key = key(&row);
+        match groups.last_mut() {
+            Some((group_key, lines, group)) if *group_key == row_key => {
+                lines.push(line);
+                if let Ok(first) = group
+                    && let Err(reason) = fold(first, row)
+                {
+                    *group = Err(reason);
+                }
+            }
+            _ => groups.push((row_key, vec![line], Ok(row))),
+        }
+    }
+    groups.into_iter().map(|(_, lines, group)| (lines, group)).collect()
+}
+
+/// A domain's refusal (any coded error but INTERNAL) as the reason its group's rows are rejected; anything
+/// else stops the import (the batch rolled back).
+pub(crate) fn refusal<E>(err: E) -> Result<String, ImportError>
+where
+    E: platform_core::error::HasErrorCode + std::error::Error + Send + Sync + 'static,
+{
+    if err.code() == platform_core::ErrorCode::Internal {
+        return Err(anyhow::Error::new(err).into());
+    }
+    Ok(err.to_string())
+}
+
+/// Counts `answer` once for every row of its group.
+pub(crate) fn tally(outcome: &mut Outcome, lines: Vec<u64>, answer: &Result<Written, String>) {
+    for line in lines {
+        match answer {
+            Ok(Written::Inserted) => outcome.inserted += 1,
+            Ok(Written::Updated) => outcome.updated += 1,
+            Ok(Written::Unchanged) => outcome.unchanged += 1,
+            Err(reason) => outcome.rejects.push((line, reason.clone())),
+        }
+    }
+}
+
 /// Ends a batch's transaction: rolled back on a dry run, committed otherwise.
 pub(crate) async fn finish(txn: sea_orm::DatabaseTransaction, dry_run: bool) -> Result<(), ImportError> {
     let done = if dry_run { txn.rollback().await } else { txn.commit().await };

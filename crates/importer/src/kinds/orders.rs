@@ -8,11 +8,12 @@
 //! with the reason) leaves the others standing. Only the last 4 digits of a card are kept. Import
 //! `customers` (and `member-profiles` for `USERID`) and the catalog first.
 
+use super::{Written, gather, refusal, tally};
 use crate::source::{Column, Header, Record, optional, required};
 use crate::{ImportError, Loader, Options, Outcome, Parsed, parse};
 use members::Address;
 use orders::service::{HistoryImported, HistoryOrder, HistoryStatus, MAX_LEGACY_ORDER_NO, OrderService};
-use orders::{LineInput, OrdersError, Receiver};
+use orders::{LineInput, Receiver};
 use platform_core::Money;
 use sea_orm::{DatabaseConnection, TransactionTrait};
 
@@ -160,66 +161,48 @@ impl Loader for Orders {
         );
         let txn = platform_core::db::begin_write(db).await.map_err(anyhow::Error::new)?;
         let mut outcome = Outcome::default();
-        for (lines, order) in orders_of(batch) {
+        let orders = gather(
+            batch,
+            |OrderRow(row)| row.order_no.clone(),
+            |OrderRow(first), OrderRow(row)| {
+                if !same_order(first, &row) {
+                    return Err(format!(
+                        "the rows of order {} disagree on the order (date, customer, member, status, payment, \
+                     receiver or shipping fee)",
+                        first.order_no
+                    ));
+                }
+                first.lines.extend(row.lines);
+                Ok(())
+            },
+        );
+        for (lines, order) in orders {
             let answer = match order {
-                Ok(order) => {
+                Ok(OrderRow(order)) => {
                     let savepoint = txn.begin().await.map_err(anyhow::Error::new)?;
                     match service.import_history(&savepoint, &order, options.at).await {
                         Ok(done) => {
                             savepoint.commit().await.map_err(anyhow::Error::new)?;
-                            Ok(done)
+                            Ok(match done {
+                                HistoryImported::Inserted => Written::Inserted,
+                                HistoryImported::Updated => Written::Updated,
+                                HistoryImported::Unchanged => Written::Unchanged,
+                            })
                         }
-                        Err(
-                            err @ (OrdersError::Invalid { .. }
-                            | OrdersError::NotFound { .. }
-                            | OrdersError::Conflict { .. }),
-                        ) => {
+                        Err(err) => {
                             savepoint.rollback().await.map_err(anyhow::Error::new)?;
-                            Err(err.to_string())
+                            Err(refusal(err)?)
                         }
-                        Err(err) => return Err(anyhow::Error::new(err).into()),
                     }
                 }
                 Err(reason) => Err(reason),
             };
             // Every row of the order counts as the order did.
-            for line in lines {
-                match &answer {
-                    Ok(HistoryImported::Inserted) => outcome.inserted += 1,
-                    Ok(HistoryImported::Updated) => outcome.updated += 1,
-                    Ok(HistoryImported::Unchanged) => outcome.unchanged += 1,
-                    Err(reason) => outcome.rejects.push((line, reason.clone())),
-                }
-            }
+            tally(&mut outcome, lines, &answer);
         }
         super::finish(txn, options.dry_run).await?;
         Ok(outcome)
     }
-}
-
-/// The batch's rows gathered into their orders (the rows of one order come together and land in one
-/// batch), with the lines each came from; `Err` when the rows of one order disagree on the order itself.
-fn orders_of(batch: Vec<(u64, OrderRow)>) -> Vec<(Vec<u64>, Result<HistoryOrder, String>)> {
-    let mut orders: Vec<(String, Vec<u64>, Result<HistoryOrder, String>)> = Vec::new();
-    for (line, OrderRow(row)) in batch {
-        match orders.last_mut() {
-            Some((order_no, lines, order)) if *order_no == row.order_no => {
-                lines.push(line);
-                if let Ok(first) = order {
-                    if same_order(first, &row) {
-                        first.lines.extend(row.lines);
-                    } else {
-                        *order = Err(format!(
-                            "the rows of order {order_no} disagree on the order (date, customer, member, status, \
-                             payment, receiver or shipping fee)"
-                        ));
-                    }
-                }
-            }
-            _ => orders.push((row.order_no.clone(), vec![line], Ok(row))),
-        }
-    }
-    orders.into_iter().map(|(_, lines, order)| (lines, order)).collect()
 }
 
 /// `a` and `b` are rows of the same order: everything but their lines agrees.

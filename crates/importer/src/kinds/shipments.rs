@@ -6,9 +6,9 @@
 //! line, `order.shipment_recorded` / `order.shipped`, the evening's shipping notice. A parcel recorded
 //! before is unchanged; a refused parcel (every row of it, with the reason) leaves the others standing.
 
+use super::{Written, gather, refusal, tally};
 use crate::source::{Column, Header, Record, optional, required};
 use crate::{ImportError, Loader, Options, Outcome, Parsed, parse};
-use orders::OrdersError;
 use orders::service::{LineQuantity, ShipmentInput, record_shipment_in};
 use sea_orm::{DatabaseConnection, TransactionTrait};
 
@@ -90,63 +90,42 @@ impl Loader for Shipments {
     ) -> Result<Outcome, ImportError> {
         let txn = platform_core::db::begin_write(db).await.map_err(anyhow::Error::new)?;
         let mut outcome = Outcome::default();
-        for (lines, parcel) in parcels_of(batch) {
+        let parcels = gather(
+            batch,
+            |row| row.key.clone(),
+            |first, row| {
+                if first.parcel.shipped_at != row.parcel.shipped_at {
+                    let parcel = &first.parcel;
+                    return Err(format!(
+                        "the rows of parcel {} {} disagree on SHIPPED_AT",
+                        parcel.carrier, parcel.tracking_no
+                    ));
+                }
+                first.parcel.lines.extend(row.parcel.lines);
+                Ok(())
+            },
+        );
+        for (lines, parcel) in parcels {
             let answer = match parcel {
-                Ok(parcel) => {
+                Ok(row) => {
                     let savepoint = txn.begin().await.map_err(anyhow::Error::new)?;
-                    match record_shipment_in(&savepoint, &parcel, options.at).await {
+                    match record_shipment_in(&savepoint, &row.parcel, options.at).await {
                         Ok(recorded) => {
                             savepoint.commit().await.map_err(anyhow::Error::new)?;
-                            Ok(recorded.recorded_now)
+                            Ok(if recorded.recorded_now { Written::Inserted } else { Written::Unchanged })
                         }
-                        Err(
-                            err @ (OrdersError::Invalid { .. }
-                            | OrdersError::NotFound { .. }
-                            | OrdersError::Conflict { .. }),
-                        ) => {
+                        Err(err) => {
                             savepoint.rollback().await.map_err(anyhow::Error::new)?;
-                            Err(err.to_string())
+                            Err(refusal(err)?)
                         }
-                        Err(err) => return Err(anyhow::Error::new(err).into()),
                     }
                 }
                 Err(reason) => Err(reason),
             };
             // Every row of the parcel counts as the parcel did.
-            for line in lines {
-                match &answer {
-                    Ok(true) => outcome.inserted += 1,
-                    Ok(false) => outcome.unchanged += 1,
-                    Err(reason) => outcome.rejects.push((line, reason.clone())),
-                }
-            }
+            tally(&mut outcome, lines, &answer);
         }
         super::finish(txn, options.dry_run).await?;
         Ok(outcome)
     }
-}
-
-/// The batch's rows gathered into their parcels (the rows of one parcel come together and land in one
-/// batch), with the lines each came from; `Err` when the rows of one parcel disagree on its time.
-fn parcels_of(batch: Vec<(u64, ParcelRow)>) -> Vec<(Vec<u64>, Result<ShipmentInput, String>)> {
-    let mut parcels: Vec<(String, Vec<u64>, Result<ShipmentInput, String>)> = Vec::new();
-    for (line, row) in batch {
-        match parcels.last_mut() {
-            Some((key, lines, parcel)) if *key == row.key => {
-                lines.push(line);
-                if let Ok(first) = parcel {
-                    if first.shipped_at == row.parcel.shipped_at {
-                        first.lines.extend(row.parcel.lines);
-                    } else {
-                        *parcel = Err(format!(
-                            "the rows of parcel {} {} disagree on SHIPPED_AT",
-                            first.carrier, first.tracking_no
-                        ));
-                    }
-                }
-            }
-            _ => parcels.push((row.key, vec![line], Ok(row.parcel))),
-        }
-    }
-    parcels.into_iter().map(|(_, lines, parcel)| (lines, parcel)).collect()
 }

@@ -19,7 +19,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 /// Most lines one order may have.
-const MAX_LINES: usize = 100;
+pub(super) const MAX_LINES: usize = 100;
 /// Most units of one line.
 const MAX_QUANTITY: i32 = 1000;
 

@@ -31,13 +31,21 @@ pub enum HistoryStatus {
 }
 
 impl HistoryStatus {
-    /// The status named `raw` (`PAID`, `SHIPPED`, `CANCELLED`).
+    /// The status named `raw` (`PAID`, `SHIPPED`, `CANCELLED`; `CANCELED` too).
     pub fn parse(raw: &str) -> Option<HistoryStatus> {
-        match raw.trim().to_ascii_uppercase().as_str() {
-            "PAID" => Some(HistoryStatus::Paid),
-            "SHIPPED" => Some(HistoryStatus::Shipped),
-            "CANCELLED" | "CANCELED" => Some(HistoryStatus::Cancelled),
-            _ => None,
+        let raw = raw.trim().to_ascii_uppercase();
+        let raw = if raw == "CANCELED" { "CANCELLED" } else { raw.as_str() };
+        [HistoryStatus::Paid, HistoryStatus::Shipped, HistoryStatus::Cancelled]
+            .into_iter()
+            .find(|s| s.as_str() == raw)
+    }
+
+    /// Its name in the file and the events.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HistoryStatus::Paid => "PAID",
+            HistoryStatus::Shipped => "SHIPPED",
+            HistoryStatus::Cancelled => "CANCELLED",
         }
     }
 
@@ -109,8 +117,11 @@ impl OrderService {
     ) -> Result<HistoryImported, OrdersError> {
         let at = at.trunc_subsecs(6);
         check_number(&input.order_no)?;
-        if input.lines.is_empty() {
-            return Err(OrdersError::invalid("lines", "an order has at least one line"));
+        if input.lines.is_empty() || input.lines.len() > super::create::MAX_LINES {
+            return Err(OrdersError::invalid(
+                "lines",
+                format!("an order has 1-{} lines", super::create::MAX_LINES),
+            ));
         }
         let paid_at = match (input.status, input.paid_at) {
             (HistoryStatus::Cancelled, paid_at) => paid_at,
@@ -211,7 +222,7 @@ impl OrderService {
             .insert(txn)
             .await?;
         }
-        let payload = json!({ "orderNo": input.order_no, "source": "IMPORT", "status": status_name(input.status),
+        let payload = json!({ "orderNo": input.order_no, "source": "IMPORT", "status": input.status.as_str(),
                               "totalAmount": total.amount(), "customerNo": input.payer_customer_no,
                               "memberAccount": input.member_account.as_ref().map(Account::as_str) });
         append(txn, "order.imported", &input.order_no, payload, at).await?;
@@ -260,7 +271,7 @@ impl OrderService {
         change.update(txn).await?;
         move_lines(txn, id, input.status, at).await?;
         let payload =
-            json!({ "orderNo": input.order_no, "source": "IMPORT", "status": status_name(input.status) });
+            json!({ "orderNo": input.order_no, "source": "IMPORT", "status": input.status.as_str() });
         append(txn, "order.imported", &input.order_no, payload, at).await?;
         Ok(HistoryImported::Updated)
     }
@@ -307,14 +318,6 @@ fn line_status(status: HistoryStatus, category: Category, fresh: LineStatus) -> 
         HistoryStatus::Cancelled => LineStatus::Cancelled,
         HistoryStatus::Shipped if matches!(category, Category::Book | Category::Event) => LineStatus::Shipped,
         _ => fresh,
-    }
-}
-
-fn status_name(status: HistoryStatus) -> &'static str {
-    match status {
-        HistoryStatus::Paid => "PAID",
-        HistoryStatus::Shipped => "SHIPPED",
-        HistoryStatus::Cancelled => "CANCELLED",
     }
 }
 
