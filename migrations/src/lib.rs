@@ -36,6 +36,7 @@ mod m20261204_000027_shipments;
 mod m20261204_000028_channel_orders;
 mod m20261204_000029_customer_contacts;
 mod m20261204_000030_sealed_tokens;
+mod m20261206_000031_capture_reconcile;
 
 /// All migrations in order.
 pub struct Migrator;
@@ -74,6 +75,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000028_channel_orders::Migration),
             Box::new(m20261204_000029_customer_contacts::Migration),
             Box::new(m20261204_000030_sealed_tokens::Migration),
+            Box::new(m20261206_000031_capture_reconcile::Migration),
         ]
     }
 }

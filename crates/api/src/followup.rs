@@ -145,7 +145,7 @@ mirror_enum!(
     /// What needs doing (SPEC R17).
     FollowUpKind => followups::Kind {
         RenewalFailedFinal, NoPaymentMethod, PlanRetired, PaymentAmountMismatch, DuplicatePayment, PaymentWithoutOrder,
-        WebhookDead, EmailFailed, EntitlementFailed, Alert, ErpUnconfirmed, Other,
+        PaymentNotSettled, CaptureFailed, WebhookDead, EmailFailed, EntitlementFailed, Alert, ErpUnconfirmed, Other,
     }
 );
 

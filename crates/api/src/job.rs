@@ -65,6 +65,7 @@ mirror_enum!(
     JobName => jobs::JobName {
         CreateRenewals, SendNotices, ChargeRenewals, RetryRenewals, ExpireEntitlements, GrantEntitlements,
         DispatchWebhooks, DispatchEmails, DailyReport, AlertCheck, FailedChargesList, SendShippingNotices,
+        CapturePayments, ReconcilePayments,
     }
 );
 

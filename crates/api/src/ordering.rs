@@ -365,6 +365,9 @@ impl Order {
                 status: p.status.into(),
                 amount: p.amount.amount(),
                 paid_at: p.paid_at,
+                capture: p.capture.map(CaptureStatus::from),
+                captured_amount: p.captured_amount.map(|m| m.amount()),
+                captured_at: p.captured_at,
             })
             .collect()
     }
@@ -488,6 +491,13 @@ pub(crate) struct Payment {
     status: PaymentResult,
     amount: i64,
     paid_at: DateTime<Utc>,
+    /// A paid payment's capture (R23): CAPTURED at once, or AUTHORISED until `CAPTURE_PAYMENTS` makes it
+    /// CAPTURED or VOIDED; null for a failed one.
+    capture: Option<CaptureStatus>,
+    /// TWD captured (what was left after refunds of an authorisation), once captured.
+    captured_amount: Option<i64>,
+    /// When it was captured or voided.
+    captured_at: Option<DateTime<Utc>>,
 }
 
 /// A refund of an order's payment (R19).
@@ -681,6 +691,10 @@ mirror_enum!(
 mirror_enum!(
     /// Where an order's payment stands.
     PaymentStatus => orders::PaymentStatus { Pending, Paid, Failed }
+);
+mirror_enum!(
+    /// Where a paid payment's capture stands (R23).
+    CaptureStatus => orders::CaptureStatus { Authorised, Capturing, Captured, Voided }
 );
 mirror_enum!(
     /// A payment result.

@@ -63,10 +63,33 @@ pub(crate) struct OpsReport {
     forecast: Vec<ForecastDay>,
     /// What the daily rules find on the day.
     alerts: Vec<ReportAlert>,
+    /// The day's reconciliation with the gateway's settlement (R23); null until it ran.
+    reconciliation: Option<ReportReconciliation>,
     /// The summary as Slack gets it.
     summary: Vec<String>,
     /// Everything, as `platform report --format json` prints it.
     detail: Json<serde_json::Value>,
+}
+
+/// A day's reconciliation (R23): the gateway's settled transactions against our captured payments.
+#[derive(SimpleObject)]
+pub(crate) struct ReportReconciliation {
+    /// `FILE` (`platform reconcile --settlement`) or `GATEWAY` (`RECONCILE_PAYMENTS`).
+    source: String,
+    /// Transactions settled.
+    transactions: u64,
+    /// Matched with a payment of the same amount.
+    matched: u64,
+    /// Transactions no payment holds (PAYMENT_WITHOUT_ORDER follow-ups).
+    stray: u64,
+    /// Payments captured and not settled (PAYMENT_NOT_SETTLED).
+    missing: u64,
+    /// Amounts that differ (PAYMENT_AMOUNT_MISMATCH).
+    mismatched: u64,
+    /// TWD settled.
+    settled_amount: i64,
+    /// TWD we captured.
+    captured_amount: i64,
 }
 
 impl From<ops::Report> for OpsReport {
@@ -95,6 +118,16 @@ impl From<ops::Report> for OpsReport {
                     title: a.title.clone(),
                 })
                 .collect(),
+            reconciliation: r.reconciliation.clone().map(|c| ReportReconciliation {
+                source: c.source,
+                transactions: c.transactions,
+                matched: c.matched,
+                stray: c.stray,
+                missing: c.missing,
+                mismatched: c.mismatched,
+                settled_amount: c.settled_amount,
+                captured_amount: c.captured_amount,
+            }),
             summary: ops::render::summary_lines(&r),
             detail: Json(serde_json::to_value(&r).unwrap_or_default()),
         }

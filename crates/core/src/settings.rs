@@ -418,6 +418,7 @@ impl Settings {
         let settings: Settings = figment.extract().map_err(Box::new)?;
         settings.ops.check().map_err(|e| Box::new(figment::Error::from(e)))?;
         settings.erp.check().map_err(|e| Box::new(figment::Error::from(e)))?;
+        settings.gateway.check().map_err(|e| Box::new(figment::Error::from(e)))?;
         Ok(settings)
     }
 

@@ -6,6 +6,8 @@
 //! ECPay does. The card (`BindCardID`) decides the bank's answer: `card_ok…` approves, `card_decline…`
 //! declines (10100248 拒絕交易), `card_busy…` is ECPay's temporary trouble (10100058, nothing recorded),
 //! `card_slow…` approves but answers only after `slow` (a lost answer for a client with a shorter timeout).
+//! A trade is closed (captured) at once unless the merchant closes by hand ([`EcpayStage::set_manual_close`]);
+//! `DoAction` closes (`C`), gives up (`N`) and refunds (`R`) as [`act`] says.
 
 use axum::extract::State;
 use axum::routing::post;
@@ -35,6 +37,10 @@ pub struct Trade {
     pub bind_card_id: String,
     /// What was refunded of it.
     pub refunded: i64,
+    /// What was closed (captured) of it: the whole amount at once unless the merchant closes by hand.
+    pub closed: Option<i64>,
+    /// Given up (`DoAction` `N`) before it was closed.
+    pub voided: bool,
 }
 
 /// What the server saw and holds.
@@ -55,6 +61,7 @@ struct Stage {
     slow: Duration,
     ledger: Mutex<Ledger>,
     next: Mutex<u64>,
+    manual_close: std::sync::atomic::AtomicBool,
 }
 
 /// A running stage server.
@@ -81,6 +88,7 @@ impl EcpayStage {
             slow,
             ledger: Mutex::new(Ledger::default()),
             next: Mutex::new(2_512_040_000_000_000),
+            manual_close: std::sync::atomic::AtomicBool::new(false),
         });
         let app = Router::new()
             .route("/Merchant/CreatePaymentWithCardID", post(create_payment))
@@ -93,6 +101,12 @@ impl EcpayStage {
             let _ = axum::serve(listener, app).await;
         });
         Ok(EcpayStage { url, stage })
+    }
+
+    /// Sets the merchant's account to close trades by hand (手動關帳: a trade stays authorised until
+    /// `DoAction` `C`) or at once (the default).
+    pub fn set_manual_close(&self, manual: bool) {
+        self.stage.manual_close.store(manual, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Reads the ledger.
@@ -159,10 +173,16 @@ async fn create_payment(State(stage): State<Arc<Stage>>, Json(envelope): Json<Va
             let mut next = stage.next.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             *next += 1;
             let ecpay_no = next.to_string();
-            ledger.trades.insert(
-                trade_no.clone(),
-                Trade { trade_no: ecpay_no.clone(), amount, bind_card_id: card.clone(), refunded: 0 },
-            );
+            let closed = (!stage.manual_close.load(std::sync::atomic::Ordering::SeqCst)).then_some(amount);
+            let trade = Trade {
+                trade_no: ecpay_no.clone(),
+                amount,
+                bind_card_id: card.clone(),
+                refunded: 0,
+                closed,
+                voided: false,
+            };
+            ledger.trades.insert(trade_no.clone(), trade);
             let order = json!({ "MerchantTradeNo": trade_no, "TradeNo": ecpay_no, "TradeAmt": amount,
                                 "PaymentType": "Credit", "TradeStatus": "1" });
             (reply(1, "Success", order), card.starts_with("card_slow"))
@@ -210,14 +230,41 @@ async fn do_action(State(stage): State<Arc<Stage>>, Json(envelope): Json<Value>)
         Some(trade) if trade.trade_no != ecpay_no => {
             json!({ "RtnCode": 10_200_043, "RtnMsg": "交易編號不符" })
         }
-        Some(trade) if action == "R" && amount >= 1 && trade.refunded + amount <= trade.amount => {
-            trade.refunded += amount;
-            json!({ "RtnCode": 1, "RtnMsg": "Success", "MerchantID": stage.merchant_id,
-                    "MerchantTradeNo": trade_no, "TradeNo": ecpay_no })
-        }
-        Some(_) if action == "R" => json!({ "RtnCode": 10_100_253, "RtnMsg": "退款金額超過可退金額" }),
-        Some(_) => json!({ "RtnCode": 10_200_000, "RtnMsg": "不支援的動作" }),
+        Some(trade) => match act(trade, action, amount) {
+            Ok(()) => json!({ "RtnCode": 1, "RtnMsg": "Success", "MerchantID": stage.merchant_id,
+                              "MerchantTradeNo": trade_no, "TradeNo": ecpay_no }),
+            Err((code, message)) => json!({ "RtnCode": code, "RtnMsg": message }),
+        },
     };
     drop(ledger);
     answer(&stage, reply)
+}
+
+/// `DoAction` `action` of `amount` on `trade`: `C` closes (captures) up to the authorised amount (again: done),
+/// `N` gives up an authorisation not closed (again: done), `R` refunds up to what was closed.
+fn act(trade: &mut Trade, action: &str, amount: i64) -> Result<(), (i64, &'static str)> {
+    match action {
+        "C" if trade.voided => Err((10_100_262, "交易已放棄")),
+        "C" if trade.closed.is_some() => Ok(()),
+        "C" if amount >= 1 && amount <= trade.amount => {
+            trade.closed = Some(amount);
+            Ok(())
+        }
+        "C" => Err((10_100_253, "關帳金額超過授權金額")),
+        "N" if trade.voided => Ok(()),
+        "N" if trade.closed.is_some() => Err((10_100_263, "交易已關帳，請改用退刷")),
+        "N" => {
+            trade.voided = true;
+            Ok(())
+        }
+        "R" => match trade.closed {
+            None => Err((10_100_264, "交易未關帳")),
+            Some(closed) if amount >= 1 && trade.refunded + amount <= closed => {
+                trade.refunded += amount;
+                Ok(())
+            }
+            Some(_) => Err((10_100_253, "退款金額超過可退金額")),
+        },
+        _ => Err((10_200_000, "不支援的動作")),
+    }
 }

@@ -15,8 +15,13 @@ pub enum Kind {
     PaymentAmountMismatch,
     /// A second payment of a paid order (`order:<orderNo>`).
     DuplicatePayment,
-    /// A payment for an order that does not stand (`order:<orderNo>`).
+    /// A payment for an order that does not stand (`order:<orderNo>`), or a gateway transaction that no
+    /// payment of ours holds (`transaction:<id>`, R23 reconciliation).
     PaymentWithoutOrder,
+    /// A paid order whose transaction the gateway's settlement does not hold (`order:<orderNo>`, R23).
+    PaymentNotSettled,
+    /// An authorised payment the gateway refused to capture or void (`order:<orderNo>`, R23).
+    CaptureFailed,
     /// A webhook delivery given up (`delivery:<id>`).
     WebhookDead,
     /// An e-mail that could not be sent (`email:<id>`).
@@ -33,13 +38,15 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 14] = [
         Kind::RenewalFailedFinal,
         Kind::NoPaymentMethod,
         Kind::PlanRetired,
         Kind::PaymentAmountMismatch,
         Kind::DuplicatePayment,
         Kind::PaymentWithoutOrder,
+        Kind::PaymentNotSettled,
+        Kind::CaptureFailed,
         Kind::WebhookDead,
         Kind::EmailFailed,
         Kind::EntitlementFailed,
@@ -57,6 +64,8 @@ impl Kind {
             Kind::PaymentAmountMismatch => "PAYMENT_AMOUNT_MISMATCH",
             Kind::DuplicatePayment => "DUPLICATE_PAYMENT",
             Kind::PaymentWithoutOrder => "PAYMENT_WITHOUT_ORDER",
+            Kind::PaymentNotSettled => "PAYMENT_NOT_SETTLED",
+            Kind::CaptureFailed => "CAPTURE_FAILED",
             Kind::WebhookDead => "WEBHOOK_DEAD",
             Kind::EmailFailed => "EMAIL_FAILED",
             Kind::EntitlementFailed => "ENTITLEMENT_FAILED",
@@ -77,13 +86,14 @@ impl Kind {
             Kind::RenewalFailedFinal | Kind::NoPaymentMethod | Kind::PlanRetired => Some("renewal"),
             Kind::PaymentAmountMismatch
             | Kind::DuplicatePayment
-            | Kind::PaymentWithoutOrder
+            | Kind::PaymentNotSettled
+            | Kind::CaptureFailed
             | Kind::EntitlementFailed
             | Kind::ErpUnconfirmed => Some("order"),
             Kind::WebhookDead => Some("delivery"),
             Kind::EmailFailed => Some("email"),
             Kind::Alert => Some("alert"),
-            Kind::Other => None,
+            Kind::PaymentWithoutOrder | Kind::Other => None,
         }
     }
 
@@ -93,6 +103,8 @@ impl Kind {
             Kind::PaymentAmountMismatch
             | Kind::DuplicatePayment
             | Kind::PaymentWithoutOrder
+            | Kind::PaymentNotSettled
+            | Kind::CaptureFailed
             | Kind::EntitlementFailed => Priority::High,
             Kind::RenewalFailedFinal
             | Kind::NoPaymentMethod

@@ -77,6 +77,12 @@ pub fn scheduled(ctx: &JobContext) -> Vec<(JobName, u64)> {
     if !s.erp.shipping_notices_at.is_empty() {
         all.push((JobName::SendShippingNotices, 86_400));
     }
+    if s.gateway.capture.eq_ignore_ascii_case("DELAYED") {
+        all.push((JobName::CapturePayments, 86_400));
+    }
+    if !s.gateway.reconcile_at.is_empty() && s.gateway.kind == "simulated" {
+        all.push((JobName::ReconcilePayments, 86_400));
+    }
     all
 }
 

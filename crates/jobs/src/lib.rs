@@ -10,6 +10,7 @@
 
 mod context;
 mod entity;
+mod gateway;
 pub mod health;
 mod name;
 mod operations;
@@ -18,6 +19,7 @@ mod shipping;
 mod work;
 
 pub use context::JobContext;
+pub use gateway::{CapturePayments, ReconcilePayments};
 pub use name::{JobName, interval_jobs};
 pub use operations::{AlertCheck, DailyReport, FailedChargesList, report};
 pub use record::{JobRun, RunError, RunRequest, RunStatus, run, run_if_busy, run_in_background, runs};

@@ -43,11 +43,15 @@ pub enum JobName {
     FailedChargesList,
     /// R21: one e-mail per receiver listing what shipped to them (seed 000 task 6), once a day.
     SendShippingNotices,
+    /// R23: capture the authorisations of the days before (delayed capture), void those of cancelled orders.
+    CapturePayments,
+    /// R23: match the day before's settlement of a gateway that can be asked for it with our payments.
+    ReconcilePayments,
 }
 
 impl JobName {
     /// Every job.
-    pub const ALL: [JobName; 12] = [
+    pub const ALL: [JobName; 14] = [
         JobName::CreateRenewals,
         JobName::SendNotices,
         JobName::ChargeRenewals,
@@ -60,6 +64,8 @@ impl JobName {
         JobName::AlertCheck,
         JobName::FailedChargesList,
         JobName::SendShippingNotices,
+        JobName::CapturePayments,
+        JobName::ReconcilePayments,
     ];
 
     /// The stored and displayed name, as in SPEC §4's `JobName`.
@@ -77,6 +83,8 @@ impl JobName {
             JobName::AlertCheck => "ALERT_CHECK",
             JobName::FailedChargesList => "FAILED_CHARGES_LIST",
             JobName::SendShippingNotices => "SEND_SHIPPING_NOTICES",
+            JobName::CapturePayments => "CAPTURE_PAYMENTS",
+            JobName::ReconcilePayments => "RECONCILE_PAYMENTS",
         }
     }
 

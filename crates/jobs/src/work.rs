@@ -215,6 +215,8 @@ pub(crate) async fn execute(
         JobName::SendShippingNotices => {
             crate::shipping::SendShippingNotices.run(ctx, as_of, at, progress).await
         }
+        JobName::CapturePayments => crate::gateway::CapturePayments.run(ctx, as_of, at, progress).await,
+        JobName::ReconcilePayments => crate::gateway::ReconcilePayments.run(ctx, as_of, at, progress).await,
     }
 }
 
@@ -260,6 +262,8 @@ mod tests {
             crate::operations::AlertCheck::NAME,
             crate::operations::FailedChargesList::NAME,
             crate::shipping::SendShippingNotices::NAME,
+            crate::gateway::CapturePayments::NAME,
+            crate::gateway::ReconcilePayments::NAME,
         ];
         assert_eq!(names, JobName::ALL, "one type per name, in the order of JobName::ALL");
     }

@@ -87,6 +87,13 @@ pub fn summary_lines(r: &Report) -> Vec<String> {
     if !reasons.is_empty() {
         lines.insert(2, format!("Declines: {}", reasons.join(", ")));
     }
+    lines.push(match &r.reconciliation {
+        Some(c) => format!(
+            "Reconciliation 對帳: {} settled · {} matched · {} without order · {} not settled · {} amounts differ",
+            c.transactions, c.matched, c.stray, c.missing, c.mismatched
+        ),
+        None => "Reconciliation 對帳: not run for the day".to_owned(),
+    });
     lines.push(if jobs.is_empty() {
         "Jobs: all on time".to_owned()
     } else {
@@ -187,6 +194,17 @@ pub fn csv(r: &Report) -> anyhow::Result<String> {
         w.write_record(["followUpsOpen", priority, &n.to_string(), ""])?;
     }
     w.write_record(["followUpsOpen", "overdue", &r.follow_ups_overdue.to_string(), ""])?;
+    if let Some(c) = &r.reconciliation {
+        for (name, n) in [
+            ("transactions", c.transactions),
+            ("matched", c.matched),
+            ("stray", c.stray),
+            ("missing", c.missing),
+            ("mismatched", c.mismatched),
+        ] {
+            w.write_record(["reconciliation", name, &n.to_string(), ""])?;
+        }
+    }
     for j in &r.jobs {
         let state = if j.failed {
             "FAILED"

@@ -118,6 +118,45 @@ pub struct Report {
     pub alerts: Vec<crate::Alert>,
     /// Alerts open now (any rule), oldest first.
     pub open_alerts: Vec<crate::alerts::OpenAlert>,
+    /// The day's reconciliation with the gateway's settlement (R23), once it ran.
+    pub reconciliation: Option<Reconciliation>,
+}
+
+/// The counts of a day's reconciliation (R23).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Reconciliation {
+    /// `FILE` or `GATEWAY`.
+    pub source: String,
+    /// Transactions settled.
+    pub transactions: u64,
+    /// Of them, matched with a payment of the same amount.
+    pub matched: u64,
+    /// Transactions no payment holds (PAYMENT_WITHOUT_ORDER).
+    pub stray: u64,
+    /// Payments captured and not settled (PAYMENT_NOT_SETTLED).
+    pub missing: u64,
+    /// Amounts that differ (PAYMENT_AMOUNT_MISMATCH).
+    pub mismatched: u64,
+    /// The settlement's total, TWD.
+    pub settled_amount: i64,
+    /// What we captured, TWD.
+    pub captured_amount: i64,
+}
+
+impl From<orders::reconcile::Report> for Reconciliation {
+    fn from(r: orders::reconcile::Report) -> Self {
+        Reconciliation {
+            source: r.source.as_str().to_owned(),
+            transactions: r.transactions,
+            matched: r.matched,
+            stray: r.stray,
+            missing: r.missing,
+            mismatched: r.mismatched,
+            settled_amount: r.settled_amount.amount(),
+            captured_amount: r.paid_amount.amount(),
+        }
+    }
 }
 
 impl Report {
@@ -178,6 +217,7 @@ pub async fn build(
         jobs,
         alerts: Vec::new(),
         open_alerts: crate::alerts::open(db).await?,
+        reconciliation: orders::reconcile::summary_of(db, date).await?.map(Reconciliation::from),
     };
     report.alerts = crate::rules::evaluate(crate::Scope::Daily, &report.daily_input(), thresholds).1;
     Ok(report)

@@ -81,6 +81,26 @@ pub enum PaymentResult {
     Failed,
 }
 
+/// Where a paid payment's capture stands (R23): CAPTURED with the charge (`gateway.capture = IMMEDIATE`,
+/// and every payment reported by callback or imported), or AUTHORISED until `CAPTURE_PAYMENTS` makes it
+/// CAPTURED (what is left after refunds) or VOIDED (its order cancelled or refunded whole).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum CaptureStatus {
+    /// Authorised only: the card holds the amount, nothing is taken yet.
+    #[sea_orm(string_value = "AUTHORISED")]
+    Authorised,
+    /// `CAPTURE_PAYMENTS` is asking the gateway; refunds wait for it.
+    #[sea_orm(string_value = "CAPTURING")]
+    Capturing,
+    /// Taken (`capturedAmount`).
+    #[sea_orm(string_value = "CAPTURED")]
+    Captured,
+    /// Given up: nothing was taken.
+    #[sea_orm(string_value = "VOIDED")]
+    Voided,
+}
+
 /// The status of an order line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
@@ -214,6 +234,12 @@ pub struct Payment {
     pub amount: Money,
     /// When it happened.
     pub paid_at: DateTime<Utc>,
+    /// A paid payment's capture (`None` for a failed one).
+    pub capture: Option<CaptureStatus>,
+    /// What was captured, once captured.
+    pub captured_amount: Option<Money>,
+    /// When it was captured or voided.
+    pub captured_at: Option<DateTime<Utc>>,
 }
 
 /// The payer of a new order: an existing customer, or the data of a new one.

@@ -3,9 +3,10 @@
 
 use crate::ecpay::EcpayGateway;
 use crate::{
-    ChargeOutcome, ChargeRequest, GatewayError, PaymentGateway, RefundOutcome, RefundRequest,
-    SimulatedGateway,
+    CaptureMode, CaptureOutcome, CaptureRequest, ChargeOutcome, ChargeRequest, GatewayError, PaymentGateway,
+    RefundOutcome, RefundRequest, Settled, SimulatedGateway,
 };
+use chrono::{DateTime, Utc};
 use platform_core::settings::GatewaySettings;
 use sea_orm::DatabaseConnection;
 use std::time::Duration;
@@ -22,14 +23,16 @@ pub enum Gateway {
 impl Gateway {
     /// The gateway `settings` name, the simulated one's ledger on `db`. `Err` says what is wrong.
     pub fn from_settings(db: DatabaseConnection, settings: &GatewaySettings) -> Result<Gateway, String> {
+        let capture = CaptureMode::parse(&settings.capture)
+            .ok_or_else(|| format!("gateway.capture {:?} is not IMMEDIATE or DELAYED", settings.capture))?;
         match settings.kind.as_str() {
-            "simulated" => {
-                Ok(Gateway::Simulated(SimulatedGateway::new(db, Duration::from_millis(settings.latency_ms))))
-            }
-            "ecpay" => Ok(Gateway::Ecpay(EcpayGateway::new(
-                &settings.ecpay,
-                Duration::from_secs(settings.timeout_secs.max(1)),
-            )?)),
+            "simulated" => Ok(Gateway::Simulated(
+                SimulatedGateway::new(db, Duration::from_millis(settings.latency_ms)).with_capture(capture),
+            )),
+            "ecpay" => Ok(Gateway::Ecpay(
+                EcpayGateway::new(&settings.ecpay, Duration::from_secs(settings.timeout_secs.max(1)))?
+                    .with_capture(capture),
+            )),
             other => Err(format!("gateway.kind {other:?} is not simulated or ecpay")),
         }
     }
@@ -61,6 +64,38 @@ impl PaymentGateway for Gateway {
         match self {
             Gateway::Simulated(g) => g.lookup_refund(idempotency_key).await,
             Gateway::Ecpay(g) => g.lookup_refund(idempotency_key).await,
+        }
+    }
+
+    fn capture_mode(&self) -> CaptureMode {
+        match self {
+            Gateway::Simulated(g) => g.capture_mode(),
+            Gateway::Ecpay(g) => g.capture_mode(),
+        }
+    }
+
+    async fn capture(&self, request: &CaptureRequest) -> Result<CaptureOutcome, GatewayError> {
+        match self {
+            Gateway::Simulated(g) => g.capture(request).await,
+            Gateway::Ecpay(g) => g.capture(request).await,
+        }
+    }
+
+    async fn void(&self, request: &CaptureRequest) -> Result<CaptureOutcome, GatewayError> {
+        match self {
+            Gateway::Simulated(g) => g.void(request).await,
+            Gateway::Ecpay(g) => g.void(request).await,
+        }
+    }
+
+    async fn settlement(
+        &self,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Option<Vec<Settled>>, GatewayError> {
+        match self {
+            Gateway::Simulated(g) => g.settlement(from, until).await,
+            Gateway::Ecpay(g) => g.settlement(from, until).await,
         }
     }
 }

@@ -7,11 +7,13 @@
 //! lets a reconciler settle an attempt whose answer was lost (a timeout). Owns the simulated gateway's
 //! ledger (`simulated_charges`); depends on core.
 
+mod capture;
 pub mod ecpay;
 mod gateway;
 mod refunds;
 mod simulated;
 
+pub use capture::{CaptureMode, CaptureOutcome, CaptureRequest, Settled};
 pub use gateway::Gateway;
 pub use refunds::Refund;
 pub use simulated::{Charge, SimulatedGateway};
@@ -111,4 +113,37 @@ pub trait PaymentGateway: Send + Sync {
         &self,
         idempotency_key: &str,
     ) -> impl Future<Output = Result<Option<RefundOutcome>, GatewayError>> + Send;
+
+    /// Whether an approved charge is captured at once or only authorised (`gateway.capture`, R23).
+    fn capture_mode(&self) -> CaptureMode {
+        CaptureMode::Immediate
+    }
+
+    /// Captures `request.amount` (at most what was authorised) of an authorised charge; capturing a
+    /// captured one again answers `Done`. A gateway that captures every charge at once refuses.
+    fn capture(
+        &self,
+        _request: &CaptureRequest,
+    ) -> impl Future<Output = Result<CaptureOutcome, GatewayError>> + Send {
+        async { Ok(CaptureOutcome::Refused { reason: "this gateway captures every charge at once".into() }) }
+    }
+
+    /// Gives up an authorised charge (nothing is taken from the card); voiding a voided one again answers
+    /// `Done`, a captured one is refused (refund it instead).
+    fn void(
+        &self,
+        _request: &CaptureRequest,
+    ) -> impl Future<Output = Result<CaptureOutcome, GatewayError>> + Send {
+        async { Ok(CaptureOutcome::Refused { reason: "this gateway captures every charge at once".into() }) }
+    }
+
+    /// The transactions the gateway settled (captured) in `[from, until)`, for reconciliation; `None` when
+    /// it offers no such query (its settlement file is reconciled with `platform reconcile`).
+    fn settlement(
+        &self,
+        _from: chrono::DateTime<chrono::Utc>,
+        _until: chrono::DateTime<chrono::Utc>,
+    ) -> impl Future<Output = Result<Option<Vec<Settled>>, GatewayError>> + Send {
+        async { Ok(None) }
+    }
 }

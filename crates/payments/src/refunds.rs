@@ -86,7 +86,12 @@ impl SimulatedGateway {
         if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
             charge = charge.lock_exclusive();
         }
-        let charged = charge.one(&txn).await.map_err(unreadable)?.map(|row| row.amount);
+        let charge = charge.one(&txn).await.map_err(unreadable)?;
+        // What can be given back is what was taken: nothing of an authorisation not captured yet.
+        let charged = charge.as_ref().map(|row| match row.state.as_str() {
+            "CAPTURED" => row.captured_amount.unwrap_or(row.amount),
+            _ => 0,
+        });
         let refunded: i64 = ledger::Entity::find()
             .filter(ledger::Column::TransactionId.eq(request.transaction_id.as_str()))
             .filter(ledger::Column::Refunded.eq(true))
@@ -99,6 +104,8 @@ impl SimulatedGateway {
         let amount = request.amount.amount();
         let declined = if amount <= 0 {
             Some("amount_not_positive")
+        } else if charge.as_ref().is_some_and(|row| row.state != "CAPTURED") {
+            Some("not_captured")
         } else if charged.is_some_and(|charged| refunded + amount > charged) {
             Some("amount_exceeds_charge")
         } else if !(request.payment_token.starts_with("tok_ok")

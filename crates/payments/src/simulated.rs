@@ -6,11 +6,15 @@
 //! decided, so a repeated key answers the first decision and a lost answer can be looked up from any
 //! process (the scheduler, a `runJob`, the CLI, another instance).
 
-use crate::{ChargeOutcome, ChargeRequest, GatewayError, PaymentGateway, RefundOutcome, RefundRequest};
+use crate::{
+    CaptureMode, CaptureOutcome, CaptureRequest, ChargeOutcome, ChargeRequest, GatewayError, PaymentGateway,
+    RefundOutcome, RefundRequest, Settled,
+};
+use chrono::DateTime;
 use chrono::Utc;
 use platform_core::Money;
-use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait, QueryOrder};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use std::time::Duration;
 
 pub(crate) mod ledger {
@@ -27,6 +31,10 @@ pub(crate) mod ledger {
         pub reason: Option<String>,
         pub created_at: ChronoDateTimeUtc,
         pub updated_at: ChronoDateTimeUtc,
+        /// `CAPTURED`, `AUTHORISED` (delayed capture) or `VOIDED`.
+        pub state: String,
+        pub captured_amount: Option<i64>,
+        pub captured_at: Option<ChronoDateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -52,12 +60,18 @@ pub struct Charge {
 pub struct SimulatedGateway {
     pub(crate) db: DatabaseConnection,
     latency: Duration,
+    capture: CaptureMode,
 }
 
 impl SimulatedGateway {
     /// A gateway keeping its ledger in `db`, answering after `latency`.
     pub fn new(db: DatabaseConnection, latency: Duration) -> Self {
-        SimulatedGateway { db, latency }
+        SimulatedGateway { db, latency, capture: CaptureMode::Immediate }
+    }
+
+    /// The same gateway, capturing as `mode` says.
+    pub fn with_capture(self, mode: CaptureMode) -> Self {
+        SimulatedGateway { capture: mode, ..self }
     }
 
     /// Every decision made, in order (one per idempotency key).
@@ -105,6 +119,7 @@ impl SimulatedGateway {
             (false, None, Some("unknown_token"))
         };
         let now = Utc::now();
+        let captured = approved && self.capture == CaptureMode::Immediate;
         let row = ledger::ActiveModel {
             idempotency_key: Set(request.idempotency_key.clone()),
             amount: Set(request.amount.amount()),
@@ -113,6 +128,9 @@ impl SimulatedGateway {
             reason: Set(reason.map(str::to_owned)),
             created_at: Set(now),
             updated_at: Set(now),
+            state: Set(if approved && !captured { "AUTHORISED" } else { "CAPTURED" }.to_owned()),
+            captured_amount: Set(captured.then(|| request.amount.amount())),
+            captured_at: Set(captured.then_some(now)),
         };
         // A key seen before, or two callers of one key at once: the first insert decides, the others read
         // that decision.
@@ -133,6 +151,59 @@ impl SimulatedGateway {
             },
         }
     }
+}
+
+impl SimulatedGateway {
+    /// Captures (`capture`) or voids an authorised charge of the ledger, once: the state moves only from
+    /// AUTHORISED, and asking again for what was done answers `Done`.
+    async fn settle_authorisation(
+        &self,
+        request: &CaptureRequest,
+        capture: bool,
+    ) -> Result<CaptureOutcome, GatewayError> {
+        if !self.latency.is_zero() {
+            tokio::time::sleep(self.latency).await;
+        }
+        let amount = request.amount.amount();
+        let (target, now) = (if capture { "CAPTURED" } else { "VOIDED" }, Utc::now());
+        let mut update = ledger::Entity::update_many()
+            .col_expr(ledger::Column::State, Expr::value(target))
+            .col_expr(ledger::Column::UpdatedAt, Expr::value(now))
+            .filter(ledger::Column::TransactionId.eq(request.transaction_id.as_str()))
+            .filter(ledger::Column::State.eq("AUTHORISED"));
+        if capture {
+            update = update
+                .col_expr(ledger::Column::CapturedAmount, Expr::value(amount))
+                .col_expr(ledger::Column::CapturedAt, Expr::value(now))
+                .filter(ledger::Column::Amount.gte(amount));
+        }
+        let done = if capture && amount < 1 {
+            0
+        } else {
+            update.exec(&self.db).await.map_err(unreadable)?.rows_affected
+        };
+        if done == 1 {
+            return Ok(CaptureOutcome::Done);
+        }
+        let row = ledger::Entity::find()
+            .filter(ledger::Column::TransactionId.eq(request.transaction_id.as_str()))
+            .one(&self.db)
+            .await
+            .map_err(unreadable)?;
+        let refused = |reason: &str| Ok(CaptureOutcome::Refused { reason: reason.to_owned() });
+        match row {
+            None => refused("unknown_charge"),
+            Some(row) if row.state == target => Ok(CaptureOutcome::Done),
+            Some(row) if row.state == "AUTHORISED" => refused("amount_exceeds_authorisation"),
+            Some(row) if row.state == "VOIDED" => refused("voided"),
+            Some(_) => refused("captured"),
+        }
+    }
+}
+
+fn unreadable(err: sea_orm::DbErr) -> GatewayError {
+    tracing::warn!(error = %err, "simulated gateway: ledger failed");
+    GatewayError::Transient("the simulated gateway's ledger cannot be used".to_owned())
 }
 
 fn outcome_of(row: ledger::Model) -> ChargeOutcome {
@@ -169,6 +240,44 @@ impl PaymentGateway for SimulatedGateway {
 
     async fn lookup_refund(&self, idempotency_key: &str) -> Result<Option<RefundOutcome>, GatewayError> {
         self.find_refund(idempotency_key).await
+    }
+
+    fn capture_mode(&self) -> CaptureMode {
+        self.capture
+    }
+
+    async fn capture(&self, request: &CaptureRequest) -> Result<CaptureOutcome, GatewayError> {
+        self.settle_authorisation(request, true).await
+    }
+
+    async fn void(&self, request: &CaptureRequest) -> Result<CaptureOutcome, GatewayError> {
+        self.settle_authorisation(request, false).await
+    }
+
+    async fn settlement(
+        &self,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Option<Vec<Settled>>, GatewayError> {
+        let rows = ledger::Entity::find()
+            .filter(ledger::Column::Approved.eq(true))
+            .filter(ledger::Column::State.eq("CAPTURED"))
+            .filter(ledger::Column::CapturedAt.gte(from))
+            .filter(ledger::Column::CapturedAt.lt(until))
+            .order_by_asc(ledger::Column::CapturedAt)
+            .all(&self.db)
+            .await
+            .map_err(unreadable)?;
+        Ok(Some(
+            rows.into_iter()
+                .filter_map(|row| {
+                    Some(Settled {
+                        amount: Money::new(row.captured_amount.unwrap_or(row.amount)),
+                        transaction_id: row.transaction_id?,
+                    })
+                })
+                .collect(),
+        ))
     }
 
     async fn lookup(&self, idempotency_key: &str) -> Result<Option<ChargeOutcome>, GatewayError> {

@@ -108,6 +108,21 @@ pub enum Command {
         #[arg(long, default_value = "text", value_parser = ["text", "json", "csv"])]
         format: String,
     },
+    /// Match a business day's gateway settlement with our captured payments (R23): a transaction with no
+    /// payment (PAYMENT_WITHOUT_ORDER), a payment not settled (PAYMENT_NOT_SETTLED) and an amount that
+    /// differs (PAYMENT_AMOUNT_MISMATCH) each open a follow-up once; the day's report is kept and printed.
+    Reconcile {
+        /// The business day the settlement covers (YYYY-MM-DD). Default: yesterday.
+        #[arg(long, value_name = "DATE")]
+        date: Option<chrono::NaiveDate>,
+        /// The gateway's settlement CSV: `transaction_id,amount` (or ECPay's `MerchantTradeNo,TradeNo,
+        /// TradeAmt`), header on line 1. Without it the gateway is asked (the simulated one can be).
+        #[arg(long, value_name = "FILE")]
+        settlement: Option<PathBuf>,
+        /// text or json.
+        #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+        format: String,
+    },
     /// Preflight (R22): settings, secrets, database and migrations, data directory, SMTP, Slack and webhook
     /// endpoints, the gateway, the job schedule. Exits 1 on any FAIL.
     Doctor {
@@ -290,6 +305,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             write_stdout(&import::run(&settings, request).await?)
         }
         Command::Report { date, format } => report(&settings, date, &format).await,
+        Command::Reconcile { date, settlement, format } => {
+            write_stdout(&crate::reconcile::run(&settings, date, settlement.as_deref(), &format).await?)
+        }
         Command::Anonymize => write_stdout(&import::anonymize(&settings).await?),
         Command::Environment { set } => write_stdout(&import::environment(&settings, set).await?),
         Command::Schema | Command::Doctor { .. } => Ok(()),

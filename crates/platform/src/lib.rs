@@ -8,6 +8,7 @@ pub mod doctor;
 pub mod http;
 pub mod import;
 mod logging;
+pub mod reconcile;
 pub mod schedule;
 pub mod scrape;
 pub mod sweep;

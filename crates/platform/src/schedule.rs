@@ -26,6 +26,18 @@ pub fn start(ctx: &JobContext) {
     if let Some(at) = time_of_day(&ctx.settings.erp.shipping_notices_at) {
         tokio::spawn(run_daily(ctx.clone(), JobName::SendShippingNotices, at, Vec::new()));
     }
+    // R23: delayed capture, and the reconciliation of a gateway that can be asked for its settlement.
+    let gateway = &ctx.settings.gateway;
+    if let Some(at) = time_of_day(&gateway.capture_at)
+        && gateway.capture.eq_ignore_ascii_case("DELAYED")
+    {
+        tokio::spawn(run_daily(ctx.clone(), JobName::CapturePayments, at, Vec::new()));
+    }
+    if let Some(at) = time_of_day(&gateway.reconcile_at)
+        && gateway.kind == "simulated"
+    {
+        tokio::spawn(run_daily(ctx.clone(), JobName::ReconcilePayments, at, Vec::new()));
+    }
     if let Some(at) = time_of_day(&ops.failed_charges_at)
         && !ops.failed_charges_days.is_empty()
     {

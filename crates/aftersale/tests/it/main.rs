@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::panic, reason = "test helpers fail the test loudly")]
 
+mod capture;
 mod delivery;
 mod fixtures;
 mod returns;

@@ -67,8 +67,37 @@ pub struct GatewaySettings {
     /// Seconds to wait for an answer; after that the charge is UNKNOWN until reconciled. Default `30` (what
     /// ECPay recommends).
     pub timeout_secs: u64,
+    /// `IMMEDIATE`: a charge is captured at once; `DELAYED`: authorised only, and `CAPTURE_PAYMENTS`
+    /// captures what is left of it (or voids it, its order cancelled) at `capture_at` (R23; with ECPay the
+    /// merchant's account must be set to close trades by hand, 手動關帳). Default `IMMEDIATE`.
+    pub capture: String,
+    /// Business time of day `CAPTURE_PAYMENTS` runs with `DELAYED` capture, `HH:MM`. Default `11:00` (seed
+    /// 000 task 14).
+    pub capture_at: String,
+    /// Business time of day `RECONCILE_PAYMENTS` matches yesterday's settlement of a gateway that can be
+    /// queried for it (the simulated one), `HH:MM`, or empty for off. Default `06:00`.
+    pub reconcile_at: String,
     /// ECPay's merchant and keys (`kind = "ecpay"`).
     pub ecpay: EcpaySettings,
+}
+
+impl GatewaySettings {
+    /// Checks the capture mode and the job times.
+    pub fn check(&self) -> Result<(), String> {
+        if !["IMMEDIATE", "DELAYED"].iter().any(|m| m.eq_ignore_ascii_case(self.capture.trim())) {
+            return Err(format!("gateway.capture: {:?} is not IMMEDIATE or DELAYED", self.capture));
+        }
+        for (name, at, may_be_off) in
+            [("capture_at", &self.capture_at, false), ("reconcile_at", &self.reconcile_at, true)]
+        {
+            if (at.is_empty() && !may_be_off)
+                || (!at.is_empty() && chrono::NaiveTime::parse_from_str(at, "%H:%M").is_err())
+            {
+                return Err(format!("gateway.{name}: {at:?} is not a time of day as HH:MM"));
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Default for GatewaySettings {
@@ -77,6 +106,9 @@ impl Default for GatewaySettings {
             kind: "simulated".to_owned(),
             latency_ms: 0,
             timeout_secs: 30,
+            capture: "IMMEDIATE".to_owned(),
+            capture_at: "11:00".to_owned(),
+            reconcile_at: "06:00".to_owned(),
             ecpay: EcpaySettings::default(),
         }
     }

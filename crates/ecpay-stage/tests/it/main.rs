@@ -123,3 +123,56 @@ async fn r23_wrong_keys_are_refused_by_ecpay_and_nothing_is_charged() {
     let nobody = EcpayGateway::new(&unreachable, Duration::from_secs(2)).unwrap();
     assert!(matches!(nobody.charge(&charge("n", "card_ok_1")).await, Err(GatewayError::Transient(_))));
 }
+
+#[tokio::test]
+async fn r23_a_delayed_charge_is_closed_for_what_is_left_or_given_up() {
+    let stage = EcpayStage::start(Duration::ZERO, Duration::ZERO).await.unwrap();
+    stage.set_manual_close(true);
+    let ecpay = gateway(&stage, Duration::from_secs(5)).with_capture(payments::CaptureMode::Delayed);
+    assert_eq!(ecpay.capture_mode(), payments::CaptureMode::Delayed);
+    let approved = |outcome: ChargeOutcome| match outcome {
+        ChargeOutcome::Approved { transaction_id } => transaction_id,
+        other => panic!("{other:?}"),
+    };
+    let kept = approved(ecpay.charge(&charge("capture:1", "card_ok_1")).await.unwrap());
+    let given_up = approved(ecpay.charge(&charge("capture:2", "card_ok_2")).await.unwrap());
+    let request = |transaction_id: &str, amount: i64| payments::CaptureRequest {
+        transaction_id: transaction_id.to_owned(),
+        amount: Money::new(amount),
+    };
+    // Not closed yet: nothing to refund.
+    let early = ecpay
+        .refund(&RefundRequest {
+            idempotency_key: "early".into(),
+            transaction_id: kept.clone(),
+            payment_token: "card_ok_1".into(),
+            amount: Money::new(100),
+        })
+        .await
+        .unwrap();
+    assert!(matches!(early, RefundOutcome::Declined { .. }), "{early:?}");
+    // More than was authorised is refused; part of it is closed, and closing again answers done.
+    assert!(matches!(
+        ecpay.capture(&request(&kept, 9999)).await.unwrap(),
+        payments::CaptureOutcome::Refused { .. }
+    ));
+    assert_eq!(ecpay.capture(&request(&kept, 3000)).await.unwrap(), payments::CaptureOutcome::Done);
+    assert_eq!(ecpay.capture(&request(&kept, 3000)).await.unwrap(), payments::CaptureOutcome::Done);
+    assert_eq!(ecpay.void(&request(&given_up, 3480)).await.unwrap(), payments::CaptureOutcome::Done);
+    assert_eq!(ecpay.void(&request(&given_up, 3480)).await.unwrap(), payments::CaptureOutcome::Done);
+    // A closed trade cannot be given up, a given-up one cannot be closed.
+    assert!(matches!(
+        ecpay.void(&request(&kept, 3000)).await.unwrap(),
+        payments::CaptureOutcome::Refused { .. }
+    ));
+    assert!(matches!(
+        ecpay.capture(&request(&given_up, 3480)).await.unwrap(),
+        payments::CaptureOutcome::Refused { .. }
+    ));
+    stage.with_ledger(|ledger| {
+        let kept = &ledger.trades[&merchant_trade_no("capture:1")];
+        assert_eq!((kept.closed, kept.voided), (Some(3000), false));
+        let given_up = &ledger.trades[&merchant_trade_no("capture:2")];
+        assert_eq!((given_up.closed, given_up.voided), (None, true));
+    });
+}

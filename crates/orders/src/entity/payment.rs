@@ -1,6 +1,6 @@
 //! Entity of the `payments` table: one row per payment-service callback (transaction).
 
-use crate::model::PaymentResult;
+use crate::model::{CaptureStatus, PaymentResult};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -14,6 +14,10 @@ pub(crate) struct Model {
     pub amount: i64,
     pub paid_at: ChronoDateTimeUtc,
     pub recorded_at: ChronoDateTimeUtc,
+    /// A paid payment's capture (R23); `None` for a failed one.
+    pub capture_status: Option<CaptureStatus>,
+    pub captured_amount: Option<i64>,
+    pub captured_at: Option<ChronoDateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -7,7 +7,9 @@ use super::{OrderService, order_subject};
 use crate::OrdersError;
 use crate::entity::{order, order_line, payment};
 use crate::invoice::Invoice;
-use crate::model::{LineInput, Order, OrderSource, OrderStatus, PaymentResult, PaymentStatus, Receiver};
+use crate::model::{
+    CaptureStatus, LineInput, Order, OrderSource, OrderStatus, PaymentResult, PaymentStatus, Receiver,
+};
 use crate::rules::order_number;
 use chrono::{DateTime, SubsecRound, Utc};
 use members::Account;
@@ -44,6 +46,10 @@ pub struct AutoOrder {
     pub shipping_fee: i64,
     /// e.g. `CREDIT_CARD`.
     pub payment_method: Option<String>,
+    /// The card charged (the renewal's token), so a refund of the order reaches it.
+    pub payment_token: Option<platform_core::tokens::Token>,
+    /// Its last 4 digits.
+    pub card_last4: Option<String>,
 }
 
 /// A payment result to record.
@@ -55,6 +61,8 @@ pub struct BatchPayment<'a> {
     pub transaction_id: String,
     /// Paid or failed.
     pub status: PaymentResult,
+    /// A paid one only authorised (`gateway.capture = DELAYED`): captured later by `CAPTURE_PAYMENTS`.
+    pub authorised_only: bool,
 }
 
 /// The R1 split of each (plan, amount) of a batch, resolved before its transaction starts.
@@ -146,8 +154,8 @@ impl OrderService {
                 invoice_carrier_code: Set(input.invoice.carrier_code.clone()),
                 invoice_donation_code: Set(input.invoice.donation_code.clone()),
                 payment_method: Set(input.payment_method.clone()),
-                payment_token: Set(None),
-                card_last4: Set(None),
+                payment_token: Set(input.payment_token.clone()),
+                card_last4: Set(input.card_last4.clone()),
                 complimentary: Set(false),
                 paid_at: Set(None),
                 created_at: Set(at),
@@ -201,8 +209,8 @@ impl OrderService {
                 shipping_fee: Money::new(input.shipping_fee),
                 invoice: input.invoice.clone(),
                 payment_method: input.payment_method.clone(),
-                has_payment_token: false,
-                card_last4: None,
+                has_payment_token: input.payment_token.is_some(),
+                card_last4: input.card_last4.clone(),
                 complimentary: false,
                 lines,
                 payments: Vec::new(),
@@ -282,6 +290,14 @@ impl OrderService {
                 amount: Set(p.order.total_amount.amount()),
                 paid_at: Set(at),
                 recorded_at: Set(at),
+                capture_status: Set(match (p.status, p.authorised_only) {
+                    (PaymentResult::Failed, _) => None,
+                    (PaymentResult::Paid, true) => Some(CaptureStatus::Authorised),
+                    (PaymentResult::Paid, false) => Some(CaptureStatus::Captured),
+                }),
+                captured_amount: Set((p.status == PaymentResult::Paid && !p.authorised_only)
+                    .then(|| p.order.total_amount.amount())),
+                captured_at: Set((p.status == PaymentResult::Paid && !p.authorised_only).then_some(at)),
                 ..Default::default()
             })
             .collect();

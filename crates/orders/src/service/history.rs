@@ -9,7 +9,9 @@ use super::create::{line_rows, order_lines, order_total};
 use super::{OrderService, append};
 use crate::OrdersError;
 use crate::entity::{order, order_line, payment};
-use crate::model::{LineInput, LineStatus, OrderSource, OrderStatus, PaymentResult, PaymentStatus, Receiver};
+use crate::model::{
+    CaptureStatus, LineInput, LineStatus, OrderSource, OrderStatus, PaymentResult, PaymentStatus, Receiver,
+};
 use catalog::Category;
 use chrono::{DateTime, SubsecRound, Utc};
 use members::{Account, service as members_service};
@@ -217,6 +219,9 @@ impl OrderService {
                 amount: Set(total.amount()),
                 paid_at: Set(paid_at),
                 recorded_at: Set(at),
+                capture_status: Set(Some(CaptureStatus::Captured)),
+                captured_amount: Set(Some(total.amount())),
+                captured_at: Set(Some(paid_at)),
                 ..Default::default()
             }
             .insert(txn)

@@ -293,6 +293,9 @@ pub(super) async fn load_orders(
             status: row.status,
             amount: Money::new(row.amount),
             paid_at: row.paid_at,
+            capture: row.capture_status,
+            captured_amount: row.captured_amount.map(Money::new),
+            captured_at: row.captured_at,
         });
     }
     let member_ids: Vec<i64> = rows.iter().filter_map(|r| r.member_id).collect();

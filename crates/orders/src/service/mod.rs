@@ -2,6 +2,7 @@
 //! appends its events to the log in the same transaction (R12).
 
 mod batch;
+mod capture;
 mod create;
 mod history;
 mod load;
@@ -17,6 +18,7 @@ use platform_core::events::{self, NewEvent};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 
 pub use batch::{AutoOrder, BatchPayment, Plans};
+pub use capture::CaptureSummary;
 pub use history::{HistoryImported, HistoryOrder, HistoryStatus, MAX_LEGACY_ORDER_NO};
 pub use load::{
     OrderRef, PaidLine, find_by_channel, find_order, find_orders, paid_lines, paid_lines_of, paid_since,

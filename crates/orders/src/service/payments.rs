@@ -5,7 +5,7 @@ use super::load::{find_order, order_row};
 use super::{OrderService, append};
 use crate::OrdersError;
 use crate::entity::{order, payment};
-use crate::model::{Order, OrderStatus, PaymentReport, PaymentResult, PaymentStatus};
+use crate::model::{CaptureStatus, Order, OrderStatus, PaymentReport, PaymentResult, PaymentStatus};
 use chrono::{DateTime, Utc};
 use members::{Account, service as members_service};
 use platform_core::Money;
@@ -132,6 +132,10 @@ impl OrderService {
             amount: Set(report.amount),
             paid_at: Set(paid_at),
             recorded_at: Set(at),
+            // The payment service reports money taken.
+            capture_status: Set((report.status == PaymentResult::Paid).then_some(CaptureStatus::Captured)),
+            captured_amount: Set((report.status == PaymentResult::Paid).then_some(report.amount)),
+            captured_at: Set((report.status == PaymentResult::Paid).then_some(paid_at)),
             ..Default::default()
         }
         .insert(&txn)

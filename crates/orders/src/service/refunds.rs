@@ -3,11 +3,13 @@
 //! open during the call; the answer settles it REFUNDED or DECLINED; a lost answer leaves it UNKNOWN, and
 //! whoever asks for the same key next settles it by lookup first — never two refunds for one key. The
 //! refunds of an order (settled or not) never exceed what was paid: checked with the order's row locked.
+//! A payment only authorised (R23, delayed capture) is refunded without the gateway: the refund is kept off
+//! what `CAPTURE_PAYMENTS` captures.
 
 use super::OrderService;
 use crate::OrdersError;
 use crate::entity::{order, payment, refund};
-use crate::model::{PaymentResult, PaymentStatus};
+use crate::model::{CaptureStatus, PaymentResult, PaymentStatus};
 use chrono::{DateTime, Utc};
 use payments::{GatewayError, PaymentGateway, RefundOutcome, RefundRequest};
 use platform_core::Money;
@@ -204,13 +206,35 @@ impl OrderService {
                 ),
             ));
         }
+        // R23: what is only authorised is not taken yet — the refund is kept off the capture
+        // (`CAPTURE_PAYMENTS` captures what is left, or voids it), with no call to the gateway.
+        let uncaptured = match paid.capture_status {
+            Some(CaptureStatus::Authorised) => true,
+            Some(CaptureStatus::Capturing) => {
+                return Err(OrdersError::conflict(
+                    "orderNo",
+                    format!(
+                        "the payment of order {} is being captured; ask again in a minute with the same key",
+                        input.order_no
+                    ),
+                ));
+            }
+            _ => false,
+        };
+        let (status, refund_id) = if uncaptured {
+            (RefundStatus::Refunded, Some(format!("uncaptured:{}", paid.transaction_id)))
+        } else {
+            (RefundStatus::Pending, None)
+        };
         let intent = refund::ActiveModel {
             order_id: Set(row.id),
             idempotency_key: Set(key.to_owned()),
             transaction_id: Set(paid.transaction_id),
             amount: Set(input.amount.amount()),
             reason: Set(reason.to_owned()),
-            status: Set(RefundStatus::Pending.as_str().to_owned()),
+            status: Set(status.as_str().to_owned()),
+            refund_id: Set(refund_id.clone()),
+            settled_at: Set(uncaptured.then_some(at)),
             created_at: Set(at),
             ..Default::default()
         }
@@ -218,6 +242,16 @@ impl OrderService {
         .await;
         match intent {
             Ok(intent) => {
+                if uncaptured {
+                    let event = NewEvent {
+                        event_type: "payment.refunded",
+                        subject: format!("order:{}", input.order_no),
+                        payload: json!({ "orderNo": input.order_no, "amount": intent.amount,
+                                         "idempotencyKey": intent.idempotency_key, "refundId": refund_id,
+                                         "reason": intent.reason, "uncaptured": true }),
+                    };
+                    events::append(&txn, event, at).await?;
+                }
                 txn.commit().await?;
                 Ok(intent)
             }

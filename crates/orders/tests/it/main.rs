@@ -4,6 +4,7 @@
 
 mod create;
 mod payments;
+mod reconcile;
 mod refunds;
 
 use catalog::Catalog;

@@ -3,8 +3,12 @@
 use super::codes::{Answer, classify};
 use super::crypto::Keys;
 use super::{merchant_trade_no, split_transaction_id, transaction_id};
-use crate::{ChargeOutcome, ChargeRequest, GatewayError, PaymentGateway, RefundOutcome, RefundRequest};
+use crate::{
+    CaptureMode, CaptureOutcome, CaptureRequest, ChargeOutcome, ChargeRequest, GatewayError, PaymentGateway,
+    RefundOutcome, RefundRequest,
+};
 use chrono::Utc;
+use platform_core::Money;
 use platform_core::settings::EcpaySettings;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -21,6 +25,7 @@ pub struct EcpayGateway {
     payment_url: String,
     item_name: String,
     http: reqwest::Client,
+    capture: CaptureMode,
 }
 
 impl EcpayGateway {
@@ -58,7 +63,53 @@ impl EcpayGateway {
             payment_url: settings.payment_url.trim_end_matches('/').to_owned(),
             item_name: settings.item_name.clone(),
             http,
+            capture: CaptureMode::Immediate,
         })
+    }
+
+    /// The same adapter, capturing as `mode` says: with `Delayed` the merchant's ECPay account closes
+    /// trades by hand (手動關帳) and `capture` closes them (`DoAction` `C`).
+    pub fn with_capture(self, mode: CaptureMode) -> Self {
+        EcpayGateway { capture: mode, ..self }
+    }
+
+    /// `DoAction` `action` (`C` close, `N` give up, `R` refund) of `amount` on our transaction
+    /// `transaction_id`: ECPay's answer, or `None` for an id that is not ECPay's.
+    async fn do_action(
+        &self,
+        transaction_id: &str,
+        action: &str,
+        amount: Money,
+    ) -> Result<Option<Value>, GatewayError> {
+        let Some((trade_no, ecpay_no)) = split_transaction_id(transaction_id) else {
+            return Ok(None);
+        };
+        let data = json!({
+            "MerchantID": self.merchant_id,
+            "MerchantTradeNo": trade_no,
+            "TradeNo": ecpay_no,
+            "Action": action,
+            "TotalAmount": amount.amount(),
+        });
+        Ok(Some(self.call(format!("{}/1.0.0/Credit/DoAction", self.payment_url), data).await?))
+    }
+
+    /// A close (`C`) or give-up (`N`) of an authorised trade.
+    async fn authorisation(
+        &self,
+        request: &CaptureRequest,
+        action: &str,
+    ) -> Result<CaptureOutcome, GatewayError> {
+        let Some(answer) = self.do_action(&request.transaction_id, action, request.amount).await? else {
+            return Ok(CaptureOutcome::Refused { reason: "not an ECPay transaction".into() });
+        };
+        match classify(rtn_code(&answer), &rtn_msg(&answer)) {
+            Answer::Done => Ok(CaptureOutcome::Done),
+            Answer::Transient(reason) => Err(GatewayError::Transient(reason)),
+            Answer::Duplicate | Answer::Declined(_) => Ok(CaptureOutcome::Refused {
+                reason: format!("ecpay {}: {}", rtn_code(&answer), rtn_msg(&answer)),
+            }),
+        }
     }
 
     /// Sends `data` to `url` in ECPay's envelope and returns the decrypted `Data` of the answer.
@@ -168,17 +219,10 @@ impl PaymentGateway for EcpayGateway {
     }
 
     async fn refund(&self, request: &RefundRequest) -> Result<RefundOutcome, GatewayError> {
-        let Some((trade_no, ecpay_no)) = split_transaction_id(&request.transaction_id) else {
+        let Some(answer) = self.do_action(&request.transaction_id, "R", request.amount).await? else {
             return Ok(RefundOutcome::Declined { reason: "not an ECPay transaction".into() });
         };
-        let data = json!({
-            "MerchantID": self.merchant_id,
-            "MerchantTradeNo": trade_no,
-            "TradeNo": ecpay_no,
-            "Action": "R",
-            "TotalAmount": request.amount.amount(),
-        });
-        let answer = self.call(format!("{}/1.0.0/Credit/DoAction", self.payment_url), data).await?;
+        let ecpay_no = split_transaction_id(&request.transaction_id).map(|(_, no)| no).unwrap_or_default();
         match classify(rtn_code(&answer), &rtn_msg(&answer)) {
             Answer::Done => Ok(RefundOutcome::Refunded {
                 refund_id: format!("{ecpay_no}:R:{}", merchant_trade_no(&request.idempotency_key)),
@@ -188,6 +232,18 @@ impl PaymentGateway for EcpayGateway {
                 reason: format!("ecpay {}: {}", rtn_code(&answer), rtn_msg(&answer)),
             }),
         }
+    }
+
+    fn capture_mode(&self) -> CaptureMode {
+        self.capture
+    }
+
+    async fn capture(&self, request: &CaptureRequest) -> Result<CaptureOutcome, GatewayError> {
+        self.authorisation(request, "C").await
+    }
+
+    async fn void(&self, request: &CaptureRequest) -> Result<CaptureOutcome, GatewayError> {
+        self.authorisation(request, "N").await
     }
 
     /// ECPay keeps no refund under our key: a refund whose answer was lost is settled by reconciliation

@@ -361,5 +361,7 @@ fn auto_order(
         amount: row.deduct_price,
         shipping_fee: row.shipping_fee,
         payment_method: row.payment_method.clone(),
+        payment_token: row.payment_token.clone(),
+        card_last4: row.payment_card.clone(),
     }
 }

@@ -88,12 +88,14 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
                         order: &d.order,
                         transaction_id: transaction_id.clone(),
                         status: PaymentResult::Paid,
+                        authorised_only: self.gateway.capture_mode() == payments::CaptureMode::Delayed,
                     }),
                 },
                 Settlement::Failed { .. } => payments.push(BatchPayment {
                     order: &d.order,
                     transaction_id: d.intent.idempotency_key.clone(),
                     status: PaymentResult::Failed,
+                    authorised_only: false,
                 }),
             }
         }
