@@ -22,6 +22,7 @@ mod metrics;
 mod nested;
 mod operations;
 mod orders;
+mod payments;
 mod queries;
 mod renewals;
 mod support;
