@@ -91,3 +91,29 @@ async fn r23_a_lost_ecpay_answer_is_reconciled_by_querying_the_trade_not_by_char
         });
     }
 }
+
+#[tokio::test]
+async fn r23_a_delayed_ecpay_charge_is_closed_by_the_capture_run() {
+    for db in test_support::databases().await {
+        let stage = EcpayStage::start(Duration::ZERO, Duration::ZERO).await.unwrap();
+        stage.set_manual_close(true);
+        let gateway = ecpay(&stage, Duration::from_secs(5)).with_capture(payments::CaptureMode::Delayed);
+        let one = created(&db, 4, "card_ok_delayed").await;
+        let run = runner(&db, gateway.clone(), RenewalSettings::default());
+        let day = one.deduct_date;
+        assert_eq!(run.run(Due::Scheduled, day, on(day)).await.unwrap().charged, 1, "{}", db.label());
+        let trade = || stage.with_ledger(|l| l.trades.values().next().map(|t| (t.closed, t.voided)));
+        assert_eq!(trade(), Some((None, false)), "authorised only");
+        assert_eq!(count(&db.conn, "payments WHERE capture_status = 'AUTHORISED'").await, 1);
+        let calendar = BusinessCalendar::default();
+        let next = day.succ_opt().unwrap();
+        let done = crate::fixtures::orders(&db)
+            .capture_payments(&gateway, calendar.start_of(next), Duration::from_secs(5), on(next))
+            .await
+            .unwrap();
+        assert_eq!(done.captured, 1, "{done:?}");
+        assert_eq!(trade(), Some((Some(3480), false)), "closed at ECPay (DoAction C)");
+        let auto = "payments p JOIN orders o ON o.id = p.order_id WHERE o.source = 'AUTO' AND p.capture_status = 'CAPTURED' AND p.captured_amount = 3480";
+        assert_eq!(count(&db.conn, auto).await, 1);
+    }
+}
