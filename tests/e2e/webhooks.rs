@@ -319,3 +319,38 @@ async fn r13_a_long_run_job_answers_running_and_finishes_in_the_background() {
         assert_eq!(log.lock().unwrap().len(), 1);
     }
 }
+
+/// Issue #15: the breaker of an endpoint that gives no response holds across `DISPATCH_WEBHOOKS` runs (one
+/// dispatcher per process, shared by the job and the in-server loop): a second run does not knock on it again.
+#[tokio::test]
+async fn r12_the_breaker_of_a_silent_endpoint_holds_across_dispatch_runs() {
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}/hook", listener.local_addr().unwrap())
+    };
+    let configure = |s: &mut platform_core::Settings| {
+        s.webhooks.allow_private_networks = true;
+        s.webhooks.retry_schedule_secs = vec![0; 8];
+    };
+    for server in servers(configure).await {
+        let admin = server.token(Role::Admin, "ops");
+        let register = r#"mutation($url: String!) { createWebhookEndpoint(input: { url: $url, events: ["*"] }) { id } }"#;
+        assert!(server.graphql_as(&admin, register, json!({ "url": closed })).await["errors"].is_null());
+        let member = r#"mutation { upsertMember(input: { account: "silent@example.com" }) { account } }"#;
+        let service = server.token(Role::Service, "ec-backend");
+        assert!(server.graphql_as(&service, member, json!({})).await["errors"].is_null());
+        let run = r#"mutation { runJob(name: DISPATCH_WEBHOOKS) { status failed } }"#;
+        let first = server.graphql_as(&admin, run, json!({})).await;
+        assert_eq!(first["data"]["runJob"]["status"], "SUCCEEDED", "{}: {first}", server.label());
+        let attempts = "SELECT CAST(COALESCE(SUM(attempts), 0) AS TEXT) FROM webhook_deliveries";
+        let after_first = crate::support::text(&server.db.conn, attempts).await.unwrap();
+        assert_eq!(after_first, "2", "two silent rounds open the breaker");
+        let second = server.graphql_as(&admin, run, json!({})).await;
+        assert_eq!(second["data"]["runJob"]["status"], "SUCCEEDED", "{second}");
+        assert_eq!(
+            crate::support::text(&server.db.conn, attempts).await.unwrap(),
+            after_first,
+            "the second run skips the endpoint: its breaker is still open"
+        );
+    }
+}

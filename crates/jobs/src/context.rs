@@ -1,5 +1,5 @@
-//! What a job run needs: the database, the settings, the catalog, the order service, the payment gateway
-//! and the e-mail templates and mailer. Built once per process (server or CLI) and shared: the server's
+//! What a job run needs: the database, the settings, the catalog, the order service, the payment gateway,
+//! the e-mail templates and mailer, and the webhook dispatcher. Built once per process (server or CLI) and shared: the server's
 //! API, its scheduler and its `runJob` use the same one (one catalog cache, one order service, one
 //! gateway).
 
@@ -30,6 +30,9 @@ pub struct JobContext {
     pub templates: Arc<notify::email::Templates>,
     /// The e-mail dispatcher.
     pub mailer: notify::email::Mailer,
+    /// The webhook dispatcher: one per process, so its breakers (endpoints that stopped answering) hold
+    /// across the in-server loop's rounds and every `DISPATCH_WEBHOOKS` run.
+    pub dispatcher: notify::Dispatcher,
     /// The clock of real-time steps (leases, what is due to send now); the system clock outside tests.
     pub clock: platform_core::Clock,
 }
@@ -48,6 +51,8 @@ impl JobContext {
         );
         let templates = Arc::new(notify::email::Templates::load(settings.email.templates_dir.as_deref())?);
         let mailer = notify::email::Mailer::new(db.clone(), &settings.email, templates.clone())?;
+        let dispatcher =
+            notify::Dispatcher::new(db.clone(), notify::DispatchSettings::from(settings.as_ref()))?;
         Ok(JobContext {
             db,
             settings,
@@ -57,6 +62,7 @@ impl JobContext {
             gateway,
             templates,
             mailer,
+            dispatcher,
             clock: platform_core::Clock::System,
         })
     }

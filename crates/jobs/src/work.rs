@@ -158,10 +158,8 @@ impl Job for DispatchWebhooks {
     ) -> anyhow::Result<()> {
         notify::slack::sync_endpoint(&ctx.db, ctx.settings.slack.webhook_url.is_some(), ctx.clock.now())
             .await?;
-        let dispatcher =
-            notify::Dispatcher::new(ctx.db.clone(), notify::DispatchSettings::from(ctx.settings.as_ref()))?;
         loop {
-            let round = dispatcher.run_once(ctx.clock.now()).await?;
+            let round = ctx.dispatcher.run_once(ctx.clock.now()).await?;
             progress.add(round.delivered, round.failed + round.dead);
             if round.attempted == 0 {
                 return Ok(());

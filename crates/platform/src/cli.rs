@@ -376,10 +376,10 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
         auth::KeySource::Configured => None,
     };
     tokio::spawn(sweep::run_in_server(db.clone(), settings.clone()));
-    tokio::spawn(webhooks::run_in_server(db.clone(), settings.clone()));
     tokio::spawn(crate::watch::run_in_server(db.clone(), settings.clone()));
-    // One set of services for the API, the scheduler and `runJob`.
+    // One set of services for the API, the scheduler, the webhook loop and `runJob`.
     let services = jobs::JobContext::new(db, std::sync::Arc::new(settings.clone()))?;
+    tokio::spawn(webhooks::run_in_server(services.clone()));
     schedule::start(&services);
     let server = http::Server::bind(&settings, &services, authenticator).await?;
     let addr = server.local_addr()?;

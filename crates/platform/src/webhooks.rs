@@ -1,24 +1,17 @@
 //! The webhook dispatcher inside the server: a round every `webhooks.dispatch_interval_ms`, at once again
 //! while rounds find work. Several instances may run it together (see `notify::dispatch`).
 
-use notify::{DispatchSettings, Dispatcher};
-use platform_core::Settings;
 use sea_orm::DatabaseConnection;
 use std::time::Duration;
 
-/// Runs the dispatcher until the process ends; failures are logged and retried next round.
-pub async fn run_in_server(db: DatabaseConnection, settings: Settings) {
+/// Runs the process's dispatcher (the job context's: `DISPATCH_WEBHOOKS` runs share its breakers) until the
+/// process ends; failures are logged and retried next round.
+pub async fn run_in_server(ctx: jobs::JobContext) {
+    let (db, settings, dispatcher) = (ctx.db.clone(), ctx.settings.clone(), ctx.dispatcher.clone());
     let interval = settings.webhooks.dispatch_interval_ms;
     if interval == 0 {
         return;
     }
-    let dispatcher = match Dispatcher::new(db.clone(), DispatchSettings::from(&settings)) {
-        Ok(dispatcher) => dispatcher,
-        Err(err) => {
-            tracing::error!(error = %format!("{err:#}"), "webhook dispatcher cannot start");
-            return;
-        }
-    };
     if let Err(err) =
         notify::slack::sync_endpoint(&db, settings.slack.webhook_url.is_some(), chrono::Utc::now()).await
     {

@@ -24,6 +24,9 @@ struct Ready {
     row: renewal::Model,
     order: Order,
     intent: charge::Model,
+    /// The payer's contact as read for the AUTO order (the settlement's e-mail uses it; `None` for an
+    /// open intent reconciled without preparing, whose contact the settlement reads).
+    contact: Option<members::service::Contact>,
 }
 
 /// Renewals that could not go through a step, with why (their claims stay until the lease ends).
@@ -54,7 +57,7 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
         for row in unsettled {
             let Some(intent) = open.remove(&row.id) else { continue };
             match orders::service::find_order(&self.db, &intent.order_no).await? {
-                Some(order) => reconciling.push(Ready { row, order, intent }),
+                Some(order) => reconciling.push(Ready { row, order, intent, contact: None }),
                 None => {
                     failures.push((row.id, anyhow::anyhow!("order {} is missing", intent.order_no).into()))
                 }
@@ -239,7 +242,8 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
                 let intent = written
                     .remove(&row.id)
                     .ok_or_else(|| anyhow::anyhow!("intent of renewal {} vanished", row.id))?;
-                Ok(Ready { row, order, intent })
+                let contact = contacts.get(&row.customer_id).cloned();
+                Ok(Ready { row, order, intent, contact })
             })
             .collect()
     }
@@ -332,7 +336,7 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
 
 impl Ready {
     fn decided(self, outcome: ChargeOutcome) -> Decided {
-        Decided { row: self.row, order: self.order, intent: self.intent, outcome }
+        Decided { row: self.row, order: self.order, intent: self.intent, contact: self.contact, outcome }
     }
 }
 

@@ -36,6 +36,8 @@ pub(super) struct Decided {
     pub(super) row: renewal::Model,
     pub(super) order: Order,
     pub(super) intent: charge::Model,
+    /// The payer's contact, when the preparation read it.
+    pub(super) contact: Option<members::service::Contact>,
     pub(super) outcome: ChargeOutcome,
 }
 
@@ -108,11 +110,17 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
         let paid_orders: Vec<String> = executed.iter().map(|d| d.order.order_no.clone()).collect();
         entitlements::batch::grant_orders_in(&txn, self.calendar, &paid_orders, at).await?;
 
-        let contacts = members::service::contacts_of(
-            &txn,
-            &settled.iter().map(|(d, _)| (d.row.customer_id, d.row.member_id)).collect::<Vec<_>>(),
-        )
-        .await?;
+        // The contacts the preparation read; only reconciled intents' are read here.
+        let unread: Vec<(i64, Option<i64>)> = settled
+            .iter()
+            .filter(|(d, _)| d.contact.is_none())
+            .map(|(d, _)| (d.row.customer_id, d.row.member_id))
+            .collect();
+        let contacts = if unread.is_empty() {
+            HashMap::new()
+        } else {
+            members::service::contacts_of(&txn, &unread).await?
+        };
         let deducts = self.next_deduct_dates(&txn, &executed).await?;
         let today = self.calendar.date_of(at);
         let mut events: Vec<NewEvent> = Vec::new();
@@ -131,7 +139,7 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
                             "amount": d.intent.amount, "attempt": d.intent.attempt, "reason": reason }),
                 ));
             }
-            let (to, name) = addressee(contacts.get(&d.row.customer_id));
+            let (to, name) = addressee(d.contact.as_ref().or_else(|| contacts.get(&d.row.customer_id)));
             let mut data = mail_data(&d.row, &name, Some(&d.order.order_no), &self.settings.card_update_url);
             let regarding = format!("renewal:{}", d.row.id);
             let base = json!({ "orderNo": d.order.order_no, "amount": d.intent.amount, "attempt": d.intent.attempt });
