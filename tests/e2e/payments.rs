@@ -9,25 +9,15 @@ use crate::support::servers;
 use chrono::NaiveDate;
 use members::Role;
 use serde_json::{Value, json};
-use std::process::Command;
 use test_support::count;
 
-const BIN: &str = env!("CARGO_BIN_EXE_platform");
 const RUN_JOB: &str = r#"mutation($name: JobName!, $asOf: Date) { runJob(name: $name, asOf: $asOf) { status processed failed error } }"#;
 const PAYMENTS: &str = r#"query($no: String!) { order(orderNo: $no) { payments { transactionId status amount capture capturedAmount capturedAt } } }"#;
 
 /// Runs `platform --database-url <url> <args>` in `folder`: (success, stdout + stderr).
 fn platform(folder: &std::path::Path, url: &str, args: &[&str]) -> (bool, String) {
-    let output = Command::new(BIN)
-        .current_dir(folder)
-        .env("PLATFORM_LOG__FILTER", "warn")
-        .args(["--database-url", url])
-        .args(args)
-        .output()
-        .unwrap();
-    let text =
-        format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    (output.status.success(), text)
+    let all: Vec<&str> = ["--database-url", url].into_iter().chain(args.iter().copied()).collect();
+    crate::support::platform_cli(folder, &all)
 }
 
 #[tokio::test]

@@ -116,3 +116,17 @@ pub(crate) async fn text(db: &sea_orm::DatabaseConnection, sql: &str) -> Option<
         .unwrap()?;
     row.try_get_by_index::<Option<String>>(0).unwrap()
 }
+
+/// Runs the real `platform` binary in `folder` with `args` (logs at warn): whether it succeeded, and its
+/// standard output followed by its standard error.
+pub(crate) fn platform_cli(folder: &std::path::Path, args: &[&str]) -> (bool, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_platform"))
+        .current_dir(folder)
+        .env("PLATFORM_LOG__FILTER", "warn")
+        .args(args)
+        .output()
+        .unwrap();
+    let text =
+        format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    (output.status.success(), text)
+}

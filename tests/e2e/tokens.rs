@@ -8,10 +8,8 @@ use crate::support::servers;
 use members::Role;
 use platform_core::tokens::TokenKeys;
 use serde_json::json;
-use std::process::Command;
 use test_support::{count, execute};
 
-const BIN: &str = env!("CARGO_BIN_EXE_platform");
 /// The built-in development key (what the in-process server sealed with), in base64.
 const DEV: &str = "cGxhdGZvcm0tZGV2ZWxvcG1lbnQtdG9rZW4ta2V5ISE=";
 const K1: &str = "MTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTE=";
@@ -21,18 +19,12 @@ const WRONG_K1: &str = "OTk5OTk5OTk5OTk5OTk5OTk5OTk5OTk5OTk5OTk5OTk=";
 fn platform(folder: &std::path::Path, url: &str, keys: &str, args: &[&str]) -> (bool, String) {
     let config = folder.join("platform.toml");
     std::fs::write(&config, format!("[payments]\n{keys}\n")).unwrap();
-    let output = Command::new(BIN)
-        .current_dir(folder)
-        .env("PLATFORM_LOG__FILTER", "warn")
-        .arg("--config")
-        .arg(&config)
-        .args(["--database-url", url])
-        .args(args)
-        .output()
-        .unwrap();
-    let text =
-        format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    (output.status.success(), text)
+    let config = config.to_string_lossy().into_owned();
+    let all: Vec<&str> = ["--config", config.as_str(), "--database-url", url]
+        .into_iter()
+        .chain(args.iter().copied())
+        .collect();
+    crate::support::platform_cli(folder, &all)
 }
 
 #[tokio::test]
@@ -117,12 +109,10 @@ async fn r23_payment_tokens_are_sealed_at_rest_and_rotated() {
         let (ok, text) = {
             let folder = folder.path();
             std::fs::write(folder.join("platform.toml"), "production = true\n").unwrap();
-            let output = Command::new(BIN)
-                .current_dir(folder)
-                .args(["--config", "platform.toml", "--database-url", url, "migrate"])
-                .output()
-                .unwrap();
-            (output.status.success(), String::from_utf8_lossy(&output.stderr).into_owned())
+            crate::support::platform_cli(
+                folder,
+                &["--config", "platform.toml", "--database-url", url, "migrate"],
+            )
         };
         assert!(!ok && text.contains("payments.token_keys"), "{text}");
     }
