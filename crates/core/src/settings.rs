@@ -12,9 +12,11 @@ use std::path::{Path, PathBuf};
 
 mod batch;
 mod ops;
+mod secrets;
 
 pub use batch::{EcpaySettings, EmailSettings, GatewaySettings, JobSchedule, JobSettings, RenewalSettings};
 pub use ops::{AlertThresholds, ErpSettings, MetricsSettings, OpsSettings, SlackSettings};
+pub use secrets::{PaymentSettings, Secret, TokenKeySetting};
 
 /// The name of the settings file looked for in the working directory when none is given.
 pub const DEFAULT_CONFIG_FILE: &str = "platform.toml";
@@ -223,78 +225,6 @@ pub enum TokenAlgorithm {
     EdDSA,
 }
 
-/// Payment tokens at rest (R23): the AES-256-GCM keys that seal them.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct PaymentSettings {
-    /// Every key that may have sealed a stored token: `{ id, key }`, the key 32 bytes in base64
-    /// (`openssl rand -base64 32`). Keep an old key until `platform rotate-token-key` has re-sealed its
-    /// tokens. Empty (the default): the built-in development key, refused in production.
-    pub token_keys: Vec<TokenKeySetting>,
-    /// The id of the key that seals new tokens; required with `token_keys`.
-    pub active_token_key: Option<String>,
-}
-
-/// One token key.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TokenKeySetting {
-    /// Its id, written beside each token it seals.
-    pub id: String,
-    /// 32 bytes, base64.
-    pub key: Secret,
-}
-
-impl PaymentSettings {
-    /// The keys of these settings; `production` refuses to run without its own.
-    pub fn token_keys(
-        &self,
-        production: bool,
-    ) -> Result<crate::tokens::TokenKeys, crate::tokens::TokenError> {
-        use crate::tokens::{TokenError, TokenKeys};
-        if self.token_keys.is_empty() {
-            if production {
-                return Err(TokenError::Settings(
-                    "production needs its own keys (payments.token_keys and payments.active_token_key); the \
-                     built-in development key is refused"
-                        .into(),
-                ));
-            }
-            return Ok(TokenKeys::development());
-        }
-        let active = self.active_token_key.as_deref().ok_or_else(|| {
-            TokenError::Settings("payments.active_token_key is required with token_keys".into())
-        })?;
-        if production && active == crate::tokens::DEV_KEY_ID {
-            return Err(TokenError::Settings("production refuses the key id \"dev\"".into()));
-        }
-        TokenKeys::new(self.token_keys.iter().map(|k| (k.id.as_str(), k.key.expose())), active)
-    }
-}
-
-/// A secret setting: never shown by `Debug`, so it cannot reach a log line by accident.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret value.
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
-    }
-
-    /// The secret itself, for the one place that needs it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(**redacted**)")
-    }
-}
-
 /// Logging settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -449,57 +379,4 @@ impl From<&Settings> for crate::BusinessCalendar {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn defaults_are_the_documented_ones() {
-        let s = Settings::default();
-        assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
-        assert_eq!(s.time_zone, chrono_tz::Asia::Taipei);
-        assert_eq!(s.effective_database_url(), "sqlite://data/platform.db?mode=rwc");
-        assert!(s.graphiql_enabled() && s.introspection_enabled());
-        let prod = Settings { production: true, ..Settings::default() };
-        assert!(!prod.graphiql_enabled() && !prod.introspection_enabled());
-    }
-
-    #[test]
-    fn secrets_never_show_in_debug_output() {
-        let mut s = Settings::default();
-        s.auth.secret = Some(Secret::new("do-not-print-me-0123456789abcdef"));
-        s.email.smtp_url = Some(Secret::new("smtp://user:do-not-print-me-either@127.0.0.1:25"));
-        let shown = format!("{s:?}");
-        assert!(!shown.contains("do-not-print-me"), "{shown}");
-        assert!(shown.contains("redacted"));
-    }
-
-    #[test]
-    fn example_file_documents_exactly_the_defaults() {
-        let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../../platform.example.toml");
-        let loaded: Settings = Figment::from(Toml::file(example)).extract().unwrap();
-        assert_eq!(loaded, Settings::default());
-    }
-
-    #[test]
-    fn toml_file_overrides_defaults_and_rejects_unknown_keys() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("p.toml");
-        std::fs::write(
-            &file,
-            "listen = \"0.0.0.0:9000\"\ntime_zone = \"Asia/Tokyo\"\n[graphql]\nmax_depth = 5\n",
-        )
-        .unwrap();
-        let s = Settings::load(Some(&file)).unwrap();
-        assert_eq!(s.listen.port(), 9000);
-        assert_eq!(s.time_zone, chrono_tz::Asia::Tokyo);
-        assert_eq!(s.graphql.max_depth, 5);
-        assert_eq!(s.graphql.max_complexity, 1000);
-
-        std::fs::write(&file, "lisen = \"0.0.0.0:9000\"\n").unwrap();
-        let err = Settings::load(Some(&file)).unwrap_err().to_string();
-        assert!(err.contains("lisen"), "{err}");
-
-        let missing = Settings::load(Some(&dir.path().join("nope.toml"))).unwrap_err().to_string();
-        assert!(missing.contains("does not exist"), "{missing}");
-    }
-}
+mod tests;
