@@ -283,43 +283,8 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
         txn: &impl ConnectionTrait,
         executed: &[&Decided],
     ) -> Result<HashMap<i64, NaiveDate>, RenewalsError> {
-        if executed.is_empty() {
-            return Ok(HashMap::new());
-        }
-        let customers: Vec<i64> = executed.iter().map(|d| d.row.customer_id).collect();
-        let members: Vec<i64> = executed.iter().filter_map(|d| d.row.member_id).collect();
-        let mut codes: Vec<String> =
-            executed.iter().flat_map(|d| d.row.product_codes.split(',').map(str::to_owned)).collect();
-        codes.sort_unstable();
-        codes.dedup();
-        let dues = entitlements::query::due_dates_of(txn, &customers, &members, &codes).await?;
-        let mut by_holder: HashMap<(bool, i64, &str), NaiveDate> = HashMap::new();
-        for due in &dues {
-            if let Some(id) = due.customer_id {
-                by_holder.insert((false, id, due.product_code.as_str()), due.right_due_date);
-            }
-            if let Some(id) = due.member_id {
-                by_holder.insert((true, id, due.product_code.as_str()), due.right_due_date);
-            }
-        }
-        Ok(executed
-            .iter()
-            .filter_map(|d| {
-                let earliest = d
-                    .row
-                    .product_codes
-                    .split(',')
-                    .flat_map(|code| {
-                        let of_customer = by_holder.get(&(false, d.row.customer_id, code)).copied();
-                        let of_member =
-                            d.row.member_id.and_then(|m| by_holder.get(&(true, m, code)).copied());
-                        [of_customer, of_member]
-                    })
-                    .flatten()
-                    .min()?;
-                crate::rules::deduct_date([earliest]).map(|day| (d.row.id, day))
-            })
-            .collect())
+        let rows: Vec<&renewal::Model> = executed.iter().map(|d| &d.row).collect();
+        crate::service::deduct_dates_of(txn, &rows).await
     }
 }
 

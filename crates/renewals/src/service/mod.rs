@@ -20,7 +20,7 @@ mod deduct;
 mod manage;
 mod read;
 
-pub(crate) use deduct::{Holder, holder_deduct_date, move_deduct_date};
+pub(crate) use deduct::{Holder, deduct_dates_of, holder_deduct_date, move_deduct_date};
 use deduct::{join, reschedule};
 use manage::check_card;
 pub(crate) use manage::ensure_idle;
