@@ -50,10 +50,7 @@ impl Job for ReconcilePayments {
                 ctx.settings.gateway.kind
             );
         };
-        let rows = settled
-            .into_iter()
-            .map(|s| orders::reconcile::SettlementRow { transaction_id: s.transaction_id, amount: s.amount })
-            .collect();
+        let rows = settled.into_iter().map(Into::into).collect();
         let report =
             orders::reconcile::reconcile(&ctx.db, day, bounds, orders::reconcile::Source::Gateway, rows, at)
                 .await?;

@@ -77,10 +77,10 @@ pub fn scheduled(ctx: &JobContext) -> Vec<(JobName, u64)> {
     if !s.erp.shipping_notices_at.is_empty() {
         all.push((JobName::SendShippingNotices, 86_400));
     }
-    if s.gateway.capture.eq_ignore_ascii_case("DELAYED") {
+    if s.gateway.captures_later() {
         all.push((JobName::CapturePayments, 86_400));
     }
-    if !s.gateway.reconcile_at.is_empty() && s.gateway.kind == "simulated" {
+    if s.gateway.reconciles_daily() {
         all.push((JobName::ReconcilePayments, 86_400));
     }
     all

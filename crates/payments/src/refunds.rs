@@ -4,6 +4,7 @@
 //! so two refunds at once cannot both pass). A charge made elsewhere (an EC's payment reported by callback)
 //! is refunded on the token's word. One row per key in `simulated_refunds`.
 
+use crate::simulated::unreadable;
 use crate::{GatewayError, RefundOutcome, RefundRequest, SimulatedGateway};
 use chrono::Utc;
 use platform_core::Money;
@@ -45,11 +46,6 @@ pub struct Refund {
     pub amount: Money,
     /// The decision.
     pub outcome: RefundOutcome,
-}
-
-fn unreadable(err: sea_orm::DbErr) -> GatewayError {
-    tracing::warn!(error = %err, "simulated gateway: refund ledger failed");
-    GatewayError::Transient("the simulated gateway's ledger cannot be used".to_owned())
 }
 
 impl SimulatedGateway {

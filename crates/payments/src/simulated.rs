@@ -201,7 +201,8 @@ impl SimulatedGateway {
     }
 }
 
-fn unreadable(err: sea_orm::DbErr) -> GatewayError {
+/// A ledger failure, for the caller: transient (nothing was decided), logged here.
+pub(crate) fn unreadable(err: sea_orm::DbErr) -> GatewayError {
     tracing::warn!(error = %err, "simulated gateway: ledger failed");
     GatewayError::Transient("the simulated gateway's ledger cannot be used".to_owned())
 }

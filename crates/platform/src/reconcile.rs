@@ -24,9 +24,7 @@ pub async fn run(
     let now = Clock::System.now();
     let today = calendar.date_of(now);
     let date = date.unwrap_or_else(|| today.pred_opt().unwrap_or(today));
-    if date > today {
-        anyhow::bail!("--date {date} is after today ({today})");
-    }
+    ops::report::check_date(date, today).map_err(|message| anyhow::anyhow!("--{message}"))?;
     let bounds = (calendar.start_of(date), calendar.start_of(date.succ_opt().unwrap_or(date)));
     let db = database::open_migrated(settings).await?;
     let (source, rows) = match settlement {
@@ -44,11 +42,7 @@ pub async fn run(
                     settings.gateway.kind
                 );
             };
-            let rows = settled
-                .into_iter()
-                .map(|s| SettlementRow { transaction_id: s.transaction_id, amount: s.amount })
-                .collect();
-            (Source::Gateway, rows)
+            (Source::Gateway, settled.into_iter().map(Into::into).collect())
         }
     };
     let report = reconcile::reconcile(&db, date, bounds, source, rows, now).await?;

@@ -29,12 +29,12 @@ pub fn start(ctx: &JobContext) {
     // R23: delayed capture, and the reconciliation of a gateway that can be asked for its settlement.
     let gateway = &ctx.settings.gateway;
     if let Some(at) = time_of_day(&gateway.capture_at)
-        && gateway.capture.eq_ignore_ascii_case("DELAYED")
+        && gateway.captures_later()
     {
         tokio::spawn(run_daily(ctx.clone(), JobName::CapturePayments, at, Vec::new()));
     }
     if let Some(at) = time_of_day(&gateway.reconcile_at)
-        && gateway.kind == "simulated"
+        && gateway.reconciles_daily()
     {
         tokio::spawn(run_daily(ctx.clone(), JobName::ReconcilePayments, at, Vec::new()));
     }

@@ -82,6 +82,17 @@ pub struct GatewaySettings {
 }
 
 impl GatewaySettings {
+    /// Whether charges are only authorised, so `CAPTURE_PAYMENTS` is scheduled.
+    pub fn captures_later(&self) -> bool {
+        self.capture.trim().eq_ignore_ascii_case("DELAYED")
+    }
+
+    /// Whether `RECONCILE_PAYMENTS` is scheduled: a time is set and the gateway can be asked for its
+    /// settlement (the simulated one; ECPay's file goes through `platform reconcile`).
+    pub fn reconciles_daily(&self) -> bool {
+        !self.reconcile_at.is_empty() && self.kind == "simulated"
+    }
+
     /// Checks the capture mode and the job times.
     pub fn check(&self) -> Result<(), String> {
         if !["IMMEDIATE", "DELAYED"].iter().any(|m| m.eq_ignore_ascii_case(self.capture.trim())) {

@@ -37,6 +37,12 @@ pub struct SettlementRow {
     pub amount: Money,
 }
 
+impl From<payments::Settled> for SettlementRow {
+    fn from(settled: payments::Settled) -> Self {
+        SettlementRow { transaction_id: settled.transaction_id, amount: settled.amount }
+    }
+}
+
 /// Where a settlement came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {

@@ -294,7 +294,11 @@ pub(super) async fn load_orders(
             amount: Money::new(row.amount),
             paid_at: row.paid_at,
             capture: row.capture_status,
-            captured_amount: row.captured_amount.map(Money::new),
+            // While CAPTURING the column holds what is being captured: shown once it is.
+            captured_amount: row
+                .captured_amount
+                .filter(|_| row.capture_status == Some(crate::model::CaptureStatus::Captured))
+                .map(Money::new),
             captured_at: row.captured_at,
         });
     }
