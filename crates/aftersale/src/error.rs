@@ -15,6 +15,9 @@ pub enum AfterSaleError {
     /// From renewals (a renewal being charged right now).
     #[error(transparent)]
     Renewals(#[from] renewals::RenewalsError),
+    /// Another domain's outcome, with its own code (a catalog `NOT_FOUND` stays `NOT_FOUND`).
+    #[error(transparent)]
+    Passed(#[from] platform_core::error::Passed),
     /// Anything else.
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
@@ -26,17 +29,7 @@ impl From<sea_orm::DbErr> for AfterSaleError {
     }
 }
 
-impl From<notify::NotifyError> for AfterSaleError {
-    fn from(err: notify::NotifyError) -> Self {
-        AfterSaleError::Unexpected(anyhow::Error::new(err).context("e-mail outbox"))
-    }
-}
-
-impl From<members::MembersError> for AfterSaleError {
-    fn from(err: members::MembersError) -> Self {
-        AfterSaleError::Unexpected(anyhow::Error::new(err).context("reading members"))
-    }
-}
+platform_core::pass_through!(AfterSaleError::Passed <- notify::NotifyError, members::MembersError);
 
 impl HasErrorCode for AfterSaleError {
     fn code(&self) -> ErrorCode {
@@ -44,6 +37,7 @@ impl HasErrorCode for AfterSaleError {
             AfterSaleError::Orders(err) => err.code(),
             AfterSaleError::Entitlements(err) => err.code(),
             AfterSaleError::Renewals(err) => err.code(),
+            AfterSaleError::Passed(err) => err.code(),
             AfterSaleError::Unexpected(_) => ErrorCode::Internal,
         }
     }

@@ -65,6 +65,54 @@ impl<E: HasErrorCode> HasErrorCode for std::sync::Arc<E> {
     }
 }
 
+/// Another domain's error passed through unchanged: its message and its code reach the client as that
+/// domain gave them (a catalog `NOT_FOUND` met while creating an order stays `NOT_FOUND`), and its
+/// unexpected errors stay `INTERNAL` with their cause chain for the log. A domain keeps one variant of
+/// this type for every domain it calls instead of turning their outcomes into its own `INTERNAL`.
+#[derive(Debug)]
+pub struct Passed {
+    code: ErrorCode,
+    error: Box<dyn std::error::Error + Send + Sync>,
+}
+
+impl Passed {
+    /// Passes `err` through.
+    pub fn new<E: HasErrorCode + Send + Sync + 'static>(err: E) -> Self {
+        Passed { code: err.code(), error: Box::new(err) }
+    }
+}
+
+impl fmt::Display for Passed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl std::error::Error for Passed {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.error.source()
+    }
+}
+
+impl HasErrorCode for Passed {
+    fn code(&self) -> ErrorCode {
+        self.code
+    }
+}
+
+/// `From` each of the other domains' errors into `$target::$variant(Passed)`:
+/// `pass_through!(RenewalsError::Passed <- catalog::CatalogError, orders::OrdersError);`.
+#[macro_export]
+macro_rules! pass_through {
+    ($target:ident :: $variant:ident <- $($source:ty),+ $(,)?) => {$(
+        impl From<$source> for $target {
+            fn from(err: $source) -> Self {
+                $target::$variant($crate::error::Passed::new(err))
+            }
+        }
+    )+};
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,5 +124,35 @@ mod tests {
             wire,
             ["BAD_USER_INPUT", "NOT_FOUND", "UNAUTHENTICATED", "FORBIDDEN", "CONFLICT", "INTERNAL"]
         );
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    enum Inner {
+        #[error("item: no item X")]
+        NotFound,
+        #[error(transparent)]
+        Unexpected(#[from] anyhow::Error),
+    }
+
+    impl HasErrorCode for Inner {
+        fn code(&self) -> ErrorCode {
+            match self {
+                Inner::NotFound => ErrorCode::NotFound,
+                Inner::Unexpected(_) => ErrorCode::Internal,
+            }
+        }
+    }
+
+    #[test]
+    fn a_passed_error_keeps_its_code_message_and_causes() {
+        let passed = Passed::new(Inner::NotFound);
+        assert_eq!((passed.code(), passed.to_string().as_str()), (ErrorCode::NotFound, "item: no item X"));
+
+        let cause = anyhow::anyhow!("connection reset").context("catalog database");
+        let passed = Passed::new(Inner::Unexpected(cause));
+        assert_eq!(passed.code(), ErrorCode::Internal);
+        assert_eq!(passed.to_string(), "catalog database");
+        let source = std::error::Error::source(&passed).map(ToString::to_string);
+        assert_eq!(source.as_deref(), Some("connection reset"));
     }
 }

@@ -28,6 +28,9 @@ pub enum EntitlementsError {
     /// From the members domain (access).
     #[error(transparent)]
     Members(#[from] members::MembersError),
+    /// Another domain's outcome, with its own code (a catalog `NOT_FOUND` stays `NOT_FOUND`).
+    #[error(transparent)]
+    Passed(#[from] platform_core::error::Passed),
     /// Anything else.
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
@@ -39,17 +42,7 @@ impl From<sea_orm::DbErr> for EntitlementsError {
     }
 }
 
-impl From<catalog::CatalogError> for EntitlementsError {
-    fn from(err: catalog::CatalogError) -> Self {
-        EntitlementsError::Unexpected(anyhow::Error::new(err).context("reading the catalog"))
-    }
-}
-
-impl From<orders::OrdersError> for EntitlementsError {
-    fn from(err: orders::OrdersError) -> Self {
-        EntitlementsError::Unexpected(anyhow::Error::new(err).context("reading orders"))
-    }
-}
+platform_core::pass_through!(EntitlementsError::Passed <- catalog::CatalogError, orders::OrdersError);
 
 impl HasErrorCode for EntitlementsError {
     fn code(&self) -> ErrorCode {
@@ -58,6 +51,7 @@ impl HasErrorCode for EntitlementsError {
             EntitlementsError::NotFound { .. } => ErrorCode::NotFound,
             EntitlementsError::Conflict(_) => ErrorCode::Conflict,
             EntitlementsError::Members(err) => err.code(),
+            EntitlementsError::Passed(err) => err.code(),
             EntitlementsError::Unexpected(_) => ErrorCode::Internal,
         }
     }

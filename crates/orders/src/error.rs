@@ -34,6 +34,9 @@ pub enum OrdersError {
     /// From the members domain (payer, member, access).
     #[error(transparent)]
     Members(#[from] MembersError),
+    /// Another domain's outcome, with its own code (a catalog `NOT_FOUND` stays `NOT_FOUND`).
+    #[error(transparent)]
+    Passed(#[from] platform_core::error::Passed),
     /// Anything else.
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
@@ -62,11 +65,7 @@ impl From<sea_orm::DbErr> for OrdersError {
     }
 }
 
-impl From<catalog::CatalogError> for OrdersError {
-    fn from(err: catalog::CatalogError) -> Self {
-        OrdersError::Unexpected(anyhow::Error::new(err).context("reading the catalog"))
-    }
-}
+platform_core::pass_through!(OrdersError::Passed <- catalog::CatalogError);
 
 impl HasErrorCode for OrdersError {
     fn code(&self) -> ErrorCode {
@@ -75,6 +74,7 @@ impl HasErrorCode for OrdersError {
             OrdersError::NotFound { .. } => ErrorCode::NotFound,
             OrdersError::Conflict { .. } => ErrorCode::Conflict,
             OrdersError::Members(err) => err.code(),
+            OrdersError::Passed(err) => err.code(),
             OrdersError::Unexpected(_) => ErrorCode::Internal,
         }
     }

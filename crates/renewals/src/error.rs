@@ -25,6 +25,9 @@ pub enum RenewalsError {
     /// The renewal is not in a state that allows this.
     #[error("{0}")]
     Conflict(String),
+    /// Another domain's outcome, with its own code (a catalog `NOT_FOUND` stays `NOT_FOUND`).
+    #[error(transparent)]
+    Passed(#[from] platform_core::error::Passed),
     /// Anything else.
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
@@ -36,22 +39,12 @@ impl From<sea_orm::DbErr> for RenewalsError {
     }
 }
 
-macro_rules! unexpected_from {
-    ($($source:ty => $context:literal),+ $(,)?) => {$(
-        impl From<$source> for RenewalsError {
-            fn from(err: $source) -> Self {
-                RenewalsError::Unexpected(anyhow::Error::new(err).context($context))
-            }
-        }
-    )+};
-}
-
-unexpected_from!(
-    catalog::CatalogError => "reading the catalog",
-    members::MembersError => "reading members",
-    entitlements::EntitlementsError => "entitlements",
-    orders::OrdersError => "orders",
-    notify::NotifyError => "e-mail outbox",
+platform_core::pass_through!(
+    RenewalsError::Passed <- catalog::CatalogError,
+    members::MembersError,
+    entitlements::EntitlementsError,
+    orders::OrdersError,
+    notify::NotifyError,
 );
 
 impl HasErrorCode for RenewalsError {
@@ -60,6 +53,7 @@ impl HasErrorCode for RenewalsError {
             RenewalsError::Invalid { .. } => ErrorCode::BadUserInput,
             RenewalsError::NotFound { .. } => ErrorCode::NotFound,
             RenewalsError::Conflict(_) => ErrorCode::Conflict,
+            RenewalsError::Passed(err) => err.code(),
             RenewalsError::Unexpected(_) => ErrorCode::Internal,
         }
     }

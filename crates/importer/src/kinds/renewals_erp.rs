@@ -9,7 +9,6 @@
 use crate::source::{Column, Header, Record, optional, required};
 use crate::{ImportError, Loader, Options, Outcome, Parsed, parse};
 use members::Address;
-use renewals::RenewalsError;
 use renewals::import::{ErpRenewal, Imported, import_erp_renewal};
 use sea_orm::{DatabaseConnection, TransactionTrait};
 
@@ -126,15 +125,13 @@ impl Loader for RenewalsErp {
                         Imported::Unchanged => outcome.unchanged += 1,
                     }
                 }
-                Err(
-                    err @ (RenewalsError::Invalid { .. }
-                    | RenewalsError::NotFound { .. }
-                    | RenewalsError::Conflict(_)),
-                ) => {
+                // A refusal of any domain the row reaches (renewals, or members for its customer) rejects
+                // the row; anything unexpected stops the import.
+                Err(err) => {
+                    let reason = super::refusal(err)?;
                     savepoint.rollback().await.map_err(anyhow::Error::new)?;
-                    outcome.rejects.push((line, err.to_string()));
+                    outcome.rejects.push((line, reason));
                 }
-                Err(err) => return Err(anyhow::Error::new(err).into()),
             }
         }
         if options.dry_run {

@@ -196,3 +196,32 @@ async fn amounts_are_bounded_and_the_rejects_file_keeps_no_secret() {
         }
     }
 }
+
+/// Another domain's refusal passes through with its code: a customer the members domain refuses (an ERP id
+/// longer than it keeps) rejects that row, named by the field, and the rest of the file is imported. It was
+/// an unexpected error once (the import stopped with INTERNAL).
+#[tokio::test]
+async fn r14_a_row_whose_customer_the_members_domain_refuses_is_rejected_and_the_import_goes_on() {
+    for db in databases().await {
+        holders(&db).await;
+        let issues = gcv_issues(&db).await;
+        let future = issues.iter().find(|(_, d)| *d > cutover()).unwrap().0 + 3;
+        import(&db, Kind::EntitlementsErp, &erp_file(future, future, future)).await;
+
+        let long_id = "9".repeat(40);
+        let file = file(None).replace(",400009,", &format!(",{long_id},"));
+        let (summary, rejects) = import(&db, Kind::RenewalsErp, &file).await;
+        assert_eq!(
+            (summary.read, summary.inserted, summary.rejected),
+            (4, 1, 3),
+            "{}: {rejects}",
+            db.label()
+        );
+        assert!(
+            rejects.contains("3,") && rejects.contains("customerId: must be at most 32 characters"),
+            "{}: {rejects}",
+            db.label()
+        );
+        assert_eq!(count(&db.conn, "customers WHERE customer_no = 'CW0000009'").await, 0, "{}", db.label());
+    }
+}
