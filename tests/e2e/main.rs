@@ -10,6 +10,7 @@ mod browser;
 mod catalog;
 mod catalog_admin;
 mod console;
+mod constraints;
 mod doctor;
 mod entitlements;
 mod erp;

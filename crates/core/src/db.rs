@@ -4,8 +4,8 @@
 use crate::settings::DatabaseSettings;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, SqliteTransactionMode,
-    TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, SqliteTransactionMode,
+    Statement, TransactionOptions, TransactionTrait,
 };
 use std::time::Duration;
 
@@ -123,6 +123,55 @@ pub fn is_unique_violation(err: &DbErr) -> bool {
     matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
 }
 
+/// A unique constraint as each database names it when it is violated, so that a write maps the violation
+/// of *this* constraint to its domain error and lets any other one through as unexpected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UniqueKey {
+    /// PostgreSQL's name: the index's (`ux_renewals_creation_key`), or `{table}_{column}_key` for a
+    /// column declared unique.
+    pub name: &'static str,
+    /// SQLite's: the columns as its message lists them (`payments.transaction_id`, `orders.source,
+    /// orders.channel_order_id`).
+    pub columns: &'static str,
+}
+
+impl UniqueKey {
+    /// Whether `err` violates this constraint.
+    pub fn violated_by(&self, err: &DbErr) -> bool {
+        let Some(sea_orm::SqlErr::UniqueConstraintViolation(message)) = err.sql_err() else {
+            return false;
+        };
+        // PostgreSQL: `duplicate key value violates unique constraint "name"`;
+        // SQLite: `UNIQUE constraint failed: table.a, table.b`.
+        let quoted = message.split('"').nth(1);
+        quoted == Some(self.name) || message.rsplit("constraint failed: ").next() == Some(self.columns)
+    }
+
+    /// Whether `db` has this constraint under the name its backend reports (a unique index of that name on
+    /// PostgreSQL; one over exactly these columns, in this order, on SQLite). A test checks every
+    /// domain's keys with it, so a renamed index cannot silently turn a domain outcome into `INTERNAL`.
+    pub async fn exists(&self, db: &impl ConnectionTrait) -> Result<bool, DbErr> {
+        let backend = db.get_database_backend();
+        if backend == DbBackend::Postgres {
+            let sql = "SELECT c.relname FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid \
+                       WHERE c.relname = $1 AND i.indisunique";
+            let found =
+                db.query_one_raw(Statement::from_sql_and_values(backend, sql, [self.name.into()])).await?;
+            return Ok(found.is_some());
+        }
+        let Some((table, _)) = self.columns.split_once('.') else { return Ok(false) };
+        let sql = "SELECT il.name AS ix, ii.seqno AS seq, ii.name AS col FROM pragma_index_list(?) il \
+                   JOIN pragma_index_info(il.name) ii WHERE il.\"unique\" = 1 ORDER BY il.name, ii.seqno";
+        let rows = db.query_all_raw(Statement::from_sql_and_values(backend, sql, [table.into()])).await?;
+        let mut indexes: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for row in rows {
+            let column: String = row.try_get("", "col")?;
+            indexes.entry(row.try_get("", "ix")?).or_default().push(format!("{table}.{column}"));
+        }
+        Ok(indexes.values().any(|columns| columns.join(", ") == self.columns))
+    }
+}
+
 /// Whether the database answers a trivial query.
 pub async fn ping(db: &DatabaseConnection) -> bool {
     db.ping().await.is_ok()
@@ -176,6 +225,28 @@ mod tests {
         let db = connect(&url, &DatabaseSettings::default()).await.unwrap();
         assert!(ping(&db).await);
         assert!(dir.path().join("nested/p.db").exists());
+    }
+
+    #[tokio::test]
+    async fn a_unique_violation_is_told_apart_by_its_constraint() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/u.db?mode=rwc", dir.path().display());
+        let db = connect(&url, &DatabaseSettings::default()).await.unwrap();
+        let run = |sql: &'static str| db.execute_unprepared(sql);
+        run("CREATE TABLE t (a TEXT UNIQUE, b TEXT, c TEXT, UNIQUE (b, c))").await.unwrap();
+        run("INSERT INTO t VALUES ('x', 'y', 'z')").await.unwrap();
+        let single = UniqueKey { name: "t_a_key", columns: "t.a" };
+        let pair = UniqueKey { name: "ux_t_b_c", columns: "t.b, t.c" };
+
+        let err = run("INSERT INTO t VALUES ('x', 'y', 'other')").await.unwrap_err();
+        assert!(single.violated_by(&err) && !pair.violated_by(&err), "{err}");
+        let err = run("INSERT INTO t VALUES ('other', 'y', 'z')").await.unwrap_err();
+        assert!(pair.violated_by(&err) && !single.violated_by(&err), "{err}");
+        let err = run("INSERT INTO none VALUES (1)").await.unwrap_err();
+        assert!(!single.violated_by(&err) && !pair.violated_by(&err), "{err}");
+        assert!(single.exists(&db).await.unwrap() && pair.exists(&db).await.unwrap());
+        let reversed = UniqueKey { name: "ux_t_c_b", columns: "t.c, t.b" };
+        assert!(!reversed.exists(&db).await.unwrap());
     }
 
     #[tokio::test]

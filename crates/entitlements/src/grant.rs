@@ -20,6 +20,12 @@ use sea_orm::{
 };
 use serde_json::json;
 
+/// A paid order line is granted once: its ledger row is the claim.
+pub const LINE_GRANTED: platform_core::db::UniqueKey = platform_core::db::UniqueKey {
+    name: "entitlement_grants_order_line_id_key",
+    columns: "entitlement_grants.order_line_id",
+};
+
 /// Grants the entitlements of paid order `order_no` that are not granted yet, and marks the order ready for
 /// the ERP (R21 `order.ready`) once all of them are. Safe to call any number of times and from several
 /// instances at once: each line is granted at most once (the ledger's unique key), the order marked once.
@@ -181,7 +187,7 @@ async fn grant_line(
     .await;
     let ledger = match claimed {
         Ok(row) => row,
-        Err(err) if platform_core::db::is_unique_violation(&err) => return Ok(None),
+        Err(err) if LINE_GRANTED.violated_by(&err) => return Ok(None),
         Err(err) => return Err(err.into()),
     };
     let row = locked_entitlement(&txn, holder, &product.product_code, at).await?;

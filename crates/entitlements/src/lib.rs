@@ -6,6 +6,7 @@
 //! renewals depend on it.
 
 pub mod batch;
+pub mod bulk;
 pub mod calendar;
 mod entity;
 mod error;
@@ -25,3 +26,6 @@ pub mod temporary;
 pub use error::EntitlementsError;
 pub use model::{DueChange, Entitlement, GrantSummary, Holder};
 pub use status::SubscribeStatus;
+
+/// The unique constraints whose violations entitlements turns into its own outcomes.
+pub const UNIQUE_KEYS: [platform_core::db::UniqueKey; 1] = [grant::LINE_GRANTED];

@@ -6,6 +6,7 @@
 
 pub mod access;
 mod account;
+pub mod bulk;
 mod entity;
 mod error;
 pub mod model;
@@ -16,4 +17,5 @@ pub use access::{AccessError, Principal, Role};
 pub use account::{Account, AccountError};
 pub use error::MembersError;
 pub use model::{Address, Change, Customer, CustomerInput, Member, MemberInput, Upserted};
+pub use service::UNIQUE_KEYS;
 pub use validate::MAX_PROFILE_BYTES;

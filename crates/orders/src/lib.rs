@@ -8,6 +8,7 @@
 //! Owns the tables `orders`, `order_lines`, `payments`, refunds, returns, shipments and the reconciliation
 //! reports. Depends on core, catalog, members, followups and payments.
 
+pub mod bulk;
 mod entity;
 mod error;
 pub mod figures;
@@ -23,3 +24,4 @@ pub use model::{
     CaptureStatus, LineInput, NewOrder, Order, OrderFilter, OrderLine, OrderSource, OrderStatus, Payer,
     Payment, PaymentReport, PaymentResult, PaymentStatus, Receiver,
 };
+pub use service::UNIQUE_KEYS;

@@ -27,3 +27,6 @@ mod store;
 
 pub use error::RenewalsError;
 pub use status::RenewalStatus;
+
+/// The unique constraints whose violations renewals turns into its own outcomes.
+pub const UNIQUE_KEYS: [platform_core::db::UniqueKey; 1] = [store::CREATION_KEY];

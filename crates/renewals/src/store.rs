@@ -63,10 +63,14 @@ pub(crate) fn code(status: RenewalStatus) -> i16 {
     i16::from(status.code())
 }
 
+/// One renewal per creation key.
+pub(crate) const CREATION_KEY: platform_core::db::UniqueKey =
+    platform_core::db::UniqueKey { name: "ux_renewals_creation_key", columns: "renewals.creation_key" };
+
 /// A second renewal with the same creation key is refused (unique index): `CONFLICT`.
 pub(crate) fn key_taken(err: sea_orm::DbErr, key: Option<&str>) -> RenewalsError {
     match key {
-        Some(key) if platform_core::db::is_unique_violation(&err) => {
+        Some(key) if CREATION_KEY.violated_by(&err) => {
             RenewalsError::Conflict(format!("the renewal {key} exists already"))
         }
         _ => err.into(),

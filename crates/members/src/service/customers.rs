@@ -174,7 +174,7 @@ pub(super) async fn write_customer(
         next.customer_no = changes.customer_no.unwrap_or_else(|| new_customer_no(at));
         let mut active = next.into_active_model().reset_all();
         active.id = sea_orm::ActiveValue::NotSet;
-        let row = active.insert(db).await.map_err(|err| match is_unique_violation(&err) {
+        let row = active.insert(db).await.map_err(|err| match CUSTOMER_NO.violated_by(&err) {
             true => MembersError::Conflict {
                 field: "customerNo",
                 message: "was created at the same moment by another request".to_owned(),

@@ -184,12 +184,17 @@ pub(super) async fn create_member(
     }
     .insert(db)
     .await
-    .map_err(|err| match is_unique_violation(&err) {
-        true => MembersError::Conflict {
-            field: "account",
-            message: "was registered at the same moment by another request".to_owned(),
-        },
-        false => err.into(),
+    .map_err(|err| {
+        if MEMBER_ACCOUNT.violated_by(&err) {
+            MembersError::Conflict {
+                field: "account",
+                message: "was registered at the same moment by another request".to_owned(),
+            }
+        } else if MEMBER_UUID.violated_by(&err) {
+            MembersError::Conflict { field: "uuid", message: "already belongs to another member".to_owned() }
+        } else {
+            err.into()
+        }
     })?;
     if changes.uuid.is_some() {
         let claimed = issued_uuid::Entity::update_many()
@@ -230,7 +235,7 @@ pub(super) async fn update_member(
     }
     next.updated_at = at;
     let active = next.into_active_model().reset_all();
-    let row = active.update(db).await.map_err(|err| match is_unique_violation(&err) {
+    let row = active.update(db).await.map_err(|err| match MEMBER_ACCOUNT.violated_by(&err) {
         true => MembersError::Conflict {
             field: "account",
             message: "already belongs to another member".to_owned(),

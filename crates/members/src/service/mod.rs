@@ -24,7 +24,7 @@ use crate::model::{
 use crate::validate;
 use crate::{Account, MembersError, Principal};
 use chrono::{DateTime, Utc};
-use platform_core::db::{begin_write, is_unique_violation};
+use platform_core::db::{UniqueKey, begin_write};
 use platform_core::events::{self, NewEvent};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
@@ -34,6 +34,17 @@ use sea_orm::{
 use serde_json::json;
 use std::collections::HashMap;
 use uuid::Uuid;
+
+/// `members.account`: one member per account (canonical form).
+const MEMBER_ACCOUNT: UniqueKey = UniqueKey { name: "members_account_key", columns: "members.account" };
+/// `members.uuid`: one member per issued uuid.
+const MEMBER_UUID: UniqueKey = UniqueKey { name: "members_uuid_key", columns: "members.uuid" };
+/// `customers.customer_no`.
+const CUSTOMER_NO: UniqueKey =
+    UniqueKey { name: "customers_customer_no_key", columns: "customers.customer_no" };
+
+/// The unique constraints whose violations members turns into its own outcomes.
+pub const UNIQUE_KEYS: [UniqueKey; 3] = [MEMBER_ACCOUNT, MEMBER_UUID, CUSTOMER_NO];
 
 async fn append(
     db: &impl ConnectionTrait,

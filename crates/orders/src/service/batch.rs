@@ -2,14 +2,13 @@
 //! the caller's transaction, and their payment results recorded the same way. The rules are the ones of a
 //! single order: the R1 split of the plan, R2 line statuses, order numbers from the row id, the same events.
 
-use super::create::{line_rows, order_lines, paid_payload};
+use super::create::{line_rows, order_lines};
+use super::payments::{PaymentRow, write_payments};
 use super::{OrderService, order_subject};
 use crate::OrdersError;
-use crate::entity::{order, order_line, payment};
+use crate::entity::{order, order_line};
 use crate::invoice::Invoice;
-use crate::model::{
-    CaptureStatus, LineInput, Order, OrderSource, OrderStatus, PaymentResult, PaymentStatus, Receiver,
-};
+use crate::model::{LineInput, Order, OrderSource, OrderStatus, PaymentResult, PaymentStatus, Receiver};
 use crate::rules::order_number;
 use chrono::{DateTime, SubsecRound, Utc};
 use members::Account;
@@ -253,9 +252,9 @@ impl OrderService {
         Ok(result)
     }
 
-    /// Records the results of `payments` in `txn`: the payment rows, paid orders CONFIRMED with `paid_at`,
-    /// failed ones FAILED, and `order.paid` / `order.payment_failed`. Every order must still be unpaid and
-    /// every amount its total (the charge run charges exactly that); otherwise nothing is recorded.
+    /// Records the results of `payments` in `txn` with `recordPayment`'s writer ([`write_payments`]): the
+    /// payment rows, paid orders CONFIRMED with `paid_at`, failed ones FAILED, and their events. Every order
+    /// must still be unpaid (otherwise `CONFLICT`, and the caller rolls back); the amount is the total.
     pub async fn record_batch(
         &self,
         txn: &impl ConnectionTrait,
@@ -280,67 +279,23 @@ impl OrderService {
         if ids.len() != payments.len() {
             return Err(OrdersError::conflict("orderNo", "an order of the batch is paid or missing"));
         }
-        let id_of = |p: &BatchPayment<'_>| ids.get(&p.order.order_no).copied().unwrap_or_default();
-        let rows: Vec<payment::ActiveModel> = payments
+        let rows = payments
             .iter()
-            .map(|p| payment::ActiveModel {
-                order_id: Set(id_of(p)),
-                transaction_id: Set(p.transaction_id.clone()),
-                status: Set(p.status),
-                amount: Set(p.order.total_amount.amount()),
-                paid_at: Set(at),
-                recorded_at: Set(at),
-                capture_status: Set(match (p.status, p.authorised_only) {
-                    (PaymentResult::Failed, _) => None,
-                    (PaymentResult::Paid, true) => Some(CaptureStatus::Authorised),
-                    (PaymentResult::Paid, false) => Some(CaptureStatus::Captured),
-                }),
-                captured_amount: Set((p.status == PaymentResult::Paid && !p.authorised_only)
-                    .then(|| p.order.total_amount.amount())),
-                captured_at: Set((p.status == PaymentResult::Paid && !p.authorised_only).then_some(at)),
-                ..Default::default()
+            .map(|p| {
+                let order_id =
+                    *ids.get(&p.order.order_no).ok_or_else(|| anyhow::anyhow!("order vanished"))?;
+                Ok(PaymentRow {
+                    order_id,
+                    order: p.order,
+                    transaction_id: &p.transaction_id,
+                    status: p.status,
+                    // The charge run charges exactly the total.
+                    amount: p.order.total_amount.amount(),
+                    paid_at: at,
+                    authorised_only: p.authorised_only,
+                })
             })
-            .collect();
-        for chunk in rows.chunks(CHUNK) {
-            payment::Entity::insert_many(chunk.to_vec()).exec_without_returning(txn).await?;
-        }
-        let (paid, failed): (Vec<&BatchPayment<'_>>, Vec<&BatchPayment<'_>>) =
-            payments.iter().partition(|p| p.status == PaymentResult::Paid);
-        for chunk in paid.chunks(CHUNK) {
-            order::Entity::update_many()
-                .col_expr(order::Column::PaymentStatus, Expr::value(PaymentStatus::Paid))
-                .col_expr(order::Column::Status, Expr::value(OrderStatus::Confirmed))
-                .col_expr(order::Column::PaidAt, Expr::value(at))
-                .col_expr(order::Column::UpdatedAt, Expr::value(at))
-                .filter(order::Column::Id.is_in(chunk.iter().map(|p| id_of(p))))
-                .exec(txn)
-                .await?;
-        }
-        for chunk in failed.chunks(CHUNK) {
-            order::Entity::update_many()
-                .col_expr(order::Column::PaymentStatus, Expr::value(PaymentStatus::Failed))
-                .col_expr(order::Column::UpdatedAt, Expr::value(at))
-                .filter(order::Column::Id.is_in(chunk.iter().map(|p| id_of(p))))
-                .exec(txn)
-                .await?;
-        }
-        let events = payments.iter().map(|p| {
-            let no = &p.order.order_no;
-            match p.status {
-                PaymentResult::Paid => NewEvent {
-                    event_type: "order.paid",
-                    subject: order_subject(no),
-                    payload: paid_payload(p.order, Some(&p.transaction_id)),
-                },
-                PaymentResult::Failed => NewEvent {
-                    event_type: "order.payment_failed",
-                    subject: order_subject(no),
-                    payload: json!({ "orderNo": no, "transactionId": p.transaction_id,
-                                     "amount": p.order.total_amount.amount() }),
-                },
-            }
-        });
-        events::append_many(txn, events.collect(), at).await?;
-        Ok(())
+            .collect::<Result<Vec<_>, OrdersError>>()?;
+        write_payments(txn, &rows, at).await
     }
 }

@@ -14,6 +14,7 @@ mod transfer;
 
 use catalog::Catalog;
 use platform_core::BusinessCalendar;
+use platform_core::db::UniqueKey;
 use platform_core::events::{self, NewEvent};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 
@@ -34,6 +35,23 @@ pub use shipments::{
     record_shipment_in, shipments_to_notify,
 };
 pub use transfer::{confirm_erp_transfer, mark_ready, unconfirmed};
+
+/// `orders.idempotency_key`: one order per creation key.
+const ORDER_KEY: UniqueKey =
+    UniqueKey { name: "orders_idempotency_key_key", columns: "orders.idempotency_key" };
+/// One order per channel and channel order id.
+const CHANNEL_ORDER: UniqueKey =
+    UniqueKey { name: "ux_orders_channel_order", columns: "orders.source, orders.channel_order_id" };
+/// `payments.transaction_id`: a gateway transaction is recorded once.
+const PAYMENT_TRANSACTION: UniqueKey =
+    UniqueKey { name: "payments_transaction_id_key", columns: "payments.transaction_id" };
+/// `order_refunds.idempotency_key`: one refund per key.
+const REFUND_KEY: UniqueKey =
+    UniqueKey { name: "order_refunds_idempotency_key_key", columns: "order_refunds.idempotency_key" };
+
+/// The unique constraints whose violations the orders domain turns into its own outcomes, for the test
+/// that checks each is named as the databases name it.
+pub const UNIQUE_KEYS: [UniqueKey; 4] = [ORDER_KEY, CHANNEL_ORDER, PAYMENT_TRANSACTION, REFUND_KEY];
 
 /// The orders domain over one database.
 #[derive(Debug, Clone)]

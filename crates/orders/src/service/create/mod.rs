@@ -39,9 +39,9 @@ impl OrderService {
         let total = order_total(checked.shipping_fee, &lines)?;
         match self.write(&checked, &lines, total, at).await {
             Err(OrdersError::Unexpected(err))
-                if err
-                    .downcast_ref::<sea_orm::DbErr>()
-                    .is_some_and(platform_core::db::is_unique_violation) =>
+                if err.downcast_ref::<sea_orm::DbErr>().is_some_and(|e| {
+                    super::ORDER_KEY.violated_by(e) || super::CHANNEL_ORDER.violated_by(e)
+                }) =>
             {
                 // Another request with the same key committed first: answer as a replay.
                 if let Some(order) = replay(&self.db, &checked).await? {

@@ -1,17 +1,21 @@
-//! `recordPayment` (the payment service's callback) and `bindOrderMember`.
+//! `recordPayment` (the payment service's callback) and `bindOrderMember`. The payment itself is written
+//! by [`write::write_payments`], the charge run's writer too.
 
-use super::create::paid_payload;
+mod write;
+
+pub(crate) use write::{PaymentRow, write_payments};
+
 use super::load::{find_order, order_row};
 use super::{OrderService, append};
 use crate::OrdersError;
 use crate::entity::{order, payment};
-use crate::model::{CaptureStatus, Order, OrderStatus, PaymentReport, PaymentResult, PaymentStatus};
+use crate::model::{Order, PaymentReport, PaymentResult, PaymentStatus};
 use chrono::{DateTime, Utc};
 use members::{Account, service as members_service};
 use platform_core::Money;
 use platform_core::db::begin_write;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
 /// How far ahead of now a reported `paidAt` may be (the payment service's clock may run a little fast).
@@ -54,7 +58,7 @@ impl OrderService {
             Err(OrdersError::Unexpected(err))
                 if err
                     .downcast_ref::<sea_orm::DbErr>()
-                    .is_some_and(platform_core::db::is_unique_violation) =>
+                    .is_some_and(|e| super::PAYMENT_TRANSACTION.violated_by(e)) =>
             {
                 self.try_record(&report, at).await
             }
@@ -124,72 +128,19 @@ impl OrderService {
         if row.payment_status == PaymentStatus::Paid {
             return Err(OrdersError::conflict("status", format!("order {order_no} is paid; it cannot fail")));
         }
-        let paid_at = report.paid_at.unwrap_or(at);
-        payment::ActiveModel {
-            order_id: Set(row.id),
-            transaction_id: Set(report.transaction_id.clone()),
-            status: Set(report.status),
-            amount: Set(report.amount),
-            paid_at: Set(paid_at),
-            recorded_at: Set(at),
+        let unpaid = find_order(&txn, order_no).await?.ok_or_else(|| anyhow::anyhow!("order vanished"))?;
+        let payment = PaymentRow {
+            order_id: row.id,
+            order: &unpaid,
+            transaction_id: &report.transaction_id,
+            status: report.status,
+            amount: report.amount,
+            paid_at: report.paid_at.unwrap_or(at),
             // The payment service reports money taken.
-            capture_status: Set((report.status == PaymentResult::Paid).then_some(CaptureStatus::Captured)),
-            captured_amount: Set((report.status == PaymentResult::Paid).then_some(report.amount)),
-            captured_at: Set((report.status == PaymentResult::Paid).then_some(paid_at)),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await
-        .map_err(|e| OrdersError::Unexpected(anyhow::Error::new(e)))?;
-        let mut update = order::Entity::update_many()
-            .col_expr(order::Column::UpdatedAt, Expr::value(at))
-            .filter(order::Column::Id.eq(row.id))
-            // Two different paid callbacks racing: only one may turn the order paid.
-            .filter(order::Column::PaymentStatus.ne(PaymentStatus::Paid));
-        // R19: money for a cancelled order is kept as paid (to be refunded), the order stays cancelled.
-        let cancelled = row.status == OrderStatus::Cancelled;
-        update = match report.status {
-            PaymentResult::Paid if cancelled => update
-                .col_expr(order::Column::PaymentStatus, Expr::value(PaymentStatus::Paid))
-                .col_expr(order::Column::PaidAt, Expr::value(paid_at)),
-            PaymentResult::Paid => update
-                .col_expr(order::Column::PaymentStatus, Expr::value(PaymentStatus::Paid))
-                .col_expr(order::Column::Status, Expr::value(OrderStatus::Confirmed))
-                .col_expr(order::Column::PaidAt, Expr::value(paid_at)),
-            PaymentResult::Failed => {
-                update.col_expr(order::Column::PaymentStatus, Expr::value(PaymentStatus::Failed))
-            }
+            authorised_only: false,
         };
-        if update.exec(&txn).await?.rows_affected != 1 {
-            return Err(OrdersError::conflict("transactionId", "the order was paid by another transaction"));
-        }
+        write_payments(&txn, &[payment], at).await?;
         let order = find_order(&txn, order_no).await?.ok_or_else(|| anyhow::anyhow!("order vanished"))?;
-        match report.status {
-            PaymentResult::Paid if cancelled => {
-                let payload = json!({ "orderNo": order_no, "transactionId": report.transaction_id,
-                                      "amount": report.amount, "cancelledAt": row.cancelled_at });
-                append(&txn, "payment.after_cancellation", order_no, payload.clone(), at).await?;
-                let summary = format!(
-                    "order {order_no} was cancelled before its payment {} of {} arrived: it is refunded",
-                    report.transaction_id, report.amount
-                );
-                let follow_up = followups::NewFollowUp::new(
-                    followups::Kind::PaymentWithoutOrder,
-                    format!("order:{order_no}"),
-                    summary,
-                    payload,
-                );
-                followups::open(&txn, follow_up, at).await?;
-            }
-            PaymentResult::Paid => {
-                append(&txn, "order.paid", order_no, paid_payload(&order, Some(&report.transaction_id)), at)
-                    .await?;
-            }
-            PaymentResult::Failed => {
-                let payload = json!({ "orderNo": order_no, "transactionId": report.transaction_id, "amount": report.amount });
-                append(&txn, "order.payment_failed", order_no, payload, at).await?;
-            }
-        }
         txn.commit().await?;
         Ok(order)
     }

@@ -258,7 +258,7 @@ impl OrderService {
                 Ok(intent)
             }
             // The same key opened by another caller at once: theirs.
-            Err(err) if platform_core::db::is_unique_violation(&err) => {
+            Err(err) if super::REFUND_KEY.violated_by(&err) => {
                 drop(txn);
                 let theirs =
                     find_intent(&self.db, key).await?.ok_or_else(|| OrdersError::Unexpected(err.into()))?;
