@@ -226,3 +226,7 @@ pub async fn of_subjects(
         .map(from_row)
         .collect()
 }
+
+/// Event payloads copy names and contacts: an anonymized copy keeps only their ids, types and subjects.
+pub const MASK: crate::bulk::Mask =
+    crate::bulk::Mask { table: "events", sql: "UPDATE events SET payload = '{\"anonymized\":true}'" };

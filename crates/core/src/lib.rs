@@ -3,6 +3,7 @@
 //!
 //! Every other crate depends on this one; it depends on no domain crate and owns no table.
 
+pub mod bulk;
 pub mod cache;
 pub mod db;
 pub mod error;

@@ -7,6 +7,7 @@
 //! `platform environment set development` first.
 
 use chrono::{DateTime, Utc};
+use platform_core::bulk::Mask;
 use platform_core::db::begin_write;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, Value};
 
@@ -76,53 +77,17 @@ async fn put(
     Ok(())
 }
 
-/// Each statement masks one table. Identities (ids, customerNos, order numbers, UUIDs) stay, so the copy
-/// behaves as production did; whatever names, reaches or charges a person goes.
-const MASKS: [(&str, &str); 10] = [
-    (
-        "members",
-        "UPDATE members SET account = 'dev+' || id || '@example.invalid', \
-         email = 'dev+' || id || '@example.invalid', \
-         name = CASE WHEN name IS NULL THEN NULL ELSE id || ' テスト' END, \
-         phone = NULL, nine_one_member_info = NULL, trade_van_member_info = NULL",
-    ),
-    (
-        "customers",
-        "UPDATE customers SET name = id || ' テスト', \
-         email = CASE WHEN email IS NULL THEN NULL ELSE 'dev+customer-' || id || '@example.invalid' END, \
-         phone = NULL, mobile = NULL, street = NULL",
-    ),
-    (
-        "orders",
-        "UPDATE orders SET receiver_name = id || ' テスト', \
-         receiver_email = CASE WHEN receiver_email IS NULL THEN NULL ELSE 'dev+order-' || id || '@example.invalid' END, \
-         receiver_phone = NULL, receiver_mobile = NULL, receiver_street = NULL, \
-         invoice_title = CASE WHEN invoice_title IS NULL THEN NULL ELSE id || ' テスト' END, \
-         invoice_carrier_code = NULL, payment_token = NULL",
-    ),
-    // The ERP master's contacts (R21) name and reach people: masked as the customer is.
-    (
-        "customer_contacts",
-        "UPDATE customer_contacts SET name = CASE WHEN name IS NULL THEN NULL ELSE id || ' テスト' END",
-    ),
-    (
-        "customer_contact_points",
-        "UPDATE customer_contact_points SET street = NULL, \
-         value = CASE WHEN kind = 'EMAIL' THEN 'dev+contact-' || id || '@example.invalid' ELSE NULL END",
-    ),
-    ("renewals", "UPDATE renewals SET payment_token = NULL, receiver = NULL, invoice = NULL"),
-    // Rendered e-mails carry names and addresses; a development copy needs none of them.
-    ("emails", "DELETE FROM emails"),
-    // Event payloads copy names and contacts; their ids, types and subjects stay.
-    ("events", "UPDATE events SET payload = '{\"anonymized\":true}'"),
-    ("webhook_deliveries", "UPDATE webhook_deliveries SET last_error = NULL"),
-    // Production's receivers must never hear from a copy, nor its secrets live on in one.
-    (
-        "webhook_endpoints",
-        "UPDATE webhook_endpoints SET status = 'DISABLED', disabled_reason = 'anonymized development copy', \
-         secret = 'whsec_' || id, previous_secret = NULL, previous_secret_until = NULL",
-    ),
-];
+/// Each statement masks one table; each domain owns the masks of its tables. Identities (ids,
+/// customerNos, order numbers, UUIDs) stay, so the copy behaves as production did; whatever names,
+/// reaches or charges a person goes.
+fn masks() -> impl Iterator<Item = Mask> {
+    members::bulk::MASKS
+        .into_iter()
+        .chain(orders::bulk::MASKS)
+        .chain(renewals::bulk::MASKS)
+        .chain(notify::bulk::MASKS)
+        .chain([platform_core::events::MASK])
+}
 
 /// Masks every person's data in one transaction, then marks the database `development`.
 pub async fn anonymize(db: &DatabaseConnection, at: DateTime<Utc>) -> Result<Masked, AnonymizeError> {
@@ -136,9 +101,9 @@ pub async fn anonymize(db: &DatabaseConnection, at: DateTime<Utc>) -> Result<Mas
     }
     let backend = txn.get_database_backend();
     let mut masked = Masked::default();
-    for (table, sql) in MASKS {
-        let result = txn.execute_raw(Statement::from_string(backend, sql)).await?;
-        masked.tables.push((table, result.rows_affected()));
+    for mask in masks() {
+        let result = txn.execute_raw(Statement::from_string(backend, mask.sql)).await?;
+        masked.tables.push((mask.table, result.rows_affected()));
     }
     put(&txn, "environment", "development", at).await?;
     put(&txn, "anonymized_at", &at.to_rfc3339(), at).await?;

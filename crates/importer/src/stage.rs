@@ -9,33 +9,9 @@
 //! This talks to sqlx directly (through sea-orm's pools) because sea-orm has no COPY.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use platform_core::bulk::{STAGE, StageType};
 use sea_orm::sqlx::{self, Postgres, Row, Sqlite};
 use sea_orm::{DatabaseConnection, DbBackend};
-
-/// The temporary table every kind stages into.
-pub(crate) const STAGE: &str = "import_stage";
-
-/// The type of a staged column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum SqlType {
-    Text,
-    Int,
-    Date,
-    Bool,
-    Uuid,
-}
-
-impl SqlType {
-    fn postgres(self) -> &'static str {
-        match self {
-            SqlType::Text => "text",
-            SqlType::Int => "bigint",
-            SqlType::Date => "date",
-            SqlType::Bool => "boolean",
-            SqlType::Uuid => "uuid",
-        }
-    }
-}
 
 /// One value to stage or bind.
 #[derive(Debug, Clone, PartialEq)]
@@ -94,7 +70,7 @@ impl Tx {
     /// Creates the stage with `columns` (plus `line` and `reject`) and loads `rows` into it.
     pub(crate) async fn stage(
         &mut self,
-        columns: &[(&str, SqlType)],
+        columns: &[(&str, StageType)],
         rows: &[StagedRow],
     ) -> Result<(), sqlx::Error> {
         let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();

@@ -4,6 +4,7 @@
 //! Owns the tables `webhook_endpoints`, `webhook_deliveries` and `emails`; reads `events` through core. Depends on
 //! core only: it never looks into a domain's tables.
 
+pub mod bulk;
 pub mod dispatch;
 pub mod email;
 pub mod endpoints;

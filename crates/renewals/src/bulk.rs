@@ -1,4 +1,5 @@
-//! Bulk seeding of due renewals, for the charge benchmark and the no-double-charge tests: `n` PENDING
+//! Bulk statements on renewals: the mask of an anonymized copy ([`MASKS`]), and the seeding of due
+//! renewals, for the charge benchmark and the no-double-charge tests: `n` PENDING
 //! renewals of one plan for one payer, all due on `deduct_date`, written in multi-row inserts. The rows are
 //! what `createRenewal` would write, minus the R4 comparison (which would merge them into one).
 
@@ -6,6 +7,7 @@ use crate::entity::renewal;
 use crate::{RenewalStatus, RenewalsError};
 use chrono::{DateTime, NaiveDate, Utc};
 use members::{Account, service as members_service};
+use platform_core::bulk::Mask;
 use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
 
 /// Rows per insert: well under SQLite's bind-parameter limit for this table.
@@ -76,3 +78,9 @@ pub async fn seed_due(
     }
     Ok(seed.count)
 }
+
+/// A renewal's card token, receiver and invoice go in an anonymized copy; its plan and dates stay.
+pub const MASKS: [Mask; 1] = [Mask {
+    table: "renewals",
+    sql: "UPDATE renewals SET payment_token = NULL, receiver = NULL, invoice = NULL",
+}];

@@ -4,9 +4,9 @@
 //! NULL`); an existing customer is left as it is. `parent` is the parent's customerNo and must exist
 //! (earlier in the file or in the database).
 
-use super::{Merge, Staged};
+use super::{RunMerge, Staged};
 use crate::source::{Column, Header, Record, optional, required};
-use crate::stage::{Cell, SqlType};
+use crate::stage::Cell;
 use crate::{ImportError, Loader, Options, Outcome, Parsed, parse};
 use sea_orm::DatabaseConnection;
 
@@ -24,38 +24,6 @@ const COLUMNS: &[Column] = &[
     optional("address"),
     optional("customerID"),
 ];
-
-const STAGED: &[(&str, SqlType)] = &[
-    ("customer_no", SqlType::Text),
-    ("customer_id", SqlType::Text),
-    ("name", SqlType::Text),
-    ("email", SqlType::Text),
-    ("phone", SqlType::Text),
-    ("street", SqlType::Text),
-    ("parent", SqlType::Text),
-];
-
-/// Where `parent` sits in a row's cells.
-const PARENT: usize = 6;
-
-const CHECKS: &[&str] = &[
-    "UPDATE import_stage SET reject = 'parent: no customer ' || parent || ' (import it first)' \
-     WHERE reject IS NULL AND parent IS NOT NULL \
-     AND NOT EXISTS (SELECT 1 FROM customers p WHERE p.customer_no = import_stage.parent) \
-     AND NOT EXISTS (SELECT 1 FROM import_stage p WHERE p.customer_no = import_stage.parent AND p.reject IS NULL)",
-];
-
-const UPSERT: &str = "INSERT INTO customers (customer_no, customer_id, name, email, phone, street, \
-     created_at, updated_at) \
-     SELECT s.customer_no, s.customer_id, s.name, s.email, s.phone, s.street, \
-     $1, $1 FROM import_stage s WHERE s.reject IS NULL ON CONFLICT (customer_no) DO NOTHING";
-
-/// Parents, once the batch's own customers exist; only for the customers this batch inserted.
-/// Driven from the staged rows that name a parent (usually none), never by scanning `customers`.
-const PARENTS: &str = "UPDATE customers SET parent_id = p.id FROM import_stage s \
-     JOIN customers p ON p.customer_no = s.parent \
-     WHERE s.parent IS NOT NULL AND s.reject IS NULL AND customers.customer_no = s.customer_no \
-     AND customers.created_at = $1 AND customers.parent_id IS NULL";
 
 impl Loader for Customers {
     type Row = Staged;
@@ -98,10 +66,10 @@ impl Loader for Customers {
         options: &Options,
     ) -> Result<Outcome, ImportError> {
         let (batch, cycles) = without_parent_cycles(batch);
-        let merge =
-            Merge { columns: STAGED, checks: CHECKS, existing: None, upserts: &[UPSERT], after: &[PARENTS] };
+        let merge = members::bulk::CUSTOMERS;
         // A parent may be another row of the batch: only a batch without parents is split.
-        let independent = batch.iter().all(|(_, row)| row.cells.get(PARENT) == Some(&Cell::Null));
+        let independent =
+            batch.iter().all(|(_, row)| row.cells.get(members::bulk::CUSTOMER_PARENT) == Some(&Cell::Null));
         let mut outcome = if independent && db.get_database_backend() == sea_orm::DbBackend::Postgres {
             merge.run_in_halves(db, batch, options).await?
         } else {
@@ -126,7 +94,9 @@ fn without_parent_cycles(batch: Vec<(u64, Staged)>) -> (Vec<(u64, Staged)>, Reje
     };
     let parents: HashMap<String, String> = batch
         .iter()
-        .filter_map(|(_, row)| Some((text(row.cells.first())?, text(row.cells.get(PARENT))?)))
+        .filter_map(|(_, row)| {
+            Some((text(row.cells.first())?, text(row.cells.get(members::bulk::CUSTOMER_PARENT))?))
+        })
         .collect();
     // Follow each chain once: `done` holds customers already known to reach no cycle or to be in one.
     let (mut in_cycle, mut done) = (HashSet::new(), HashSet::new());
@@ -158,7 +128,7 @@ fn without_parent_cycles(batch: Vec<(u64, Staged)>) -> (Vec<(u64, Staged)>, Reje
         .into_iter()
         .map(|(line, row)| {
             let no = text(row.cells.first()).unwrap_or_default();
-            let parent = text(row.cells.get(PARENT)).unwrap_or_default();
+            let parent = text(row.cells.get(members::bulk::CUSTOMER_PARENT)).unwrap_or_default();
             (line, format!("parent: {no} → {parent} makes a cycle of parents"))
         })
         .collect();

@@ -15,9 +15,9 @@
 //! Each entitlement written gets a ledger row of kind IMPORT naming the line, and the customer's PENDING
 //! renewals take the deduct date the new entitlements give (R5).
 
-use super::{Merge, Staged};
+use super::{RunMerge, Staged};
 use crate::source::{Column, Header, Record, optional, required};
-use crate::stage::{Cell, SqlType};
+use crate::stage::Cell;
 use crate::{ImportError, Loader, Options, Outcome, Parsed, parse};
 use catalog::ProductKind;
 use chrono::NaiveDate;
@@ -114,70 +114,6 @@ const fn columns() -> [Column; 53] {
     all
 }
 
-const STAGED: &[(&str, SqlType)] = &[
-    ("erp_id", SqlType::Text),
-    ("customer_no", SqlType::Text),
-    ("product_code", SqlType::Text),
-    ("member_holder", SqlType::Bool),
-    ("end_volume", SqlType::Int),
-    ("end_volume_date", SqlType::Date),
-    ("right_due_date", SqlType::Date),
-    ("seniority", SqlType::Int),
-    ("status", SqlType::Int),
-    ("estimated", SqlType::Bool),
-    ("customer_ref", SqlType::Int),
-    ("member_ref", SqlType::Int),
-];
-
-const CHECKS: &[&str] = &[
-    "UPDATE import_stage SET customer_ref = CASE WHEN customer_no IS NOT NULL \
-     THEN (SELECT c.id FROM customers c WHERE c.customer_no = import_stage.customer_no) \
-     ELSE (SELECT MIN(c.id) FROM customers c WHERE c.customer_id = import_stage.erp_id) END",
-    "UPDATE import_stage SET reject = 'CUSTOMER_ID: ' || erp_id || ' is the ERP id of several customers; \
-     add a CUSTOMER_NO column' WHERE reject IS NULL AND customer_no IS NULL \
-     AND (SELECT COUNT(*) FROM customers c WHERE c.customer_id = import_stage.erp_id) > 1",
-    "UPDATE import_stage SET reject = 'no customer ' || COALESCE('CUSTOMER_NO ' || customer_no, \
-     'with CUSTOMER_ID ' || erp_id) || ' (import customers first)' \
-     WHERE reject IS NULL AND customer_ref IS NULL",
-    "UPDATE import_stage SET member_ref = (SELECT MIN(l.member_id) FROM member_customers l \
-     WHERE l.customer_id = import_stage.customer_ref) WHERE reject IS NULL AND member_holder",
-    "UPDATE import_stage SET reject = product_code || ': no member is linked to the customer \
-     (import member-customers first)' WHERE reject IS NULL AND member_holder AND member_ref IS NULL",
-];
-
-const EXISTING: &str = "SELECT (SELECT COUNT(*) FROM import_stage s JOIN entitlements e \
-     ON e.holder_customer_id = s.customer_ref AND e.product_code = s.product_code \
-     WHERE s.reject IS NULL AND NOT s.member_holder) + (SELECT COUNT(*) FROM import_stage s JOIN entitlements e \
-     ON e.holder_member_id = s.member_ref AND e.product_code = s.product_code \
-     WHERE s.reject IS NULL AND s.member_holder)";
-
-/// The upsert for one kind of holder; `{holder}` is the column, `{reference}` the staged id, `{filter}`
-/// which staged rows, `{reaches}` the "at least as far" test that keeps a stored term reaching further.
-const UPSERT: &str = "INSERT INTO entitlements ({holder}, product_code, end_volume, end_volume_date, \
-     right_due_date, seniority_thousandths, subscribe_status, estimated, created_at, updated_at) \
-     SELECT s.{reference}, s.product_code, s.end_volume, s.end_volume_date, s.right_due_date, s.seniority, \
-     s.status, s.estimated, $1, $1 FROM import_stage s WHERE s.reject IS NULL AND {filter} \
-     ON CONFLICT ({holder}, product_code) DO UPDATE SET end_volume = excluded.end_volume, \
-     end_volume_date = excluded.end_volume_date, right_due_date = excluded.right_due_date, \
-     seniority_thousandths = excluded.seniority_thousandths, subscribe_status = excluded.subscribe_status, \
-     estimated = excluded.estimated, updated_at = excluded.updated_at \
-     WHERE ({reaches}) AND (entitlements.end_volume IS DISTINCT FROM excluded.end_volume \
-     OR entitlements.end_volume_date IS DISTINCT FROM excluded.end_volume_date \
-     OR entitlements.right_due_date IS DISTINCT FROM excluded.right_due_date \
-     OR entitlements.seniority_thousandths IS DISTINCT FROM excluded.seniority_thousandths \
-     OR entitlements.subscribe_status IS DISTINCT FROM excluded.subscribe_status \
-     OR entitlements.estimated IS DISTINCT FROM excluded.estimated)";
-
-/// One append-only ledger row (kind IMPORT) per entitlement this batch inserted or changed: those whose
-/// `updated_at` is this import's write time. An unchanged row (a re-run) writes none.
-const LEDGER: &str = "INSERT INTO entitlement_grants (entitlement_id, kind, outcome, reason, start_volume, \
-     end_volume, right_due_date, seniority_thousandths, granted_at) \
-     SELECT e.id, 'IMPORT', 'GRANTED', 'entitlements-erp line ' || s.line, e.start_volume, e.end_volume, \
-     e.right_due_date, e.seniority_thousandths, $1 FROM import_stage s JOIN entitlements e \
-     ON e.product_code = s.product_code AND ((NOT s.member_holder AND e.holder_customer_id = s.customer_ref) \
-     OR (s.member_holder AND e.holder_member_id = s.member_ref)) \
-     WHERE s.reject IS NULL AND e.updated_at = $1";
-
 /// The issue calendars of the mapped VOLUME products, by product code (what the import dates volumes with,
 /// and the export tells an estimated date by).
 pub(crate) async fn calendars(db: &DatabaseConnection) -> Result<HashMap<String, Calendar>, ImportError> {
@@ -196,37 +132,13 @@ pub(crate) async fn calendars(db: &DatabaseConnection) -> Result<HashMap<String,
 /// The loader, with the issue calendars of the magazine products.
 pub(crate) struct EntitlementsErp {
     calendars: HashMap<String, Calendar>,
-    upserts: [String; 2],
 }
 
 impl EntitlementsErp {
     /// Reads the calendars of the mapped VOLUME products.
     pub(crate) async fn load(db: &DatabaseConnection) -> Result<Self, ImportError> {
         let calendars = calendars(db).await?;
-        let upsert = |holder: &str, reference: &str, filter: &str, reaches: &str| {
-            UPSERT
-                .replace("{holder}", holder)
-                .replace("{reference}", reference)
-                .replace("{filter}", filter)
-                .replace("{reaches}", reaches)
-        };
-        Ok(EntitlementsErp {
-            calendars,
-            upserts: [
-                upsert(
-                    "holder_customer_id",
-                    "customer_ref",
-                    "NOT s.member_holder",
-                    "entitlements.end_volume IS NULL OR excluded.end_volume >= entitlements.end_volume",
-                ),
-                upsert(
-                    "holder_member_id",
-                    "member_ref",
-                    "s.member_holder",
-                    "entitlements.right_due_date IS NULL OR excluded.right_due_date >= entitlements.right_due_date",
-                ),
-            ],
-        })
+        Ok(EntitlementsErp { calendars })
     }
 
     /// The entitlement of one product's three columns; `Ok(None)` when they are empty or volume 0.
@@ -365,7 +277,6 @@ impl Loader for EntitlementsErp {
         batch: Vec<(u64, Staged)>,
         options: &Options,
     ) -> Result<Outcome, ImportError> {
-        let upserts = [self.upserts[0].as_str(), self.upserts[1].as_str()];
         let (mut erp_ids, mut customer_nos) = (Vec::new(), Vec::new());
         for (_, row) in &batch {
             if let Some(Cell::Text(id)) = row.cells.first() {
@@ -375,13 +286,7 @@ impl Loader for EntitlementsErp {
                 customer_nos.push(no.clone());
             }
         }
-        let merge = Merge {
-            columns: STAGED,
-            checks: CHECKS,
-            existing: Some(EXISTING),
-            upserts: &upserts,
-            after: &[LEDGER],
-        };
+        let merge = entitlements::bulk::erp_terms();
         let outcome = merge.run(db, batch, options).await?;
         if !options.dry_run && outcome.inserted + outcome.updated > 0 {
             // R5: pending renewals follow the entitlements they are dated by.

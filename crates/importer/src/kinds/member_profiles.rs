@@ -6,9 +6,9 @@
 //! exists is updated where the export differs (an empty EMAIL keeps the stored one); its UUID never
 //! changes.
 
-use super::{Merge, Staged};
+use super::{RunMerge, Staged};
 use crate::source::{Column, Header, Record, optional, required};
-use crate::stage::{Cell, SqlType};
+use crate::stage::Cell;
 use crate::{ImportError, Loader, Options, Outcome, Parsed, parse};
 use members::Account;
 use members::model::TradeVanMemberInfo;
@@ -35,37 +35,6 @@ const COLUMNS: &[Column] = &[
     optional("CONTENTYN"),
     optional("UUID"),
 ];
-
-const STAGED: &[(&str, SqlType)] = &[
-    ("account", SqlType::Text),
-    ("uuid", SqlType::Uuid),
-    ("email", SqlType::Text),
-    ("marketing", SqlType::Bool),
-    ("content", SqlType::Bool),
-    ("verified", SqlType::Bool),
-    ("info", SqlType::Text),
-];
-
-const CHECKS: &[&str] = &["UPDATE import_stage SET reject = 'UUID: already the UUID of another member' \
-     WHERE reject IS NULL AND EXISTS (SELECT 1 FROM members m WHERE m.uuid = import_stage.uuid \
-     AND m.account <> import_stage.account)"];
-
-const EXISTING: &str =
-    "SELECT COUNT(*) FROM import_stage s JOIN members m ON m.account = s.account WHERE s.reject IS NULL";
-
-const UPSERT: &str = "INSERT INTO members (account, uuid, email, marketing_opt_in, content_opt_in, verified, \
-     trade_van_member_info, created_at, updated_at) \
-     SELECT s.account, s.uuid, s.email, s.marketing, s.content, s.verified, s.info, $1, $1 \
-     FROM import_stage s WHERE s.reject IS NULL \
-     ON CONFLICT (account) DO UPDATE SET email = COALESCE(excluded.email, members.email), \
-     marketing_opt_in = excluded.marketing_opt_in, content_opt_in = excluded.content_opt_in, \
-     verified = excluded.verified, trade_van_member_info = excluded.trade_van_member_info, \
-     updated_at = excluded.updated_at \
-     WHERE COALESCE(excluded.email, members.email) IS DISTINCT FROM members.email \
-     OR excluded.marketing_opt_in IS DISTINCT FROM members.marketing_opt_in \
-     OR excluded.content_opt_in IS DISTINCT FROM members.content_opt_in \
-     OR excluded.verified IS DISTINCT FROM members.verified \
-     OR excluded.trade_van_member_info IS DISTINCT FROM members.trade_van_member_info";
 
 impl Loader for MemberProfiles {
     type Row = Staged;
@@ -129,8 +98,6 @@ impl Loader for MemberProfiles {
         batch: Vec<(u64, Staged)>,
         options: &Options,
     ) -> Result<Outcome, ImportError> {
-        Merge { columns: STAGED, checks: CHECKS, existing: Some(EXISTING), upserts: &[UPSERT], after: &[] }
-            .run(db, batch, options)
-            .await
+        members::bulk::PROFILES.run(db, batch, options).await
     }
 }

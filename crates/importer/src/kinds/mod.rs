@@ -17,8 +17,9 @@ pub(crate) mod shipments;
 pub(crate) mod subscription_changes;
 pub(crate) mod temporary_entitlements;
 
-use crate::stage::{Cell, STAGE, SqlType, StagedRow, Tx};
+use crate::stage::{Cell, StagedRow, Tx};
 use crate::{ImportError, Keyed, Options, Outcome};
+use platform_core::bulk::{STAGE, StagedMerge};
 use sea_orm::DatabaseConnection;
 
 /// A row of a staged kind: its keys and its cells in the order of the kind's staged columns.
@@ -33,27 +34,31 @@ impl Keyed for Staged {
     }
 }
 
-/// A set-based merge of one staged batch.
-pub(crate) struct Merge<'a> {
-    /// The staged columns (besides `line` and `reject`).
-    pub columns: &'a [(&'a str, SqlType)],
-    /// Statements that resolve references and mark refused rows:
-    /// `UPDATE import_stage SET … / reject = '…' WHERE reject IS NULL AND …`, run in order.
-    pub checks: &'a [&'a str],
-    /// `SELECT COUNT(*)` of the valid staged rows whose record exists already; `None` for insert-only
-    /// kinds (`ON CONFLICT DO NOTHING`), where every valid row not inserted existed.
-    pub existing: Option<&'a str>,
-    /// The upserts of the valid rows: `INSERT … SELECT … FROM import_stage WHERE reject IS NULL ON CONFLICT …`
-    /// changing only what differs. `$1` is the write time.
-    pub upserts: &'a [&'a str],
-    /// Statements after the upsert (e.g. ledger rows), with `$1` the write time.
-    pub after: &'a [&'a str],
-}
-
-impl Merge<'_> {
+/// Runs a domain's set-based merge of one staged batch ([`StagedMerge`]).
+pub(crate) trait RunMerge {
     /// Stages `rows`, checks, upserts, and counts: inserted = valid − existing, updated = changed −
     /// inserted, unchanged = existing − updated.
-    pub(crate) async fn run(
+    async fn run(
+        &self,
+        db: &DatabaseConnection,
+        batch: Vec<(u64, Staged)>,
+        options: &Options,
+    ) -> Result<Outcome, ImportError>;
+
+    /// PostgreSQL: the two halves of the batch merge at once on two connections, so that the server's
+    /// per-row work (foreign-key checks, index upkeep) uses two cores (four parts measured slower on 2
+    /// cores). Only for merges whose rows do not depend on each other. A half that fails leaves the other
+    /// committed, which the re-run reports as unchanged.
+    async fn run_in_halves(
+        &self,
+        db: &DatabaseConnection,
+        batch: Vec<(u64, Staged)>,
+        options: &Options,
+    ) -> Result<Outcome, ImportError>;
+}
+
+impl RunMerge for StagedMerge<'_> {
+    async fn run(
         &self,
         db: &DatabaseConnection,
         batch: Vec<(u64, Staged)>,
@@ -93,11 +98,7 @@ impl Merge<'_> {
         })
     }
 
-    /// PostgreSQL: the two halves of the batch merge at once on two connections, so that the server's
-    /// per-row work (foreign-key checks, index upkeep) uses two cores (four parts measured slower on 2
-    /// cores). Only for kinds whose rows do not depend on each other. A half that fails leaves the other
-    /// committed, which the re-run reports as unchanged.
-    pub(crate) async fn run_in_halves(
+    async fn run_in_halves(
         &self,
         db: &DatabaseConnection,
         batch: Vec<(u64, Staged)>,
