@@ -311,3 +311,39 @@ async fn r19_a_payment_after_cancellation_is_kept_refunded_once_and_followed_up(
         assert_eq!(world.gateway.refunds().await.unwrap().len(), 1);
     }
 }
+
+/// The charge run records its payments with `recordPayment`'s writer: an order cancelled while its charge
+/// was in flight stays cancelled, its money kept as paid for the refund and followed up, exactly as a late
+/// callback's (the batch path confirmed such an order once).
+#[tokio::test]
+async fn r19_a_charge_recorded_after_its_order_was_cancelled_keeps_it_cancelled_and_followed_up() {
+    for db in test_support::databases().await {
+        let world = World::new(&db).await;
+        let no = world.order(5, "l-2", &[("GC18080026", 1, 3480)], 0, false).await;
+        cancel_order(world.ctx(), &no, "cancelled while charged", at(1)).await.unwrap();
+        let order = world.orders.find(&no).await.unwrap().unwrap();
+
+        let txn = platform_core::db::begin_write(&db.conn).await.unwrap();
+        let payment = orders::service::BatchPayment {
+            order: &order,
+            transaction_id: "T-run".to_owned(),
+            status: orders::model::PaymentResult::Paid,
+            authorised_only: false,
+        };
+        world.orders.record_batch(&txn, &[payment], at(2)).await.unwrap();
+        txn.commit().await.unwrap();
+
+        let order = world.orders.find(&no).await.unwrap().unwrap();
+        assert_eq!(
+            (order.status, order.payment_status),
+            (OrderStatus::Cancelled, PaymentStatus::Paid),
+            "{}",
+            db.label()
+        );
+        assert_eq!(count(&db.conn, "events WHERE event_type = 'payment.after_cancellation'").await, 1);
+        assert_eq!(count(&db.conn, "events WHERE event_type = 'order.paid'").await, 0);
+        assert_eq!(count(&db.conn, "follow_ups WHERE kind = 'PAYMENT_WITHOUT_ORDER'").await, 1);
+        let refund = refund_after_cancellation(world.ctx(), &no, at(3)).await.unwrap().unwrap();
+        assert_eq!(refund.amount, Money::new(3480), "{}", db.label());
+    }
+}
