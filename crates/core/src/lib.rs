@@ -8,6 +8,7 @@ pub mod cache;
 pub mod db;
 pub mod error;
 pub mod events;
+pub mod json;
 pub mod lease;
 pub mod money;
 pub mod progress;

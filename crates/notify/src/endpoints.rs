@@ -31,7 +31,7 @@ pub async fn create_endpoint(
     let start = events::last_id(db).await?;
     let row = endpoint::ActiveModel {
         url: Set(url),
-        event_types: Set(serde_json::to_string(&events).map_err(anyhow::Error::from)?),
+        event_types: Set(platform_core::json::JsonText::new(events).map_err(anyhow::Error::from)?),
         secret: Set(secret.clone()),
         status: Set("ACTIVE".to_owned()),
         start_event_id: Set(start),
@@ -110,7 +110,7 @@ pub async fn replay(db: &impl ConnectionTrait, id: i64, at: DateTime<Utc>) -> Re
         .await?
         .ok_or_else(|| NotifyError::NotFound { what: "delivery", key: id.to_string() })?;
     let mut next: delivery::ActiveModel = row.into();
-    next.status = Set(DeliveryStatus::Pending.as_str().to_owned());
+    next.status = Set(DeliveryStatus::Pending);
     next.attempts = Set(0);
     next.next_attempt_at = Set(at);
     next.locked_until = Set(None);
@@ -179,8 +179,7 @@ fn check_patterns(events: Vec<String>) -> Result<Vec<String>, NotifyError> {
 }
 
 pub(crate) fn endpoint_from(row: endpoint::Model) -> Result<Endpoint, NotifyError> {
-    let event_types = serde_json::from_str(&row.event_types)
-        .map_err(|e| anyhow::anyhow!("endpoint {} has corrupt event types: {e}", row.id))?;
+    let event_types = row.event_types.into_inner();
     Ok(Endpoint {
         id: row.id,
         url: row.url,
@@ -197,7 +196,7 @@ pub(crate) fn delivery_from(row: delivery::Model) -> Delivery {
         endpoint_id: row.endpoint_id,
         event_id: row.event_id,
         subject: row.subject,
-        status: DeliveryStatus::parse(&row.status).unwrap_or(DeliveryStatus::Pending),
+        status: row.status,
         attempts: row.attempts,
         next_attempt_at: row.next_attempt_at,
         last_status_code: row.last_status_code,

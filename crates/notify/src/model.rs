@@ -52,16 +52,21 @@ pub struct NewEndpoint {
     pub secret: Option<String>,
 }
 
-/// Where a delivery stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Where a delivery stands; stored by name, and a name it does not know is an error where it is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, sea_orm::EnumIter, sea_orm::DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(sea_orm::sea_query::StringLen::N(16))")]
 pub enum DeliveryStatus {
     /// Not attempted yet (or replayed).
+    #[sea_orm(string_value = "PENDING")]
     Pending,
     /// The last attempt failed; another is scheduled.
+    #[sea_orm(string_value = "FAILED")]
     Failed,
     /// Accepted by the receiver (2xx).
+    #[sea_orm(string_value = "DELIVERED")]
     Delivered,
     /// Given up after the whole retry schedule, or the endpoint answered 410.
+    #[sea_orm(string_value = "DEAD")]
     Dead,
 }
 

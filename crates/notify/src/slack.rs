@@ -19,6 +19,11 @@ use serde_json::{Value, json};
 pub const EVENT_TYPES: [&str; 5] =
     ["ops.report", "ops.alert_raised", "ops.alert_resolved", "ops.failed_charges", "follow_up.opened"];
 
+fn event_types() -> Result<platform_core::json::JsonText<Vec<String>>, NotifyError> {
+    let types = EVENT_TYPES.iter().map(|t| (*t).to_owned()).collect();
+    Ok(platform_core::json::JsonText::new(types).map_err(anyhow::Error::new)?)
+}
+
 /// Makes the Slack endpoint match the settings: active from the current end of the log when a webhook URL
 /// is set (created once, whichever instance comes first), disabled when it is not.
 pub async fn sync_endpoint(
@@ -46,13 +51,10 @@ pub async fn sync_endpoint(
             };
             update.exec(db).await?;
         }
-        Some(row) if row.event_types != serde_json::to_string(&EVENT_TYPES).unwrap_or_default() => {
+        Some(row) if !row.event_types.get().iter().map(String::as_str).eq(EVENT_TYPES) => {
             // A newer version posts more kinds of events.
             endpoint::Entity::update_many()
-                .col_expr(
-                    endpoint::Column::EventTypes,
-                    Expr::value(serde_json::to_string(&EVENT_TYPES).unwrap_or_default()),
-                )
+                .col_expr(endpoint::Column::EventTypes, Expr::value(event_types()?))
                 .filter(endpoint::Column::Id.eq(row.id))
                 .exec(db)
                 .await?;
@@ -62,7 +64,7 @@ pub async fn sync_endpoint(
             let last = events::last_id(db).await?;
             let row = endpoint::ActiveModel {
                 url: Set("slack".to_owned()),
-                event_types: Set(serde_json::to_string(&EVENT_TYPES).unwrap_or_default()),
+                event_types: Set(event_types()?),
                 // Slack does not check signatures; the dispatcher still refuses an endpoint without one.
                 secret: Set(crate::signature::generate_secret()?),
                 previous_secret: Set(None),

@@ -13,6 +13,7 @@ use members::service as members_service;
 use members::{Address, Change, CustomerInput};
 use platform_core::Money;
 use platform_core::db::begin_write;
+use platform_core::json::JsonText;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
     QueryFilter,
@@ -116,7 +117,7 @@ pub async fn import_erp_renewal(
         title: row.receiver_name.clone(),
         ..orders::Invoice::default()
     };
-    let invoice = serde_json::to_string(&invoice).map_err(anyhow::Error::new)?;
+    let invoice = crate::store::json(invoice)?;
     let created = renewal::ActiveModel {
         customer_id: Set(customer_id),
         member_id: Set(member_id),
@@ -193,7 +194,7 @@ async fn update_existing(
     db: &impl ConnectionTrait,
     existing: renewal::Model,
     row: &ErpRenewal,
-    receiver: String,
+    receiver: JsonText<orders::Receiver>,
     at: DateTime<Utc>,
 ) -> Result<Imported, RenewalsError> {
     let pending = existing.renew_status == i16::from(RenewalStatus::Pending.code())
@@ -248,7 +249,7 @@ async fn create_customer(
 }
 
 /// The receiver as the charge run's AUTO order reads it (`orders::model::Receiver`).
-fn receiver_json(row: &ErpRenewal) -> Result<String, RenewalsError> {
+fn receiver_json(row: &ErpRenewal) -> Result<JsonText<orders::Receiver>, RenewalsError> {
     let receiver = orders::model::Receiver {
         name: row.receiver_name.clone().unwrap_or_default(),
         phone: row.mobile.clone(),
@@ -256,5 +257,5 @@ fn receiver_json(row: &ErpRenewal) -> Result<String, RenewalsError> {
         email: row.email.clone(),
         address: row.address.clone(),
     };
-    Ok(serde_json::to_string(&receiver).map_err(anyhow::Error::new)?)
+    crate::store::json(receiver)
 }

@@ -63,6 +63,11 @@ pub(crate) fn code(status: RenewalStatus) -> i16 {
     i16::from(status.code())
 }
 
+/// `value` as the JSON text of a column (a receiver, an invoice).
+pub(crate) fn json<T: serde::Serialize>(value: T) -> Result<platform_core::json::JsonText<T>, RenewalsError> {
+    Ok(platform_core::json::JsonText::new(value).map_err(anyhow::Error::new)?)
+}
+
 /// One renewal per creation key.
 pub(crate) const CREATION_KEY: platform_core::db::UniqueKey =
     platform_core::db::UniqueKey { name: "ux_renewals_creation_key", columns: "renewals.creation_key" };

@@ -14,7 +14,7 @@ impl Dispatcher {
         let mut created = 0;
         for ep in endpoint::Entity::find().filter(endpoint::Column::Status.eq("ACTIVE")).all(&self.db).await?
         {
-            let patterns: Vec<String> = serde_json::from_str(&ep.event_types).unwrap_or_default();
+            let patterns = ep.event_types.get();
             let mut cursor = ep.last_event_id;
             loop {
                 let floor = ep.start_event_id.max(cursor - LOOKBACK);
@@ -33,7 +33,7 @@ impl Dispatcher {
                     .collect();
                 let rows: Vec<crate::entity::delivery::ActiveModel> = page
                     .iter()
-                    .filter(|e| !known.contains(&e.id) && crate::model::wants(&patterns, &e.event_type))
+                    .filter(|e| !known.contains(&e.id) && crate::model::wants(patterns, &e.event_type))
                     .map(|e| new_delivery(ep.id, e))
                     .collect();
                 if !rows.is_empty() {
@@ -138,7 +138,7 @@ pub(super) fn new_delivery(
         endpoint_id: Set(endpoint_id),
         event_id: Set(event.id),
         subject: Set(event.subject.clone()),
-        status: Set("PENDING".to_owned()),
+        status: Set(crate::model::DeliveryStatus::Pending),
         attempts: Set(0),
         next_attempt_at: Set(DateTime::<Utc>::UNIX_EPOCH),
         created_at: Set(Utc::now()),

@@ -12,6 +12,7 @@ pub use templates::{Rendered, Templates};
 use crate::NotifyError;
 use crate::entity::email;
 use chrono::{DateTime, Utc};
+use platform_core::json::JsonText;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -75,16 +76,21 @@ impl EmailKind {
     }
 }
 
-/// Where an e-mail is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Where an e-mail is in its life; stored by name, and a name it does not know is an error where it is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, sea_orm::EnumIter, sea_orm::DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(sea_orm::sea_query::StringLen::N(16))")]
 pub enum EmailStatus {
     /// Waiting to be sent (or for SMTP to be configured).
+    #[sea_orm(string_value = "QUEUED")]
     Queued,
     /// Accepted by the SMTP server.
+    #[sea_orm(string_value = "SENT")]
     Sent,
     /// Refused for good, or every retry failed.
+    #[sea_orm(string_value = "FAILED")]
     Failed,
     /// The recipient has no e-mail address; kept as a record.
+    #[sea_orm(string_value = "NO_ADDRESS")]
     NoAddress,
 }
 
@@ -101,10 +107,6 @@ impl EmailStatus {
             EmailStatus::Failed => "FAILED",
             EmailStatus::NoAddress => "NO_ADDRESS",
         }
-    }
-
-    fn parse(raw: &str) -> EmailStatus {
-        EmailStatus::ALL.into_iter().find(|s| s.as_str() == raw).unwrap_or(EmailStatus::Queued)
     }
 }
 
@@ -146,20 +148,20 @@ pub async fn queue_many(
         .map(|email| {
             let to = email.to.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
             let status = if to.is_some() { EmailStatus::Queued } else { EmailStatus::NoAddress };
-            email::ActiveModel {
+            Ok(email::ActiveModel {
                 kind: Set(email.kind.as_str().to_owned()),
                 dedupe_key: Set(email.dedupe_key),
                 to_address: Set(to),
                 regarding: Set(email.regarding),
-                data: Set(email.data.to_string()),
-                status: Set(status.as_str().to_owned()),
+                data: Set(JsonText::new(email.data).map_err(anyhow::Error::new)?),
+                status: Set(status),
                 attempts: Set(0),
                 next_attempt_at: Set(due),
                 created_at: Set(at),
                 ..Default::default()
-            }
+            })
         })
-        .collect();
+        .collect::<Result<_, NotifyError>>()?;
     let mut queued = 0;
     for chunk in rows.chunks(500) {
         queued += email::Entity::insert_many(chunk.to_vec())
@@ -231,7 +233,7 @@ pub async fn list(
 fn to_email(templates: &Templates, row: email::Model) -> Result<Email, NotifyError> {
     let kind = EmailKind::parse(&row.kind)
         .ok_or_else(|| anyhow::anyhow!("e-mail {} has an unknown kind {}", row.id, row.kind))?;
-    let rendered = templates.render(kind, &data_of(&row))?;
+    let rendered = templates.render(kind, data_of(&row))?;
     Ok(Email {
         id: row.id,
         kind,
@@ -239,7 +241,7 @@ fn to_email(templates: &Templates, row: email::Model) -> Result<Email, NotifyErr
         regarding: row.regarding,
         subject: rendered.subject,
         body: rendered.body,
-        status: EmailStatus::parse(&row.status),
+        status: row.status,
         attempts: row.attempts,
         last_error: row.last_error,
         created_at: row.created_at,
@@ -247,8 +249,8 @@ fn to_email(templates: &Templates, row: email::Model) -> Result<Email, NotifyErr
     })
 }
 
-fn data_of(row: &email::Model) -> serde_json::Value {
-    serde_json::from_str(&row.data).unwrap_or(serde_json::Value::Null)
+fn data_of(row: &email::Model) -> &serde_json::Value {
+    row.data.get()
 }
 
 /// Whether the mail server of `smtp_url` answers EHLO within `timeout` (`platform doctor`). The error

@@ -160,7 +160,7 @@ impl Mailer {
         row: &email::Model,
     ) -> Result<(), (bool, String)> {
         let kind = EmailKind::parse(&row.kind).ok_or((true, format!("unknown kind {}", row.kind)))?;
-        let rendered = self.templates.render(kind, &data_of(row)).map_err(|e| (true, e.to_string()))?;
+        let rendered = self.templates.render(kind, data_of(row)).map_err(|e| (true, e.to_string()))?;
         let to: Mailbox = row
             .to_address
             .as_deref()

@@ -10,7 +10,7 @@ pub(crate) struct Model {
     pub endpoint_id: i64,
     pub event_id: i64,
     pub subject: String,
-    pub status: String,
+    pub status: crate::model::DeliveryStatus,
     pub attempts: i32,
     pub next_attempt_at: ChronoDateTimeUtc,
     pub locked_until: Option<ChronoDateTimeUtc>,

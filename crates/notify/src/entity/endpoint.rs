@@ -8,7 +8,7 @@ pub(crate) struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub url: String,
-    pub event_types: String,
+    pub event_types: platform_core::json::JsonText<Vec<String>>,
     pub secret: String,
     pub previous_secret: Option<String>,
     pub previous_secret_until: Option<ChronoDateTimeUtc>,

@@ -183,3 +183,22 @@ async fn r12_two_dispatchers_and_a_slow_mail_server_send_each_email_once() {
         assert_eq!(message_ids.len(), 6, "a stable Message-ID per e-mail");
     }
 }
+
+/// Stored values never default: an e-mail whose stored template data no longer parses is an error where it
+/// is read (it was rendered with no data at all, and sent so), and the others are untouched.
+#[tokio::test]
+async fn an_email_whose_stored_data_is_corrupt_is_an_error_not_an_empty_mail() {
+    for db in test_support::databases().await {
+        let templates = Arc::new(Templates::load(None).unwrap());
+        let now = Utc::now();
+        assert!(email::queue(&db.conn, notice(1, Some("ming@example.com")), now).await.unwrap());
+        let listed = email::list(&db.conn, &templates, &EmailFilter::default(), 10).await.unwrap();
+        assert_eq!(listed.len(), 1, "{}", db.label());
+
+        sea_orm::ConnectionTrait::execute_unprepared(&db.conn, "UPDATE emails SET data = 'not json'")
+            .await
+            .unwrap();
+        let err = email::list(&db.conn, &templates, &EmailFilter::default(), 10).await.unwrap_err();
+        assert!(format!("{err:#}").contains("not valid JSON"), "{}: {err:#}", db.label());
+    }
+}

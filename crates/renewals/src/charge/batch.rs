@@ -347,12 +347,12 @@ fn auto_order(
     contact: &members::service::Contact,
     accounts: &HashMap<i64, Account>,
 ) -> AutoOrder {
-    let mut receiver: orders::Receiver =
-        row.receiver.as_deref().and_then(|json| serde_json::from_str(json).ok()).unwrap_or_default();
+    // A renewal without an origin order has no receiver: the payer's name below.
+    let mut receiver = row.receiver.as_ref().map(|json| json.get().clone()).unwrap_or_default();
     if receiver.name.trim().is_empty() {
         receiver.name = contact.name.clone().unwrap_or_else(|| contact.customer_no.clone());
     }
-    let invoice = row.invoice.as_deref().and_then(|json| serde_json::from_str(json).ok());
+    let invoice = row.invoice.as_ref().map(|json| json.get().clone());
     AutoOrder {
         idempotency_key: format!("renewal-{}", row.id),
         source_code: format!("renewal:{}", row.id),

@@ -1,5 +1,6 @@
 //! Entity of the `renewals` table.
 
+use platform_core::json::JsonText;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -34,8 +35,8 @@ pub(crate) struct Model {
     pub next_retry_on: Option<Date>,
     pub notice_sent_on: Option<Date>,
     pub charge_order_no: Option<String>,
-    pub receiver: Option<String>,
-    pub invoice: Option<String>,
+    pub receiver: Option<JsonText<orders::Receiver>>,
+    pub invoice: Option<JsonText<orders::Invoice>>,
     pub skip_anchor: Option<Date>,
     pub skipped_cycles: i32,
     pub cancel_reason: Option<String>,

@@ -9,6 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use members::{Account, service as members_service};
 use platform_core::BusinessCalendar;
 use platform_core::db::begin_write;
+use platform_core::json::JsonText;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
     IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
@@ -330,8 +331,8 @@ struct Origin {
     order_no: String,
     member_account: Option<String>,
     source_code: Option<String>,
-    receiver: String,
-    invoice: String,
+    receiver: JsonText<orders::Receiver>,
+    invoice: JsonText<orders::Invoice>,
     payment_token: Option<String>,
     card_last4: Option<String>,
 }
@@ -362,8 +363,8 @@ impl Origin {
             order_no: order.order_no,
             member_account: order.member_account.map(|a| a.to_string()),
             source_code: order.source_code,
-            receiver: serde_json::to_string(&order.receiver).map_err(anyhow::Error::new)?,
-            invoice: serde_json::to_string(&order.invoice).map_err(anyhow::Error::new)?,
+            receiver: crate::store::json(order.receiver)?,
+            invoice: crate::store::json(order.invoice)?,
             card_last4: order.card_last4,
         })
     }
