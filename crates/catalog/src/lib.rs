@@ -5,6 +5,7 @@
 //! through the functions here. Depends on `platform-core` alone.
 
 pub mod admin;
+mod codes;
 pub mod demo;
 mod entity;
 mod error;
@@ -12,6 +13,7 @@ pub mod model;
 pub mod rules;
 pub mod service;
 
+pub use codes::ProductCodes;
 pub use error::CatalogError;
 pub use model::{
     Cadence, Category, Item, PriceChange, Product, ProductKind, Promotion, PromotionDefinition,

@@ -53,7 +53,7 @@ pub async fn seed_due(
         customer_id: Set(customer_id),
         member_id: Set(member_id),
         promotion_code: Set(plan.promotion_code.clone()),
-        product_codes: Set(codes.join(",")),
+        product_codes: Set(codes.into_iter().collect()),
         product_name: Set(Some(plan.name.clone())),
         deduct_date: Set(seed.deduct_date),
         deduct_price: Set(plan.total_amount.amount()),

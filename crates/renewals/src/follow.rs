@@ -36,7 +36,7 @@ pub async fn follow_due_changes(
             (None, None) => continue,
         };
         for row in query.all(txn).await? {
-            if !row.product_codes.split(',').any(|c| c == change.product_code) {
+            if !row.product_codes.contains(&change.product_code) {
                 continue;
             }
             if ensure_idle(txn, &row).await.is_err() {

@@ -122,7 +122,7 @@ pub async fn import_erp_renewal(
         customer_id: Set(customer_id),
         member_id: Set(member_id),
         promotion_code: Set(plan.promotion_code.clone()),
-        product_codes: Set(codes.iter().cloned().collect::<Vec<_>>().join(",")),
+        product_codes: Set(codes.clone()),
         product_name: Set(row.product_type.clone().or_else(|| Some(plan.name.clone()))),
         deduct_date: Set(deduct),
         deduct_price: Set(plan.total_amount.amount()),

@@ -96,7 +96,7 @@ pub(crate) async fn event(
 
 /// A renewal event: the renewal's id, plan, products, status and deduct date, plus `extra`.
 pub(crate) fn event_of(event_type: &'static str, row: &renewal::Model, extra: serde_json::Value) -> NewEvent {
-    let mut payload = json!({ "renewalId": row.id, "promotionCode": row.promotion_code, "productCodes": row.product_codes,
+    let mut payload = json!({ "renewalId": row.id, "promotionCode": row.promotion_code, "productCodes": row.product_codes.to_string(),
                               "renewStatus": row.renew_status, "deductDate": row.deduct_date });
     if let (Some(target), Some(extra)) = (payload.as_object_mut(), extra.as_object()) {
         target.extend(extra.clone());

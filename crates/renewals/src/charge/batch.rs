@@ -270,7 +270,7 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
             else {
                 continue;
             };
-            for code in row.product_codes.split(',').filter(|c| !c.is_empty()) {
+            for code in row.product_codes.iter() {
                 by_code.entry(code.to_owned()).or_default().push((member_id, account.clone()));
             }
         }

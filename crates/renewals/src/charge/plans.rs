@@ -55,12 +55,11 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
         let mut events: Vec<NewEvent> = Vec::new();
         for (mut row, successor) in moved {
             let Some(plan) = plans.get(&successor) else { continue };
-            let codes: Vec<String> = crate::service::renewed_products(plan).into_iter().collect();
             let from = std::mem::replace(&mut row.promotion_code, successor.clone());
-            row.product_codes = codes.join(",");
+            row.product_codes = crate::service::renewed_products(plan);
             let held = renewal::Entity::update_many()
                 .col_expr(renewal::Column::PromotionCode, Expr::value(row.promotion_code.as_str()))
-                .col_expr(renewal::Column::ProductCodes, Expr::value(row.product_codes.as_str()))
+                .col_expr(renewal::Column::ProductCodes, Expr::value(row.product_codes.clone()))
                 .col_expr(renewal::Column::UpdatedAt, Expr::value(at))
                 .filter(renewal::Column::Id.eq(row.id))
                 .filter(renewal::Column::LeaseOwner.eq(self.owner.as_str()))

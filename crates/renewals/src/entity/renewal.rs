@@ -11,7 +11,7 @@ pub(crate) struct Model {
     pub customer_id: i64,
     pub member_id: Option<i64>,
     pub promotion_code: String,
-    pub product_codes: String,
+    pub product_codes: catalog::ProductCodes,
     pub product_name: Option<String>,
     pub deduct_date: Date,
     pub deduct_price: i64,

@@ -4,11 +4,12 @@ use crate::RenewalsError;
 use crate::entity::renewal;
 use crate::rules::deduct_date;
 use crate::store::event;
+use catalog::ProductCodes;
 use chrono::{DateTime, NaiveDate, Utc};
 use members::Account;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, IntoActiveModel};
 use serde_json::json;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 /// The customer and member whose entitlements decide deduct dates.
 pub(crate) struct Holder<'a> {
@@ -21,7 +22,7 @@ impl Holder<'_> {
     pub(crate) async fn deduct_date(
         &self,
         db: &impl ConnectionTrait,
-        codes: &BTreeSet<String>,
+        codes: &ProductCodes,
     ) -> Result<Option<NaiveDate>, RenewalsError> {
         let held =
             entitlements::query::entitlements_of(db, Some(self.customer_no), self.account, None).await?;
@@ -52,10 +53,8 @@ pub(crate) async fn deduct_dates_of(
     }
     let customers: Vec<i64> = rows.iter().map(|r| r.customer_id).collect();
     let members: Vec<i64> = rows.iter().filter_map(|r| r.member_id).collect();
-    let mut codes: Vec<String> = rows
-        .iter()
-        .flat_map(|r| r.product_codes.split(',').filter(|c| !c.is_empty()).map(str::to_owned))
-        .collect();
+    let mut codes: Vec<String> =
+        rows.iter().flat_map(|r| r.product_codes.iter().map(str::to_owned)).collect();
     codes.sort_unstable();
     codes.dedup();
     let dues = entitlements::query::due_dates_of(db, &customers, &members, &codes).await?;
@@ -71,7 +70,7 @@ pub(crate) async fn deduct_dates_of(
     Ok(rows
         .iter()
         .filter_map(|r| {
-            let dates = r.product_codes.split(',').flat_map(|code| {
+            let dates = r.product_codes.iter().flat_map(|code| {
                 let of_customer = by_holder.get(&(false, r.customer_id, code)).copied();
                 let of_member = r.member_id.and_then(|m| by_holder.get(&(true, m, code)).copied());
                 [of_customer, of_member]
@@ -87,8 +86,7 @@ pub(super) async fn reschedule(
     existing: renewal::Model,
     at: DateTime<Utc>,
 ) -> Result<renewal::Model, RenewalsError> {
-    let codes: BTreeSet<String> =
-        existing.product_codes.split(',').filter(|c| !c.is_empty()).map(str::to_owned).collect();
+    let codes = existing.product_codes.clone();
     let Some(deduct) = holder.deduct_date(db, &codes).await? else { return Ok(existing) };
     move_deduct_date(db, existing, deduct, at).await
 }
@@ -114,8 +112,4 @@ pub(crate) async fn move_deduct_date(
     let updated = next.update(db).await?;
     event(db, "renewal.rescheduled", &updated, json!({ "from": from, "to": deduct }), at).await?;
     Ok(updated)
-}
-
-pub(super) fn join(codes: &BTreeSet<String>) -> String {
-    codes.iter().map(String::as_str).collect::<Vec<_>>().join(",")
 }

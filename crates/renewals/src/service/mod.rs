@@ -5,6 +5,7 @@ use crate::entity::renewal;
 use crate::rules::{Supersede, supersede};
 pub(crate) use crate::store::{event, key_taken};
 use crate::{RenewalStatus, RenewalsError};
+use catalog::ProductCodes;
 use chrono::{DateTime, NaiveDate, Utc};
 use members::{Account, service as members_service};
 use platform_core::BusinessCalendar;
@@ -21,8 +22,8 @@ mod deduct;
 mod manage;
 mod read;
 
+use deduct::reschedule;
 pub(crate) use deduct::{Holder, deduct_dates_of, holder_deduct_date, move_deduct_date};
-use deduct::{join, reschedule};
 use manage::check_card;
 pub(crate) use manage::ensure_idle;
 pub use manage::{stop_renewal, update_payment};
@@ -175,7 +176,7 @@ pub async fn create_renewal(
     let holder = Holder { customer_no: &customer_no, account: account.as_ref() };
     let deduct = holder.deduct_date(&txn, &codes).await?.ok_or_else(|| RenewalsError::Invalid {
         field: "promotionCode",
-        message: format!("the customer has no entitlement to {} yet: nothing to renew", join(&codes)),
+        message: format!("the customer has no entitlement to {codes} yet: nothing to renew"),
     })?;
     if deduct < today {
         return Err(RenewalsError::Invalid {
@@ -203,12 +204,11 @@ pub async fn create_renewal(
             busy.id
         )));
     }
-    let new_set: BTreeSet<&str> = codes.iter().map(String::as_str).collect();
+    let new_set: BTreeSet<&str> = codes.iter().collect();
     let decisions: Vec<(renewal::Model, Supersede)> = pending
         .into_iter()
         .map(|o| {
-            let decision =
-                supersede(&o.product_codes.split(',').filter(|c| !c.is_empty()).collect(), &new_set);
+            let decision = supersede(&o.product_codes.iter().collect(), &new_set);
             (o, decision)
         })
         .collect();
@@ -229,7 +229,7 @@ pub async fn create_renewal(
         customer_id: Set(customer_id),
         member_id: Set(member_id),
         promotion_code: Set(plan.promotion_code.clone()),
-        product_codes: Set(join(&codes)),
+        product_codes: Set(codes.clone()),
         product_name: Set(Some(plan.name.clone())),
         deduct_date: Set(deduct),
         deduct_price: Set(plan.total_amount.amount()),
@@ -293,7 +293,7 @@ pub async fn create_renewal(
 pub(crate) async fn renewal_plan(
     db: &impl ConnectionTrait,
     promotion_code: &str,
-) -> Result<(catalog::Promotion, BTreeSet<String>), RenewalsError> {
+) -> Result<(catalog::Promotion, ProductCodes), RenewalsError> {
     let promotion = catalog::service::find_promotion(db, promotion_code.trim()).await?.ok_or_else(|| {
         RenewalsError::NotFound {
             field: "promotionCode",
@@ -316,7 +316,7 @@ pub(crate) async fn renewal_plan(
 }
 
 /// The products a plan renews: those of its items with a term.
-pub(crate) fn renewed_products(plan: &catalog::Promotion) -> BTreeSet<String> {
+pub(crate) fn renewed_products(plan: &catalog::Promotion) -> ProductCodes {
     plan.items
         .iter()
         .filter(|i| {

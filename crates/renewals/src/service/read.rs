@@ -148,7 +148,7 @@ pub(super) fn renewal_of(
         customer_no,
         member_account,
         promotion_code: row.promotion_code,
-        product_codes: row.product_codes.split(',').filter(|c| !c.is_empty()).map(str::to_owned).collect(),
+        product_codes: row.product_codes.to_vec(),
         deduct_date: row.deduct_date,
         deduct_price: row.deduct_price,
         shipping_fee: row.shipping_fee,
