@@ -6,6 +6,7 @@ mod capture;
 mod create;
 mod history;
 mod load;
+mod paid;
 mod payments;
 mod refunds;
 mod returns;
@@ -21,9 +22,9 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 pub use batch::{AutoOrder, BatchPayment, Plans};
 pub use capture::CaptureSummary;
 pub use history::{HistoryImported, HistoryOrder, HistoryStatus, MAX_LEGACY_ORDER_NO};
-pub use load::{
-    OrderRef, PaidLine, find_by_channel, find_order, find_orders, paid_lines, paid_lines_of, paid_since,
-    paid_transactions, payment_token_of, renewal_candidates,
+pub use load::{OrderRef, find_by_channel, find_order, find_orders};
+pub use paid::{
+    PaidLine, paid_lines, paid_lines_of, paid_since, paid_transactions, payment_token_of, renewal_candidates,
 };
 pub use refunds::{Refund, RefundInput, RefundStatus, refunds_of};
 pub use returns::{
