@@ -8,6 +8,7 @@ pub mod cache;
 pub mod db;
 pub mod error;
 pub mod events;
+pub mod ids;
 pub mod json;
 pub mod lease;
 pub mod money;
@@ -17,6 +18,7 @@ pub mod time;
 pub mod tokens;
 
 pub use error::ErrorCode;
+pub use ids::{CustomerId, MemberId};
 pub use money::Money;
 pub use progress::Progress;
 pub use settings::Settings;

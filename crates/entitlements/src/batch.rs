@@ -14,6 +14,7 @@ use catalog::{Item, Product, ProductKind};
 use chrono::{DateTime, NaiveDate, Utc};
 use members::Account;
 use platform_core::BusinessCalendar;
+use platform_core::MemberId;
 use platform_core::events::{self, NewEvent};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
@@ -133,7 +134,7 @@ pub async fn grant_orders_in(
 /// access during a charge; R11's rule), with its ledger row and `entitlement.temporary_granted`.
 pub async fn extend_temporary_in(
     txn: &impl ConnectionTrait,
-    members: &[(i64, Account)],
+    members: &[(MemberId, Account)],
     product_code: &str,
     until: NaiveDate,
     days: u32,
@@ -144,7 +145,7 @@ pub async fn extend_temporary_in(
     }
     let keys = members.iter().map(|(id, _)| (Holder::Member(*id), product_code.to_owned())).collect();
     let rows = locked_rows(txn, keys, at).await?;
-    let ids: Vec<i64> = members.iter().map(|(id, _)| *id).collect();
+    let ids: Vec<MemberId> = members.iter().map(|(id, _)| *id).collect();
     for chunk in ids.chunks(CHUNK) {
         entitlement::Entity::update_many()
             .col_expr(entitlement::Column::TemporaryUntil, Expr::value(until))
@@ -270,7 +271,7 @@ async fn locked_rows(
 /// A sortable, hashable form of a holder: (0 customer | 1 member, id).
 fn holder_key(holder: Holder) -> (u8, i64) {
     match holder {
-        Holder::Customer(id) => (0, id),
-        Holder::Member(id) => (1, id),
+        Holder::Customer(id) => (0, id.0),
+        Holder::Member(id) => (1, id.0),
     }
 }

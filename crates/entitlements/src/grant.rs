@@ -113,8 +113,8 @@ impl Term {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Holder {
-    Customer(i64),
-    Member(i64),
+    Customer(platform_core::CustomerId),
+    Member(platform_core::MemberId),
 }
 
 /// The entitlement row of `holder` for `product_code`, created (CURRENT, nothing covered) when missing, and

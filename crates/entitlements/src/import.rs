@@ -9,6 +9,7 @@ use crate::{EntitlementsError, SubscribeStatus};
 use catalog::ProductKind;
 use chrono::{DateTime, NaiveDate, Utc};
 use members::Account;
+use platform_core::MemberId;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::HashMap;
@@ -50,7 +51,7 @@ pub async fn import_periods(
         }
     }
     // Each term's member, or why it is refused.
-    let holders: Vec<Result<i64, EntitlementsError>> = terms
+    let holders: Vec<Result<MemberId, EntitlementsError>> = terms
         .iter()
         .map(|term| {
             let member_id =
@@ -67,7 +68,7 @@ pub async fn import_periods(
             Ok(member_id)
         })
         .collect();
-    let wanted: Vec<(i64, &str)> = terms
+    let wanted: Vec<(MemberId, &str)> = terms
         .iter()
         .zip(&holders)
         .filter_map(|(term, holder)| holder.as_ref().ok().map(|id| (*id, term.product_code.as_str())))
@@ -118,17 +119,19 @@ pub async fn import_periods(
 /// the transaction on PostgreSQL, by (member, product).
 async fn locked_rows(
     txn: &impl ConnectionTrait,
-    wanted: &[(i64, &str)],
+    wanted: &[(MemberId, &str)],
     at: DateTime<Utc>,
-) -> Result<HashMap<(i64, String), entitlement::Model>, EntitlementsError> {
+) -> Result<HashMap<(MemberId, String), entitlement::Model>, EntitlementsError> {
     let mut rows = HashMap::with_capacity(wanted.len());
     for chunk in wanted.chunks(CHUNK) {
         let fresh = chunk.iter().map(|(member, code)| empty_row(Holder::Member(*member), code, at));
         entitlement::Entity::insert_many(fresh)
-            .on_conflict(OnConflict::columns(holder_key_columns(Holder::Member(0))).do_nothing().to_owned())
+            .on_conflict(
+                OnConflict::columns(holder_key_columns(Holder::Member(MemberId(0)))).do_nothing().to_owned(),
+            )
             .exec_without_returning(txn)
             .await?;
-        let members: Vec<i64> = chunk.iter().map(|(member, _)| *member).collect();
+        let members: Vec<MemberId> = chunk.iter().map(|(member, _)| *member).collect();
         let codes: Vec<&str> = chunk.iter().map(|(_, code)| *code).collect();
         let found = entitlement::Entity::find()
             .filter(entitlement::Column::HolderMemberId.is_in(members))

@@ -57,9 +57,9 @@ pub struct GrantSummary {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DueChange {
     /// The holder's customer row id (print).
-    pub holder_customer_id: Option<i64>,
+    pub holder_customer_id: Option<platform_core::CustomerId>,
     /// The holder's member row id (digital).
-    pub holder_member_id: Option<i64>,
+    pub holder_member_id: Option<platform_core::MemberId>,
     /// The product.
     pub product_code: String,
     /// Its `rightDueDate` now.

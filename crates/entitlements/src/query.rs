@@ -66,9 +66,9 @@ pub(crate) fn from_row(row: entitlement::Model, holder: Holder) -> Entitlement {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DueDate {
     /// The holding customer's row id, for a customer's entitlement.
-    pub customer_id: Option<i64>,
+    pub customer_id: Option<platform_core::CustomerId>,
     /// The holding member's row id, for a member's entitlement.
-    pub member_id: Option<i64>,
+    pub member_id: Option<platform_core::MemberId>,
     /// The product.
     pub product_code: String,
     /// Its paid due date.
@@ -79,14 +79,16 @@ pub struct DueDate {
 /// input. Two queries per 500 holders.
 pub async fn due_dates_of(
     db: &impl ConnectionTrait,
-    customer_ids: &[i64],
-    member_ids: &[i64],
+    customer_ids: &[platform_core::CustomerId],
+    member_ids: &[platform_core::MemberId],
     codes: &[String],
 ) -> Result<Vec<DueDate>, EntitlementsError> {
     let mut found = Vec::new();
+    let customers: Vec<i64> = customer_ids.iter().map(|c| c.0).collect();
+    let members: Vec<i64> = member_ids.iter().map(|m| m.0).collect();
     for (column, ids) in [
-        (entitlement::Column::HolderCustomerId, customer_ids),
-        (entitlement::Column::HolderMemberId, member_ids),
+        (entitlement::Column::HolderCustomerId, customers.as_slice()),
+        (entitlement::Column::HolderMemberId, members.as_slice()),
     ] {
         for chunk in ids.chunks(500) {
             let rows = entitlement::Entity::find()

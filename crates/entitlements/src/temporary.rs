@@ -8,6 +8,7 @@ use catalog::ProductKind;
 use chrono::{DateTime, Days};
 use members::{Account, service as members_service};
 use platform_core::BusinessCalendar;
+use platform_core::MemberId;
 use platform_core::db::begin_write;
 use sea_orm::DatabaseConnection;
 
@@ -88,8 +89,8 @@ pub async fn grant_temporary_until(
                 .insert(code.to_owned(), product.is_some_and(|p| p.digital || p.kind == ProductKind::Period));
         }
     }
-    let ids: Vec<i64> = member_ids.values().copied().collect();
-    let mut current: HashMap<(i64, String), Option<chrono::NaiveDate>> = HashMap::new();
+    let ids: Vec<MemberId> = member_ids.values().copied().collect();
+    let mut current: HashMap<(MemberId, String), Option<chrono::NaiveDate>> = HashMap::new();
     for chunk in ids.chunks(500) {
         for row in entitlement::Entity::find()
             .filter(entitlement::Column::HolderMemberId.is_in(chunk.iter().copied()))
@@ -102,7 +103,7 @@ pub async fn grant_temporary_until(
         }
     }
     let mut answers = Vec::with_capacity(grants.len());
-    let mut groups: BTreeMap<(String, chrono::NaiveDate), Vec<(i64, Account)>> = BTreeMap::new();
+    let mut groups: BTreeMap<(String, chrono::NaiveDate), Vec<(MemberId, Account)>> = BTreeMap::new();
     for g in grants {
         let Some(member_id) = member_ids.get(&g.account).copied() else {
             answers.push(Err(EntitlementsError::NotFound {

@@ -177,7 +177,7 @@ pub struct FailedCharge {
     /// The renewal.
     pub renewal_id: i64,
     /// Its payer's row id.
-    pub customer_id: i64,
+    pub customer_id: platform_core::CustomerId,
     /// The order of the failed charge.
     pub order_no: Option<String>,
     /// The plan.

@@ -11,6 +11,7 @@ use crate::{RenewalStatus, RenewalsError};
 use chrono::{DateTime, NaiveDate, Utc};
 use members::service as members_service;
 use members::{Address, Change, CustomerInput};
+use platform_core::CustomerId;
 use platform_core::Money;
 use platform_core::db::begin_write;
 use platform_core::json::JsonText;
@@ -162,7 +163,7 @@ pub async fn import_erp_renewal(
 /// many moved.
 pub async fn reschedule_after_import(
     db: &DatabaseConnection,
-    customer_ids: &[i64],
+    customer_ids: &[CustomerId],
     at: DateTime<Utc>,
 ) -> Result<u64, RenewalsError> {
     let mut moved = 0;
@@ -226,7 +227,7 @@ async fn create_customer(
     db: &impl ConnectionTrait,
     row: &ErpRenewal,
     at: DateTime<Utc>,
-) -> Result<i64, RenewalsError> {
+) -> Result<CustomerId, RenewalsError> {
     let set = |value: &Option<String>| value.clone().map_or(Change::Keep, Change::Set);
     let input = CustomerInput {
         customer_no: Some(row.customer_no.clone()),

@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 use notify::email::{self, EmailKind, NewEmail};
 use platform_core::events::{self, NewEvent};
 use platform_core::settings::RenewalSettings;
+use platform_core::{CustomerId, MemberId};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement, Value};
 use serde_json::json;
 use std::collections::HashMap;
@@ -192,7 +193,7 @@ pub(crate) async fn record(
     if changed.is_empty() {
         return Ok(());
     }
-    let payers: Vec<(i64, Option<i64>)> =
+    let payers: Vec<(CustomerId, Option<MemberId>)> =
         changed.iter().map(|(r, ..)| (r.customer_id, r.member_id)).collect();
     let contacts = members::service::contacts_of(txn, &payers).await?;
     let written: Vec<&renewal::Model> = changed.iter().map(|(row, ..)| row).collect();

@@ -7,8 +7,8 @@ use sea_orm::entity::prelude::*;
 pub(crate) struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    pub holder_customer_id: Option<i64>,
-    pub holder_member_id: Option<i64>,
+    pub holder_customer_id: Option<platform_core::CustomerId>,
+    pub holder_member_id: Option<platform_core::MemberId>,
     pub product_code: String,
     pub start_volume: Option<i32>,
     pub start_volume_date: Option<Date>,

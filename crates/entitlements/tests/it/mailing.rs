@@ -19,7 +19,7 @@ async fn receivers(db: &test_support::TestDb, n: i32) -> Vec<i64> {
 async fn term(db: &test_support::TestDb, customer_no: &str) -> (i64, i32, i32) {
     let found = entitlements_of(&db.conn, Some(customer_no), None, Some("GCV")).await.unwrap();
     let e = &found[0];
-    let id = members::service::customer_id(&db.conn, customer_no).await.unwrap().unwrap();
+    let id = members::service::customer_id(&db.conn, customer_no).await.unwrap().unwrap().0;
     (id, e.start_volume.unwrap(), e.end_volume.unwrap())
 }
 

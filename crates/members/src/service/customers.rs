@@ -29,15 +29,15 @@ pub async fn find_customers(
 /// The customers with these row ids, by id (absent ones left out). Two queries per 500 ids.
 pub async fn find_customers_by_id(
     db: &impl ConnectionTrait,
-    ids: &[i64],
-) -> Result<HashMap<i64, Customer>, MembersError> {
+    ids: &[CustomerId],
+) -> Result<HashMap<CustomerId, Customer>, MembersError> {
     let mut found = HashMap::new();
     for chunk in ids.chunks(500) {
         let rows = customer::Entity::find()
-            .filter(customer::Column::Id.is_in(chunk.iter().copied()))
+            .filter(customer::Column::Id.is_in(chunk.iter().map(|c| c.0)))
             .all(db)
             .await?;
-        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let ids: Vec<CustomerId> = rows.iter().map(|r| CustomerId(r.id)).collect();
         found.extend(ids.into_iter().zip(customers_from(db, rows).await?));
     }
     Ok(found)
@@ -48,13 +48,13 @@ pub async fn upsert_customer_in(
     db: &impl ConnectionTrait,
     input: CustomerInput,
     at: DateTime<Utc>,
-) -> Result<(i64, Customer, Upserted), MembersError> {
+) -> Result<(CustomerId, Customer, Upserted), MembersError> {
     let changes = ValidCustomerInput::try_from(input)?;
     let (row, state) = write_customer(db, changes, at).await?;
     let id = row.id;
     let customer =
         customers_from(db, vec![row]).await?.pop().ok_or_else(|| anyhow::anyhow!("customer vanished"))?;
-    Ok((id, customer, state))
+    Ok((CustomerId(id), customer, state))
 }
 
 /// Creates a customer (its number generated unless given) or updates the one with that number.

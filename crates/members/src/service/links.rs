@@ -113,9 +113,9 @@ pub fn may_see_customer(
 /// The row id and account of the first member (by account) linked to customer row `customer_id`.
 pub async fn first_member_of(
     db: &impl ConnectionTrait,
-    customer_id: i64,
-) -> Result<Option<(i64, Account)>, MembersError> {
-    let ids = linked_member_ids(db, customer_id).await?;
+    customer_id: CustomerId,
+) -> Result<Option<(MemberId, Account)>, MembersError> {
+    let ids = linked_member_ids(db, customer_id.0).await?;
     if ids.is_empty() {
         return Ok(None);
     }
@@ -128,7 +128,7 @@ pub async fn first_member_of(
         return Ok(None);
     };
     let account = Account::parse(&m.account).map_err(|e| anyhow::anyhow!("member {}: stored {e}", m.id))?;
-    Ok(Some((m.id, account)))
+    Ok(Some((MemberId(m.id), account)))
 }
 
 /// The row ids of the members linked to customer row `customer_id`.

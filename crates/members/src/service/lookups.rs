@@ -4,8 +4,11 @@ use super::*;
 use sea_orm::QuerySelect;
 
 /// The row id of the member with this account (for other domains' foreign keys), or `None`.
-pub async fn member_id(db: &impl ConnectionTrait, account: &Account) -> Result<Option<i64>, MembersError> {
-    Ok(member_row_by_account(db, account).await?.map(|m| m.id))
+pub async fn member_id(
+    db: &impl ConnectionTrait,
+    account: &Account,
+) -> Result<Option<MemberId>, MembersError> {
+    Ok(member_row_by_account(db, account).await?.map(|m| MemberId(m.id)))
 }
 
 /// The row ids of the customers numbered `customer_nos` and of the members `accounts` that exist, by
@@ -14,7 +17,7 @@ pub async fn ids_of(
     db: &impl ConnectionTrait,
     customer_nos: &[String],
     accounts: &[Account],
-) -> Result<(HashMap<String, i64>, HashMap<Account, i64>), MembersError> {
+) -> Result<(HashMap<String, CustomerId>, HashMap<Account, MemberId>), MembersError> {
     let mut customers = HashMap::new();
     for chunk in customer_nos.chunks(1_000) {
         let rows: Vec<(String, i64)> = customer::Entity::find()
@@ -25,7 +28,7 @@ pub async fn ids_of(
             .into_tuple()
             .all(db)
             .await?;
-        customers.extend(rows);
+        customers.extend(rows.into_iter().map(|(no, id)| (no, CustomerId(id))));
     }
     let mut members = HashMap::new();
     for chunk in accounts.chunks(1_000) {
@@ -39,9 +42,8 @@ pub async fn ids_of(
             .all(db)
             .await?;
         for (raw, id) in rows {
-            if let Ok(account) = Account::parse(&raw) {
-                members.insert(account, id);
-            }
+            let account = Account::parse(&raw).map_err(|e| anyhow::anyhow!("member {id}: stored {e}"))?;
+            members.insert(account, MemberId(id));
         }
     }
     Ok((customers, members))
@@ -50,8 +52,8 @@ pub async fn ids_of(
 /// The accounts of member row ids.
 pub async fn accounts_of(
     db: &impl ConnectionTrait,
-    ids: &[i64],
-) -> Result<HashMap<i64, Account>, MembersError> {
+    ids: &[MemberId],
+) -> Result<HashMap<MemberId, Account>, MembersError> {
     Ok(keys_of(db, ids, &[]).await?.0)
 }
 
@@ -59,14 +61,14 @@ pub async fn accounts_of(
 /// one query (a page of orders needs both).
 pub async fn keys_of(
     db: &impl ConnectionTrait,
-    member_ids: &[i64],
-    customer_ids: &[i64],
-) -> Result<(HashMap<i64, Account>, HashMap<i64, String>), MembersError> {
+    member_ids: &[MemberId],
+    customer_ids: &[CustomerId],
+) -> Result<(HashMap<MemberId, Account>, HashMap<CustomerId, String>), MembersError> {
     use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, UnionType};
     let (mut accounts, mut numbers) = (HashMap::new(), HashMap::new());
     let rounds = member_ids.len().max(customer_ids.len()).div_ceil(500);
     for round in 0..rounds {
-        let part = |ids: &[i64]| -> Vec<i64> { ids.iter().copied().skip(round * 500).take(500).collect() };
+        let part = |ids: Vec<i64>| -> Vec<i64> { ids.into_iter().skip(round * 500).take(500).collect() };
         let select = |table: &str, key: &str, ids: Vec<i64>| {
             Query::select()
                 .expr_as(Expr::val(table == "members"), Alias::new("is_member"))
@@ -76,17 +78,18 @@ pub async fn keys_of(
                 .and_where(Expr::col(Alias::new("id")).is_in(ids))
                 .to_owned()
         };
-        let mut query = select("members", "account", part(member_ids));
-        query.union(UnionType::All, select("customers", "customer_no", part(customer_ids)));
+        let mut query = select("members", "account", part(member_ids.iter().map(|m| m.0).collect()));
+        let customers = part(customer_ids.iter().map(|c| c.0).collect());
+        query.union(UnionType::All, select("customers", "customer_no", customers));
         let rows = db.query_all_raw(db.get_database_backend().build(&query)).await?;
         for row in rows {
             let (is_member, id, key): (bool, i64, String) =
                 (row.try_get("", "is_member")?, row.try_get("", "id")?, row.try_get("", "key")?);
             if is_member {
                 let account = Account::parse(&key).map_err(|e| anyhow::anyhow!("member {id}: stored {e}"))?;
-                accounts.insert(id, account);
+                accounts.insert(MemberId(id), account);
             } else {
-                numbers.insert(id, key);
+                numbers.insert(CustomerId(id), key);
             }
         }
     }
@@ -94,8 +97,11 @@ pub async fn keys_of(
 }
 
 /// The row id of the customer with this number, or `None`.
-pub async fn customer_id(db: &impl ConnectionTrait, customer_no: &str) -> Result<Option<i64>, MembersError> {
-    Ok(customer_row(db, customer_no).await?.map(|c| c.id))
+pub async fn customer_id(
+    db: &impl ConnectionTrait,
+    customer_no: &str,
+) -> Result<Option<CustomerId>, MembersError> {
+    Ok(customer_row(db, customer_no).await?.map(|c| CustomerId(c.id)))
 }
 
 /// The row ids of the customers with these ERP ids (`customerID`) or customer numbers.
@@ -103,7 +109,7 @@ pub async fn customer_ids_matching(
     db: &impl ConnectionTrait,
     erp_ids: &[String],
     customer_nos: &[String],
-) -> Result<Vec<i64>, MembersError> {
+) -> Result<Vec<CustomerId>, MembersError> {
     let mut ids = Vec::new();
     for (column, values) in
         [(customer::Column::CustomerId, erp_ids), (customer::Column::CustomerNo, customer_nos)]
@@ -111,7 +117,7 @@ pub async fn customer_ids_matching(
         // Chunks stay under SQLite's bound-parameter limit.
         for chunk in values.chunks(5_000) {
             let rows = customer::Entity::find().filter(column.is_in(chunk.to_vec())).all(db).await?;
-            ids.extend(rows.into_iter().map(|c| c.id));
+            ids.extend(rows.into_iter().map(|c| CustomerId(c.id)));
         }
     }
     ids.sort_unstable();
@@ -122,8 +128,8 @@ pub async fn customer_ids_matching(
 /// The customer numbers of customer row ids.
 pub async fn customer_nos_of(
     db: &impl ConnectionTrait,
-    ids: &[i64],
-) -> Result<HashMap<i64, String>, MembersError> {
+    ids: &[CustomerId],
+) -> Result<HashMap<CustomerId, String>, MembersError> {
     Ok(keys_of(db, &[], ids).await?.1)
 }
 
@@ -143,11 +149,11 @@ pub struct Contact {
 /// has none. A few queries whatever the number.
 pub async fn contacts_of(
     db: &impl ConnectionTrait,
-    customers: &[(i64, Option<i64>)],
-) -> Result<HashMap<i64, Contact>, MembersError> {
-    let member_of: HashMap<i64, i64> = customers.iter().filter_map(|(c, m)| m.map(|m| (*c, m))).collect();
+    customers: &[(CustomerId, Option<MemberId>)],
+) -> Result<HashMap<CustomerId, Contact>, MembersError> {
+    let member_of: HashMap<i64, i64> = customers.iter().filter_map(|(c, m)| m.map(|m| (c.0, m.0))).collect();
     let mut found = HashMap::new();
-    let mut ids: Vec<i64> = customers.iter().map(|(c, _)| *c).collect();
+    let mut ids: Vec<i64> = customers.iter().map(|(c, _)| c.0).collect();
     ids.sort_unstable();
     ids.dedup();
     for chunk in ids.chunks(500) {
@@ -179,5 +185,5 @@ pub async fn contacts_of(
             }
         }
     }
-    Ok(found)
+    Ok(found.into_iter().map(|(id, contact)| (CustomerId(id), contact)).collect())
 }

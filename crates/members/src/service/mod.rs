@@ -26,6 +26,7 @@ use crate::{Account, MembersError, Principal};
 use chrono::{DateTime, Utc};
 use platform_core::db::{UniqueKey, begin_write};
 use platform_core::events::{self, NewEvent};
+use platform_core::{CustomerId, MemberId};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,

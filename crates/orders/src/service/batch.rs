@@ -30,9 +30,9 @@ pub struct AutoOrder {
     /// Where it comes from, e.g. `renewal:42`.
     pub source_code: String,
     /// The payer's id and number.
-    pub payer: (i64, String),
+    pub payer: (platform_core::CustomerId, String),
     /// The member's id and account.
-    pub member: Option<(i64, Account)>,
+    pub member: Option<(platform_core::MemberId, Account)>,
     /// Who receives it.
     pub receiver: Receiver,
     /// Invoice fields (validated when the origin order was).

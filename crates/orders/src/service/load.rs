@@ -168,8 +168,8 @@ pub(super) async fn load_orders(
             captured_at: row.captured_at,
         });
     }
-    let member_ids: Vec<i64> = rows.iter().filter_map(|r| r.member_id).collect();
-    let payer_ids: Vec<i64> = rows.iter().map(|r| r.payer_customer_id).collect();
+    let member_ids: Vec<_> = rows.iter().filter_map(|r| r.member_id).collect();
+    let payer_ids: Vec<_> = rows.iter().map(|r| r.payer_customer_id).collect();
     let (accounts, payers) = members_service::keys_of(db, &member_ids, &payer_ids).await?;
     rows.into_iter()
         .map(|row| {

@@ -26,9 +26,9 @@ pub struct PaidLine {
     /// Paid for the whole line (all units bought).
     pub amount: Money,
     /// The paying customer's row id (holder of print entitlements).
-    pub payer_customer_id: i64,
+    pub payer_customer_id: platform_core::CustomerId,
     /// The bound member's row id (holder of digital entitlements), if bound.
-    pub member_id: Option<i64>,
+    pub member_id: Option<platform_core::MemberId>,
     /// A gift order.
     pub complimentary: bool,
     /// When it was paid.

@@ -14,6 +14,7 @@ use members::Account;
 use orders::Order;
 use orders::service::AutoOrder;
 use payments::{ChargeOutcome, ChargeRequest, GatewayError, PaymentGateway};
+use platform_core::MemberId;
 use platform_core::Money;
 use platform_core::db::begin_write;
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
@@ -197,7 +198,7 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
             &rows.iter().map(|r| (r.customer_id, r.member_id)).collect::<Vec<_>>(),
         )
         .await?;
-        let member_ids: Vec<i64> = rows.iter().filter_map(|r| r.member_id).collect();
+        let member_ids: Vec<MemberId> = rows.iter().filter_map(|r| r.member_id).collect();
         let accounts = members::service::accounts_of(&self.db, &member_ids).await?;
         let mut autos = Vec::new();
         for row in rows.iter().filter(|r| r.charge_order_no.is_none()) {
@@ -254,7 +255,7 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
         &self,
         txn: &DatabaseTransaction,
         rows: &[renewal::Model],
-        accounts: &HashMap<i64, Account>,
+        accounts: &HashMap<MemberId, Account>,
         at: DateTime<Utc>,
     ) -> Result<(), RenewalsError> {
         let days = self.settings.temporary_days;
@@ -263,7 +264,7 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
         }
         let today = self.calendar.date_of(at);
         let until = today.checked_add_days(Days::new(u64::from(days))).unwrap_or(today);
-        let mut by_code: HashMap<String, Vec<(i64, Account)>> = HashMap::new();
+        let mut by_code: HashMap<String, Vec<(MemberId, Account)>> = HashMap::new();
         for row in rows {
             let Some((member_id, account)) =
                 row.member_id.and_then(|id| accounts.get(&id).map(|a| (id, a.clone())))
@@ -345,7 +346,7 @@ impl Ready {
 fn auto_order(
     row: &renewal::Model,
     contact: &members::service::Contact,
-    accounts: &HashMap<i64, Account>,
+    accounts: &HashMap<MemberId, Account>,
 ) -> AutoOrder {
     // A renewal without an origin order has no receiver: the payer's name below.
     let mut receiver = row.receiver.as_ref().map(|json| json.get().clone()).unwrap_or_default();

@@ -25,6 +25,7 @@ use orders::{Order, PaymentResult};
 use payments::{ChargeOutcome, PaymentGateway};
 use platform_core::db::begin_write;
 use platform_core::events::{self, NewEvent};
+use platform_core::{CustomerId, MemberId};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde_json::json;
@@ -111,7 +112,7 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
         entitlements::batch::grant_orders_in(&txn, self.calendar, &paid_orders, at).await?;
 
         // The contacts the preparation read; only reconciled intents' are read here.
-        let unread: Vec<(i64, Option<i64>)> = settled
+        let unread: Vec<(CustomerId, Option<MemberId>)> = settled
             .iter()
             .filter(|(d, _)| d.contact.is_none())
             .map(|(d, _)| (d.row.customer_id, d.row.member_id))

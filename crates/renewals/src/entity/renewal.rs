@@ -8,8 +8,8 @@ use sea_orm::entity::prelude::*;
 pub(crate) struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    pub customer_id: i64,
-    pub member_id: Option<i64>,
+    pub customer_id: platform_core::CustomerId,
+    pub member_id: Option<platform_core::MemberId>,
     pub promotion_code: String,
     pub product_codes: catalog::ProductCodes,
     pub product_name: Option<String>,

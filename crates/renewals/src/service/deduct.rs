@@ -7,6 +7,7 @@ use crate::store::event;
 use catalog::ProductCodes;
 use chrono::{DateTime, NaiveDate, Utc};
 use members::Account;
+use platform_core::{CustomerId, MemberId};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, IntoActiveModel};
 use serde_json::json;
 use std::collections::HashMap;
@@ -51,8 +52,8 @@ pub(crate) async fn deduct_dates_of(
     if rows.is_empty() {
         return Ok(HashMap::new());
     }
-    let customers: Vec<i64> = rows.iter().map(|r| r.customer_id).collect();
-    let members: Vec<i64> = rows.iter().filter_map(|r| r.member_id).collect();
+    let customers: Vec<CustomerId> = rows.iter().map(|r| r.customer_id).collect();
+    let members: Vec<MemberId> = rows.iter().filter_map(|r| r.member_id).collect();
     let mut codes: Vec<String> =
         rows.iter().flat_map(|r| r.product_codes.iter().map(str::to_owned)).collect();
     codes.sort_unstable();
@@ -61,18 +62,18 @@ pub(crate) async fn deduct_dates_of(
     let mut by_holder: HashMap<(bool, i64, &str), NaiveDate> = HashMap::new();
     for due in &dues {
         if let Some(id) = due.customer_id {
-            by_holder.insert((false, id, due.product_code.as_str()), due.right_due_date);
+            by_holder.insert((false, id.0, due.product_code.as_str()), due.right_due_date);
         }
         if let Some(id) = due.member_id {
-            by_holder.insert((true, id, due.product_code.as_str()), due.right_due_date);
+            by_holder.insert((true, id.0, due.product_code.as_str()), due.right_due_date);
         }
     }
     Ok(rows
         .iter()
         .filter_map(|r| {
             let dates = r.product_codes.iter().flat_map(|code| {
-                let of_customer = by_holder.get(&(false, r.customer_id, code)).copied();
-                let of_member = r.member_id.and_then(|m| by_holder.get(&(true, m, code)).copied());
+                let of_customer = by_holder.get(&(false, r.customer_id.0, code)).copied();
+                let of_member = r.member_id.and_then(|m| by_holder.get(&(true, m.0, code)).copied());
                 [of_customer, of_member]
             });
             deduct_date(dates.flatten()).map(|day| (r.id, day))

@@ -4,7 +4,9 @@ use super::Renewal;
 use crate::entity::renewal;
 use crate::store::status_of;
 use crate::{RenewalStatus, RenewalsError};
+use catalog::ProductCodes;
 use members::{Account, service as members_service};
+use platform_core::{CustomerId, MemberId};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashMap;
 
@@ -55,14 +57,14 @@ pub async fn live_renewal_ids(
     accounts.dedup();
     let (customers, members) = members_service::ids_of(db, &nos, &accounts).await?;
     let live = [RenewalStatus::Pending, RenewalStatus::Failed].map(|s| i16::from(s.code()));
-    let mut rows: Vec<(i64, i64, Option<i64>, String)> = Vec::new();
-    let customer_ids: Vec<i64> = customers.values().copied().collect();
-    let member_ids: Vec<i64> = members.values().copied().collect();
+    let mut rows: Vec<(i64, CustomerId, Option<MemberId>, ProductCodes)> = Vec::new();
+    let customer_ids: Vec<i64> = customers.values().map(|c| c.0).collect();
+    let member_ids: Vec<i64> = members.values().map(|m| m.0).collect();
     for (column, ids) in
         [(renewal::Column::CustomerId, customer_ids), (renewal::Column::MemberId, member_ids)]
     {
         for chunk in ids.chunks(1_000) {
-            let found: Vec<(i64, i64, Option<i64>, String)> = renewal::Entity::find()
+            let found: Vec<(i64, CustomerId, Option<MemberId>, ProductCodes)> = renewal::Entity::find()
                 .select_only()
                 .columns([
                     renewal::Column::Id,
@@ -80,8 +82,8 @@ pub async fn live_renewal_ids(
     }
     rows.sort_unstable();
     rows.dedup();
-    let mut by_customer: HashMap<i64, Vec<usize>> = HashMap::new();
-    let mut by_member: HashMap<i64, Vec<usize>> = HashMap::new();
+    let mut by_customer: HashMap<CustomerId, Vec<usize>> = HashMap::new();
+    let mut by_member: HashMap<MemberId, Vec<usize>> = HashMap::new();
     for (at, (_, customer, member, _)) in rows.iter().enumerate() {
         by_customer.entry(*customer).or_default().push(at);
         if let Some(member) = member {
@@ -105,7 +107,7 @@ pub async fn live_renewal_ids(
                 .filter(|(_, c, m, codes)| {
                     customer.flatten().is_none_or(|id| id == *c)
                         && member.flatten().is_none_or(|id| Some(id) == *m)
-                        && codes.split(',').any(|code| code == product)
+                        && codes.contains(product)
                 })
                 .map(|(id, ..)| *id)
                 .collect()
@@ -125,8 +127,8 @@ pub(super) async fn to_renewals(
     db: &impl ConnectionTrait,
     rows: Vec<renewal::Model>,
 ) -> Result<Vec<Renewal>, RenewalsError> {
-    let member_ids: Vec<i64> = rows.iter().filter_map(|r| r.member_id).collect();
-    let customer_ids: Vec<i64> = rows.iter().map(|r| r.customer_id).collect();
+    let member_ids: Vec<MemberId> = rows.iter().filter_map(|r| r.member_id).collect();
+    let customer_ids: Vec<CustomerId> = rows.iter().map(|r| r.customer_id).collect();
     let (accounts, numbers) = members_service::keys_of(db, &member_ids, &customer_ids).await?;
     rows.into_iter()
         .map(|row| {

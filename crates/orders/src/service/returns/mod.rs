@@ -117,9 +117,9 @@ pub struct OrderReturn {
     /// The key of its refund, when there is something to refund.
     pub refund_key: Option<String>,
     /// The paying customer's row id.
-    pub payer_customer_id: i64,
+    pub payer_customer_id: platform_core::CustomerId,
     /// The bound member's row id.
-    pub member_id: Option<i64>,
+    pub member_id: Option<platform_core::MemberId>,
     /// The last 4 digits of the card paid with.
     pub card_last4: Option<String>,
     /// When it was recorded.
