@@ -3,6 +3,11 @@
 use clap::Parser;
 use std::process::ExitCode;
 
+/// mimalloc instead of the system allocator: a nested page of orders spends about a quarter of its time
+/// allocating (many small strings and maps per row and per field); see bench/README "Issue #15".
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     platform::install_tls_provider();
