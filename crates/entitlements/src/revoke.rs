@@ -89,8 +89,11 @@ pub async fn revoke_lines(
         let ended = next.right_due_date.is_some_and(|due| due <= today)
             && next.temporary_until.is_none_or(|until| until < today);
         if taken.is_some() && ended {
-            let status = SubscribeStatus::from_code(u8::try_from(next.subscribe_status).unwrap_or(0))
-                .and_then(SubscribeStatus::after_expiry);
+            let stored = u8::try_from(next.subscribe_status).ok().and_then(SubscribeStatus::from_code);
+            let stored = stored.ok_or_else(|| {
+                anyhow::anyhow!("entitlement {}: unknown subscribe status {}", next.id, next.subscribe_status)
+            })?;
+            let status = stored.after_expiry();
             if let Some(status) = status {
                 next.subscribe_status = i16::from(status.code());
             }
