@@ -41,21 +41,6 @@ impl ProductCodes {
         self.0.iter().map(String::as_str)
     }
 
-    /// How many.
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// Whether there are none.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// The set, for the rules that compare sets (R4).
-    pub fn as_set(&self) -> &BTreeSet<String> {
-        &self.0
-    }
-
     /// The codes as a list, in order.
     pub fn to_vec(&self) -> Vec<String> {
         self.0.iter().cloned().collect()

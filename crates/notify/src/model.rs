@@ -80,13 +80,6 @@ impl DeliveryStatus {
             DeliveryStatus::Dead => "DEAD",
         }
     }
-
-    /// From the stored form.
-    pub fn parse(raw: &str) -> Option<Self> {
-        [DeliveryStatus::Pending, DeliveryStatus::Failed, DeliveryStatus::Delivered, DeliveryStatus::Dead]
-            .into_iter()
-            .find(|s| s.as_str() == raw)
-    }
 }
 
 /// One event's delivery to one endpoint.

@@ -95,10 +95,6 @@ pub enum EmailStatus {
 }
 
 impl EmailStatus {
-    /// Every status.
-    pub const ALL: [EmailStatus; 4] =
-        [EmailStatus::Queued, EmailStatus::Sent, EmailStatus::Failed, EmailStatus::NoAddress];
-
     /// The stored name.
     pub const fn as_str(self) -> &'static str {
         match self {

@@ -5,7 +5,7 @@ mod write;
 
 pub(crate) use write::{PaymentRow, write_payments};
 
-use super::load::{find_order, order_row};
+use super::load::{find_order, load_orders, order_row};
 use super::{OrderService, append};
 use crate::OrdersError;
 use crate::entity::{order, payment};
@@ -128,7 +128,11 @@ impl OrderService {
         if row.payment_status == PaymentStatus::Paid {
             return Err(OrdersError::conflict("status", format!("order {order_no} is paid; it cannot fail")));
         }
-        let unpaid = find_order(&txn, order_no).await?.ok_or_else(|| anyhow::anyhow!("order vanished"))?;
+        // The order as it stands, from the row already read (its lines and parties for the events).
+        let unpaid = load_orders(&txn, vec![row.clone()])
+            .await?
+            .pop()
+            .ok_or_else(|| anyhow::anyhow!("order vanished"))?;
         let payment = PaymentRow {
             order_id: row.id,
             order: &unpaid,
