@@ -23,15 +23,18 @@ pub struct CancelledNow {
     pub term: Option<AfterSale>,
 }
 
-/// Cancels renewal `renewal_id` now, revoking and refunding the unused part of its current term.
+/// Cancels renewal `renewal_id` now, revoking and refunding the unused part of its current term. Admins
+/// only (SPEC §3: it refunds money); members and services cancel at the end of the term.
 pub async fn cancel_immediately<G: PaymentGateway>(
     ctx: Context<'_, G>,
+    caller: &members::Principal,
     settings: &RenewalSettings,
     renewal_id: i64,
     reason: CancelReason,
     note: Option<&str>,
     at: DateTime<Utc>,
 ) -> Result<CancelledNow, AfterSaleError> {
+    caller.require_admin().map_err(members::MembersError::from)?;
     let txn = begin_write(ctx.orders.db()).await?;
     let stopped = immediately(&txn, renewal_id, reason, note, settings, at).await?;
     let Some(order_no) = stopped.term_order_no else {

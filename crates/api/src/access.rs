@@ -30,10 +30,7 @@ impl Guard for Require {
         let allowed = match self {
             Require::Admin => principal.require_admin(),
             Require::Operator => principal.require_operator(),
-            Require::Token => match principal {
-                Principal::Anonymous => Err(members::AccessError::Unauthenticated),
-                _ => Ok(()),
-            },
+            Require::Token => principal.require_token(),
         };
         allowed.map_err(from_domain)
     }

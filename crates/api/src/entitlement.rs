@@ -2,13 +2,12 @@
 //! `grantTemporaryEntitlement` (R11) for admins.
 
 use crate::access::{Require, principal};
-use crate::error::{coded, from_domain};
+use crate::error::from_domain;
 use crate::{ApiState, Date};
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entitlements::Holder;
-use members::{Account, service as members_service};
-use platform_core::ErrorCode;
+use members::Account;
 
 #[derive(Default)]
 pub(crate) struct EntitlementsQuery;
@@ -26,27 +25,17 @@ impl EntitlementsQuery {
         product_code: Option<String>,
     ) -> Result<Vec<Entitlement>> {
         let state = ctx.data::<ApiState>()?;
-        let caller = principal(ctx);
-        if customer_no.is_none() && account.is_none() {
-            return Err(coded(ErrorCode::BadUserInput, "entitlements: give customerNo or account"));
-        }
         let account = account
             .as_deref()
             .map(Account::parse)
             .transpose()
             .map_err(|e| from_domain(members::MembersError::from(e)))?;
-        if let Some(account) = &account {
-            caller.require_owner(account).map_err(from_domain)?;
-        }
-        let customer_no = customer_no.map(|c| c.trim().to_owned());
-        if let Some(no) = &customer_no {
-            members_service::authorize_customer(&state.db, caller, no).await.map_err(from_domain)?;
-        }
-        let found = entitlements::query::entitlements_of(
+        let found = entitlements::query::entitlements_for(
             &state.db,
+            principal(ctx),
             customer_no.as_deref(),
             account.as_ref(),
-            product_code.as_deref().map(str::trim),
+            product_code.as_deref(),
         )
         .await
         .map_err(from_domain)?;

@@ -11,6 +11,7 @@ pub mod calendar;
 mod entity;
 mod error;
 pub mod expire;
+pub mod export;
 pub mod figures;
 pub mod grant;
 pub mod import;

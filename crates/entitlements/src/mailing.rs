@@ -10,7 +10,7 @@
 //!   term, whose start the ERP does not export), or a granted ledger row (an order, an import, a
 //!   temporary grant) covers it (`startVolume <= volume <= endVolume` of that grant).
 
-use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Statement};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, SelectModel, SelectorRaw, Statement};
 
 /// One receiver of the issue.
 #[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
@@ -45,4 +45,54 @@ pub async fn covered(
     Covered::find_by_statement(Statement::from_sql_and_values(db.get_database_backend(), sql, values))
         .all(db)
         .await
+}
+
+/// A receiver of the mailing list (R21 `export mailing-list`): a covered customer with its address.
+#[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
+pub struct Receiver {
+    /// The customer number.
+    pub customer_no: String,
+    /// Name.
+    pub name: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
+    /// Mobile.
+    pub mobile: Option<String>,
+    /// Country.
+    pub country: Option<String>,
+    /// Postal code.
+    pub postal_code: Option<String>,
+    /// City.
+    pub city: Option<String>,
+    /// Street.
+    pub street: Option<String>,
+    /// The entitlement's last covered issue.
+    pub end_volume: i64,
+}
+
+/// The receivers of issue `volume` of magazine `product_code` (the rule above) with their addresses, by
+/// customer number, after customer number `after` when it is set and at most `limit` when it is: one
+/// statement, to read a page (`.all`) or stream the whole list (`.stream`).
+pub fn receivers(
+    backend: DbBackend,
+    product_code: &str,
+    volume: i32,
+    after: Option<&str>,
+    limit: Option<usize>,
+) -> SelectorRaw<SelectModel<Receiver>> {
+    let mut sql = format!(
+        "SELECT c.customer_no, c.name, c.phone, c.mobile, c.country, c.postal_code, c.city, c.street, \
+         CAST(e.end_volume AS BIGINT) AS end_volume FROM entitlements e JOIN customers c ON c.id = e.holder_customer_id \
+         WHERE {COVERED_WHERE}"
+    );
+    let mut values: Vec<sea_orm::Value> = vec![product_code.into(), volume.into()];
+    if let Some(after) = after {
+        sql.push_str(" AND c.customer_no > $3");
+        values.push(after.into());
+    }
+    sql.push_str(" ORDER BY c.customer_no");
+    if let Some(limit) = limit {
+        sql.push_str(&format!(" LIMIT {limit}"));
+    }
+    Receiver::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
 }

@@ -3,7 +3,7 @@
 use crate::entity::entitlement;
 use crate::model::{Entitlement, Holder};
 use crate::{EntitlementsError, SubscribeStatus};
-use members::{Account, service as members_service};
+use members::{Account, Principal, service as members_service};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 /// The entitlements held by customer `customer_no` and/or member `account`, optionally of one product, by
@@ -28,6 +28,33 @@ pub async fn entitlements_of(
         found.extend(rows.into_iter().map(|r| from_row(r, Holder::Member(account.to_string()))));
     }
     Ok(found)
+}
+
+/// The entitlements `caller` may read of customer `customer_no` and/or member `account` (give at least
+/// one), optionally of one product (SPEC §3): admins and services any holder's; a member only its own and
+/// those of the customers linked to it.
+pub async fn entitlements_for(
+    db: &impl ConnectionTrait,
+    caller: &Principal,
+    customer_no: Option<&str>,
+    account: Option<&Account>,
+    product_code: Option<&str>,
+) -> Result<Vec<Entitlement>, EntitlementsError> {
+    caller.require_token().map_err(members::MembersError::from)?;
+    if customer_no.is_none() && account.is_none() {
+        return Err(EntitlementsError::Invalid {
+            field: "entitlements",
+            message: "give customerNo or account".into(),
+        });
+    }
+    if let Some(account) = account {
+        caller.require_owner(account).map_err(members::MembersError::from)?;
+    }
+    let customer_no = customer_no.map(str::trim);
+    if let Some(no) = customer_no {
+        members_service::authorize_customer(db, caller, no).await?;
+    }
+    entitlements_of(db, customer_no, account, product_code.map(str::trim)).await
 }
 
 async fn rows(

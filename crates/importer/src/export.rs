@@ -7,11 +7,14 @@
 //! estimated is left empty, so the import estimates it again (and marks it so); seniority has three decimals.
 //!
 //! Customers are read in ranges of their ids and written as they are read, so a file of any size streams.
-//! Like the import, this reads the entitlements, customers and member–customer links tables directly.
+//! What is read is the domains' (`entitlements::export`, `entitlements::mailing::receivers`,
+//! `members::service::last_customer_id`); this module lays it out as the ERP's files.
 
 use crate::kinds::entitlements_erp::{PRODUCTS, calendars};
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult, Statement, Value};
+use entitlements::export::{Held, PASS, held_by_customers};
+use entitlements::mailing::{Receiver, receivers};
+use sea_orm::DatabaseConnection;
 use std::collections::BTreeMap;
 use std::io::Write;
 
@@ -33,19 +36,6 @@ pub struct ExportFilter {
     pub product: Option<String>,
 }
 
-#[derive(Debug, FromQueryResult)]
-struct Held {
-    customer: i64,
-    customer_no: String,
-    erp_id: Option<String>,
-    product_code: String,
-    end_volume: Option<i64>,
-    end_volume_date: Option<NaiveDate>,
-    right_due_date: Option<NaiveDate>,
-    seniority_thousandths: i64,
-    changed: bool,
-}
-
 /// The ERP prefixes written, in the import's column order (the skipped products have no columns).
 fn prefixes() -> Vec<(&'static str, &'static str)> {
     PRODUCTS.iter().filter_map(|(prefix, code)| code.map(|c| (*prefix, c))).collect()
@@ -56,7 +46,7 @@ pub fn erp_header() -> Vec<String> {
     let mut header = vec!["CUSTOMER_ID".to_owned(), "CUSTOMER_NO".to_owned()];
     for (prefix, code) in prefixes() {
         header.push(format!("{prefix}_SUB_END_DATE"));
-        if code != "KCW" {
+        if code != PASS {
             header.push(format!("{prefix}_SUB_END_VOLUMN"));
         }
         header.push(format!("{prefix}_ACC_SENIORITY"));
@@ -89,14 +79,10 @@ pub async fn erp_page(
         return Err(Invalid(format!("--product: {product} is not one of {}", known.join(", "))).into());
     }
     let calendars = calendars(db).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-    let backend = db.get_database_backend();
-    let max: Option<i64> = db
-        .query_one_raw(Statement::from_string(backend, "SELECT MAX(id) AS n FROM customers"))
-        .await?
-        .and_then(|row| row.try_get::<Option<i64>>("", "n").ok().flatten());
+    let last = members::service::last_customer_id(db).await?.map_or(-1, |id| id.0);
     let mut rows = Vec::new();
     let mut from = after.saturating_add(1);
-    while from <= max.unwrap_or(-1) {
+    while from <= last {
         let to = from.saturating_add(RANGE);
         let mut by_customer: BTreeMap<i64, Vec<Held>> = BTreeMap::new();
         for row in read_range(db, filter, from, to).await? {
@@ -127,7 +113,7 @@ fn cells(
         vec![first.erp_id.clone().unwrap_or_else(|| first.customer_no.clone()), first.customer_no.clone()];
     for (_, code) in prefixes {
         let h = held.iter().find(|h| h.product_code == *code);
-        if *code == "KCW" {
+        if *code == PASS {
             record.push(h.and_then(|h| h.right_due_date).map(erp_date).unwrap_or_default());
             record.push(h.map(|h| seniority(h.seniority_thousandths)).unwrap_or_default());
             continue;
@@ -176,36 +162,16 @@ pub async fn entitlements_erp(
     }
 }
 
-/// The entitlements of customers with ids in `[from, to)`: magazines they hold, and the pass of the member
-/// linked to them (the lowest member id, as the import links it).
+/// The entitlements of customers with ids in `[from, to)`, as the filter asks.
 async fn read_range(
     db: &DatabaseConnection,
     filter: &ExportFilter,
     from: i64,
     to: i64,
 ) -> anyhow::Result<Vec<Held>> {
-    let backend = db.get_database_backend();
     let since = filter.changed_since.unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
-    let product = filter.product.clone().unwrap_or_default();
-    let codes: Vec<String> =
-        prefixes().iter().map(|(_, c)| format!("'{c}'")).filter(|c| c != "'KCW'").collect();
-    let sql = format!(
-        "SELECT c.id AS customer, c.customer_no, c.customer_id AS erp_id, e.product_code, CAST(e.end_volume AS BIGINT) AS end_volume, \
-         e.end_volume_date, e.right_due_date, CAST(e.seniority_thousandths AS BIGINT) AS seniority_thousandths, \
-         e.updated_at >= $3 AS changed \
-         FROM entitlements e JOIN customers c ON c.id = e.holder_customer_id \
-         WHERE c.id >= $1 AND c.id < $2 AND e.product_code IN ({codes}) AND ($4 = '' OR e.product_code = $4) \
-         UNION ALL \
-         SELECT c.id, c.customer_no, c.customer_id, e.product_code, CAST(NULL AS BIGINT), NULL, e.right_due_date, \
-         CAST(e.seniority_thousandths AS BIGINT), e.updated_at >= $3 \
-         FROM entitlements e JOIN customers c ON c.id = (SELECT MIN(l.customer_id) FROM member_customers l \
-         WHERE l.member_id = e.holder_member_id) \
-         WHERE c.id >= $1 AND c.id < $2 AND e.product_code = 'KCW' AND ($4 = '' OR $4 = 'KCW') \
-         ORDER BY 1, 4",
-        codes = codes.join(", ")
-    );
-    let values: Vec<Value> = vec![from.into(), to.into(), since.into(), product.into()];
-    Ok(Held::find_by_statement(Statement::from_sql_and_values(backend, sql, values)).all(db).await?)
+    let magazines: Vec<&str> = prefixes().iter().map(|(_, c)| *c).filter(|c| *c != PASS).collect();
+    Ok(held_by_customers(db, &magazines, filter.product.as_deref(), since, from, to).await?)
 }
 
 /// `2030/07/31`, as the ERP writes dates.
@@ -231,63 +197,21 @@ pub struct MailingRow {
     pub cells: Vec<String>,
 }
 
-/// A receiver as the mailing list's query reads it.
-#[derive(Debug, FromQueryResult)]
-struct Receiver {
-    customer_no: String,
-    name: Option<String>,
-    phone: Option<String>,
-    mobile: Option<String>,
-    country: Option<String>,
-    postal_code: Option<String>,
-    city: Option<String>,
-    street: Option<String>,
-    end_volume: i64,
-}
-
-impl Receiver {
-    fn row(self) -> MailingRow {
-        let text = |v: Option<String>| v.unwrap_or_default();
-        let cells = vec![
-            self.customer_no.clone(),
-            text(self.name),
-            text(self.phone),
-            text(self.mobile),
-            text(self.country),
-            text(self.postal_code),
-            text(self.city),
-            text(self.street),
-            self.end_volume.to_string(),
-        ];
-        MailingRow { customer_no: self.customer_no, cells }
-    }
-}
-
-/// The receivers of issue `volume` of magazine `product_code` (`entitlements::mailing`'s rule) with their
-/// addresses, by customer number, after `after` (`$3`) when `after` is set, at most `$4` when `limit` is.
-fn mailing_query(
-    db: &DatabaseConnection,
-    product_code: &str,
-    volume: i32,
-    after: Option<&str>,
-    limit: Option<usize>,
-) -> Statement {
-    let mut sql = format!(
-        "SELECT c.customer_no, c.name, c.phone, c.mobile, c.country, c.postal_code, c.city, c.street, \
-         CAST(e.end_volume AS BIGINT) AS end_volume FROM entitlements e JOIN customers c ON c.id = e.holder_customer_id \
-         WHERE {}",
-        entitlements::mailing::COVERED_WHERE
-    );
-    let mut values: Vec<Value> = vec![product_code.into(), volume.into()];
-    if let Some(after) = after {
-        sql.push_str(" AND c.customer_no > $3");
-        values.push(after.into());
-    }
-    sql.push_str(" ORDER BY c.customer_no");
-    if let Some(limit) = limit {
-        sql.push_str(&format!(" LIMIT {}", limit.saturating_add(1)));
-    }
-    Statement::from_sql_and_values(db.get_database_backend(), sql, values)
+/// A receiver's row.
+fn mailing_row(receiver: Receiver) -> MailingRow {
+    let text = |v: Option<String>| v.unwrap_or_default();
+    let cells = vec![
+        receiver.customer_no.clone(),
+        text(receiver.name),
+        text(receiver.phone),
+        text(receiver.mobile),
+        text(receiver.country),
+        text(receiver.postal_code),
+        text(receiver.city),
+        text(receiver.street),
+        receiver.end_volume.to_string(),
+    ];
+    MailingRow { customer_no: receiver.customer_no, cells }
 }
 
 async fn check_mailing(db: &DatabaseConnection, product_code: &str, volume: i32) -> anyhow::Result<()> {
@@ -315,9 +239,9 @@ pub async fn mailing_page(
     limit: usize,
 ) -> anyhow::Result<(Vec<MailingRow>, bool)> {
     check_mailing(db, product_code, volume).await?;
-    let statement = mailing_query(db, product_code, volume, after, Some(limit));
-    let mut rows: Vec<MailingRow> =
-        Receiver::find_by_statement(statement).all(db).await?.into_iter().map(Receiver::row).collect();
+    let read =
+        receivers(db.get_database_backend(), product_code, volume, after, Some(limit.saturating_add(1)));
+    let mut rows: Vec<MailingRow> = read.all(db).await?.into_iter().map(mailing_row).collect();
     let more = rows.len() > limit;
     rows.truncate(limit);
     Ok((rows, more))
@@ -335,11 +259,11 @@ pub async fn mailing_list(
     check_mailing(db, product_code, volume).await?;
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record(MAILING_COLUMNS)?;
-    let statement = mailing_query(db, product_code, volume, None, None);
-    let mut stream = Receiver::find_by_statement(statement).stream(db).await?;
+    let read = receivers(db.get_database_backend(), product_code, volume, None, None);
+    let mut stream = read.stream(db).await?;
     let mut written = 0;
     while let Some(receiver) = stream.try_next().await? {
-        writer.write_record(&receiver.row().cells)?;
+        writer.write_record(&mailing_row(receiver).cells)?;
         written += 1;
     }
     writer.flush()?;

@@ -103,6 +103,14 @@ impl Principal {
         }
     }
 
+    /// Any valid token (a member then sees only its own data).
+    pub fn require_token(&self) -> Result<(), AccessError> {
+        match self {
+            Principal::Anonymous => Err(AccessError::Unauthenticated),
+            _ => Ok(()),
+        }
+    }
+
     /// Admins only.
     pub fn require_admin(&self) -> Result<(), AccessError> {
         match self {

@@ -7,6 +7,7 @@
 use crate::RenewalsError;
 use crate::service::Renewal;
 use chrono::{DateTime, Utc};
+use members::Principal;
 use platform_core::db::begin_write;
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
 
@@ -55,9 +56,11 @@ impl CancelReason {
     }
 }
 
-/// Cancels renewal `id` at the end of its term, for `reason` (with `note`, required for OTHER).
+/// Cancels renewal `id` (`caller` may act on it) at the end of its term, for `reason` (with `note`,
+/// required for OTHER).
 pub async fn at_term_end(
     db: &DatabaseConnection,
+    caller: &Principal,
     id: i64,
     reason: CancelReason,
     note: Option<&str>,
@@ -65,6 +68,7 @@ pub async fn at_term_end(
     at: DateTime<Utc>,
 ) -> Result<Renewal, RenewalsError> {
     let txn = begin_write(db).await?;
+    crate::access::require(&txn, caller, id).await?;
     at_term_end_in(&txn, id, reason, note, settings, at).await?;
     txn.commit().await?;
     crate::change::found(db, id).await

@@ -10,6 +10,7 @@ use crate::service::{Renewal, ensure_idle, find_renewal};
 use crate::store::status_of;
 use crate::{RenewalStatus, RenewalsError};
 use chrono::{DateTime, NaiveDate, Utc};
+use members::Principal;
 use platform_core::db::begin_write;
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
 use serde_json::json;
@@ -31,15 +32,17 @@ pub fn resumed_date(anchor: NaiveDate, cycles: i32, today: NaiveDate) -> NaiveDa
         .unwrap_or_else(|| skipped_date(anchor, cycles))
 }
 
-/// Skips the next `cycles` (1–12 in all) charges of MONTHLY renewal `id`.
+/// Skips the next `cycles` (1–12 in all) charges of MONTHLY renewal `id`, which `caller` may act on.
 pub async fn skip(
     db: &DatabaseConnection,
+    caller: &Principal,
     id: i64,
     cycles: i32,
     settings: &platform_core::settings::RenewalSettings,
     at: DateTime<Utc>,
 ) -> Result<Renewal, RenewalsError> {
     let txn = begin_write(db).await?;
+    crate::access::require(&txn, caller, id).await?;
     skip_in(&txn, id, cycles, settings, at).await?;
     txn.commit().await?;
     found(db, id).await
@@ -58,15 +61,18 @@ pub async fn skip_in(
     answers.pop().unwrap_or(Ok(crate::many::Done::AsItWas)).map(|_| ())
 }
 
-/// Undoes the rest of renewal `id`'s skip: due again on the first skipped cycle not before `today`.
+/// Undoes the rest of renewal `id`'s skip (`caller` may act on it): due again on the first skipped cycle
+/// not before `today`.
 pub async fn resume(
     db: &DatabaseConnection,
+    caller: &Principal,
     id: i64,
     today: NaiveDate,
     settings: &platform_core::settings::RenewalSettings,
     at: DateTime<Utc>,
 ) -> Result<Renewal, RenewalsError> {
     let txn = begin_write(db).await?;
+    crate::access::require(&txn, caller, id).await?;
     resume_in(&txn, id, today, settings, at).await?;
     txn.commit().await?;
     found(db, id).await

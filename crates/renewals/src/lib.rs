@@ -5,6 +5,7 @@
 //! the R9 charge run. `store` is the bottom layer every module uses; `rules` holds the pure rules.
 //! Depends on core, catalog, members, orders, entitlements, notify and payments, never the other way round.
 
+mod access;
 pub mod app;
 pub mod auto;
 pub mod bulk;

@@ -6,6 +6,7 @@ use aftersale::subscription::cancel_immediately;
 use chrono::NaiveDate;
 use entitlements::SubscribeStatus;
 use orders::service::RefundStatus;
+use platform_core::error::HasErrorCode;
 use platform_core::settings::RenewalSettings;
 use platform_core::{BusinessCalendar, Money};
 use renewals::cancel::CancelReason;
@@ -37,10 +38,40 @@ async fn r20_an_immediate_cancel_refunds_the_unused_part_of_the_term() {
             };
             let renewal = create_renewal(&db.conn, calendar, input, at(1)).await.unwrap().renewal;
             let when = calendar.start_of(day) + chrono::Duration::hours(10);
-            let done =
-                cancel_immediately(world.ctx(), &settings, renewal.id, CancelReason::Moving, None, when)
-                    .await
-                    .unwrap();
+            // SPEC §3: it refunds money, so admins only; a service or the owner is refused, nothing written.
+            let events = count(&db.conn, "events").await;
+            for caller in [
+                members::Principal::Service { subject: "ec".into() },
+                members::Principal::Member {
+                    account: members::Account::parse(&format!("holder{n}@example.com")).unwrap(),
+                },
+            ] {
+                let refused = cancel_immediately(
+                    world.ctx(),
+                    &caller,
+                    &settings,
+                    renewal.id,
+                    CancelReason::Moving,
+                    None,
+                    when,
+                )
+                .await
+                .map(|_| ())
+                .unwrap_err();
+                assert_eq!(refused.code(), platform_core::ErrorCode::Forbidden, "{caller:?}");
+            }
+            assert_eq!(count(&db.conn, "events").await, events, "nothing written when refused");
+            let done = cancel_immediately(
+                world.ctx(),
+                &admin(),
+                &settings,
+                renewal.id,
+                CancelReason::Moving,
+                None,
+                when,
+            )
+            .await
+            .unwrap();
             let start = due.checked_sub_months(chrono::Months::new(12)).unwrap();
             let expected = 1990 * (due - day).num_days() / (due - start).num_days();
             let refund = done.term.as_ref().and_then(|t| t.refund.clone()).unwrap();
@@ -50,10 +81,17 @@ async fn r20_an_immediate_cancel_refunds_the_unused_part_of_the_term() {
                 "{n} on {day} ({})",
                 db.label()
             );
-            let again =
-                cancel_immediately(world.ctx(), &settings, renewal.id, CancelReason::Moving, None, when)
-                    .await
-                    .unwrap();
+            let again = cancel_immediately(
+                world.ctx(),
+                &admin(),
+                &settings,
+                renewal.id,
+                CancelReason::Moving,
+                None,
+                when,
+            )
+            .await
+            .unwrap();
             assert_eq!(again.term.and_then(|t| t.refund), Some(refund), "again: the same refund");
             let pass = world.entitlement(n, "KCW").await;
             assert_eq!(
@@ -70,4 +108,8 @@ async fn r20_an_immediate_cancel_refunds_the_unused_part_of_the_term() {
         assert_eq!(world.gateway.refunds().await.unwrap().len(), 2, "one refund per cancellation");
         assert_eq!(count(&db.conn, "events WHERE event_type = 'renewal.cancelled'").await, 2);
     }
+}
+
+fn admin() -> members::Principal {
+    members::Principal::Admin { subject: "ops".into() }
 }

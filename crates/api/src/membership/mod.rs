@@ -32,30 +32,15 @@ impl MembersQuery {
         uuid: Option<Uuid>,
     ) -> Result<Option<Member>> {
         let state = ctx.data::<ApiState>()?;
-        let caller = principal(ctx);
-        match (account, uuid) {
-            (Some(account), None) => {
-                let account =
-                    Account::parse(&account).map_err(|e| from_domain(members::MembersError::from(e)))?;
-                caller.require_owner(&account).map_err(from_domain)?;
-                Ok(service::find_member(&state.db, &account).await.map_err(from_domain)?.map(Member))
-            }
-            (None, Some(uuid)) => {
-                let found = service::find_member_by_uuid(&state.db, uuid).await.map_err(from_domain)?;
-                match (&found, caller.member_account()) {
-                    // A member learns nothing about UUIDs that are not its own.
-                    (None, Some(_)) => {
-                        Err(from_domain(members::AccessError::Forbidden("a member sees only its own data")))
-                    }
-                    (Some(member), _) => {
-                        caller.require_owner(&member.account).map_err(from_domain)?;
-                        Ok(found.map(Member))
-                    }
-                    (None, None) => Ok(None),
-                }
-            }
-            _ => Err(coded(ErrorCode::BadUserInput, "member: give exactly one of account and uuid")),
-        }
+        let key = match (account, uuid) {
+            (Some(account), None) => service::MemberKey::Account(
+                Account::parse(&account).map_err(|e| from_domain(members::MembersError::from(e)))?,
+            ),
+            (None, Some(uuid)) => service::MemberKey::Uuid(uuid),
+            _ => return Err(coded(ErrorCode::BadUserInput, "member: give exactly one of account and uuid")),
+        };
+        let found = service::member_for(&state.db, principal(ctx), key).await.map_err(from_domain)?;
+        Ok(found.map(Member))
     }
 
     /// A customer (訂戶) by number, with its linked members. `null` when there is none. A member token may
@@ -63,9 +48,9 @@ impl MembersQuery {
     #[graphql(guard = "Require::Token")]
     async fn customer(&self, ctx: &Context<'_>, customer_no: String) -> Result<Option<Customer>> {
         let state = ctx.data::<ApiState>()?;
-        let customer_no = customer_no.trim();
-        service::authorize_customer(&state.db, principal(ctx), customer_no).await.map_err(from_domain)?;
-        Ok(service::find_customer(&state.db, customer_no).await.map_err(from_domain)?.map(Customer))
+        let found =
+            service::customer_for(&state.db, principal(ctx), &customer_no).await.map_err(from_domain)?;
+        Ok(found.map(Customer))
     }
 }
 

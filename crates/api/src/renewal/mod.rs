@@ -13,7 +13,7 @@ use crate::access::{Require, principal};
 use crate::error::{coded, from_domain};
 use crate::scalars::parse_id;
 use async_graphql::{Context, ID, Object, Result};
-use members::{AccessError, Account, service as members_service};
+use members::Account;
 use platform_core::ErrorCode;
 use renewals::service::{self};
 
@@ -26,8 +26,9 @@ impl RenewalsQuery {
     #[graphql(guard = "Require::Token")]
     async fn renewal(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Renewal>> {
         let state = ctx.data::<ApiState>()?;
-        let found = service::find_renewal(&state.db, parse_id("id", &id)?).await.map_err(from_domain)?;
-        owned(principal(ctx), found.as_ref())?;
+        let found = service::renewal_for(&state.db, principal(ctx), parse_id("id", &id)?)
+            .await
+            .map_err(from_domain)?;
         Ok(found.map(Renewal))
     }
 
@@ -41,24 +42,20 @@ impl RenewalsQuery {
         status: Option<RenewalStatus>,
     ) -> Result<Vec<Renewal>> {
         let state = ctx.data::<ApiState>()?;
-        let caller = principal(ctx);
-        let requested = account
+        let account = account
             .as_deref()
             .map(Account::parse)
             .transpose()
             .map_err(|e| from_domain(members::MembersError::from(e)))?;
-        let account = caller.scope(requested.as_ref()).map_err(from_domain)?;
-        let customer_no = customer_no.map(|c| c.trim().to_owned());
-        if let Some(no) = &customer_no {
-            members_service::authorize_customer(&state.db, caller, no).await.map_err(from_domain)?;
-        }
-        if customer_no.is_none() && account.is_none() {
-            return Err(coded(ErrorCode::BadUserInput, "renewals: give customerNo or account"));
-        }
-        let found =
-            service::renewals_of(&state.db, customer_no.as_deref(), account.as_ref(), status.map(Into::into))
-                .await
-                .map_err(from_domain)?;
+        let found = service::renewals_for(
+            &state.db,
+            principal(ctx),
+            customer_no.as_deref(),
+            account.as_ref(),
+            status.map(Into::into),
+        )
+        .await
+        .map_err(from_domain)?;
         Ok(found.into_iter().map(Renewal).collect())
     }
 }
@@ -92,12 +89,16 @@ impl RenewalsMutation {
     ) -> Result<Renewal> {
         let state = ctx.data::<ApiState>()?;
         let id = parse_id("renewalId", &renewal_id)?;
-        let found = service::find_renewal(&state.db, id).await.map_err(from_domain)?;
-        owned(principal(ctx), found.as_ref())?;
-        let updated =
-            service::update_payment(&state.db, id, &payment_token, card_last4.as_deref(), state.clock.now())
-                .await
-                .map_err(from_domain)?;
+        let updated = service::update_payment(
+            &state.db,
+            principal(ctx),
+            id,
+            &payment_token,
+            card_last4.as_deref(),
+            state.clock.now(),
+        )
+        .await
+        .map_err(from_domain)?;
         Ok(Renewal(updated))
     }
 
@@ -108,12 +109,12 @@ impl RenewalsMutation {
     async fn retry_renewal_charge(&self, ctx: &Context<'_>, renewal_id: ID) -> Result<Renewal> {
         let state = ctx.data::<ApiState>()?;
         let id = parse_id("renewalId", &renewal_id)?;
-        let found = service::find_renewal(&state.db, id).await.map_err(from_domain)?;
-        owned(principal(ctx), found.as_ref())?;
-        if found.is_none() {
-            return Err(coded(ErrorCode::NotFound, format!("renewalId: no renewal {id}")));
-        }
-        let retried = state.jobs.charge_run().retry_now(id, state.clock.now()).await.map_err(from_domain)?;
+        let retried = state
+            .jobs
+            .charge_run()
+            .retry_now(principal(ctx), id, state.clock.now())
+            .await
+            .map_err(from_domain)?;
         Ok(Renewal(retried))
     }
 
@@ -124,12 +125,11 @@ impl RenewalsMutation {
     async fn skip_renewal(&self, ctx: &Context<'_>, renewal_id: ID, cycles: i32) -> Result<Renewal> {
         let state = ctx.data::<ApiState>()?;
         let id = parse_id("renewalId", &renewal_id)?;
-        let found = service::find_renewal(&state.db, id).await.map_err(from_domain)?;
-        owned(principal(ctx), found.as_ref())?;
         let settings = &state.jobs.settings.renewals;
-        let skipped = renewals::change::skip(&state.db, id, cycles, settings, state.clock.now())
-            .await
-            .map_err(from_domain)?;
+        let skipped =
+            renewals::change::skip(&state.db, principal(ctx), id, cycles, settings, state.clock.now())
+                .await
+                .map_err(from_domain)?;
         Ok(Renewal(skipped))
     }
 
@@ -139,13 +139,18 @@ impl RenewalsMutation {
     async fn resume_renewal(&self, ctx: &Context<'_>, renewal_id: ID) -> Result<Renewal> {
         let state = ctx.data::<ApiState>()?;
         let id = parse_id("renewalId", &renewal_id)?;
-        let found = service::find_renewal(&state.db, id).await.map_err(from_domain)?;
-        owned(principal(ctx), found.as_ref())?;
         let now = state.clock.now();
         let settings = &state.jobs.settings.renewals;
-        let resumed = renewals::change::resume(&state.db, id, state.calendar.date_of(now), settings, now)
-            .await
-            .map_err(from_domain)?;
+        let resumed = renewals::change::resume(
+            &state.db,
+            principal(ctx),
+            id,
+            state.calendar.date_of(now),
+            settings,
+            now,
+        )
+        .await
+        .map_err(from_domain)?;
         Ok(Renewal(resumed))
     }
 
@@ -165,15 +170,13 @@ impl RenewalsMutation {
     ) -> Result<Renewal> {
         let state = ctx.data::<ApiState>()?;
         let id = parse_id("renewalId", &renewal_id)?;
-        let found = service::find_renewal(&state.db, id).await.map_err(from_domain)?;
-        owned(principal(ctx), found.as_ref())?;
         let settings = &state.jobs.settings.renewals;
         let at = state.clock.now();
         if effective == CancelEffective::Immediate {
-            principal(ctx).require_admin().map_err(from_domain)?;
             let flow = crate::aftersale::flow(state);
             aftersale::subscription::cancel_immediately(
                 flow,
+                principal(ctx),
                 settings,
                 id,
                 reason.into(),
@@ -185,10 +188,17 @@ impl RenewalsMutation {
             let cancelled = service::find_renewal(&state.db, id).await.map_err(from_domain)?;
             return cancelled.map(Renewal).ok_or_else(|| coded(ErrorCode::NotFound, "renewal vanished"));
         }
-        let cancelled =
-            renewals::cancel::at_term_end(&state.db, id, reason.into(), note.as_deref(), settings, at)
-                .await
-                .map_err(from_domain)?;
+        let cancelled = renewals::cancel::at_term_end(
+            &state.db,
+            principal(ctx),
+            id,
+            reason.into(),
+            note.as_deref(),
+            settings,
+            at,
+        )
+        .await
+        .map_err(from_domain)?;
         Ok(Renewal(cancelled))
     }
 
@@ -197,19 +207,9 @@ impl RenewalsMutation {
     async fn stop_renewal(&self, ctx: &Context<'_>, renewal_id: ID) -> Result<Renewal> {
         let state = ctx.data::<ApiState>()?;
         let id = parse_id("renewalId", &renewal_id)?;
-        let found = service::find_renewal(&state.db, id).await.map_err(from_domain)?;
-        owned(principal(ctx), found.as_ref())?;
-        let stopped = service::stop_renewal(&state.db, id, state.clock.now()).await.map_err(from_domain)?;
+        let stopped = service::stop_renewal(&state.db, principal(ctx), id, state.clock.now())
+            .await
+            .map_err(from_domain)?;
         Ok(Renewal(stopped))
     }
-}
-
-/// Members reach only renewals bound to their account; unknown and foreign look the same to them.
-fn owned(caller: &members::Principal, renewal: Option<&service::Renewal>) -> Result<()> {
-    if let Some(own) = caller.member_account()
-        && renewal.and_then(|r| r.member_account.as_deref()) != Some(own.as_str())
-    {
-        return Err(from_domain(AccessError::Forbidden("a member sees only its own renewals")));
-    }
-    Ok(())
 }

@@ -192,3 +192,41 @@ async fn r17_a_line_that_cannot_be_granted_is_recorded_and_followed_up_once() {
         assert_eq!(count(&db.conn, "events WHERE event_type = 'entitlement.failed'").await, 1);
     }
 }
+
+#[tokio::test]
+async fn access_a_member_reads_only_its_own_entitlements_and_those_of_its_linked_customers() {
+    use entitlements::query::entitlements_for;
+    use members::Principal;
+    for db in test_support::databases().await {
+        let orders = orders(&db).await;
+        let calendar = BusinessCalendar::default();
+        let order = paid_order(&orders, "e-1", new_payer(), &[("GC18080026", 1, 3480)], false, at(22)).await;
+        for account in ["sun@example.com", "eve@example.com"] {
+            let input = MemberInput { account: account.into(), ..MemberInput::default() };
+            upsert_member(&db.conn, input, at(22)).await.unwrap();
+        }
+        let sun = Account::parse("sun@example.com").unwrap();
+        orders.bind_member(&order.order_no, &sun, at(22)).await.unwrap();
+        grant_order(&db.conn, calendar, &order.order_no, at(22)).await.unwrap();
+        let as_sun = Principal::Member { account: sun.clone() };
+        let as_eve = Principal::Member { account: Account::parse("eve@example.com").unwrap() };
+        let ec = Principal::Service { subject: "ec".into() };
+        let payer = order.payer_customer_no.as_str();
+
+        let own = entitlements_for(&db.conn, &as_sun, None, Some(&sun), None).await.unwrap();
+        assert_eq!(own.len(), 1, "the digital pass, on {}", db.label());
+        let err = entitlements_for(&db.conn, &as_eve, None, Some(&sun), None).await.unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Forbidden);
+        // The payer is not linked to sun yet: its print subscription is not sun's to read.
+        let err = entitlements_for(&db.conn, &as_sun, Some(payer), None, None).await.unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Forbidden);
+        members::service::link_member_customer(&db.conn, &sun, payer, at(23)).await.unwrap();
+        let print = entitlements_for(&db.conn, &as_sun, Some(payer), None, Some("GCV")).await.unwrap();
+        assert_eq!(print.len(), 1);
+        assert_eq!(entitlements_for(&db.conn, &ec, Some(payer), None, None).await.unwrap().len(), 1);
+        let err = entitlements_for(&db.conn, &ec, None, None, None).await.unwrap_err();
+        assert_eq!(err.code(), ErrorCode::BadUserInput);
+        let err = entitlements_for(&db.conn, &Principal::Anonymous, Some(payer), None, None).await;
+        assert_eq!(err.unwrap_err().code(), ErrorCode::Unauthenticated);
+    }
+}

@@ -104,6 +104,18 @@ pub async fn customer_id(
     Ok(customer_row(db, customer_no).await?.map(|c| CustomerId(c.id)))
 }
 
+/// The largest customer row id, or `None` when there are no customers: where a walk over customers by id
+/// range ends.
+pub async fn last_customer_id(db: &impl ConnectionTrait) -> Result<Option<CustomerId>, MembersError> {
+    let last: Option<Option<i64>> = customer::Entity::find()
+        .select_only()
+        .column_as(customer::Column::Id.max(), "last")
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(last.flatten().map(CustomerId))
+}
+
 /// The row ids of the customers with these ERP ids (`customerID`) or customer numbers.
 pub async fn customer_ids_matching(
     db: &impl ConnectionTrait,

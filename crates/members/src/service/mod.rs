@@ -1,20 +1,23 @@
 //! Member and customer storage. Functions take any connection (`&impl ConnectionTrait`) unless they need a
 //! transaction of their own; every change appends its events in the same transaction (R12).
 //!
-//! `members`, `customers`, `links` (who is linked to whom, and the customer rule) and `lookups` (id
-//! lookups other domains use). The files share this module's imports.
+//! `members`, `customers`, `links` (who is linked to whom, and the customer rule), `lookups` (id lookups
+//! other domains use) and `visible` (what a caller may read: the use cases taking the `Principal`). The
+//! files share this module's imports.
 
 mod contacts;
 mod customers;
 mod links;
 mod lookups;
 mod members;
+mod visible;
 
 pub use contacts::contacts_of_customers;
 pub use customers::*;
 pub use links::*;
 pub use lookups::*;
 pub use members::*;
+pub use visible::*;
 
 use crate::entity::{customer, issued_uuid, member, member_customer};
 use crate::model::{

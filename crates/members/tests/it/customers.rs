@@ -133,6 +133,12 @@ async fn links_are_idempotent_and_decide_which_customers_a_member_sees() {
         assert!(service::authorize_customer(&db.conn, &service_principal, "A0000002").await.is_ok());
         let err = service::authorize_customer(&db.conn, &Principal::Anonymous, "A0000001").await.unwrap_err();
         assert_eq!(err.code(), ErrorCode::Unauthenticated);
+        // The use case behind `customer(customerNo:)` decides the same way.
+        let own = service::customer_for(&db.conn, &as_alice, " A0000001 ").await.unwrap();
+        assert_eq!(own.map(|c| c.customer_no).as_deref(), Some("A0000001"));
+        let err = service::customer_for(&db.conn, &as_alice, "A0000002").await.unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Forbidden);
+        assert!(service::customer_for(&db.conn, &service_principal, "A9999999").await.unwrap().is_none());
 
         let missing = Account::parse("nobody@example.com").unwrap();
         let err = service::link_member_customer(&db.conn, &missing, "A0000001", at(2)).await.unwrap_err();

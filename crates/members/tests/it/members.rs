@@ -236,3 +236,40 @@ async fn concurrent_creates_of_one_account_leave_exactly_one_member() {
         assert_eq!(created_events.len(), 1);
     }
 }
+
+#[tokio::test]
+async fn access_a_member_reads_only_itself_through_the_use_case_by_account_or_uuid() {
+    use members::Principal;
+    use members::service::MemberKey;
+    for db in test_support::databases().await {
+        let (alice, _) = upsert_member(&db.conn, input("alice@example.com"), at(1)).await.unwrap();
+        let (bob, _) = upsert_member(&db.conn, input("bob@example.com"), at(1)).await.unwrap();
+        let as_alice = Principal::Member { account: alice.account.clone() };
+        let ec = Principal::Service { subject: "ec".into() };
+
+        let own = service::member_for(&db.conn, &as_alice, MemberKey::Uuid(alice.uuid)).await.unwrap();
+        assert_eq!(own.map(|m| m.account), Some(alice.account.clone()), "{}", db.label());
+        let own = service::member_for(&db.conn, &as_alice, MemberKey::Account(alice.account.clone()));
+        assert!(own.await.unwrap().is_some());
+
+        // Another's member, by account or uuid, and an unknown uuid all look the same to a member.
+        for key in [
+            MemberKey::Account(bob.account.clone()),
+            MemberKey::Uuid(bob.uuid),
+            MemberKey::Uuid(uuid::Uuid::new_v4()),
+        ] {
+            let err = service::member_for(&db.conn, &as_alice, key.clone()).await.unwrap_err();
+            assert_eq!(err.code(), ErrorCode::Forbidden, "{key:?} on {}", db.label());
+        }
+        // A service reads anyone; an unknown uuid is simply absent.
+        assert!(service::member_for(&db.conn, &ec, MemberKey::Uuid(bob.uuid)).await.unwrap().is_some());
+        assert!(
+            service::member_for(&db.conn, &ec, MemberKey::Uuid(uuid::Uuid::new_v4()))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let err = service::member_for(&db.conn, &Principal::Anonymous, MemberKey::Uuid(alice.uuid)).await;
+        assert_eq!(err.unwrap_err().code(), ErrorCode::Unauthenticated);
+    }
+}

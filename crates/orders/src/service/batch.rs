@@ -125,7 +125,7 @@ impl OrderService {
             orders.iter().filter(|o| !existing.contains_key(&o.idempotency_key)).collect();
         let rows = fresh.iter().map(|input| {
             let total = input.amount + input.shipping_fee;
-            order::ActiveModel {
+            let mut row = order::ActiveModel {
                 order_no: Set(None),
                 idempotency_key: Set(input.idempotency_key.clone()),
                 request_hash: Set(format!("auto:{}:{}", input.promotion_code, total)),
@@ -135,23 +135,8 @@ impl OrderService {
                 payment_status: Set(PaymentStatus::Pending),
                 member_id: Set(input.member.as_ref().map(|(id, _)| *id)),
                 payer_customer_id: Set(input.payer.0),
-                receiver_name: Set(input.receiver.name.clone()),
-                receiver_phone: Set(input.receiver.phone.clone()),
-                receiver_mobile: Set(input.receiver.mobile.clone()),
-                receiver_email: Set(input.receiver.email.clone()),
-                receiver_country: Set(input.receiver.address.country.clone()),
-                receiver_postal_code: Set(input.receiver.address.postal_code.clone()),
-                receiver_city: Set(input.receiver.address.city.clone()),
-                receiver_street: Set(input.receiver.address.street.clone()),
                 total_amount: Set(total),
                 shipping_fee: Set(input.shipping_fee),
-                invoice_type: Set(input.invoice.invoice_type),
-                invoice_title: Set(input.invoice.title.clone()),
-                invoice_issue_type: Set(input.invoice.issue_type.clone()),
-                invoice_vat: Set(input.invoice.vat.clone()),
-                invoice_carrier_type: Set(input.invoice.carrier_type.clone()),
-                invoice_carrier_code: Set(input.invoice.carrier_code.clone()),
-                invoice_donation_code: Set(input.invoice.donation_code.clone()),
                 payment_method: Set(input.payment_method.clone()),
                 payment_token: Set(input.payment_token.clone()),
                 card_last4: Set(input.card_last4.clone()),
@@ -160,7 +145,9 @@ impl OrderService {
                 created_at: Set(at),
                 updated_at: Set(at),
                 ..Default::default()
-            }
+            };
+            super::columns::write(&mut row, &input.receiver, &input.invoice);
+            row
         });
         if !fresh.is_empty() {
             order::Entity::insert_many(rows.collect::<Vec<_>>()).exec_without_returning(txn).await?;

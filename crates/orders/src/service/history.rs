@@ -9,6 +9,7 @@ use super::create::{line_rows, order_lines, order_total};
 use super::{OrderService, append};
 use crate::OrdersError;
 use crate::entity::{order, order_line, payment};
+use crate::invoice::Invoice;
 use crate::model::{
     CaptureStatus, LineInput, LineStatus, OrderSource, OrderStatus, PaymentResult, PaymentStatus, Receiver,
 };
@@ -157,8 +158,7 @@ impl OrderService {
         let shipped_at = (input.status == HistoryStatus::Shipped)
             .then(|| input.shipped_at.or(paid_at).map(|t| t.trunc_subsecs(6)))
             .flatten();
-        let receiver = &input.receiver;
-        let row = order::ActiveModel {
+        let mut row = order::ActiveModel {
             order_no: Set(Some(input.order_no.clone())),
             idempotency_key: Set(format!("import:{}", input.order_no)),
             request_hash: Set(hash),
@@ -168,19 +168,8 @@ impl OrderService {
             payment_status: Set(if paid_at.is_some() { PaymentStatus::Paid } else { PaymentStatus::Pending }),
             member_id: Set(member_id),
             payer_customer_id: Set(payer_id),
-            receiver_name: Set(receiver.name.clone()),
-            receiver_phone: Set(receiver.phone.clone()),
-            receiver_mobile: Set(receiver.mobile.clone()),
-            receiver_email: Set(receiver.email.clone()),
-            receiver_country: Set(receiver.address.country.clone()),
-            receiver_postal_code: Set(receiver.address.postal_code.clone()),
-            receiver_city: Set(receiver.address.city.clone()),
-            receiver_street: Set(receiver.address.street.clone()),
             total_amount: Set(total.amount()),
             shipping_fee: Set(input.shipping_fee.amount()),
-            // Seed 004's default invoice: paper (類型 1), titled with the receiver's name.
-            invoice_type: Set(crate::invoice::PAPER),
-            invoice_title: Set(Some(receiver.name.clone())),
             payment_method: Set(input.payment_method.clone()),
             card_last4: Set(input.card_last4.clone()),
             complimentary: Set(false),
@@ -197,9 +186,15 @@ impl OrderService {
             created_at: Set(ordered_at),
             updated_at: Set(at),
             ..Default::default()
-        }
-        .insert(txn)
-        .await?;
+        };
+        // Seed 004's default invoice: paper (類型 1), titled with the receiver's name.
+        let invoice = Invoice {
+            invoice_type: crate::invoice::PAPER,
+            title: Some(input.receiver.name.clone()),
+            ..Invoice::default()
+        };
+        super::columns::write(&mut row, &input.receiver, &invoice);
+        let row = row.insert(txn).await?;
         let mut lines = order_lines(&expanded, &self.subinventory);
         for line in &mut lines {
             line.status = line_status(input.status, line.category, line.status);

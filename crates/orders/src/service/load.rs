@@ -4,9 +4,8 @@
 use super::OrderService;
 use crate::OrdersError;
 use crate::entity::{order, order_line, payment};
-use crate::invoice::Invoice;
-use crate::model::{Order, OrderFilter, OrderLine, Payment, Receiver};
-use members::{Address, service as members_service};
+use crate::model::{Order, OrderFilter, OrderLine, Payment};
+use members::service as members_service;
 use platform_core::Money;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashMap;
@@ -172,9 +171,10 @@ pub(super) async fn load_orders(
     let payer_ids: Vec<_> = rows.iter().map(|r| r.payer_customer_id).collect();
     let (accounts, payers) = members_service::keys_of(db, &member_ids, &payer_ids).await?;
     rows.into_iter()
-        .map(|row| {
+        .map(|mut row| {
             let order_no =
                 row.order_no.clone().ok_or_else(|| anyhow::anyhow!("order {} has no number", row.id))?;
+            let (receiver, invoice) = super::columns::take(&mut row);
             Ok(Order {
                 order_no,
                 source: row.source,
@@ -183,29 +183,10 @@ pub(super) async fn load_orders(
                 payment_status: row.payment_status,
                 member_account: row.member_id.and_then(|id| accounts.get(&id).cloned()),
                 payer_customer_no: payers.get(&row.payer_customer_id).cloned().unwrap_or_default(),
-                receiver: Receiver {
-                    name: row.receiver_name,
-                    phone: row.receiver_phone,
-                    mobile: row.receiver_mobile,
-                    email: row.receiver_email,
-                    address: Address {
-                        country: row.receiver_country,
-                        postal_code: row.receiver_postal_code,
-                        city: row.receiver_city,
-                        street: row.receiver_street,
-                    },
-                },
+                receiver,
                 total_amount: Money::new(row.total_amount),
                 shipping_fee: Money::new(row.shipping_fee),
-                invoice: Invoice {
-                    invoice_type: row.invoice_type,
-                    title: row.invoice_title,
-                    issue_type: row.invoice_issue_type,
-                    vat: row.invoice_vat,
-                    carrier_type: row.invoice_carrier_type,
-                    carrier_code: row.invoice_carrier_code,
-                    donation_code: row.invoice_donation_code,
-                },
+                invoice,
                 payment_method: row.payment_method,
                 has_payment_token: row.payment_token.is_some(),
                 card_last4: row.card_last4,

@@ -3,6 +3,7 @@
 
 mod batch;
 mod capture;
+mod columns;
 mod create;
 mod history;
 mod load;
@@ -12,6 +13,7 @@ mod refunds;
 mod returns;
 mod shipments;
 mod transfer;
+mod visible;
 
 use catalog::Catalog;
 use platform_core::BusinessCalendar;

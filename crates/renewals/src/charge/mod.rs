@@ -159,12 +159,15 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
         Ok(summary)
     }
 
-    /// `retryRenewalCharge`: charges FAILED renewal `id` now (with its current card) and answers how it
+    /// `retryRenewalCharge`: charges FAILED renewal `id` (`caller` may act on it) now (with its current card) and answers how it
     /// ended. Only a failed renewal can be retried.
-    pub async fn retry_now(&self, id: i64, at: DateTime<Utc>) -> Result<Renewal, RenewalsError> {
-        let row = renewal::Entity::find_by_id(id).one(&self.db).await?.ok_or_else(|| {
-            RenewalsError::NotFound { field: "renewalId", message: format!("no renewal {id}") }
-        })?;
+    pub async fn retry_now(
+        &self,
+        caller: &members::Principal,
+        id: i64,
+        at: DateTime<Utc>,
+    ) -> Result<Renewal, RenewalsError> {
+        let row = crate::access::require(&self.db, caller, id).await?;
         let status = status_of(&row)?;
         if status != RenewalStatus::Failed {
             return Err(RenewalsError::Conflict(format!(

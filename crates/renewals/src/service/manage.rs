@@ -5,23 +5,20 @@ use crate::entity::renewal;
 use crate::store::{event, status_of};
 use crate::{RenewalStatus, RenewalsError};
 use chrono::{DateTime, Utc};
+use members::Principal;
 use platform_core::db::begin_write;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, IntoActiveModel};
 use serde_json::json;
 
-/// Stops a pending or failed renewal (status 0); `renewal.stopped`.
+/// Stops a pending or failed renewal (status 0) that `caller` may act on; `renewal.stopped`.
 pub async fn stop_renewal(
     db: &DatabaseConnection,
+    caller: &Principal,
     id: i64,
     at: DateTime<Utc>,
 ) -> Result<Renewal, RenewalsError> {
     let txn = begin_write(db).await?;
-    let row = renewal::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| RenewalsError::NotFound { field: "renewalId", message: format!("no renewal {id}") })?;
+    let row = crate::access::require(&txn, caller, id).await?;
     ensure_idle(&txn, &row).await?;
     let status = status_of(&row)?;
     if status == RenewalStatus::Stopped {
@@ -43,10 +40,11 @@ pub async fn stop_renewal(
     Ok(renewal)
 }
 
-/// Replaces the card of a pending or failed renewal: a new gateway token and, optionally, its last 4 digits.
+/// Replaces the card of a pending or failed renewal that `caller` may act on: a new gateway token and, optionally, its last 4 digits.
 /// `renewal.payment_updated` (without the token).
 pub async fn update_payment(
     db: &DatabaseConnection,
+    caller: &Principal,
     id: i64,
     payment_token: &str,
     card_last4: Option<&str>,
@@ -61,10 +59,7 @@ pub async fn update_payment(
     }
     check_card(card_last4)?;
     let txn = begin_write(db).await?;
-    let row = renewal::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| RenewalsError::NotFound { field: "renewalId", message: format!("no renewal {id}") })?;
+    let row = crate::access::require(&txn, caller, id).await?;
     ensure_idle(&txn, &row).await?;
     let status = status_of(&row)?;
     if !matches!(status, RenewalStatus::Pending | RenewalStatus::Failed) {

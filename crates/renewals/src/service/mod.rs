@@ -28,7 +28,7 @@ use manage::check_card;
 pub(crate) use manage::ensure_idle;
 pub use manage::{stop_renewal, update_payment};
 use read::to_renewal;
-pub use read::{Subscriber, find_renewal, live_renewal_ids, renewals_of};
+pub use read::{Subscriber, find_renewal, live_renewal_ids, renewal_for, renewals_for, renewals_of};
 
 /// `createRenewal`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -5,7 +5,7 @@ use crate::entity::renewal;
 use crate::store::status_of;
 use crate::{RenewalStatus, RenewalsError};
 use catalog::ProductCodes;
-use members::{Account, service as members_service};
+use members::{Account, MembersError, Principal, service as members_service};
 use platform_core::{CustomerId, MemberId};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashMap;
@@ -38,6 +38,43 @@ pub async fn renewals_of(
         query = query.filter(renewal::Column::RenewStatus.eq(i16::from(status.code())));
     }
     to_renewals(db, query.all(db).await?).await
+}
+
+/// Renewal `id` as `caller` may see it: admins and services any (`None` when there is none); a member only
+/// its own, an unknown renewal as forbidden to it as another's.
+pub async fn renewal_for(
+    db: &impl ConnectionTrait,
+    caller: &Principal,
+    id: i64,
+) -> Result<Option<Renewal>, RenewalsError> {
+    match crate::access::row_for(db, caller, id).await? {
+        Some(row) => Ok(Some(to_renewal(db, row).await?)),
+        None => Ok(None),
+    }
+}
+
+/// The renewals of customer `customer_no` and/or member `account` (give at least one), optionally in one
+/// status, as `caller` may list them: a member's are pinned to its own account (asking for another's is
+/// forbidden) and to the customers linked to it.
+pub async fn renewals_for(
+    db: &impl ConnectionTrait,
+    caller: &Principal,
+    customer_no: Option<&str>,
+    account: Option<&Account>,
+    status: Option<RenewalStatus>,
+) -> Result<Vec<Renewal>, RenewalsError> {
+    let account = caller.scope(account).map_err(MembersError::from)?;
+    let customer_no = customer_no.map(str::trim);
+    if let Some(no) = customer_no {
+        members_service::authorize_customer(db, caller, no).await?;
+    }
+    if customer_no.is_none() && account.is_none() {
+        return Err(RenewalsError::Invalid {
+            field: "renewals",
+            message: "give customerNo or account".into(),
+        });
+    }
+    renewals_of(db, customer_no, account.as_ref(), status).await
 }
 
 /// A subscriber (a customer and/or a member) and a product, to find its live renewal of.

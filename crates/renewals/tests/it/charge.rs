@@ -2,7 +2,7 @@
 //! cycle, declines with the card-update e-mail and retries, lost answers reconciled, transient errors,
 //! no payment method, and no double charge with several runners or a runner killed half-way.
 
-use crate::fixtures::{at, holder, on, orders, renewal, runner};
+use crate::fixtures::{at, holder, on, ops, orders, renewal, runner};
 use chrono::{Days, NaiveDate};
 use members::Account;
 use payments::{ChargeOutcome, ChargeRequest, GatewayError, PaymentGateway, SimulatedGateway};
@@ -111,7 +111,7 @@ async fn r9_a_declined_charge_emails_a_card_link_and_a_retry_with_a_new_card_suc
         let run = runner(&db, gateway.clone(), settings);
         let day = first.deduct_date;
 
-        let err = run.retry_now(first.id, on(day)).await.unwrap_err();
+        let err = run.retry_now(&ops(), first.id, on(day)).await.unwrap_err();
         assert_eq!(err.code(), ErrorCode::Conflict, "only a failed renewal is retried: {err}");
 
         assert_eq!(run.run(Due::Scheduled, day, on(day)).await.unwrap().declined, 1, "{}", db.label());
@@ -134,8 +134,8 @@ async fn r9_a_declined_charge_emails_a_card_link_and_a_retry_with_a_new_card_suc
             1
         );
 
-        update_payment(&db.conn, first.id, "tok_ok_5555", Some("5555"), on(day)).await.unwrap();
-        let retried = run.retry_now(first.id, on(day)).await.unwrap();
+        update_payment(&db.conn, &ops(), first.id, "tok_ok_5555", Some("5555"), on(day)).await.unwrap();
+        let retried = run.retry_now(&ops(), first.id, on(day)).await.unwrap();
         assert_eq!((retried.status, retried.attempts), (RenewalStatus::Executed, 2));
         let order = orders(&db).find(retried.charge_order_no.as_deref().unwrap()).await.unwrap().unwrap();
         assert_eq!(order.payment_status, orders::PaymentStatus::Paid, "the same order, now paid");
@@ -179,7 +179,7 @@ async fn r9_automatic_retries_run_on_the_configured_days() {
             "days count from the first failure"
         );
 
-        update_payment(&db.conn, first.id, "tok_ok_new", None, on(plus(4))).await.unwrap();
+        update_payment(&db.conn, &ops(), first.id, "tok_ok_new", None, on(plus(4))).await.unwrap();
         assert_eq!(run.run(Due::Retries, plus(5), on(plus(5))).await.unwrap().charged, 1);
         assert_eq!(find_renewal(&db.conn, first.id).await.unwrap().unwrap().status, RenewalStatus::Executed);
         assert_eq!(gateway.charges().await.unwrap().len(), 3);
@@ -233,15 +233,18 @@ async fn r9_a_lost_answer_is_reconciled_before_anything_else_touches_the_renewal
         assert_eq!(count(&db.conn, "renewal_charges WHERE status = 'UNKNOWN'").await, 1);
         assert_eq!(gateway.inner.approved_count().await.unwrap(), 1, "charged, but the answer was lost");
         for err in [
-            stop_renewal(&db.conn, first.id, on(day)).await.unwrap_err(),
-            update_payment(&db.conn, first.id, "tok_ok_other", None, on(day)).await.unwrap_err(),
+            stop_renewal(&db.conn, &ops(), first.id, on(day)).await.unwrap_err(),
+            update_payment(&db.conn, &ops(), first.id, "tok_ok_other", None, on(day)).await.unwrap_err(),
         ] {
             assert_eq!(err.code(), ErrorCode::Conflict, "{err}");
         }
 
         tokio::time::sleep(Duration::from_millis(1100)).await; // the first runner's claim runs out
         // The lease has run out, but the open intent still guards the renewal until it is reconciled.
-        assert_eq!(stop_renewal(&db.conn, first.id, on(day)).await.unwrap_err().code(), ErrorCode::Conflict);
+        assert_eq!(
+            stop_renewal(&db.conn, &ops(), first.id, on(day)).await.unwrap_err().code(),
+            ErrorCode::Conflict
+        );
         let next = runner(&db, gateway.clone(), settings);
         assert_eq!(next.run(Due::Scheduled, day, on(day)).await.unwrap().charged, 1);
         assert_eq!(
@@ -372,15 +375,18 @@ async fn r9_retries_of_one_renewal_are_limited_per_day() {
         let day = first.deduct_date;
         assert_eq!(run.run(Due::Scheduled, day, on(day)).await.unwrap().declined, 1, "{}", db.label());
         for _ in 0..2 {
-            let retried = run.retry_now(first.id, on(day)).await.unwrap();
+            let retried = run.retry_now(&ops(), first.id, on(day)).await.unwrap();
             assert_eq!(retried.status, RenewalStatus::Failed);
         }
-        let err = run.retry_now(first.id, on(day)).await.unwrap_err();
+        let err = run.retry_now(&ops(), first.id, on(day)).await.unwrap_err();
         assert_eq!(err.code(), ErrorCode::Conflict, "{}: {err}", db.label());
         assert!(err.to_string().contains("3 times today"), "{err}");
         assert_eq!(gateway.charges().await.unwrap().len(), 3, "the refused retry reached no gateway");
         let next_day = day + chrono::Duration::days(1);
-        assert_eq!(run.retry_now(first.id, on(next_day)).await.unwrap().status, RenewalStatus::Failed);
+        assert_eq!(
+            run.retry_now(&ops(), first.id, on(next_day)).await.unwrap().status,
+            RenewalStatus::Failed
+        );
         assert_eq!(gateway.charges().await.unwrap().len(), 4);
     }
 }

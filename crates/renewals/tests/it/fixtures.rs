@@ -110,3 +110,8 @@ pub(crate) fn renewal(customer_no: &str, account: &str, promotion: &str) -> NewR
         ..NewRenewal::default()
     }
 }
+
+/// An EC backend: a caller that may act on any renewal.
+pub(crate) fn ops() -> members::Principal {
+    members::Principal::Service { subject: "ec".into() }
+}

@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, reason = "test helpers fail the test loudly")]
 
+mod access;
 mod charge;
 mod ecpay;
 mod fixtures;

@@ -2,7 +2,7 @@
 //! deduct date counts from the anchor, a resume brings back the first cycle not passed; yearly plans and
 //! bad counts are refused with nothing written.
 
-use crate::fixtures::{at, holder, on, renewal, runner};
+use crate::fixtures::{at, holder, on, ops, renewal, runner};
 use chrono::Days;
 use payments::SimulatedGateway;
 use platform_core::error::HasErrorCode;
@@ -30,10 +30,10 @@ async fn r20_a_skipped_monthly_renewal_is_not_charged_and_a_resume_brings_the_ne
         .renewal;
         let due = monthly.deduct_date;
 
-        let skipped = skip(&db.conn, monthly.id, 2, &settings, at()).await.unwrap();
+        let skipped = skip(&db.conn, &ops(), monthly.id, 2, &settings, at()).await.unwrap();
         assert_eq!(skipped.deduct_date, skipped_date(due, 2), "{}", db.label());
         assert_eq!((skipped.skipped_cycles, skipped.skipped_from), (2, Some(due)));
-        let again = skip(&db.conn, monthly.id, 1, &settings, at()).await.unwrap();
+        let again = skip(&db.conn, &ops(), monthly.id, 1, &settings, at()).await.unwrap();
         assert_eq!(
             again.deduct_date,
             skipped_date(due, 3),
@@ -50,10 +50,10 @@ async fn r20_a_skipped_monthly_renewal_is_not_charged_and_a_resume_brings_the_ne
 
         // Resumed the day after the first skipped charge: due on the second.
         let next_day = due.checked_add_days(Days::new(1)).unwrap();
-        let resumed = resume(&db.conn, monthly.id, next_day, &settings, on(next_day)).await.unwrap();
+        let resumed = resume(&db.conn, &ops(), monthly.id, next_day, &settings, on(next_day)).await.unwrap();
         assert_eq!(resumed.deduct_date, skipped_date(due, 1));
         assert_eq!((resumed.skipped_cycles, resumed.skipped_from), (0, None));
-        let err = resume(&db.conn, monthly.id, next_day, &settings, on(next_day)).await.unwrap_err();
+        let err = resume(&db.conn, &ops(), monthly.id, next_day, &settings, on(next_day)).await.unwrap_err();
         assert_eq!(err.code(), ErrorCode::Conflict, "nothing to resume");
         let back = resumed.deduct_date;
         assert_eq!(run.run(Due::Scheduled, back, on(back)).await.unwrap().charged, 1, "charged again");
@@ -78,7 +78,7 @@ async fn r20_bad_skips_are_refused_and_nothing_is_written() {
             (999_999, 1, ErrorCode::NotFound),
         ];
         for (id, cycles, code) in cases {
-            let err = skip(&db.conn, id, cycles, &settings, at()).await.unwrap_err();
+            let err = skip(&db.conn, &ops(), id, cycles, &settings, at()).await.unwrap_err();
             assert_eq!(err.code(), code, "{id} × {cycles}: {err}");
         }
         assert_eq!(count(&db.conn, "events").await, events, "{}", db.label());
@@ -104,18 +104,27 @@ async fn r20_a_subscription_cancelled_at_term_end_is_never_charged_and_keeps_its
         let access = "entitlements WHERE right_due_date IS NOT NULL";
         let access_before = count(&db.conn, access).await;
         use renewals::cancel::{CancelReason, at_term_end};
-        let err =
-            at_term_end(&db.conn, yearly.id, CancelReason::Other, None, &settings, at()).await.unwrap_err();
+        let err = at_term_end(&db.conn, &ops(), yearly.id, CancelReason::Other, None, &settings, at())
+            .await
+            .unwrap_err();
         assert_eq!(err.code(), ErrorCode::BadUserInput, "OTHER needs a note");
         assert_eq!(count(&db.conn, "events WHERE event_type = 'renewal.cancelled'").await, 0);
-        let cancelled =
-            at_term_end(&db.conn, yearly.id, CancelReason::Moving, Some("moving abroad"), &settings, at())
-                .await
-                .unwrap();
+        let cancelled = at_term_end(
+            &db.conn,
+            &ops(),
+            yearly.id,
+            CancelReason::Moving,
+            Some("moving abroad"),
+            &settings,
+            at(),
+        )
+        .await
+        .unwrap();
         assert_eq!(cancelled.status, renewals::RenewalStatus::Stopped, "{}", db.label());
         assert_eq!(cancelled.cancel_reason.as_deref(), Some("MOVING"));
-        let again =
-            at_term_end(&db.conn, yearly.id, CancelReason::Price, None, &settings, at()).await.unwrap();
+        let again = at_term_end(&db.conn, &ops(), yearly.id, CancelReason::Price, None, &settings, at())
+            .await
+            .unwrap();
         assert_eq!(again.cancel_reason.as_deref(), Some("MOVING"), "cancelling again answers it as it is");
         assert_eq!(count(&db.conn, "events WHERE event_type = 'renewal.cancelled'").await, 1);
         assert_eq!(count(&db.conn, "emails WHERE kind = 'subscription_changed'").await, 1);

@@ -96,12 +96,12 @@ async fn r5_deduct_date_is_the_day_before_the_earliest_due_date_and_several_pend
             2
         );
 
-        let stopped = stop_renewal(&db.conn, merged.renewal.id, at()).await.unwrap();
+        let stopped = stop_renewal(&db.conn, &crate::fixtures::ops(), merged.renewal.id, at()).await.unwrap();
         assert_eq!(stopped.status, RenewalStatus::Stopped);
         assert_eq!(count(&db.conn, "events WHERE event_type = 'renewal.stopped'").await, 1);
         let superseded =
             renewals_of(&db.conn, Some(&customer_no), None, Some(RenewalStatus::Superseded)).await.unwrap();
-        let err = stop_renewal(&db.conn, superseded[0].id, at()).await.unwrap_err();
+        let err = stop_renewal(&db.conn, &crate::fixtures::ops(), superseded[0].id, at()).await.unwrap_err();
         assert_eq!(err.code(), ErrorCode::Conflict);
     }
 }

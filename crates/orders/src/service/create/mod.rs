@@ -125,9 +125,7 @@ impl OrderService {
             }
         };
         let free = total == Money::ZERO;
-        let receiver = &checked.receiver;
-        let invoice = &checked.invoice;
-        let row = order::ActiveModel {
+        let mut row = order::ActiveModel {
             order_no: Set(None),
             idempotency_key: Set(checked.idempotency_key.clone()),
             request_hash: Set(checked.hash.clone()),
@@ -138,23 +136,8 @@ impl OrderService {
             payment_status: Set(if free { PaymentStatus::Paid } else { PaymentStatus::Pending }),
             member_id: Set(member_id),
             payer_customer_id: Set(payer_id),
-            receiver_name: Set(receiver.name.clone()),
-            receiver_phone: Set(receiver.phone.clone()),
-            receiver_mobile: Set(receiver.mobile.clone()),
-            receiver_email: Set(receiver.email.clone()),
-            receiver_country: Set(receiver.address.country.clone()),
-            receiver_postal_code: Set(receiver.address.postal_code.clone()),
-            receiver_city: Set(receiver.address.city.clone()),
-            receiver_street: Set(receiver.address.street.clone()),
             total_amount: Set(total.amount()),
             shipping_fee: Set(checked.shipping_fee.amount()),
-            invoice_type: Set(invoice.invoice_type),
-            invoice_title: Set(invoice.title.clone()),
-            invoice_issue_type: Set(invoice.issue_type.clone()),
-            invoice_vat: Set(invoice.vat.clone()),
-            invoice_carrier_type: Set(invoice.carrier_type.clone()),
-            invoice_carrier_code: Set(invoice.carrier_code.clone()),
-            invoice_donation_code: Set(invoice.donation_code.clone()),
             payment_method: Set(checked.payment_method.clone()),
             payment_token: Set(checked.payment_token.clone().map(platform_core::tokens::Token::new)),
             card_last4: Set(checked.card_last4.clone()),
@@ -163,10 +146,9 @@ impl OrderService {
             created_at: Set(at),
             updated_at: Set(at),
             ..Default::default()
-        }
-        .insert(&txn)
-        .await
-        .map_err(|e| OrdersError::Unexpected(anyhow::Error::new(e)))?;
+        };
+        super::columns::write(&mut row, &checked.receiver, &checked.invoice);
+        let row = row.insert(&txn).await.map_err(|e| OrdersError::Unexpected(anyhow::Error::new(e)))?;
         let order_no = order_number(self.calendar.date_of(at), row.id);
         order::Entity::update_many()
             .col_expr(order::Column::OrderNo, order_no.clone().into())
