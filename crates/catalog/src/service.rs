@@ -67,7 +67,7 @@ pub(crate) async fn find_definitions(
         for line in lines {
             by_code.entry(line.promotion_code).or_default().push((
                 line.item_no,
-                Money::new(line.selling_price),
+                line.selling_price,
                 line.quantity,
             ));
         }
@@ -267,7 +267,7 @@ async fn items_of_promotions(
             .ok_or_else(|| anyhow::anyhow!("promotion item {} has no item row", line.item_no))?;
         by_promotion.entry(line.promotion_code).or_default().push(PromotionItem {
             position: line.position,
-            selling_price: Money::new(line.selling_price),
+            selling_price: line.selling_price,
             quantity: line.quantity,
             item,
         });
@@ -279,7 +279,7 @@ pub(crate) fn promotion_from(row: promotion::Model, items: Vec<PromotionItem>) -
     Promotion {
         promotion_code: row.promotion_code,
         name: row.name,
-        total_amount: Money::new(row.total_amount),
+        total_amount: row.total_amount,
         renewal_period: row.renewal_period,
         renewal_promotion_code: row.renewal_promotion_code,
         status: row.status,
@@ -302,7 +302,7 @@ pub(crate) fn item_from(row: item::Model) -> Item {
         mz_volume: row.mz_volume,
         publish_date: row.publish_date,
         item_status: row.item_status,
-        list_price: row.list_price.map(Money::new),
+        list_price: row.list_price,
     }
 }
 

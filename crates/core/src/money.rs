@@ -4,13 +4,27 @@
 //! renewal's charge, an imported fee — is at most [`Money::MAX`] (SPEC §3), checked where it enters by
 //! [`Money::bounded`] and again by a database CHECK on each money column. The bound keeps every amount and
 //! every sum the API shows inside a GraphQL `Int` (32 bits), so a payment can always carry an order's total,
-//! and it keeps a typo such as `FREIGHT_CHARGE = 99999999999` from ever being charged.
+//! and it keeps a typo such as `FREIGHT_CHARGE = 99999999999` from ever being charged. `Money` is also the
+//! column type of every amount column (sea-orm `DeriveValueType`), so rows carry it end to end.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// An amount of money in TWD. Arithmetic is checked: an overflow is an error, never a wrap.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    Serialize,
+    Deserialize,
+    sea_orm::DeriveValueType,
+)]
 #[serde(transparent)]
 pub struct Money(i64);
 
@@ -97,5 +111,11 @@ mod tests {
         assert_eq!(Money::MAX.bounded_add(Money::new(1)), Err(AmountError));
         assert_eq!(Money::new(i64::MAX).bounded_add(Money::new(1)), Err(AmountError));
         assert!(i32::try_from(Money::MAX.amount()).is_ok(), "every amount fits a GraphQL Int");
+    }
+
+    #[test]
+    fn money_is_stored_as_a_bigint_and_serialized_as_its_number() {
+        assert_eq!(sea_orm::Value::from(Money::new(3480)), sea_orm::Value::BigInt(Some(3480)));
+        assert_eq!(serde_json::to_value(Money::new(3480)).unwrap(), serde_json::json!(3480));
     }
 }

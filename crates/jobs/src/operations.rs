@@ -139,7 +139,7 @@ impl Job for FailedChargesList {
         }
         sync_slack(ctx, at).await?;
         let failed = renewals::figures::failed_charges(&ctx.db).await?;
-        let amount: i64 = failed.iter().map(|f| f.amount).sum();
+        let amount: i64 = failed.iter().map(|f| f.amount.amount()).sum();
         let csv = failed_charges_csv(&failed)?;
         let mut reasons: Vec<(String, usize)> = Vec::new();
         for f in &failed {
@@ -211,7 +211,7 @@ fn failed_charges_csv(failed: &[renewals::figures::FailedCharge]) -> anyhow::Res
             f.order_no.clone().unwrap_or_default(),
             f.promotion_code.clone(),
             f.deduct_date.to_string(),
-            f.amount.to_string(),
+            f.amount.amount().to_string(),
             f.reason.clone().unwrap_or_default(),
             text(f.failed_on),
             text(f.next_retry_on),

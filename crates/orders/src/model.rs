@@ -264,7 +264,8 @@ pub struct LineInput {
     pub item_no: String,
     /// Units (promotions: bundles).
     pub quantity: i32,
-    /// Paid for the whole line.
+    /// Paid for the whole line, as given: checked into [`Money`](platform_core::Money) (0..=MAX) by
+    /// `createOrder`, which names the line when it is out of bounds.
     pub amount: i64,
 }
 
@@ -276,9 +277,9 @@ pub struct NewOrder {
     /// Where it comes from.
     pub source: Option<OrderSource>,
     /// The source's reference.
+    pub source_code: Option<String>,
     /// The channel's own id (APP: the store's original transaction id), unique per source (R21).
     pub channel_order_id: Option<String>,
-    pub source_code: Option<String>,
     /// A member to bind now.
     pub member_account: Option<String>,
     /// Who pays.
@@ -287,7 +288,7 @@ pub struct NewOrder {
     pub receiver: Receiver,
     /// The lines.
     pub lines: Vec<LineInput>,
-    /// Shipping fee.
+    /// Shipping fee, as given (checked into `Money` like the lines' amounts).
     pub shipping_fee: i64,
     /// Invoice; the default is a paper invoice titled with the receiver's name.
     pub invoice: Option<Invoice>,
@@ -310,7 +311,7 @@ pub struct PaymentReport {
     pub transaction_id: String,
     /// Paid or failed.
     pub status: PaymentResult,
-    /// Must equal the order's total.
+    /// Must equal the order's total; as given (checked into `Money` where it is recorded).
     pub amount: i64,
     /// When it happened; default now.
     pub paid_at: Option<DateTime<Utc>>,

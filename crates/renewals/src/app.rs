@@ -181,7 +181,11 @@ pub async fn record_app_renewal(
         member_account,
         payer: Payer::Existing(payer),
         receiver,
-        lines: vec![LineInput { item_no: row.promotion_code.clone(), quantity: 1, amount: row.deduct_price }],
+        lines: vec![LineInput {
+            item_no: row.promotion_code.clone(),
+            quantity: 1,
+            amount: row.deduct_price.amount(),
+        }],
         invoice,
         payment_method: Some("APP".to_owned()),
         ..NewOrder::default()

@@ -185,7 +185,7 @@ pub struct FailedCharge {
     /// The deduct date.
     pub deduct_date: NaiveDate,
     /// The amount.
-    pub amount: i64,
+    pub amount: platform_core::Money,
     /// Why it failed.
     pub reason: Option<String>,
     /// The cycle's first failure.

@@ -12,7 +12,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use members::service as members_service;
 use members::{Address, Change, CustomerInput};
 use platform_core::CustomerId;
-use platform_core::Money;
 use platform_core::db::begin_write;
 use platform_core::json::JsonText;
 use sea_orm::{
@@ -46,8 +45,8 @@ pub struct ErpRenewal {
     pub email: Option<String>,
     /// `COUNTRY POSTAL_CODE TOWN_OR_CITY SHIP_ADDRESS`.
     pub address: Address,
-    /// `FREIGHT_CHARGE`.
-    pub shipping_fee: i64,
+    /// `FREIGHT_CHARGE`, within `Money::MAX`.
+    pub shipping_fee: platform_core::Money,
     /// `GC_SUB_END_DATE` / `KC_SUB_END_DATE`: the deduct date when the holder has no entitlement yet.
     pub exported_due_dates: Vec<NaiveDate>,
 }
@@ -73,7 +72,7 @@ pub async fn import_erp_renewal(
 ) -> Result<Imported, RenewalsError> {
     let (plan, codes) = renewal_plan(db, &row.promotion_code).await?;
     // What one cycle will charge: the plan's price plus the shipping fee, within the bound of every amount.
-    Money::new(row.shipping_fee).bounded_add(plan.total_amount).map_err(|e| RenewalsError::Invalid {
+    row.shipping_fee.bounded_add(plan.total_amount).map_err(|e| RenewalsError::Invalid {
         field: "FREIGHT_CHARGE",
         message: format!("the plan's price plus the shipping fee {e}"),
     })?;
@@ -126,7 +125,7 @@ pub async fn import_erp_renewal(
         product_codes: Set(codes.clone()),
         product_name: Set(row.product_type.clone().or_else(|| Some(plan.name.clone()))),
         deduct_date: Set(deduct),
-        deduct_price: Set(plan.total_amount.amount()),
+        deduct_price: Set(plan.total_amount),
         shipping_fee: Set(row.shipping_fee),
         payment: Set("信用卡".to_owned()),
         payment_method: Set(Some("CREDIT_CARD".to_owned())),

@@ -16,7 +16,7 @@ pub(crate) fn mail_data(
     json!({
         "renewalId": row.id, "customerName": name, "promotionCode": row.promotion_code,
         "productName": row.product_name.clone().unwrap_or_else(|| row.promotion_code.clone()),
-        "deductDate": row.deduct_date, "deductPrice": row.deduct_price + row.shipping_fee,
+        "deductDate": row.deduct_date, "deductPrice": row.deduct_price.amount() + row.shipping_fee.amount(),
         "cardLast4": row.payment_card, "orderNo": order_no,
         "cardUpdateUrl": card_update_url(card_update_url_template, row.id),
     })

@@ -110,7 +110,7 @@ pub(crate) fn new_intent(
     renewal_id: i64,
     attempt: i32,
     order_no: &str,
-    amount: i64,
+    amount: platform_core::Money,
     at: DateTime<Utc>,
 ) -> charge::ActiveModel {
     charge::ActiveModel {

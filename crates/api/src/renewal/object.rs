@@ -112,11 +112,11 @@ impl Renewal {
         Date(self.0.deduct_date)
     }
     async fn deduct_price(&self) -> i64 {
-        self.0.deduct_price
+        self.0.deduct_price.amount()
     }
     /// Added to `deductPrice` when charged.
     async fn shipping_fee(&self) -> i64 {
-        self.0.shipping_fee
+        self.0.shipping_fee.amount()
     }
     /// The plan's name.
     async fn product_name(&self) -> Option<&str> {

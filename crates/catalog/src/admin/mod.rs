@@ -195,7 +195,7 @@ pub async fn schedule_price_change<C: ConnectionTrait + TransactionTrait>(
     }
     let row = price_change::ActiveModel {
         promotion_code: Set(code.to_owned()),
-        new_amount: Set(new_amount.amount()),
+        new_amount: Set(new_amount),
         effective_from: Set(effective_from),
         created_by: Set(by.chars().take(200).collect()),
         created_at: Set(at),
@@ -282,7 +282,7 @@ fn change_from(row: price_change::Model) -> PriceChange {
     PriceChange {
         id: row.id,
         promotion_code: row.promotion_code,
-        new_amount: Money::new(row.new_amount),
+        new_amount: row.new_amount,
         effective_from: row.effective_from,
         created_by: row.created_by,
     }

@@ -37,7 +37,7 @@ pub(super) fn item_row(i: &Item, at: DateTime<Utc>) -> item::ActiveModel {
         mz_volume: Set(i.mz_volume),
         publish_date: Set(i.publish_date),
         item_status: Set(i.item_status),
-        list_price: Set(i.list_price.map(platform_core::Money::amount)),
+        list_price: Set(i.list_price),
         created_at: Set(at),
         updated_at: Set(at),
     }
@@ -48,7 +48,7 @@ pub(super) fn promotion_row(d: &PromotionDefinition, at: DateTime<Utc>) -> promo
     promotion::ActiveModel {
         promotion_code: Set(p.promotion_code.clone()),
         name: Set(p.name.clone()),
-        total_amount: Set(p.total_amount.amount()),
+        total_amount: Set(p.total_amount),
         renewal_period: Set(p.renewal_period),
         renewal_promotion_code: Set(p.renewal_promotion_code.clone()),
         status: Set(p.status),
@@ -70,7 +70,7 @@ pub(super) fn promotion_item_rows(
             promotion_code: Set(d.promotion.promotion_code.clone()),
             position: Set(position),
             item_no: Set(item_no.clone()),
-            selling_price: Set(price.amount()),
+            selling_price: Set(*price),
             quantity: Set(*quantity),
             created_at: Set(at),
             updated_at: Set(at),

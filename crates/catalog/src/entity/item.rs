@@ -18,7 +18,7 @@ pub(crate) struct Model {
     pub mz_volume: Option<i32>,
     pub publish_date: Option<Date>,
     pub item_status: Status,
-    pub list_price: Option<i64>,
+    pub list_price: Option<platform_core::Money>,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
 }

@@ -8,7 +8,7 @@ pub(crate) struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub promotion_code: String,
-    pub new_amount: i64,
+    pub new_amount: platform_core::Money,
     pub effective_from: Date,
     pub created_by: String,
     pub created_at: ChronoDateTimeUtc,

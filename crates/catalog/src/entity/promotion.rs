@@ -9,7 +9,7 @@ pub(crate) struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub promotion_code: String,
     pub name: String,
-    pub total_amount: i64,
+    pub total_amount: platform_core::Money,
     pub renewal_period: Option<RenewalPeriod>,
     pub renewal_promotion_code: Option<String>,
     pub status: Status,

@@ -10,7 +10,7 @@ pub(crate) struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub position: i32,
     pub item_no: String,
-    pub selling_price: i64,
+    pub selling_price: platform_core::Money,
     pub quantity: i32,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,

@@ -76,10 +76,11 @@ impl Loader for RenewalsErp {
                 exported_due_dates.push(parse::date(column, raw)?);
             }
         }
-        let shipping_fee = get("FREIGHT_CHARGE").map(|raw| parse::int("FREIGHT_CHARGE", raw)).transpose()?;
-        if let Some(fee) = shipping_fee {
-            platform_core::Money::bounded(fee).map_err(|e| format!("FREIGHT_CHARGE: {e}"))?;
-        }
+        let shipping_fee = match get("FREIGHT_CHARGE") {
+            Some(raw) => platform_core::Money::bounded(parse::int("FREIGHT_CHARGE", raw)?)
+                .map_err(|e| format!("FREIGHT_CHARGE: {e}"))?,
+            None => platform_core::Money::ZERO,
+        };
         Ok(Parsed::one(ErpRenewal {
             customer_no,
             customer_erp_id: owned("CUSTOMER_ID"),
@@ -101,7 +102,7 @@ impl Loader for RenewalsErp {
                 city: owned("TOWN_OR_CITY"),
                 street: owned("SHIP_ADDRESS"),
             },
-            shipping_fee: shipping_fee.unwrap_or(0),
+            shipping_fee,
             exported_due_dates,
         }))
     }

@@ -19,7 +19,7 @@ pub(crate) struct Model {
     pub quantity: i32,
     pub returned_quantity: i32,
     pub shipped_quantity: i32,
-    pub amount: i64,
+    pub amount: platform_core::Money,
     pub status: LineStatus,
     pub subinventory: String,
     pub created_at: ChronoDateTimeUtc,

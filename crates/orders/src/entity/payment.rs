@@ -11,12 +11,12 @@ pub(crate) struct Model {
     pub order_id: i64,
     pub transaction_id: String,
     pub status: PaymentResult,
-    pub amount: i64,
+    pub amount: platform_core::Money,
     pub paid_at: ChronoDateTimeUtc,
     pub recorded_at: ChronoDateTimeUtc,
     /// A paid payment's capture (R23); `None` for a failed one.
     pub capture_status: Option<CaptureStatus>,
-    pub captured_amount: Option<i64>,
+    pub captured_amount: Option<platform_core::Money>,
     pub captured_at: Option<ChronoDateTimeUtc>,
 }
 

@@ -13,8 +13,8 @@ pub(crate) struct Model {
     pub stray: i64,
     pub missing: i64,
     pub mismatched: i64,
-    pub settled_amount: i64,
-    pub paid_amount: i64,
+    pub settled_amount: platform_core::Money,
+    pub paid_amount: platform_core::Money,
     pub run_at: ChronoDateTimeUtc,
 }
 

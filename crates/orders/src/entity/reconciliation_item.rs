@@ -11,8 +11,8 @@ pub(crate) struct Model {
     pub kind: String,
     pub transaction_id: String,
     pub order_no: Option<String>,
-    pub expected: Option<i64>,
-    pub settled: Option<i64>,
+    pub expected: Option<platform_core::Money>,
+    pub settled: Option<platform_core::Money>,
     pub found_at: ChronoDateTimeUtc,
 }
 

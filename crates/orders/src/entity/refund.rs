@@ -10,7 +10,7 @@ pub(crate) struct Model {
     pub order_id: i64,
     pub idempotency_key: String,
     pub transaction_id: String,
-    pub amount: i64,
+    pub amount: platform_core::Money,
     pub reason: String,
     pub status: String,
     pub refund_id: Option<String>,

@@ -62,8 +62,8 @@ pub(super) async fn keep(db: &DatabaseConnection, mut report: Report) -> Result<
             kind: Set(i.finding.as_str().to_owned()),
             transaction_id: Set(i.transaction_id.clone()),
             order_no: Set(i.order_no.clone()),
-            expected: Set(i.expected.map(|m| m.amount())),
-            settled: Set(i.settled.map(|m| m.amount())),
+            expected: Set(i.expected),
+            settled: Set(i.settled),
             found_at: Set(report.run_at),
             ..Default::default()
         })
@@ -81,8 +81,8 @@ pub(super) async fn keep(db: &DatabaseConnection, mut report: Report) -> Result<
         stray: Set(count(report.stray)),
         missing: Set(count(report.missing)),
         mismatched: Set(count(report.mismatched)),
-        settled_amount: Set(report.settled_amount.amount()),
-        paid_amount: Set(report.paid_amount.amount()),
+        settled_amount: Set(report.settled_amount),
+        paid_amount: Set(report.paid_amount),
         run_at: Set(report.run_at),
     };
     reconciliation::Entity::insert(summary)
@@ -164,8 +164,8 @@ pub async fn report_of(db: &impl ConnectionTrait, date: NaiveDate) -> Result<Opt
                     .ok_or_else(|| anyhow::anyhow!("unknown reconciliation finding {:?}", item.kind))?,
                 transaction_id: item.transaction_id,
                 order_no: item.order_no,
-                expected: item.expected.map(Money::new),
-                settled: item.settled.map(Money::new),
+                expected: item.expected,
+                settled: item.settled,
             })
         })
         .collect::<Result<Vec<Item>, OrdersError>>()?;
@@ -190,8 +190,8 @@ pub async fn summary_of(db: &impl ConnectionTrait, date: NaiveDate) -> Result<Op
         stray: counted(row.stray)?,
         missing: counted(row.missing)?,
         mismatched: counted(row.mismatched)?,
-        settled_amount: Money::new(row.settled_amount),
-        paid_amount: Money::new(row.paid_amount),
+        settled_amount: row.settled_amount,
+        paid_amount: row.paid_amount,
         items: Vec::new(),
         opened: 0,
         run_at: row.run_at,

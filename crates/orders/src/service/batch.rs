@@ -40,9 +40,9 @@ pub struct AutoOrder {
     /// The plan's promotion code.
     pub promotion_code: String,
     /// What the plan costs.
-    pub amount: i64,
+    pub amount: Money,
     /// Shipping fee.
-    pub shipping_fee: i64,
+    pub shipping_fee: Money,
     /// e.g. `CREDIT_CARD`.
     pub payment_method: Option<String>,
     /// The card charged (the renewal's token), so a refund of the order reaches it.
@@ -66,7 +66,7 @@ pub struct BatchPayment<'a> {
 
 /// The R1 split of each (plan, amount) of a batch, resolved before its transaction starts.
 #[derive(Debug, Clone, Default)]
-pub struct Plans(HashMap<(String, i64), Vec<crate::rules::ExpandedLine>>);
+pub struct Plans(HashMap<(String, Money), Vec<crate::rules::ExpandedLine>>);
 
 impl OrderService {
     /// Resolves and splits the plans of `orders` (through the catalog cache: call it before opening the
@@ -77,8 +77,11 @@ impl OrderService {
         for input in orders {
             let key = (input.promotion_code.clone(), input.amount);
             if let std::collections::hash_map::Entry::Vacant(slot) = plans.entry(key) {
-                let line =
-                    LineInput { item_no: input.promotion_code.clone(), quantity: 1, amount: input.amount };
+                let line = LineInput {
+                    item_no: input.promotion_code.clone(),
+                    quantity: 1,
+                    amount: input.amount.amount(),
+                };
                 slot.insert(self.expand(&[line], None).await?);
             }
         }
@@ -124,11 +127,12 @@ impl OrderService {
         let fresh: Vec<&AutoOrder> =
             orders.iter().filter(|o| !existing.contains_key(&o.idempotency_key)).collect();
         let rows = fresh.iter().map(|input| {
-            let total = input.amount + input.shipping_fee;
+            // Both come from a renewal's row, each within Money::MAX: the sum cannot overflow.
+            let total = Money::new(input.amount.amount() + input.shipping_fee.amount());
             let mut row = order::ActiveModel {
                 order_no: Set(None),
                 idempotency_key: Set(input.idempotency_key.clone()),
-                request_hash: Set(format!("auto:{}:{}", input.promotion_code, total)),
+                request_hash: Set(format!("auto:{}:{}", input.promotion_code, total.amount())),
                 source: Set(OrderSource::Auto),
                 source_code: Set(Some(input.source_code.clone())),
                 status: Set(OrderStatus::Created),
@@ -181,7 +185,7 @@ impl OrderService {
                 .ok_or_else(|| anyhow::anyhow!("plan {} was not resolved", input.promotion_code))?;
             let lines = order_lines(expanded, &self.subinventory);
             new_lines.extend(line_rows(id, &lines, at));
-            let total = input.amount + input.shipping_fee;
+            let total = Money::new(input.amount.amount() + input.shipping_fee.amount());
             let order = Order {
                 order_no: order_no.clone(),
                 source: OrderSource::Auto,
@@ -191,8 +195,8 @@ impl OrderService {
                 member_account: input.member.as_ref().map(|(_, a)| a.clone()),
                 payer_customer_no: input.payer.1.clone(),
                 receiver: input.receiver.clone(),
-                total_amount: Money::new(total),
-                shipping_fee: Money::new(input.shipping_fee),
+                total_amount: total,
+                shipping_fee: input.shipping_fee,
                 invoice: input.invoice.clone(),
                 payment_method: input.payment_method.clone(),
                 has_payment_token: input.payment_token.is_some(),
@@ -213,7 +217,7 @@ impl OrderService {
             created_events.push(NewEvent {
                 event_type: "order.created",
                 subject: order_subject(&order_no),
-                payload: json!({ "orderNo": order_no, "source": "AUTO", "totalAmount": total,
+                payload: json!({ "orderNo": order_no, "source": "AUTO", "totalAmount": total.amount(),
                                  "customerNo": order.payer_customer_no,
                                  "memberAccount": order.member_account.as_ref().map(Account::as_str) }),
             });
@@ -277,7 +281,7 @@ impl OrderService {
                     transaction_id: &p.transaction_id,
                     status: p.status,
                     // The charge run charges exactly the total.
-                    amount: p.order.total_amount.amount(),
+                    amount: p.order.total_amount,
                     paid_at: at,
                     authorised_only: p.authorised_only,
                 })

@@ -46,7 +46,7 @@ struct Decision {
     order_no: String,
     transaction_id: String,
     /// What to capture; 0: void.
-    amount: i64,
+    amount: Money,
 }
 
 impl OrderService {
@@ -102,7 +102,7 @@ impl OrderService {
         summary: &mut CaptureSummary,
         at: DateTime<Utc>,
     ) -> Result<(), OrdersError> {
-        let voiding = decision.amount == 0;
+        let voiding = decision.amount == Money::ZERO;
         let (status, event_type) = match &answer {
             Ok(CaptureOutcome::Done) if voiding => (CaptureStatus::Voided, "payment.voided"),
             Ok(CaptureOutcome::Done) => (CaptureStatus::Captured, "payment.captured"),
@@ -177,10 +177,11 @@ async fn decide(db: &sea_orm::DatabaseConnection, id: i64) -> Result<Option<Deci
     // Re-read under the lock: a refund may have come first.
     let Some(paid) = payment::Entity::find_by_id(id).one(&txn).await? else { return Ok(None) };
     let amount = match paid.capture_status {
-        Some(CaptureStatus::Capturing) => paid.captured_amount.unwrap_or(0),
+        Some(CaptureStatus::Capturing) => paid.captured_amount.unwrap_or(Money::ZERO),
         Some(CaptureStatus::Authorised) => {
             let (_, left) = left_to_refund(&txn, row.id).await?;
-            let amount = if row.status == OrderStatus::Cancelled { 0 } else { left.max(0) };
+            let amount =
+                if row.status == OrderStatus::Cancelled { Money::ZERO } else { left.max(Money::ZERO) };
             payment::Entity::update_many()
                 .col_expr(payment::Column::CaptureStatus, Expr::value(CaptureStatus::Capturing))
                 .col_expr(payment::Column::CapturedAmount, Expr::value(amount))
@@ -205,12 +206,13 @@ async fn ask<G: PaymentGateway>(
     decision: &Decision,
     timeout: Duration,
 ) -> Result<CaptureOutcome, GatewayError> {
-    let request = CaptureRequest {
-        transaction_id: decision.transaction_id.clone(),
-        amount: Money::new(decision.amount),
-    };
+    let request = CaptureRequest { transaction_id: decision.transaction_id.clone(), amount: decision.amount };
     let call = async {
-        if decision.amount == 0 { gateway.void(&request).await } else { gateway.capture(&request).await }
+        if decision.amount == Money::ZERO {
+            gateway.void(&request).await
+        } else {
+            gateway.capture(&request).await
+        }
     };
     tokio::time::timeout(timeout, call).await.unwrap_or(Err(GatewayError::Timeout))
 }

@@ -168,8 +168,8 @@ impl OrderService {
             payment_status: Set(if paid_at.is_some() { PaymentStatus::Paid } else { PaymentStatus::Pending }),
             member_id: Set(member_id),
             payer_customer_id: Set(payer_id),
-            total_amount: Set(total.amount()),
-            shipping_fee: Set(input.shipping_fee.amount()),
+            total_amount: Set(total),
+            shipping_fee: Set(input.shipping_fee),
             payment_method: Set(input.payment_method.clone()),
             card_last4: Set(input.card_last4.clone()),
             complimentary: Set(false),
@@ -211,11 +211,11 @@ impl OrderService {
                     .clone()
                     .unwrap_or_else(|| format!("import:{}", input.order_no))),
                 status: Set(PaymentResult::Paid),
-                amount: Set(total.amount()),
+                amount: Set(total),
                 paid_at: Set(paid_at),
                 recorded_at: Set(at),
                 capture_status: Set(Some(CaptureStatus::Captured)),
-                captured_amount: Set(Some(total.amount())),
+                captured_amount: Set(Some(total)),
                 captured_at: Set(Some(paid_at)),
                 ..Default::default()
             }

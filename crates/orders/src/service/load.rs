@@ -6,7 +6,6 @@ use crate::OrdersError;
 use crate::entity::{order, order_line, payment};
 use crate::model::{Order, OrderFilter, OrderLine, Payment};
 use members::service as members_service;
-use platform_core::Money;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashMap;
 
@@ -141,7 +140,7 @@ pub(super) async fn load_orders(
             quantity: line.quantity,
             returned_quantity: line.returned_quantity,
             shipped_quantity: line.shipped_quantity,
-            amount: Money::new(line.amount),
+            amount: line.amount,
             status: line.status,
             subinventory: line.subinventory,
         });
@@ -156,14 +155,13 @@ pub(super) async fn load_orders(
         payments.entry(row.order_id).or_default().push(Payment {
             transaction_id: row.transaction_id,
             status: row.status,
-            amount: Money::new(row.amount),
+            amount: row.amount,
             paid_at: row.paid_at,
             capture: row.capture_status,
             // While CAPTURING the column holds what is being captured: shown once it is.
             captured_amount: row
                 .captured_amount
-                .filter(|_| row.capture_status == Some(crate::model::CaptureStatus::Captured))
-                .map(Money::new),
+                .filter(|_| row.capture_status == Some(crate::model::CaptureStatus::Captured)),
             captured_at: row.captured_at,
         });
     }
@@ -184,8 +182,8 @@ pub(super) async fn load_orders(
                 member_account: row.member_id.and_then(|id| accounts.get(&id).cloned()),
                 payer_customer_no: payers.get(&row.payer_customer_id).cloned().unwrap_or_default(),
                 receiver,
-                total_amount: Money::new(row.total_amount),
-                shipping_fee: Money::new(row.shipping_fee),
+                total_amount: row.total_amount,
+                shipping_fee: row.shipping_fee,
                 invoice,
                 payment_method: row.payment_method,
                 has_payment_token: row.payment_token.is_some(),

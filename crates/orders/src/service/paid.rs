@@ -80,7 +80,7 @@ pub async fn paid_lines_of(
                 quantity,
                 position: line.position,
                 bought: line.quantity,
-                amount: Money::new(line.amount),
+                amount: line.amount,
                 payer_customer_id: row.payer_customer_id,
                 member_id: row.member_id,
                 complimentary: row.complimentary,

@@ -15,7 +15,6 @@ use orders::Order;
 use orders::service::AutoOrder;
 use payments::{ChargeOutcome, ChargeRequest, GatewayError, PaymentGateway};
 use platform_core::MemberId;
-use platform_core::Money;
 use platform_core::db::begin_write;
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 use std::collections::HashMap;
@@ -225,9 +224,7 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
         let intents: Vec<charge::ActiveModel> = rows
             .iter()
             .zip(&orders)
-            .map(|(row, order)| {
-                new_intent(row.id, row.attempts + 1, &order.order_no, order.total_amount.amount(), at)
-            })
+            .map(|(row, order)| new_intent(row.id, row.attempts + 1, &order.order_no, order.total_amount, at))
             .collect();
         for chunk in intents.chunks(500) {
             charge::Entity::insert_many(chunk.to_vec()).exec_without_returning(&txn).await?;
@@ -301,7 +298,7 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
                     .as_ref()
                     .map(|t| t.expose().to_owned())
                     .unwrap_or_default(),
-                amount: Money::new(one.intent.amount),
+                amount: one.intent.amount,
             };
             let (gateway, limit, timeout) = (self.gateway.clone(), self.limit.clone(), self.gateway_timeout);
             calls.spawn(async move {

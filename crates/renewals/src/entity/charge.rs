@@ -11,7 +11,7 @@ pub(crate) struct Model {
     pub attempt: i32,
     pub idempotency_key: String,
     pub order_no: String,
-    pub amount: i64,
+    pub amount: platform_core::Money,
     pub status: String,
     pub transaction_id: Option<String>,
     pub reason: Option<String>,

@@ -9,6 +9,7 @@ use catalog::ProductCodes;
 use chrono::{DateTime, NaiveDate, Utc};
 use members::{Account, service as members_service};
 use platform_core::BusinessCalendar;
+use platform_core::Money;
 use platform_core::db::begin_write;
 use platform_core::json::JsonText;
 use sea_orm::{
@@ -69,9 +70,9 @@ pub struct Renewal {
     /// The day of the charge (R5).
     pub deduct_date: NaiveDate,
     /// What is charged.
-    pub deduct_price: i64,
+    pub deduct_price: Money,
     /// Shipping fee added to the charge.
-    pub shipping_fee: i64,
+    pub shipping_fee: Money,
     /// The plan's name.
     pub product_name: Option<String>,
     /// `AUTO` (created by the platform), or the legacy source of an imported renewal.
@@ -232,8 +233,8 @@ pub async fn create_renewal(
         product_codes: Set(codes.clone()),
         product_name: Set(Some(plan.name.clone())),
         deduct_date: Set(deduct),
-        deduct_price: Set(plan.total_amount.amount()),
-        shipping_fee: Set(0),
+        deduct_price: Set(plan.total_amount),
+        shipping_fee: Set(Money::ZERO),
         payment: Set(if input.store { "APP".to_owned() } else { "信用卡".to_owned() }),
         payment_method: Set(Some(if input.store { "APP" } else { "CREDIT_CARD" }.to_owned())),
         payment_card: Set(card_last4.filter(|_| !input.store)),

@@ -27,7 +27,7 @@ async fn r7_paid_bound_orders_of_renewable_promotions_get_one_renewal() {
         let r = &created[0];
         assert_eq!(r.origin_order_no.as_deref(), Some(order_no.as_str()));
         assert_eq!(r.member_account.as_deref(), Some(account.as_str()));
-        assert_eq!((r.deduct_price, r.cycle, r.status), (3480, 1, RenewalStatus::Pending));
+        assert_eq!((r.deduct_price.amount(), r.cycle, r.status), (3480, 1, RenewalStatus::Pending));
         assert_eq!(r.payment_card.as_deref(), Some("4242"));
         assert!(r.has_payment_token, "the order's card is kept for the renewal");
         assert_eq!(count(&db.conn, "events WHERE event_type = 'renewal.created'").await, 1);

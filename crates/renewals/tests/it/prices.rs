@@ -35,7 +35,7 @@ async fn r18_a_price_change_is_told_30_days_ahead_and_a_renewal_due_sooner_keeps
                 .unwrap()
                 .renewal;
         let (day, later_day) = (soon.deduct_date, later.deduct_date);
-        let (old_soon, old_later) = (soon.deduct_price, later.deduct_price);
+        let (old_soon, old_later) = (soon.deduct_price.amount(), later.deduct_price.amount());
 
         // 40 days ahead: GC24010001's change is told and reaches its renewal at once.
         let t40 = before(day, 40);
@@ -52,8 +52,8 @@ async fn r18_a_price_change_is_told_30_days_ahead_and_a_renewal_due_sooner_keeps
         .unwrap();
         let first = apply_due(&db.conn, &settings, 30, t40, on(t40)).await.unwrap();
         assert_eq!((first.noticed, first.repriced, first.plans), (1, 1, 0), "{}", db.label());
-        assert_eq!(find_renewal(&db.conn, later.id).await.unwrap().unwrap().deduct_price, 2580);
-        assert_eq!(find_renewal(&db.conn, soon.id).await.unwrap().unwrap().deduct_price, old_soon);
+        assert_eq!(find_renewal(&db.conn, later.id).await.unwrap().unwrap().deduct_price.amount(), 2580);
+        assert_eq!(find_renewal(&db.conn, soon.id).await.unwrap().unwrap().deduct_price.amount(), old_soon);
 
         // 10 days ahead: GC18080026's change is told, but its renewal keeps the old price for this cycle.
         let t10 = before(day, 10);
@@ -95,7 +95,7 @@ async fn r18_a_price_change_is_told_30_days_ahead_and_a_renewal_due_sooner_keeps
         assert_eq!((third.plans, third.noticed, third.repriced), (2, 0, 1));
         let cycles = renewals_of(&db.conn, Some(&soon_no), None, None).await.unwrap();
         let next = cycles.iter().find(|r| r.cycle == 2).unwrap();
-        assert_eq!(next.deduct_price, 3880, "the next cycle at the new price");
+        assert_eq!(next.deduct_price.amount(), 3880, "the next cycle at the new price");
         assert_eq!(count(&db.conn, "emails WHERE kind = 'price_change_notice'").await, 2);
         let plan = catalog::service::find_promotion(&db.conn, "GC18080026").await.unwrap().unwrap();
         assert_eq!(plan.total_amount.amount(), 3880, "the plan's own price from its effective day");

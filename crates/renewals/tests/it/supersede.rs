@@ -70,7 +70,7 @@ async fn r5_deduct_date_is_the_day_before_the_earliest_due_date_and_several_pend
             .await
             .unwrap();
         assert_eq!(created.renewal.deduct_date, earliest.pred_opt().unwrap(), "{}", db.label());
-        assert_eq!(created.renewal.deduct_price, 3480);
+        assert_eq!(created.renewal.deduct_price.amount(), 3480);
         assert_eq!(created.renewal.product_codes, ["GCV", "KCW"]);
         assert!(created.renewal.has_payment_token);
 

@@ -77,7 +77,10 @@ impl OrderService {
             .one(&txn)
             .await?
         {
-            if seen.order_id == row.id && seen.status == report.status && seen.amount == report.amount {
+            if seen.order_id == row.id
+                && seen.status == report.status
+                && seen.amount == Money::new(report.amount)
+            {
                 drop(txn);
                 return self.find(order_no).await?.ok_or_else(|| anyhow::anyhow!("order vanished").into());
             }
@@ -87,12 +90,13 @@ impl OrderService {
             ));
         }
         let alert = |kind: &'static str, message: String| (kind, message);
-        let refusal = if report.amount != row.total_amount {
+        let refusal = if Money::new(report.amount) != row.total_amount {
             Some(alert(
                 "payment.amount_mismatch",
                 format!(
                     "{} does not match the order total {} (recorded as an alert)",
-                    report.amount, row.total_amount
+                    report.amount,
+                    row.total_amount.amount()
                 ),
             ))
         } else if row.payment_status == PaymentStatus::Paid && report.status == PaymentResult::Paid {
@@ -138,7 +142,7 @@ impl OrderService {
             order: &unpaid,
             transaction_id: &report.transaction_id,
             status: report.status,
-            amount: report.amount,
+            amount: Money::new(report.amount),
             paid_at: report.paid_at.unwrap_or(at),
             // The payment service reports money taken.
             authorised_only: false,

@@ -9,6 +9,7 @@ use crate::OrdersError;
 use crate::entity::{order, payment};
 use crate::model::{CaptureStatus, Order, OrderStatus, PaymentResult, PaymentStatus};
 use chrono::{DateTime, Utc};
+use platform_core::Money;
 use platform_core::events::{self, NewEvent};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -30,7 +31,7 @@ pub(crate) struct PaymentRow<'a> {
     /// Paid or failed.
     pub status: PaymentResult,
     /// The amount reported.
-    pub amount: i64,
+    pub amount: Money,
     /// When the money was taken.
     pub paid_at: DateTime<Utc>,
     /// A paid one only authorised (`gateway.capture = DELAYED`): captured later by `CAPTURE_PAYMENTS`.
@@ -134,7 +135,8 @@ pub(crate) async fn write_payments(
                                           "amount": row.amount, "cancelledAt": row.order.cancelled_at });
                     let summary = format!(
                         "order {no} was cancelled before its payment {} of {} arrived: it is refunded",
-                        row.transaction_id, row.amount
+                        row.transaction_id,
+                        row.amount.amount()
                     );
                     follow_ups.push(followups::NewFollowUp::new(
                         followups::Kind::PaymentWithoutOrder,

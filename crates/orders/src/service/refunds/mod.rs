@@ -126,7 +126,7 @@ impl OrderService {
             idempotency_key: intent.idempotency_key.clone(),
             transaction_id: intent.transaction_id.clone(),
             payment_token: token,
-            amount: Money::new(intent.amount),
+            amount: intent.amount,
         };
         // An UNKNOWN intent is looked up first; a key the gateway never saw is asked (the same key: once). A
         // gateway that cannot say (ECPay keeps no refund under our key) leaves it UNKNOWN for reconciliation:
@@ -198,13 +198,14 @@ impl OrderService {
             ));
         }
         let (paid, left) = left_to_refund(&txn, row.id).await?;
-        if input.amount.amount() > left {
+        if input.amount > left {
             return Err(OrdersError::invalid(
                 "refundAmount",
                 format!(
-                    "{} is more than is left to refund ({left} of {} paid)",
+                    "{} is more than is left to refund ({} of {} paid)",
                     input.amount.amount(),
-                    paid.amount
+                    left.amount(),
+                    paid.amount.amount()
                 ),
             ));
         }
@@ -232,7 +233,7 @@ impl OrderService {
             order_id: Set(row.id),
             idempotency_key: Set(key.to_owned()),
             transaction_id: Set(paid.transaction_id),
-            amount: Set(input.amount.amount()),
+            amount: Set(input.amount),
             reason: Set(reason.to_owned()),
             status: Set(status.as_str().to_owned()),
             refund_id: Set(refund_id.clone()),
@@ -326,7 +327,7 @@ impl OrderService {
         if row.payment_status != PaymentStatus::Paid {
             return Ok(Money::new(0));
         }
-        Ok(Money::new(left_to_refund(&self.db, row.id).await?.1))
+        Ok(left_to_refund(&self.db, row.id).await?.1)
     }
 
     async fn order_id(&self, order_no: &str) -> Result<i64, OrdersError> {

@@ -33,7 +33,7 @@ pub(crate) async fn locked_order(
 pub(crate) async fn left_to_refund(
     txn: &impl ConnectionTrait,
     order_id: i64,
-) -> Result<(payment::Model, i64), OrdersError> {
+) -> Result<(payment::Model, Money), OrdersError> {
     let paid = payment::Entity::find()
         .filter(payment::Column::OrderId.eq(order_id))
         .filter(payment::Column::Status.eq(PaymentResult::Paid))
@@ -47,9 +47,10 @@ pub(crate) async fn left_to_refund(
         .all(txn)
         .await?
         .iter()
-        .map(|r| r.amount)
+        .map(|r| r.amount.amount())
         .sum();
-    let left = paid.amount - taken;
+    // Negative when more was refunded than paid (never by us; a refund the gateway reported).
+    let left = Money::new(paid.amount.amount() - taken);
     Ok((paid, left))
 }
 
@@ -95,7 +96,7 @@ pub(super) fn refund_from(row: refund::Model, order_no: String) -> Result<Refund
         status: RefundStatus::parse(&row.status)?,
         idempotency_key: row.idempotency_key,
         order_no,
-        amount: Money::new(row.amount),
+        amount: row.amount,
         reason: row.reason,
         refund_id: row.refund_id,
         decline_reason: row.decline_reason,
@@ -111,7 +112,7 @@ pub(crate) async fn record_channel_refund(
     order: &order::Model,
     transaction_id: String,
     key: &str,
-    amount: i64,
+    amount: Money,
     reason: &str,
     at: DateTime<Utc>,
 ) -> Result<(), OrdersError> {

@@ -197,17 +197,20 @@ pub async fn record_return(
         }
     };
     let (refund, shipping, supplementary) = match (input.kind, paid) {
-        (ReturnKind::Cancel, false) => (0, 0, 0),
+        (ReturnKind::Cancel, false) => (Money::ZERO, Money::ZERO, Money::ZERO),
         (ReturnKind::Cancel, true) => {
             let left = left_to_refund(txn, row.id).await?.1;
-            (input.cancel_refund.map_or(left, |cap| cap.amount().clamp(0, left)), 0, 0)
+            let left = left.max(Money::ZERO);
+            (input.cancel_refund.map_or(left, |cap| cap.clamp(Money::ZERO, left)), Money::ZERO, Money::ZERO)
         }
         (ReturnKind::Return, _) => {
             checked_amounts(txn, &row, input.refund_amount, input.shipping_refund, input.supplementary_charge)
                 .await?
         }
     };
-    let refund_key = (refund + shipping > 0).then(|| format!("refund:{key}"));
+    // Each within Money::MAX (checked above): the sum cannot overflow.
+    let refunded = Money::new(refund.amount() + shipping.amount());
+    let refund_key = (refunded > Money::ZERO).then(|| format!("refund:{key}"));
     let channel = row.source.refunded_by_channel();
     // Written from here on; nothing above wrote anything.
     let recorded = order_return::ActiveModel {
@@ -263,8 +266,7 @@ pub async fn record_return(
     }
     if let (true, Some(refund_key)) = (channel, refund_key.as_deref()) {
         let (payment, _) = left_to_refund(txn, row.id).await?;
-        record_channel_refund(txn, &row, payment.transaction_id, refund_key, refund + shipping, reason, at)
-            .await?;
+        record_channel_refund(txn, &row, payment.transaction_id, refund_key, refunded, reason, at).await?;
     }
     let result = to_return(txn, recorded, &row).await?;
     let event_type = match input.kind {
@@ -321,7 +323,7 @@ async fn checked_amounts(
     refund: Money,
     shipping: Money,
     supplementary: Money,
-) -> Result<(i64, i64, i64), OrdersError> {
+) -> Result<(Money, Money, Money), OrdersError> {
     for (field, amount) in
         [("refundAmount", refund), ("shippingRefund", shipping), ("supplementaryCharge", supplementary)]
     {
@@ -334,22 +336,29 @@ async fn checked_amounts(
         .all(txn)
         .await?
         .iter()
-        .map(|r| r.shipping_refund)
+        .map(|r| r.shipping_refund.amount())
         .sum();
-    if shipping.amount() > row.shipping_fee - shipping_refunded {
+    if shipping.amount() > row.shipping_fee.amount() - shipping_refunded {
         return Err(OrdersError::invalid(
             "shippingRefund",
-            format!("more than the {} of shipping not refunded yet", row.shipping_fee - shipping_refunded),
+            format!(
+                "more than the {} of shipping not refunded yet",
+                row.shipping_fee.amount() - shipping_refunded
+            ),
         ));
     }
     let (_, left) = left_to_refund(txn, row.id).await?;
-    if refund.amount() + shipping.amount() > left {
+    if refund.amount() + shipping.amount() > left.amount() {
         return Err(OrdersError::invalid(
             "refundAmount",
-            format!("{} is more than is left to refund ({left})", refund.amount() + shipping.amount()),
+            format!(
+                "{} is more than is left to refund ({})",
+                refund.amount() + shipping.amount(),
+                left.amount()
+            ),
         ));
     }
-    Ok((refund.amount(), shipping.amount(), supplementary.amount()))
+    Ok((refund, shipping, supplementary))
 }
 
 fn payload(result: &OrderReturn, channel: bool) -> serde_json::Value {

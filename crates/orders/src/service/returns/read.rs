@@ -3,7 +3,6 @@
 use super::{OrderReturn, ReturnKind, TakenLine};
 use crate::OrdersError;
 use crate::entity::{order, order_line, order_return, order_return_line};
-use platform_core::Money;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::HashMap;
 
@@ -69,9 +68,9 @@ pub(super) async fn to_return(
         order_no: order.order_no.clone().unwrap_or_default(),
         kind,
         lines,
-        refund_amount: Money::new(recorded.refund_amount),
-        shipping_refund: Money::new(recorded.shipping_refund),
-        supplementary_charge: Money::new(recorded.supplementary_charge),
+        refund_amount: recorded.refund_amount,
+        shipping_refund: recorded.shipping_refund,
+        supplementary_charge: recorded.supplementary_charge,
         reason: recorded.reason,
         refund_key: recorded.refund_key,
         payer_customer_id: order.payer_customer_id,
