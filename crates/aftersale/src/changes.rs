@@ -62,7 +62,7 @@ pub struct SubscriptionChange {
     /// The product (with the subscriber, it names the renewal or the delivery).
     pub product_code: Option<String>,
     /// Or the renewal itself.
-    pub renewal_id: Option<i64>,
+    pub renewal_id: Option<platform_core::RenewalId>,
     /// SUSPEND: the first volume held; otherwise a date or label that tells two changes apart.
     pub from: Option<String>,
     /// SKIP: cycles; SUSPEND: issues.
@@ -129,7 +129,7 @@ pub async fn apply_batch(
         (0..changes.len()).map(|_| None).collect();
     // Skips and cancellations: their renewals found together, then changed together.
     let mut wanted: Vec<(usize, renewals::service::Subscriber)> = Vec::new();
-    let mut named: Vec<(usize, i64)> = Vec::new();
+    let mut named: Vec<(usize, platform_core::RenewalId)> = Vec::new();
     for (i, change) in changes.iter().enumerate() {
         if keys[i].len() > 400 {
             answers[i] = Some(Err(invalid("row", "too long to be a subscription change")));
@@ -169,7 +169,7 @@ pub async fn apply_batch(
         }
     }
     named.sort_by_key(|(i, _)| *i);
-    let requests: Vec<(i64, Change)> =
+    let requests: Vec<(platform_core::RenewalId, Change)> =
         named.iter().map(|(i, id)| (*id, renewal_change(&changes[*i]))).collect();
     let done = change_many(txn, &requests, settings, at).await?;
     for ((i, _), answer) in named.iter().zip(done) {
@@ -314,7 +314,10 @@ async fn let_go(txn: &impl ConnectionTrait, keys: &[&str]) -> Result<(), AfterSa
 }
 
 /// The renewal a change names: by id, or the subscriber's one live renewal of the product.
-async fn renewal_of(txn: &impl ConnectionTrait, change: &SubscriptionChange) -> Result<i64, AfterSaleError> {
+async fn renewal_of(
+    txn: &impl ConnectionTrait,
+    change: &SubscriptionChange,
+) -> Result<platform_core::RenewalId, AfterSaleError> {
     if let Some(id) = change.renewal_id {
         return Ok(id);
     }

@@ -18,7 +18,7 @@ use renewals::cancel::{CancelReason, immediately};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CancelledNow {
     /// The renewal.
-    pub renewal_id: i64,
+    pub renewal_id: platform_core::RenewalId,
     /// The current term's order taken back, with its refund (none for a renewal without an order).
     pub term: Option<AfterSale>,
 }
@@ -29,7 +29,7 @@ pub async fn cancel_immediately<G: PaymentGateway>(
     ctx: Context<'_, G>,
     caller: &members::Principal,
     settings: &RenewalSettings,
-    renewal_id: i64,
+    renewal_id: platform_core::RenewalId,
     reason: CancelReason,
     note: Option<&str>,
     at: DateTime<Utc>,

@@ -13,6 +13,12 @@ macro_rules! id_type {
         #[serde(transparent)]
         pub struct $name(pub i64);
 
+        impl From<$name> for i64 {
+            fn from(id: $name) -> i64 {
+                id.0
+            }
+        }
+
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 self.0.fmt(f)
@@ -29,6 +35,14 @@ id_type!(
     /// A member's (會員) row id.
     MemberId
 );
+id_type!(
+    /// An order's row id (the cursor of a page of orders; the order number is what callers name).
+    OrderId
+);
+id_type!(
+    /// A renewal's (續訂單) row id: what `renewal(id:)` and every renewal change name.
+    RenewalId
+);
 
 #[cfg(test)]
 mod tests {
@@ -39,5 +53,7 @@ mod tests {
         assert_eq!(CustomerId(42).to_string(), "42");
         assert_eq!(serde_json::to_value(MemberId(7)).unwrap(), serde_json::json!(7));
         assert_eq!(sea_orm::Value::from(CustomerId(3)), sea_orm::Value::BigInt(Some(3)));
+        assert_eq!((RenewalId(9).to_string(), i64::from(OrderId(11))), ("9".to_owned(), 11));
+        assert_eq!(serde_json::to_value(RenewalId(9)).unwrap(), serde_json::json!(9));
     }
 }

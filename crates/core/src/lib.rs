@@ -18,7 +18,7 @@ pub mod time;
 pub mod tokens;
 
 pub use error::ErrorCode;
-pub use ids::{CustomerId, MemberId};
+pub use ids::{CustomerId, MemberId, OrderId, RenewalId};
 pub use money::Money;
 pub use progress::Progress;
 pub use settings::Settings;

@@ -6,6 +6,7 @@
 use crate::RenewalsError;
 use crate::entity::renewal;
 use members::{AccessError, MembersError, Principal, service as members_service};
+use platform_core::RenewalId;
 use sea_orm::{ConnectionTrait, EntityTrait};
 
 const FOREIGN: &str = "a member sees only its own renewals";
@@ -15,7 +16,7 @@ const FOREIGN: &str = "a member sees only its own renewals";
 pub(crate) async fn require(
     db: &impl ConnectionTrait,
     caller: &Principal,
-    id: i64,
+    id: RenewalId,
 ) -> Result<renewal::Model, RenewalsError> {
     row_for(db, caller, id)
         .await?
@@ -26,7 +27,7 @@ pub(crate) async fn require(
 pub(crate) async fn row_for(
     db: &impl ConnectionTrait,
     caller: &Principal,
-    id: i64,
+    id: RenewalId,
 ) -> Result<Option<renewal::Model>, RenewalsError> {
     caller.require_token().map_err(MembersError::from)?;
     let row = renewal::Entity::find_by_id(id).one(db).await?;

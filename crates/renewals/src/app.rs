@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 use orders::service::OrderService;
 use orders::{LineInput, NewOrder, OrderSource, Payer, PaymentReport, PaymentResult};
 use platform_core::BusinessCalendar;
+use platform_core::RenewalId;
 use platform_core::db::begin_write;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -217,8 +218,9 @@ pub async fn record_app_renewal(
         }
         txn.commit().await?;
     }
-    let renewal =
-        find_renewal(db, row.id).await?.ok_or_else(|| anyhow::anyhow!("renewal {} vanished", row.id))?;
+    let renewal = find_renewal(db, RenewalId(row.id))
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("renewal {} vanished", row.id))?;
     Ok(AppRenewal { renewal, order_no: order.order_no, recorded_now: created })
 }
 
@@ -252,5 +254,7 @@ pub async fn cancel_app_subscription(
         }
         txn.commit().await?;
     }
-    find_renewal(db, row.id).await?.ok_or_else(|| anyhow::anyhow!("renewal {} vanished", row.id).into())
+    find_renewal(db, RenewalId(row.id))
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("renewal {} vanished", row.id).into())
 }

@@ -8,6 +8,7 @@ use crate::RenewalsError;
 use crate::service::Renewal;
 use chrono::{DateTime, Utc};
 use members::Principal;
+use platform_core::RenewalId;
 use platform_core::db::begin_write;
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
 
@@ -61,7 +62,7 @@ impl CancelReason {
 pub async fn at_term_end(
     db: &DatabaseConnection,
     caller: &Principal,
-    id: i64,
+    id: RenewalId,
     reason: CancelReason,
     note: Option<&str>,
     settings: &platform_core::settings::RenewalSettings,
@@ -78,7 +79,7 @@ pub async fn at_term_end(
 /// cancelled before (nothing written).
 pub async fn at_term_end_in(
     txn: &impl ConnectionTrait,
-    id: i64,
+    id: RenewalId,
     reason: CancelReason,
     note: Option<&str>,
     settings: &platform_core::settings::RenewalSettings,
@@ -97,7 +98,7 @@ pub async fn at_term_end_in(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Immediate {
     /// The renewal.
-    pub renewal_id: i64,
+    pub renewal_id: RenewalId,
     /// The order that paid its current term (the after-sale flow takes it back and refunds its unused part).
     pub term_order_no: Option<String>,
     /// It was cancelled before: nothing was written.
@@ -108,7 +109,7 @@ pub struct Immediate {
 /// e-mail; the after-sale flow revokes and refunds the current term in the same transaction.
 pub async fn immediately(
     txn: &impl ConnectionTrait,
-    id: i64,
+    id: RenewalId,
     reason: CancelReason,
     note: Option<&str>,
     settings: &platform_core::settings::RenewalSettings,

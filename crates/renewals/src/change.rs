@@ -11,6 +11,7 @@ use crate::store::status_of;
 use crate::{RenewalStatus, RenewalsError};
 use chrono::{DateTime, NaiveDate, Utc};
 use members::Principal;
+use platform_core::RenewalId;
 use platform_core::db::begin_write;
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
 use serde_json::json;
@@ -36,7 +37,7 @@ pub fn resumed_date(anchor: NaiveDate, cycles: i32, today: NaiveDate) -> NaiveDa
 pub async fn skip(
     db: &DatabaseConnection,
     caller: &Principal,
-    id: i64,
+    id: RenewalId,
     cycles: i32,
     settings: &platform_core::settings::RenewalSettings,
     at: DateTime<Utc>,
@@ -51,7 +52,7 @@ pub async fn skip(
 /// [`skip`] in the caller's transaction: the batch change with one request.
 pub async fn skip_in(
     txn: &impl ConnectionTrait,
-    id: i64,
+    id: RenewalId,
     cycles: i32,
     settings: &platform_core::settings::RenewalSettings,
     at: DateTime<Utc>,
@@ -66,7 +67,7 @@ pub async fn skip_in(
 pub async fn resume(
     db: &DatabaseConnection,
     caller: &Principal,
-    id: i64,
+    id: RenewalId,
     today: NaiveDate,
     settings: &platform_core::settings::RenewalSettings,
     at: DateTime<Utc>,
@@ -81,7 +82,7 @@ pub async fn resume(
 /// [`resume`] in the caller's transaction.
 pub async fn resume_in(
     txn: &impl ConnectionTrait,
-    id: i64,
+    id: RenewalId,
     today: NaiveDate,
     settings: &platform_core::settings::RenewalSettings,
     at: DateTime<Utc>,
@@ -102,12 +103,12 @@ pub async fn resume_in(
         .await
 }
 
-pub(crate) async fn found(db: &DatabaseConnection, id: i64) -> Result<Renewal, RenewalsError> {
+pub(crate) async fn found(db: &DatabaseConnection, id: RenewalId) -> Result<Renewal, RenewalsError> {
     find_renewal(db, id).await?.ok_or_else(|| anyhow::anyhow!("renewal {id} vanished").into())
 }
 
 /// The PENDING renewal `id`, not being charged.
-async fn changeable(txn: &impl ConnectionTrait, id: i64) -> Result<renewal::Model, RenewalsError> {
+async fn changeable(txn: &impl ConnectionTrait, id: RenewalId) -> Result<renewal::Model, RenewalsError> {
     let row = renewal::Entity::find_by_id(id)
         .one(txn)
         .await?

@@ -5,6 +5,7 @@ use crate::entity::{charge, renewal};
 use crate::status::RenewalStatus;
 use crate::store::{IntentStatus, code};
 use chrono::{DateTime, NaiveDate, Utc};
+use platform_core::RenewalId;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
 
@@ -175,7 +176,7 @@ pub async fn forecast(
 #[serde(rename_all = "camelCase")]
 pub struct FailedCharge {
     /// The renewal.
-    pub renewal_id: i64,
+    pub renewal_id: RenewalId,
     /// Its payer's row id.
     pub customer_id: platform_core::CustomerId,
     /// The order of the failed charge.
@@ -207,7 +208,7 @@ pub async fn failed_charges(db: &impl ConnectionTrait) -> Result<Vec<FailedCharg
         .await?
         .into_iter()
         .map(|r| FailedCharge {
-            renewal_id: r.id,
+            renewal_id: RenewalId(r.id),
             customer_id: r.customer_id,
             order_no: r.charge_order_no,
             promotion_code: r.promotion_code,

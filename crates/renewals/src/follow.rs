@@ -8,6 +8,7 @@ use crate::store::{event, status_of};
 use crate::{RenewalStatus, RenewalsError};
 use chrono::{DateTime, Utc};
 use entitlements::DueChange;
+use platform_core::RenewalId;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
     QueryFilter,
@@ -58,7 +59,7 @@ pub async fn stop_opened_by(
     txn: &impl ConnectionTrait,
     order_no: &str,
     at: DateTime<Utc>,
-) -> Result<Vec<i64>, RenewalsError> {
+) -> Result<Vec<RenewalId>, RenewalsError> {
     let rows = renewal::Entity::find()
         .filter(renewal::Column::OriginOrderNo.eq(order_no))
         .filter(renewal::Column::RenewStatus.is_in(live_codes()))
@@ -77,7 +78,7 @@ pub async fn stop_opened_by(
         let row = next.update(txn).await?;
         let extra = json!({ "reason": "OTHER", "note": row.cancel_note, "effective": "IMMEDIATE", "orderNo": order_no });
         event(txn, "renewal.cancelled", &row, extra, at).await?;
-        stopped.push(row.id);
+        stopped.push(RenewalId(row.id));
     }
     Ok(stopped)
 }

@@ -13,6 +13,7 @@ use crate::{RenewalStatus, RenewalsError};
 use catalog::RenewalPeriod;
 use chrono::{DateTime, Utc};
 use notify::email::{self, EmailKind, NewEmail};
+use platform_core::RenewalId;
 use platform_core::events::{self, NewEvent};
 use platform_core::settings::RenewalSettings;
 use platform_core::{CustomerId, MemberId};
@@ -52,11 +53,11 @@ pub enum Done {
 /// in order. `Err` of the whole call only when the database fails.
 pub async fn change_many(
     txn: &impl ConnectionTrait,
-    requests: &[(i64, Change)],
+    requests: &[(RenewalId, Change)],
     settings: &RenewalSettings,
     at: DateTime<Utc>,
 ) -> Result<Vec<Result<Done, RenewalsError>>, RenewalsError> {
-    let ids: Vec<i64> = requests.iter().map(|(id, _)| *id).collect();
+    let ids: Vec<i64> = requests.iter().map(|(id, _)| id.0).collect();
     let mut rows: HashMap<i64, renewal::Model> = HashMap::new();
     for chunk in ids.chunks(1_000) {
         for row in
@@ -68,7 +69,7 @@ pub async fn change_many(
     let busy = open_intents(txn, &ids).await?;
     let mut plans: HashMap<String, Option<RenewalPeriod>> = HashMap::new();
     for (id, change) in requests {
-        if let (Change::Skip { .. }, Some(row)) = (change, rows.get(id))
+        if let (Change::Skip { .. }, Some(row)) = (change, rows.get(&id.0))
             && !plans.contains_key(&row.promotion_code)
         {
             let plan = catalog::service::find_promotion(txn, &row.promotion_code).await?;
@@ -78,7 +79,7 @@ pub async fn change_many(
     let mut answers = Vec::with_capacity(requests.len());
     let mut changed: Vec<(renewal::Model, &'static str, &'static str, serde_json::Value)> = Vec::new();
     for (id, change) in requests {
-        let Some(row) = rows.get(id) else {
+        let Some(row) = rows.get(&id.0) else {
             answers.push(Err(RenewalsError::NotFound {
                 field: "renewalId",
                 message: format!("no renewal {id}"),
@@ -86,7 +87,7 @@ pub async fn change_many(
             continue;
         };
         let leased = row.lease_until.is_some_and(|until| until > Utc::now());
-        let answer = if leased || busy.contains_key(id) {
+        let answer = if leased || busy.contains_key(&id.0) {
             Err(RenewalsError::Conflict(format!(
                 "renewal {id} is being charged right now; try again in a few minutes"
             )))

@@ -62,12 +62,18 @@ impl OrdersQuery {
         };
         let mut rows = state
             .orders
-            .orders_for(principal(ctx), filter, page.after.as_ref().map(|c| c.0), page.limit())
+            .orders_for(
+                principal(ctx),
+                filter,
+                page.after.as_ref().map(|c| platform_core::OrderId(c.0)),
+                page.limit(),
+            )
             .await
             .map_err(from_domain)?;
         let has_next_page = rows.len() > page.first;
         rows.truncate(page.first);
-        let (ids, orders): (Vec<i64>, Vec<orders::Order>) = rows.into_iter().map(|r| (r.id, r.order)).unzip();
+        let (ids, orders): (Vec<i64>, Vec<orders::Order>) =
+            rows.into_iter().map(|r| (r.id.0, r.order)).unzip();
         let orders = with_people(ctx, ctx.look_ahead().field("edges").field("node"), orders).await?;
         let mut connection = Connection::new(page.after.is_some(), has_next_page);
         connection

@@ -14,7 +14,7 @@ use crate::error::{coded, from_domain};
 use crate::scalars::parse_id;
 use async_graphql::{Context, ID, Object, Result};
 use members::Account;
-use platform_core::ErrorCode;
+use platform_core::{ErrorCode, RenewalId};
 use renewals::service::{self};
 
 #[derive(Default)]
@@ -26,7 +26,7 @@ impl RenewalsQuery {
     #[graphql(guard = "Require::Token")]
     async fn renewal(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Renewal>> {
         let state = ctx.data::<ApiState>()?;
-        let found = service::renewal_for(&state.db, principal(ctx), parse_id("id", &id)?)
+        let found = service::renewal_for(&state.db, principal(ctx), RenewalId(parse_id("id", &id)?))
             .await
             .map_err(from_domain)?;
         Ok(found.map(Renewal))
@@ -88,7 +88,7 @@ impl RenewalsMutation {
         card_last4: Option<String>,
     ) -> Result<Renewal> {
         let state = ctx.data::<ApiState>()?;
-        let id = parse_id("renewalId", &renewal_id)?;
+        let id = RenewalId(parse_id("renewalId", &renewal_id)?);
         let updated = service::update_payment(
             &state.db,
             principal(ctx),
@@ -108,7 +108,7 @@ impl RenewalsMutation {
     #[graphql(guard = "Require::Token")]
     async fn retry_renewal_charge(&self, ctx: &Context<'_>, renewal_id: ID) -> Result<Renewal> {
         let state = ctx.data::<ApiState>()?;
-        let id = parse_id("renewalId", &renewal_id)?;
+        let id = RenewalId(parse_id("renewalId", &renewal_id)?);
         let retried = state
             .jobs
             .charge_run()
@@ -124,7 +124,7 @@ impl RenewalsMutation {
     #[graphql(guard = "Require::Token")]
     async fn skip_renewal(&self, ctx: &Context<'_>, renewal_id: ID, cycles: i32) -> Result<Renewal> {
         let state = ctx.data::<ApiState>()?;
-        let id = parse_id("renewalId", &renewal_id)?;
+        let id = RenewalId(parse_id("renewalId", &renewal_id)?);
         let settings = &state.jobs.settings.renewals;
         let skipped =
             renewals::change::skip(&state.db, principal(ctx), id, cycles, settings, state.clock.now())
@@ -138,7 +138,7 @@ impl RenewalsMutation {
     #[graphql(guard = "Require::Token")]
     async fn resume_renewal(&self, ctx: &Context<'_>, renewal_id: ID) -> Result<Renewal> {
         let state = ctx.data::<ApiState>()?;
-        let id = parse_id("renewalId", &renewal_id)?;
+        let id = RenewalId(parse_id("renewalId", &renewal_id)?);
         let now = state.clock.now();
         let settings = &state.jobs.settings.renewals;
         let resumed = renewals::change::resume(
@@ -169,7 +169,7 @@ impl RenewalsMutation {
         #[graphql(default_with = "CancelEffective::EndOfTerm")] effective: CancelEffective,
     ) -> Result<Renewal> {
         let state = ctx.data::<ApiState>()?;
-        let id = parse_id("renewalId", &renewal_id)?;
+        let id = RenewalId(parse_id("renewalId", &renewal_id)?);
         let settings = &state.jobs.settings.renewals;
         let at = state.clock.now();
         if effective == CancelEffective::Immediate {
@@ -206,7 +206,7 @@ impl RenewalsMutation {
     #[graphql(guard = "Require::Token")]
     async fn stop_renewal(&self, ctx: &Context<'_>, renewal_id: ID) -> Result<Renewal> {
         let state = ctx.data::<ApiState>()?;
-        let id = parse_id("renewalId", &renewal_id)?;
+        let id = RenewalId(parse_id("renewalId", &renewal_id)?);
         let stopped = service::stop_renewal(&state.db, principal(ctx), id, state.clock.now())
             .await
             .map_err(from_domain)?;

@@ -63,7 +63,8 @@ impl Loader for SubscriptionChanges {
         let account = get("account")
             .map(|raw| members::Account::parse(raw).map_err(|e| format!("account: {e}")))
             .transpose()?;
-        let renewal_id = get("renewal").map(|raw| parse::int("renewal", raw)).transpose()?;
+        let renewal_id =
+            get("renewal").map(|raw| parse::int("renewal", raw)).transpose()?.map(platform_core::RenewalId);
         let count = get("count")
             .map(|raw| {
                 parse::int("count", raw)

@@ -6,6 +6,7 @@ use crate::OrdersError;
 use crate::entity::{order, order_line, payment};
 use crate::model::{Order, OrderFilter, OrderLine, Payment};
 use members::service as members_service;
+use platform_core::OrderId;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashMap;
 
@@ -13,7 +14,7 @@ use std::collections::HashMap;
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrderRef {
     /// Row id: newer orders have larger ids.
-    pub id: i64,
+    pub id: OrderId,
     /// The order.
     pub order: Order,
 }
@@ -28,7 +29,7 @@ impl OrderService {
     pub async fn list(
         &self,
         filter: &OrderFilter,
-        before: Option<i64>,
+        before: Option<OrderId>,
         limit: u64,
     ) -> Result<Vec<OrderRef>, OrdersError> {
         let mut query = order::Entity::find().order_by_desc(order::Column::Id).limit(limit);
@@ -60,10 +61,10 @@ impl OrderService {
             query = query.filter(order::Column::CreatedAt.lt(self.calendar.start_of(to)));
         }
         if let Some(before) = before {
-            query = query.filter(order::Column::Id.lt(before));
+            query = query.filter(order::Column::Id.lt(before.0));
         }
         let rows = query.all(&self.db).await?;
-        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let ids: Vec<OrderId> = rows.iter().map(|r| OrderId(r.id)).collect();
         let orders = load_orders(&self.db, rows).await?;
         Ok(ids.into_iter().zip(orders).map(|(id, order)| OrderRef { id, order }).collect())
     }

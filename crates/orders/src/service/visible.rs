@@ -29,7 +29,7 @@ impl OrderService {
         &self,
         caller: &Principal,
         mut filter: OrderFilter,
-        before: Option<i64>,
+        before: Option<platform_core::OrderId>,
         limit: u64,
     ) -> Result<Vec<OrderRef>, OrdersError> {
         filter.member = caller.scope(filter.member.as_ref()).map_err(MembersError::from)?;

@@ -29,6 +29,7 @@ use crate::{RenewalStatus, RenewalsError};
 use chrono::{DateTime, Duration as Span, NaiveDate, Utc};
 use orders::service::OrderService;
 use payments::PaymentGateway;
+use platform_core::RenewalId;
 use platform_core::settings::RenewalSettings;
 use platform_core::{BusinessCalendar, Progress};
 use sea_orm::{
@@ -164,7 +165,7 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
     pub async fn retry_now(
         &self,
         caller: &members::Principal,
-        id: i64,
+        id: RenewalId,
         at: DateTime<Utc>,
     ) -> Result<Renewal, RenewalsError> {
         let row = crate::access::require(&self.db, caller, id).await?;
@@ -186,15 +187,15 @@ impl<G: PaymentGateway + Clone + 'static> ChargeRun<G> {
                  (renewals.max_attempts_per_day); try again tomorrow"
             )));
         }
-        if self.claim(Claim::One(id)).await?.is_empty() {
+        if self.claim(Claim::One(id.0)).await?.is_empty() {
             return Err(RenewalsError::Conflict(format!("renewal {id} is being charged right now")));
         }
-        let failure = match self.charge_batch(vec![id], today, at).await {
+        let failure = match self.charge_batch(vec![id.0], today, at).await {
             Ok((_, mut failures)) => failures.pop().map(|(_, err)| err),
             Err(err) => Some(err),
         };
         if let Some(err) = failure {
-            self.release(id).await?;
+            self.release(id.0).await?;
             return Err(err);
         }
         find_renewal(&self.db, id).await?.ok_or_else(|| anyhow::anyhow!("renewal {id} vanished").into())

@@ -6,6 +6,7 @@ use crate::store::{event, status_of};
 use crate::{RenewalStatus, RenewalsError};
 use chrono::{DateTime, Utc};
 use members::Principal;
+use platform_core::RenewalId;
 use platform_core::db::begin_write;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, IntoActiveModel};
 use serde_json::json;
@@ -14,7 +15,7 @@ use serde_json::json;
 pub async fn stop_renewal(
     db: &DatabaseConnection,
     caller: &Principal,
-    id: i64,
+    id: RenewalId,
     at: DateTime<Utc>,
 ) -> Result<Renewal, RenewalsError> {
     let txn = begin_write(db).await?;
@@ -45,7 +46,7 @@ pub async fn stop_renewal(
 pub async fn update_payment(
     db: &DatabaseConnection,
     caller: &Principal,
-    id: i64,
+    id: RenewalId,
     payment_token: &str,
     card_last4: Option<&str>,
     at: DateTime<Utc>,

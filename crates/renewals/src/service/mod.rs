@@ -10,6 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use members::{Account, service as members_service};
 use platform_core::BusinessCalendar;
 use platform_core::Money;
+use platform_core::RenewalId;
 use platform_core::db::begin_write;
 use platform_core::json::JsonText;
 use sea_orm::{
@@ -58,7 +59,7 @@ pub struct NewRenewal {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Renewal {
     /// Id.
-    pub id: i64,
+    pub id: RenewalId,
     /// The payer.
     pub customer_no: String,
     /// The member, if any.
@@ -92,7 +93,7 @@ pub struct Renewal {
     /// Why the last charge failed.
     pub failure_reason: Option<String>,
     /// The renewal that replaced this one (R4).
-    pub superseded_by: Option<i64>,
+    pub superseded_by: Option<RenewalId>,
     /// Charge attempts so far (R9).
     pub attempts: i32,
     /// The next automatic retry after a failed charge.

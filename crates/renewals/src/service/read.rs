@@ -6,12 +6,16 @@ use crate::store::status_of;
 use crate::{RenewalStatus, RenewalsError};
 use catalog::ProductCodes;
 use members::{Account, MembersError, Principal, service as members_service};
+use platform_core::RenewalId;
 use platform_core::{CustomerId, MemberId};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashMap;
 
 /// The renewal with this id, or `None`.
-pub async fn find_renewal(db: &impl ConnectionTrait, id: i64) -> Result<Option<Renewal>, RenewalsError> {
+pub async fn find_renewal(
+    db: &impl ConnectionTrait,
+    id: RenewalId,
+) -> Result<Option<Renewal>, RenewalsError> {
     match renewal::Entity::find_by_id(id).one(db).await? {
         Some(row) => Ok(Some(to_renewal(db, row).await?)),
         None => Ok(None),
@@ -45,7 +49,7 @@ pub async fn renewals_of(
 pub async fn renewal_for(
     db: &impl ConnectionTrait,
     caller: &Principal,
-    id: i64,
+    id: RenewalId,
 ) -> Result<Option<Renewal>, RenewalsError> {
     match crate::access::row_for(db, caller, id).await? {
         Some(row) => Ok(Some(to_renewal(db, row).await?)),
@@ -85,7 +89,7 @@ pub type Subscriber = (Option<String>, Option<Account>, String);
 pub async fn live_renewal_ids(
     db: &impl ConnectionTrait,
     wanted: &[Subscriber],
-) -> Result<Vec<Vec<i64>>, RenewalsError> {
+) -> Result<Vec<Vec<RenewalId>>, RenewalsError> {
     let mut nos: Vec<String> = wanted.iter().filter_map(|(no, _, _)| no.clone()).collect();
     let mut accounts: Vec<Account> = wanted.iter().filter_map(|(_, account, _)| account.clone()).collect();
     nos.sort_unstable();
@@ -146,7 +150,7 @@ pub async fn live_renewal_ids(
                         && member.flatten().is_none_or(|id| Some(id) == *m)
                         && codes.contains(product)
                 })
-                .map(|(id, ..)| *id)
+                .map(|(id, ..)| RenewalId(*id))
                 .collect()
         })
         .collect())
@@ -183,7 +187,7 @@ pub(super) fn renewal_of(
 ) -> Result<Renewal, RenewalsError> {
     let status = status_of(&row)?;
     Ok(Renewal {
-        id: row.id,
+        id: RenewalId(row.id),
         customer_no,
         member_account,
         promotion_code: row.promotion_code,
@@ -200,7 +204,7 @@ pub(super) fn renewal_of(
         payment_card: row.payment_card,
         has_payment_token: row.payment_token.is_some(),
         failure_reason: row.failure_reason,
-        superseded_by: row.superseded_by_id,
+        superseded_by: row.superseded_by_id.map(RenewalId),
         attempts: row.attempts,
         next_retry_on: row.next_retry_on,
         charge_order_no: row.charge_order_no,

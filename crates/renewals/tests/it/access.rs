@@ -4,6 +4,7 @@
 use crate::fixtures::{at, holder, ops, renewal, runner};
 use members::{Account, Principal};
 use payments::SimulatedGateway;
+use platform_core::RenewalId;
 use platform_core::error::HasErrorCode;
 use platform_core::settings::RenewalSettings;
 use platform_core::{BusinessCalendar, ErrorCode};
@@ -50,8 +51,8 @@ async fn access_a_member_reads_and_changes_only_its_own_renewals_and_nothing_is_
             run.retry_now(&as_other, id, at()).await.map(|_| ()).unwrap_err(),
             stop_renewal(&db.conn, &as_other, id, at()).await.map(|_| ()).unwrap_err(),
             // An unknown renewal looks the same as another's.
-            stop_renewal(&db.conn, &as_owner, id + 1_000, at()).await.map(|_| ()).unwrap_err(),
-            renewal_for(&db.conn, &as_owner, id + 1_000).await.map(|_| ()).unwrap_err(),
+            stop_renewal(&db.conn, &as_owner, RenewalId(id.0 + 1_000), at()).await.map(|_| ()).unwrap_err(),
+            renewal_for(&db.conn, &as_owner, RenewalId(id.0 + 1_000)).await.map(|_| ()).unwrap_err(),
         ];
         for err in &forbidden {
             assert_eq!(err.code(), ErrorCode::Forbidden, "{err} on {}", db.label());
@@ -60,8 +61,8 @@ async fn access_a_member_reads_and_changes_only_its_own_renewals_and_nothing_is_
         assert_eq!(find_renewal(&db.conn, id).await.unwrap(), Some(created.clone()));
 
         // Operators see that an unknown renewal is absent.
-        assert_eq!(renewal_for(&db.conn, &ops(), id + 1_000).await.unwrap(), None);
-        let err = stop_renewal(&db.conn, &ops(), id + 1_000, at()).await.unwrap_err();
+        assert_eq!(renewal_for(&db.conn, &ops(), RenewalId(id.0 + 1_000)).await.unwrap(), None);
+        let err = stop_renewal(&db.conn, &ops(), RenewalId(id.0 + 1_000), at()).await.unwrap_err();
         assert_eq!(err.code(), ErrorCode::NotFound);
         let err = renewal_for(&db.conn, &Principal::Anonymous, id).await.unwrap_err();
         assert_eq!(err.code(), ErrorCode::Unauthenticated);

@@ -75,7 +75,7 @@ async fn r20_bad_skips_are_refused_and_nothing_is_written() {
             (yearly.id, 1, ErrorCode::BadUserInput),
             (yearly.id, 0, ErrorCode::BadUserInput),
             (yearly.id, 13, ErrorCode::BadUserInput),
-            (999_999, 1, ErrorCode::NotFound),
+            (platform_core::RenewalId(999_999), 1, ErrorCode::NotFound),
         ];
         for (id, cycles, code) in cases {
             let err = skip(&db.conn, &ops(), id, cycles, &settings, at()).await.unwrap_err();
