@@ -308,9 +308,9 @@ pub(crate) fn compute(
                 .zip(row.right_due_date)
                 .map(|(end_volume, right_due_date)| Covered { end_volume, right_due_date });
             let t = volume_term(issues, covered, paid_on, count).map_err(|e| e.to_string())?;
-            let seniority = product.cadence.map_or(0, |c| {
-                seniority_thousandths(SeniorityTerm::Issues(u32::try_from(count).unwrap_or(0), c))
-            });
+            let count = u32::try_from(count).map_err(|_| format!("a term of {count} issues"))?;
+            let seniority =
+                product.cadence.map_or(0, |c| seniority_thousandths(SeniorityTerm::Issues(count, c)));
             Ok(Computed {
                 start_volume: Some(t.start_volume),
                 start_date: Some(t.start_volume_date),
@@ -322,12 +322,12 @@ pub(crate) fn compute(
             })
         }
         (ProductKind::Period, Term::Months(months), _) => {
-            let months = u32::try_from(months).unwrap_or(0);
+            let months = u32::try_from(months).map_err(|_| format!("a term of {months} months"))?;
             let due = period_due(row.right_due_date, today, Period::Months(months));
             Ok(period(due, seniority_thousandths(SeniorityTerm::Months(months))))
         }
         (ProductKind::Period, Term::Days(days), _) => {
-            let days = u32::try_from(days).unwrap_or(0);
+            let days = u32::try_from(days).map_err(|_| format!("a term of {days} days"))?;
             let due = period_due(row.right_due_date, today, Period::Days(days));
             Ok(period(due, seniority_thousandths(SeniorityTerm::Days(days))))
         }

@@ -17,7 +17,6 @@ use test_support::count;
 async fn r20_an_immediate_cancel_refunds_the_unused_part_of_the_term() {
     for db in test_support::databases().await {
         let world = World::new(&db).await;
-        let settings = RenewalSettings::default();
         let calendar = BusinessCalendar::default();
         // (holder, cancelled on) — day 0 and mid-term.
         for (n, day) in [
@@ -46,32 +45,11 @@ async fn r20_an_immediate_cancel_refunds_the_unused_part_of_the_term() {
                     account: members::Account::parse(&format!("holder{n}@example.com")).unwrap(),
                 },
             ] {
-                let refused = cancel_immediately(
-                    world.ctx(),
-                    &caller,
-                    &settings,
-                    renewal.id,
-                    CancelReason::Moving,
-                    None,
-                    when,
-                )
-                .await
-                .map(|_| ())
-                .unwrap_err();
+                let refused = cancel_now(&world, &caller, renewal.id, when).await.map(|_| ()).unwrap_err();
                 assert_eq!(refused.code(), platform_core::ErrorCode::Forbidden, "{caller:?}");
             }
             assert_eq!(count(&db.conn, "events").await, events, "nothing written when refused");
-            let done = cancel_immediately(
-                world.ctx(),
-                &admin(),
-                &settings,
-                renewal.id,
-                CancelReason::Moving,
-                None,
-                when,
-            )
-            .await
-            .unwrap();
+            let done = cancel_now(&world, &admin(), renewal.id, when).await.unwrap();
             let start = due.checked_sub_months(chrono::Months::new(12)).unwrap();
             let expected = 1990 * (due - day).num_days() / (due - start).num_days();
             let refund = done.term.as_ref().and_then(|t| t.refund.clone()).unwrap();
@@ -81,17 +59,7 @@ async fn r20_an_immediate_cancel_refunds_the_unused_part_of_the_term() {
                 "{n} on {day} ({})",
                 db.label()
             );
-            let again = cancel_immediately(
-                world.ctx(),
-                &admin(),
-                &settings,
-                renewal.id,
-                CancelReason::Moving,
-                None,
-                when,
-            )
-            .await
-            .unwrap();
+            let again = cancel_now(&world, &admin(), renewal.id, when).await.unwrap();
             assert_eq!(again.term.and_then(|t| t.refund), Some(refund), "again: the same refund");
             let pass = world.entitlement(n, "KCW").await;
             assert_eq!(
@@ -112,4 +80,15 @@ async fn r20_an_immediate_cancel_refunds_the_unused_part_of_the_term() {
 
 fn admin() -> members::Principal {
     members::Principal::Admin { subject: "ops".into() }
+}
+
+/// IMMEDIATE, for MOVING, as `caller`.
+async fn cancel_now(
+    world: &World,
+    caller: &members::Principal,
+    id: platform_core::RenewalId,
+    when: chrono::DateTime<chrono::Utc>,
+) -> Result<aftersale::subscription::CancelledNow, aftersale::AfterSaleError> {
+    let settings = RenewalSettings::default();
+    cancel_immediately(world.ctx(), caller, &settings, id, CancelReason::Moving, None, when).await
 }
