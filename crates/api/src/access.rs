@@ -1,7 +1,8 @@
 //! Guards: the caller of a request is a [`Principal`] in the request data (anonymous when absent). Root
-//! fields declare the role they need with `#[graphql(guard = "Require::Operator")]`; fields over one
-//! member's data call [`Principal::require_owner`] or [`Principal::scope`] from the members crate, the one
-//! place that rule lives.
+//! fields declare the role they need with `#[graphql(guard = "Require::Operator")]`; whether a member may
+//! see or change one record is decided by the domain's use case, which takes the [`Principal`] (the rule
+//! itself lives in `members::access`). Nested fields over another person's record (`Order.member`,
+//! `Order.payer`) ask that rule for the record the parent already read.
 
 use crate::error::from_domain;
 use async_graphql::{Context, Guard, Result};

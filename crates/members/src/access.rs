@@ -1,9 +1,10 @@
 //! Who is asking, and the one rule of who may see what (SPEC §3).
 //!
-//! The API turns a verified token into a [`Principal`]; every resolver asks it before touching data. Data
-//! that belongs to a member (its member record, orders, entitlements, renewals) is visible to admins,
-//! services and that member only: [`Principal::require_owner`] for one record, [`Principal::scope`] for
-//! lists. Later domains reuse these two instead of writing their own checks.
+//! The API turns a verified token into a [`Principal`] and hands it to the domain's use case, which asks it
+//! before touching data (`member_for`, `order_for`, `entitlements_for`, `renewal_for`, each renewal
+//! change). Data that belongs to a member (its member record, orders, entitlements, renewals) is visible to
+//! admins, services and that member only: [`Principal::require_owner`] for one record,
+//! [`Principal::scope`] for lists. Later domains reuse these two instead of writing their own checks.
 
 use crate::Account;
 use platform_core::ErrorCode;
