@@ -7,7 +7,6 @@ use crate::{ApiState, Date};
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entitlements::Holder;
-use members::Account;
 
 #[derive(Default)]
 pub(crate) struct EntitlementsQuery;
@@ -25,11 +24,7 @@ impl EntitlementsQuery {
         product_code: Option<String>,
     ) -> Result<Vec<Entitlement>> {
         let state = ctx.data::<ApiState>()?;
-        let account = account
-            .as_deref()
-            .map(Account::parse)
-            .transpose()
-            .map_err(|e| from_domain(members::MembersError::from(e)))?;
+        let account = crate::scalars::parse_optional_account(account.as_deref())?;
         let found = entitlements::query::entitlements_for(
             &state.db,
             principal(ctx),
@@ -57,8 +52,7 @@ impl EntitlementsMutation {
         input: TemporaryEntitlementInput,
     ) -> Result<Entitlement> {
         let state = ctx.data::<ApiState>()?;
-        let account =
-            Account::parse(&input.account).map_err(|e| from_domain(members::MembersError::from(e)))?;
+        let account = crate::scalars::parse_account(&input.account)?;
         let granted = entitlements::temporary::grant_temporary(
             &state.db,
             state.calendar,

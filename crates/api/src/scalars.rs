@@ -29,3 +29,14 @@ pub(crate) fn parse_id(field: &str, id: &ID) -> Result<i64> {
         crate::error::coded(platform_core::ErrorCode::BadUserInput, format!("{field}: not an id of this API"))
     })
 }
+
+/// A member account as an argument gives it (trimmed, lower-cased); a malformed one is the members
+/// domain's `BAD_USER_INPUT`.
+pub(crate) fn parse_account(raw: &str) -> Result<members::Account> {
+    members::Account::parse(raw).map_err(|e| crate::error::from_domain(members::MembersError::from(e)))
+}
+
+/// [`parse_account`] of an optional argument.
+pub(crate) fn parse_optional_account(raw: Option<&str>) -> Result<Option<members::Account>> {
+    raw.map(parse_account).transpose()
+}

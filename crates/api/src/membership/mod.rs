@@ -13,7 +13,7 @@ use crate::access::{Require, principal};
 use crate::error::{coded, from_domain};
 use async_graphql::{Context, Object, Result};
 use chrono::{DateTime, Utc};
-use members::{Account, service};
+use members::service;
 use platform_core::ErrorCode;
 use uuid::Uuid;
 
@@ -33,9 +33,7 @@ impl MembersQuery {
     ) -> Result<Option<Member>> {
         let state = ctx.data::<ApiState>()?;
         let key = match (account, uuid) {
-            (Some(account), None) => service::MemberKey::Account(
-                Account::parse(&account).map_err(|e| from_domain(members::MembersError::from(e)))?,
-            ),
+            (Some(account), None) => service::MemberKey::Account(crate::scalars::parse_account(&account)?),
             (None, Some(uuid)) => service::MemberKey::Uuid(uuid),
             _ => return Err(coded(ErrorCode::BadUserInput, "member: give exactly one of account and uuid")),
         };
@@ -86,7 +84,7 @@ impl MembersMutation {
         customer_no: String,
     ) -> Result<Member> {
         let state = ctx.data::<ApiState>()?;
-        let account = Account::parse(&account).map_err(|e| from_domain(members::MembersError::from(e)))?;
+        let account = crate::scalars::parse_account(&account)?;
         let member =
             service::link_member_customer(&state.db, &account, customer_no.trim(), state.clock.now())
                 .await

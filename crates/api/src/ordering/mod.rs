@@ -7,7 +7,6 @@ use crate::error::from_domain;
 use crate::paging::{DEFAULT_PAGE, MAX_PAGE, Page};
 use async_graphql::connection::{Connection, Edge, OpaqueCursor};
 use async_graphql::{Context, Object, Result};
-use members::Account;
 use orders::model::{OrderFilter as Filter, PaymentReport};
 
 mod object;
@@ -45,12 +44,7 @@ impl OrdersQuery {
         let state = ctx.data::<ApiState>()?;
         let page = Page::<OpaqueCursor<i64>>::parse(first, after)?;
         let filter = filter.unwrap_or_default();
-        let member = filter
-            .member_account
-            .as_deref()
-            .map(Account::parse)
-            .transpose()
-            .map_err(|e| from_domain(members::MembersError::from(e)))?;
+        let member = crate::scalars::parse_optional_account(filter.member_account.as_deref())?;
         let filter = Filter {
             member,
             customer_no: filter.customer_no,
@@ -152,7 +146,7 @@ impl OrdersMutation {
     #[graphql(guard = "Require::Operator")]
     async fn bind_order_member(&self, ctx: &Context<'_>, order_no: String, account: String) -> Result<Order> {
         let state = ctx.data::<ApiState>()?;
-        let account = Account::parse(&account).map_err(|e| from_domain(members::MembersError::from(e)))?;
+        let account = crate::scalars::parse_account(&account)?;
         let order = state
             .orders
             .bind_member(order_no.trim(), &account, state.clock.now())

@@ -13,7 +13,6 @@ use crate::access::{Require, principal};
 use crate::error::{coded, from_domain};
 use crate::scalars::parse_id;
 use async_graphql::{Context, ID, Object, Result};
-use members::Account;
 use platform_core::{ErrorCode, RenewalId};
 use renewals::service::{self};
 
@@ -42,11 +41,7 @@ impl RenewalsQuery {
         status: Option<RenewalStatus>,
     ) -> Result<Vec<Renewal>> {
         let state = ctx.data::<ApiState>()?;
-        let account = account
-            .as_deref()
-            .map(Account::parse)
-            .transpose()
-            .map_err(|e| from_domain(members::MembersError::from(e)))?;
+        let account = crate::scalars::parse_optional_account(account.as_deref())?;
         let found = service::renewals_for(
             &state.db,
             principal(ctx),
@@ -88,7 +83,7 @@ impl RenewalsMutation {
         card_last4: Option<String>,
     ) -> Result<Renewal> {
         let state = ctx.data::<ApiState>()?;
-        let id = RenewalId(parse_id("renewalId", &renewal_id)?);
+        let id = renewal_id_of(&renewal_id)?;
         let updated = service::update_payment(
             &state.db,
             principal(ctx),
@@ -108,7 +103,7 @@ impl RenewalsMutation {
     #[graphql(guard = "Require::Token")]
     async fn retry_renewal_charge(&self, ctx: &Context<'_>, renewal_id: ID) -> Result<Renewal> {
         let state = ctx.data::<ApiState>()?;
-        let id = RenewalId(parse_id("renewalId", &renewal_id)?);
+        let id = renewal_id_of(&renewal_id)?;
         let retried = state
             .jobs
             .charge_run()
@@ -124,7 +119,7 @@ impl RenewalsMutation {
     #[graphql(guard = "Require::Token")]
     async fn skip_renewal(&self, ctx: &Context<'_>, renewal_id: ID, cycles: i32) -> Result<Renewal> {
         let state = ctx.data::<ApiState>()?;
-        let id = RenewalId(parse_id("renewalId", &renewal_id)?);
+        let id = renewal_id_of(&renewal_id)?;
         let settings = &state.jobs.settings.renewals;
         let skipped =
             renewals::change::skip(&state.db, principal(ctx), id, cycles, settings, state.clock.now())
@@ -138,7 +133,7 @@ impl RenewalsMutation {
     #[graphql(guard = "Require::Token")]
     async fn resume_renewal(&self, ctx: &Context<'_>, renewal_id: ID) -> Result<Renewal> {
         let state = ctx.data::<ApiState>()?;
-        let id = RenewalId(parse_id("renewalId", &renewal_id)?);
+        let id = renewal_id_of(&renewal_id)?;
         let now = state.clock.now();
         let settings = &state.jobs.settings.renewals;
         let resumed = renewals::change::resume(
@@ -169,7 +164,7 @@ impl RenewalsMutation {
         #[graphql(default_with = "CancelEffective::EndOfTerm")] effective: CancelEffective,
     ) -> Result<Renewal> {
         let state = ctx.data::<ApiState>()?;
-        let id = RenewalId(parse_id("renewalId", &renewal_id)?);
+        let id = renewal_id_of(&renewal_id)?;
         let settings = &state.jobs.settings.renewals;
         let at = state.clock.now();
         if effective == CancelEffective::Immediate {
@@ -206,10 +201,15 @@ impl RenewalsMutation {
     #[graphql(guard = "Require::Token")]
     async fn stop_renewal(&self, ctx: &Context<'_>, renewal_id: ID) -> Result<Renewal> {
         let state = ctx.data::<ApiState>()?;
-        let id = RenewalId(parse_id("renewalId", &renewal_id)?);
+        let id = renewal_id_of(&renewal_id)?;
         let stopped = service::stop_renewal(&state.db, principal(ctx), id, state.clock.now())
             .await
             .map_err(from_domain)?;
         Ok(Renewal(stopped))
     }
+}
+
+/// The renewal a `renewalId` argument names.
+fn renewal_id_of(id: &ID) -> Result<RenewalId> {
+    Ok(RenewalId(parse_id("renewalId", id)?))
 }
